@@ -1,0 +1,90 @@
+# Developer entry points. `make demo` and `make test` work on a fresh machine: they build .venv
+# from requirements-dev.txt first. Every step prints a "==> step" header; any failure stops the run.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYENV_ROOT ?= $(shell pyenv root 2>/dev/null || echo $(HOME)/.pyenv)
+# The newest ansible-core (2.21) needs Python >= 3.12. Use the interpreter itself, not a pyenv shim.
+PYTHON ?= $(firstword $(wildcard $(PYENV_ROOT)/versions/3.12*/bin/python3.12) $(shell command -v python3.12))
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+# Every Python that sanity's compile/import tests should use (3.8 .. 3.13), found on PATH by ansible-test.
+SANITY_PYTHON_PATH := $(subst $(eval) ,:,$(foreach v,3.8 3.9 3.10 3.11 3.12 3.13,$(firstword $(wildcard $(PYENV_ROOT)/versions/$(v).*/bin))))
+BUILD := $(CURDIR)/.build
+COLLECTIONS := $(BUILD)/collections
+COLLECTION := $(COLLECTIONS)/ansible_collections/sailpoint/isc
+ANSIBLE_TEST_PIP := $(HOME)/.ansible/test/cache
+export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
+export ANSIBLE_NOCOLOR := 1
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: help venv collection sanity units integration lint docs-lint build test demo emulator clean
+
+help:  ## Show the targets.
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements-dev.txt requirements.txt
+	@echo "==> venv: $(PYTHON) -> $(VENV), pinned dev dependencies"
+	@test -n "$(PYTHON)" || { echo "Python 3.12 not found (looked in $(PYENV_ROOT)/versions and PATH)"; exit 1; }
+	rm -rf $(VENV)
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt -r requirements.txt
+	touch $@
+
+venv: $(VENV)/.installed  ## Create .venv with the pinned dev dependencies.
+
+collection: venv  ## Copy the checkout to .build/collections/ansible_collections/sailpoint/isc (ansible-test refuses symlinks).
+	@echo "==> collection: copy to $(COLLECTION)"
+	rm -rf $(COLLECTION) && mkdir -p $(COLLECTION)
+	git ls-files -co --exclude-standard -z | tar --null -cf - -T - | tar -xf - -C $(COLLECTION)
+	mkdir -p $(ANSIBLE_TEST_PIP)
+	for v in 24_2 25_2; do cp tests/utils/get_pip_standin.py $(ANSIBLE_TEST_PIP)/get_pip_$$v.py; done
+
+sanity: collection  ## ansible-test sanity, every Python from 3.8 to 3.13.
+	@echo "==> sanity: ansible-test sanity (Pythons: $(SANITY_PYTHON_PATH))"
+	cd $(COLLECTION) && PATH="$(BIN):$$PATH:$(SANITY_PYTHON_PATH)" $(BIN)/ansible-test sanity --venv --color no
+
+units: venv  ## Unit and emulator tests (pytest, real HTTP against the emulator).
+	@echo "==> units: pytest tests/unit"
+	$(BIN)/python -m pytest tests/unit -q -p no:cacheprovider
+
+integration: collection  ## ansible-test integration targets: real ansible-playbook runs against the emulator.
+	@echo "==> integration: ansible-test integration against the emulator"
+	cd $(COLLECTION) && PATH="$(BIN):$$PATH" $(BIN)/python -m tests.utils.with_emulator --seed empty --rate-limit-off \
+	    --integration-config tests/integration/integration_config.yml -- \
+	    $(BIN)/ansible-test integration --local --color no --python-interpreter $(BIN)/python
+
+lint: collection  ## ansible-lint, production profile, offline.
+	@echo "==> lint: ansible-lint (production profile)"
+	cd $(COLLECTION) && PATH="$(BIN):$$PATH" $(BIN)/ansible-lint --profile production
+
+docs-lint: collection  ## antsibull-docs lint-collection-docs and antsibull-changelog lint.
+	@echo "==> docs-lint: antsibull-docs lint-collection-docs, antsibull-changelog lint"
+	cd $(COLLECTION) && $(BIN)/antsibull-docs lint-collection-docs --plugin-docs .
+	cd $(COLLECTION) && $(BIN)/antsibull-changelog lint
+
+build: collection  ## Build the collection tarball, install it, and render every module's docs from the install.
+	@echo "==> build: ansible-galaxy collection build + install"
+	rm -rf $(BUILD)/dist $(BUILD)/installed && mkdir -p $(BUILD)/dist
+	cd $(COLLECTION) && $(BIN)/ansible-galaxy collection build --output-path $(BUILD)/dist
+	$(BIN)/ansible-galaxy collection install --offline -p $(BUILD)/installed $(BUILD)/dist/sailpoint-isc-*.tar.gz
+	for module in $$(ls plugins/modules/*.py 2>/dev/null | xargs -rn1 basename | sed 's/\.py$$//'); do \
+	    ANSIBLE_COLLECTIONS_PATH=$(BUILD)/installed $(BIN)/ansible-doc sailpoint.isc.$$module > /dev/null; \
+	    echo "ansible-doc sailpoint.isc.$$module: ok"; \
+	done
+
+test: sanity units integration lint docs-lint build  ## Everything CI runs.
+	@echo "==> test: all steps passed"
+
+demo: collection  ## Start the emulator with a demo tenant, run playbooks/demo.yml against it, stop it.
+	@echo "==> demo: playbooks/demo.yml against the emulator"
+	cd $(COLLECTION) && PATH="$(BIN):$$PATH" $(BIN)/python -m tests.utils.with_emulator --seed demo -- \
+	    $(BIN)/ansible-playbook -i localhost, -c local -e 'ansible_python_interpreter=$(BIN)/python' playbooks/demo.yml
+
+emulator: venv  ## Run the emulator in the foreground (PORT=8080 to choose the port).
+	$(BIN)/python -m tests.emulator --port $${PORT:-0}
+
+clean:  ## Remove build output (keeps .venv).
+	rm -rf $(BUILD) tests/output

@@ -1,0 +1,66 @@
+"""Run one command against a freshly started ISC emulator, then stop the emulator.
+
+Used by ``make demo`` and ``make integration``: the emulator lives exactly as long as the
+command, and is stopped even when the command fails. The command sees the emulator through the
+``SAIL_*`` environment variables (the names SailPoint's CLI and SDKs use) and, for ansible-test,
+through an ``integration_config.yml`` written where ``--integration-config`` says.
+
+    python -m tests.utils.with_emulator [--seed demo|empty|FILE] [--integration-config PATH] -- COMMAND...
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+
+from tests.emulator import Emulator
+
+
+def _parse_args(argv):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", default="demo", help="demo, empty, or a JSON seed file")
+    parser.add_argument("--integration-config", help="write an ansible-test integration_config.yml here")
+    parser.add_argument("--rate-limit-off", action="store_true", help="turn the 100 requests / 10 s limit off")
+    parser.add_argument("command", nargs=argparse.REMAINDER)
+    args = parser.parse_args(argv)
+    if args.command and args.command[0] == "--":
+        args.command = args.command[1:]
+    if not args.command:
+        parser.error("a command to run is required after --")
+    return args
+
+
+def _seed(name):
+    if name == "empty":
+        return None
+    if name == "demo":
+        return "demo"
+    with open(name, encoding="utf-8") as seed_file:
+        return json.load(seed_file)
+
+
+def _write_integration_config(path, emulator):
+    # JSON is valid YAML, and needs no YAML library here.
+    config = {
+        "isc_base_url": emulator.base_url,
+        "isc_client_id": emulator.client_id,
+        "isc_client_secret": emulator.client_secret,
+    }
+    with open(path, "w", encoding="utf-8") as config_file:
+        json.dump(config, config_file, indent=2)
+
+
+def main(argv=None):
+    args = _parse_args(sys.argv[1:] if argv is None else argv)
+    faults = {"rate_limit": None} if args.rate_limit_off else None
+    with Emulator(port=0, seed=_seed(args.seed), faults=faults) as emulator:
+        if args.integration_config:
+            _write_integration_config(args.integration_config, emulator)
+        env = dict(os.environ)
+        env.update(SAIL_BASE_URL=emulator.base_url, SAIL_CLIENT_ID=emulator.client_id, SAIL_CLIENT_SECRET=emulator.client_secret)
+        print("ISC emulator at %s" % emulator.base_url, flush=True)
+        return subprocess.call(args.command, env=env)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
