@@ -19,7 +19,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_NOCOLOR := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help venv collection sanity units integration lint docs-lint build test demo emulator clean
+.PHONY: help venv venv-oldest collection sanity units integration integration-oldest lint docs-lint build test demo emulator clean
 
 help:  ## Show the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -34,6 +34,18 @@ $(VENV)/.installed: requirements-dev.txt requirements.txt
 	touch $@
 
 venv: $(VENV)/.installed  ## Create .venv with the pinned dev dependencies.
+
+OLDEST_VENV := .venv-oldest
+OLDEST_BIN := $(CURDIR)/$(OLDEST_VENV)/bin
+
+$(OLDEST_VENV)/.installed: requirements-oldest.txt
+	@echo "==> venv-oldest: $(PYTHON) -> $(OLDEST_VENV), the oldest ansible-core we declare"
+	rm -rf $(OLDEST_VENV)
+	$(PYTHON) -m venv $(OLDEST_VENV)
+	$(OLDEST_BIN)/python -m pip install --quiet -r requirements-oldest.txt
+	touch $@
+
+venv-oldest: $(OLDEST_VENV)/.installed
 
 collection: venv  ## Copy the checkout to .build/collections/ansible_collections/sailpoint/isc (ansible-test refuses symlinks).
 	@echo "==> collection: copy to $(COLLECTION)"
@@ -56,6 +68,12 @@ integration: collection  ## ansible-test integration targets: real ansible-playb
 	    --integration-config tests/integration/integration_config.yml -- \
 	    $(BIN)/ansible-test integration --local --color no --python-interpreter $(BIN)/python
 
+integration-oldest: collection venv-oldest  ## The integration targets again, on the oldest declared ansible-core (2.17).
+	@echo "==> integration-oldest: ansible-test integration on ansible-core $$($(OLDEST_BIN)/python -c 'import ansible; print(ansible.__version__)')"
+	cd $(COLLECTION) && PATH="$(OLDEST_BIN):$$PATH" $(BIN)/python -m tests.utils.with_emulator --seed empty --rate-limit-off \
+	    --integration-config tests/integration/integration_config.yml -- \
+	    $(OLDEST_BIN)/ansible-test integration --local --color no --python-interpreter $(OLDEST_BIN)/python
+
 lint: collection  ## ansible-lint, production profile, offline.
 	@echo "==> lint: ansible-lint (production profile)"
 	cd $(COLLECTION) && PATH="$(BIN):$$PATH" $(BIN)/ansible-lint --profile production
@@ -75,7 +93,7 @@ build: collection  ## Build the collection tarball, install it, and render every
 	    echo "ansible-doc sailpoint.isc.$$module: ok"; \
 	done
 
-test: sanity units integration lint docs-lint build  ## Everything CI runs.
+test: sanity units integration integration-oldest lint docs-lint build  ## Everything CI runs.
 	@echo "==> test: all steps passed"
 
 demo: collection  ## Start the emulator with a demo tenant, run playbooks/demo.yml against it, stop it.
