@@ -1,0 +1,91 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the sailpoint.isc collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+
+class ModuleDocFragment:
+    """Connection options of every sailpoint.isc module, and the isc action group."""
+
+    # Use with: extends_documentation_fragment: [sailpoint.isc.auth, sailpoint.isc.auth.action_group]
+    DOCUMENTATION = r"""
+options:
+  base_url:
+    description:
+      - The API root of the ISC tenant, for example V(https://acme.api.identitynow.com).
+      - Without the API version; choose that with O(api_version).
+      - Must use C(https). Plain C(http) is refused except for loopback hosts (C(localhost), C(127.0.0.0/8), C(::1)),
+        so that credentials and tokens never cross a network in clear text.
+      - If not set, the value of the E(SAIL_BASE_URL) environment variable is used.
+    type: str
+    required: true
+  client_id:
+    description:
+      - Client ID of an ISC API client or personal access token (PAT). Used with O(client_secret) to fetch
+        OAuth2 tokens (client credentials grant) from C(<base_url>/oauth/token).
+      - Looking up identities by alias, email or name needs a token with user context, that is a personal access token.
+      - If not set, the value of the E(SAIL_CLIENT_ID) environment variable is used.
+      - Either O(client_id) and O(client_secret), or O(access_token), or both must be given.
+    type: str
+  client_secret:
+    description:
+      - Client secret belonging to O(client_id).
+      - If not set, the value of the E(SAIL_CLIENT_SECRET) environment variable is used.
+    type: str
+  access_token:
+    description:
+      - 'An access token obtained elsewhere, sent as C(Authorization: Bearer <token>).'
+      - When O(client_id) and O(client_secret) are also given, the token is tried first and a new token is fetched
+        with the client credentials when ISC rejects it (HTTP 401).
+      - If not set, the value of the E(SAIL_ACCESS_TOKEN) environment variable is used.
+    type: str
+  api_version:
+    description:
+      - The ISC API version to call.
+      - V(v1) is the per-service API (paths C(/workgroups/v1) and C(/identities/v1)), the successor of the yearly versions.
+      - If not set, the value of the E(SAIL_API_VERSION) environment variable is used, else V(v2024).
+    type: str
+    choices: [v2024, v2025, v2026, beta, v1]
+    default: v2024
+  validate_certs:
+    description:
+      - Whether to verify the TLS certificate of the tenant. Set to V(false) only for test systems.
+      - If not set, the value of the E(SAIL_VALIDATE_CERTS) environment variable is used.
+    type: bool
+    default: true
+  request_timeout:
+    description:
+      - Timeout in seconds for each HTTP request.
+    type: float
+    default: 30
+  max_retries:
+    description:
+      - How many times a request is retried after HTTP 429 (honouring C(Retry-After)), HTTP 502, 503, 504, a network
+        error or a timeout, and after HTTP 500 for requests that are safe to repeat. Waits grow exponentially with
+        random jitter; all retries of one request together wait at most 120 seconds.
+      - Every retry is reported as a warning.
+      - A create whose answer is lost is never blindly repeated; the group is looked up first, so no duplicate is made.
+    type: int
+    default: 5
+requirements:
+  - requests >= 2.25
+notes:
+  - ISC limits API calls to 100 requests per 10 seconds per client ID and API version; the modules wait and retry
+    when they are rate limited.
+seealso:
+  - name: ISC API authentication
+    description: How to create API clients and personal access tokens.
+    link: https://developer.sailpoint.com/docs/api/authentication
+"""
+
+    ACTION_GROUP = r"""
+options: {}
+attributes:
+  action_group:
+    description: Use C(group/sailpoint.isc.isc) in C(module_defaults) to set the connection options once for all modules of this collection.
+    support: full
+    membership:
+      - sailpoint.isc.isc
+"""

@@ -1,0 +1,159 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the sailpoint.isc collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Build ISC ``filters`` expressions with every value quoted and escaped.
+
+Private to the collection. Modules never concatenate filter strings; they call these
+functions, e.g. ``or_(eq("alias", a), eq("alias", b))`` or ``in_("id", ids)``.
+
+Escaping inside a quoted value (ISC standard collection parameters): ``\\`` -> ``\\\\``,
+``"`` -> ``\\"``, ``%`` -> ``%25``, ``#`` -> ``%23``, ``&`` -> ``%26``. The whole query string is
+URL-encoded once more when the request is sent.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterable
+
+_FIELD_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+
+# order matters: % first, so the %XX produced for # and & is not escaped again
+_ESCAPES = (("\\", "\\\\"), ('"', '\\"'), ("%", "%25"), ("#", "%23"), ("&", "%26"))
+
+
+class FilterExpression(str):
+    """A filter string that remembers its top-level composite operator ("and"/"or"), if any."""
+
+    operator = ""  # type: str
+
+
+def _composite(operator: str, text: str) -> FilterExpression:
+    expression = FilterExpression(text)
+    expression.operator = operator
+    return expression
+
+
+def escape(value: str) -> str:
+    """Escape a string for use between double quotes in an ISC filter."""
+    result = value
+    for old, new in _ESCAPES:
+        result = result.replace(old, new)
+    return result
+
+
+def literal(value: Any) -> str:
+    """A filter literal: quoted+escaped string, ``true``/``false``, or a number."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        return '"%s"' % escape(value)
+    raise TypeError("a filter value must be a string, number or boolean, not %s" % type(value).__name__)
+
+
+def _field(field: str) -> str:
+    if not isinstance(field, str) or not _FIELD_RE.match(field):
+        raise ValueError("invalid filter field name: %r" % (field,))
+    return field
+
+
+def _compare(field: str, operator: str, value: Any) -> FilterExpression:
+    return FilterExpression("%s %s %s" % (_field(field), operator, literal(value)))
+
+
+def eq(field: str, value: Any) -> FilterExpression:
+    """``field eq value``."""
+    return _compare(field, "eq", value)
+
+
+def ne(field: str, value: Any) -> FilterExpression:
+    """``field ne value``."""
+    return _compare(field, "ne", value)
+
+
+def sw(field: str, value: Any) -> FilterExpression:
+    """``field sw value`` (starts with)."""
+    return _compare(field, "sw", value)
+
+
+def co(field: str, value: Any) -> FilterExpression:
+    """``field co value`` (contains)."""
+    return _compare(field, "co", value)
+
+
+def gt(field: str, value: Any) -> FilterExpression:
+    """``field gt value``."""
+    return _compare(field, "gt", value)
+
+
+def ge(field: str, value: Any) -> FilterExpression:
+    """``field ge value``."""
+    return _compare(field, "ge", value)
+
+
+def lt(field: str, value: Any) -> FilterExpression:
+    """``field lt value``."""
+    return _compare(field, "lt", value)
+
+
+def le(field: str, value: Any) -> FilterExpression:
+    """``field le value``."""
+    return _compare(field, "le", value)
+
+
+def in_(field: str, values: Iterable[Any]) -> FilterExpression:
+    """``field in ("a","b")``; raises ValueError for an empty list."""
+    items = list(values)
+    if not items:
+        raise ValueError("in_() needs at least one value for %r" % (field,))
+    return FilterExpression("%s in (%s)" % (_field(field), ",".join(literal(v) for v in items)))
+
+
+def pr(field: str) -> FilterExpression:
+    """``pr field`` (field is present)."""
+    return FilterExpression("pr %s" % _field(field))
+
+
+def isnull(field: str) -> FilterExpression:
+    """``field isnull``."""
+    return FilterExpression("%s isnull" % _field(field))
+
+
+def _join(operator: str, expressions: Iterable[str]) -> FilterExpression:
+    items = list(expressions)
+    if not items:
+        raise ValueError("%s_() needs at least one expression" % operator)
+    for expression in items:
+        if not isinstance(expression, str) or not expression.strip():
+            raise ValueError("%s_() operands must be non-empty filter expressions" % operator)
+    if len(items) == 1:
+        return items[0] if isinstance(items[0], FilterExpression) else FilterExpression(items[0])
+    parts = []
+    for expression in items:
+        nested = getattr(expression, "operator", "")
+        if isinstance(expression, FilterExpression) and nested in ("", operator):
+            parts.append(str(expression))  # a comparison, or the same operator: no parentheses needed
+        else:
+            parts.append("(%s)" % expression)  # another composite, or a foreign string: keep it whole
+    return _composite(operator, (" %s " % operator).join(parts))
+
+
+def and_(*expressions: str) -> FilterExpression:
+    """All expressions hold: ``a and b and c`` (nested ``or`` groups are parenthesised)."""
+    return _join("and", expressions)
+
+
+def or_(*expressions: str) -> FilterExpression:
+    """Any expression holds: ``a or b or c`` (nested ``and`` groups are parenthesised)."""
+    return _join("or", expressions)
+
+
+def not_(expression: str) -> FilterExpression:
+    """``not (expression)``."""
+    if not isinstance(expression, str) or not expression.strip():
+        raise ValueError("not_() needs a filter expression")
+    return FilterExpression("not (%s)" % expression)

@@ -1,0 +1,134 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the sailpoint.isc collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Glue between AnsibleModule and the ISC client.
+
+Private to the collection. A module does::
+
+    module = AnsibleModule(**isc_module_kwargs(argument_spec=dict(name=dict(type='str')), supports_check_mode=True))
+    client = client_from_module(module)
+    with fail_on_error(module, "create governance group %r" % name):
+        group = client.create_workgroup(body)
+
+The connection options are documented in ``plugins/doc_fragments/auth.py``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any, Dict, Iterator, List, Optional
+
+from ansible.module_utils.basic import env_fallback, missing_required_lib
+
+from ansible_collections.sailpoint.isc.plugins.module_utils._client import (
+    API_VERSIONS,
+    DEFAULT_API_VERSION,
+    HAS_REQUESTS,
+    REQUESTS_IMPORT_ERROR,
+    IscClient,
+    IscError,
+    scrub_secrets,
+)
+
+ISC_REQUIRED_TOGETHER = [["client_id", "client_secret"]]
+ISC_REQUIRED_ONE_OF = [["client_id", "access_token"]]
+_SECRET_OPTIONS = ("client_secret", "access_token")
+
+
+def isc_argument_spec() -> Dict[str, Any]:
+    """The connection options every module of the collection accepts (a fresh dict each call)."""
+    return {
+        "base_url": {"type": "str", "required": True, "fallback": (env_fallback, ["SAIL_BASE_URL"])},
+        "client_id": {"type": "str", "fallback": (env_fallback, ["SAIL_CLIENT_ID"])},
+        "client_secret": {"type": "str", "no_log": True, "fallback": (env_fallback, ["SAIL_CLIENT_SECRET"])},
+        "access_token": {"type": "str", "no_log": True, "fallback": (env_fallback, ["SAIL_ACCESS_TOKEN"])},
+        "api_version": {"type": "str", "default": DEFAULT_API_VERSION, "choices": list(API_VERSIONS),
+                        "fallback": (env_fallback, ["SAIL_API_VERSION"])},
+        "validate_certs": {"type": "bool", "default": True, "fallback": (env_fallback, ["SAIL_VALIDATE_CERTS"])},
+        "request_timeout": {"type": "float", "default": 30.0},
+        "max_retries": {"type": "int", "default": 5},
+    }
+
+
+def isc_module_kwargs(argument_spec: Optional[Dict[str, Any]] = None, **kwargs: Any) -> Dict[str, Any]:
+    """Keyword arguments for AnsibleModule: the connection spec merged with the module's own.
+
+    ``required_together`` and ``required_one_of`` given in ``kwargs`` are extended, not replaced.
+    """
+    spec = isc_argument_spec()
+    spec.update(argument_spec or {})
+    result = dict(kwargs)
+    result["argument_spec"] = spec
+    result["required_together"] = [list(x) for x in ISC_REQUIRED_TOGETHER] + list(kwargs.get("required_together") or [])
+    result["required_one_of"] = [list(x) for x in ISC_REQUIRED_ONE_OF] + list(kwargs.get("required_one_of") or [])
+    return result
+
+
+def client_from_module(module: Any, **client_kwargs: Any) -> IscClient:
+    """An IscClient for the module's connection options; retries are reported with module.warn.
+
+    Fails the module (missing_required_lib, or a clear configuration error) instead of raising.
+    ``client_kwargs`` go to IscClient (e.g. ``max_retry_time``).
+    """
+    if not HAS_REQUESTS:
+        module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
+    params = module.params
+    error = None  # type: Optional[IscError]
+    try:
+        return IscClient(
+            base_url=params.get("base_url"),
+            client_id=params.get("client_id"),
+            client_secret=params.get("client_secret"),
+            access_token=params.get("access_token"),
+            api_version=params.get("api_version") or DEFAULT_API_VERSION,
+            validate_certs=params.get("validate_certs", True),
+            request_timeout=params.get("request_timeout") or 30.0,
+            max_retries=params["max_retries"] if params.get("max_retries") is not None else 5,
+            warn=module.warn,
+            **client_kwargs
+        )
+    except IscError as exc:
+        error = exc
+    fail_with_error(module, "connect to SailPoint ISC", error)
+    raise AssertionError("unreachable")  # fail_json does not return
+
+
+def error_details(error: IscError) -> Dict[str, Any]:
+    """The known facts of ``error`` (status, tracking_id, detail_code, messages, ...) for a result."""
+    return error.to_dict()
+
+
+def error_message(action: str, error: BaseException, secrets: Optional[List[Optional[str]]] = None) -> str:
+    """One line: ``Failed to <action>: <error>``, scrubbed of secrets."""
+    return scrub_secrets("Failed to %s: %s" % (action, error), secrets or [])
+
+
+def fail_with_error(module: Any, action: str, error: IscError) -> None:
+    """module.fail_json with a clear one-line message and the error's known facts. Never returns."""
+    secrets = [module.params.get(name) for name in _SECRET_OPTIONS]
+    details = {}  # type: Dict[str, Any]
+    for key, value in error_details(error).items():
+        if isinstance(value, str):
+            value = scrub_secrets(value, secrets)
+        elif isinstance(value, list):
+            value = [scrub_secrets(v, secrets) if isinstance(v, str) else v for v in value]
+        details[key] = value
+    module.fail_json(msg=error_message(action, error, secrets), **details)
+
+
+@contextlib.contextmanager
+def fail_on_error(module: Any, action: str) -> Iterator[None]:
+    """Turn an IscError raised in the block into ``module.fail_json`` ("Failed to <action>: ...").
+
+    ``action`` names the object, e.g. ``"create governance group 'Auditors'"``. fail_json is
+    called outside the except clause, so no traceback is attached.
+    """
+    error = None  # type: Optional[IscError]
+    try:
+        yield
+    except IscError as exc:
+        error = exc
+    if error is not None:
+        fail_with_error(module, action, error)

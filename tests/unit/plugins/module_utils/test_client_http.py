@@ -1,0 +1,556 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the sailpoint.isc collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""plugins/module_utils/_client.py over real HTTP against the ISC emulator (tests/emulator).
+
+Faults are switched off again from inside the client's injected ``sleep`` where a test needs
+"fail once, then succeed": the first retry's wait is the moment the fault has been observed.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+
+import pytest
+import requests
+
+from ansible_collections.sailpoint.isc.plugins.module_utils._client import (
+    USER_AGENT,
+    IscApiError,
+    IscAuthError,
+    IscClient,
+    IscConfigError,
+    IscConnectionError,
+    IscForbiddenError,
+    IscNotFoundError,
+    IscRateLimitError,
+)
+from ansible_collections.sailpoint.isc.plugins.module_utils._filters import sw
+
+OWNER = "%032x" % 0xA11CE
+OTHER = "%032x" % 0xB0B
+
+
+def _ident(number):
+    return "%032x" % (0x1000 + number)
+
+
+def _identities(count):
+    return [{"id": _ident(i), "name": "Person %04d" % i, "alias": "person.%04d" % i, "email": "person.%04d@example.com" % i,
+             "firstName": "Person", "lastName": "%04d" % i} for i in range(count)]
+
+
+def _base_seed():
+    return {"identities": [
+        {"id": OWNER, "name": "Alice Owner", "alias": "alice.owner", "email": "alice@example.com", "firstName": "Alice", "lastName": "Owner"},
+        {"id": OTHER, "name": "Bob Other", "alias": "bob.other", "email": "bob@example.com", "firstName": "Bob", "lastName": "Other"},
+    ]}
+
+
+class Recorder:
+    """Collects warnings and waits; optionally runs an action on the first wait (e.g. faults off)."""
+
+    def __init__(self, on_first_sleep=None, real_sleep=False):
+        self.warnings = []
+        self.waits = []
+        self._on_first_sleep = on_first_sleep
+        self._real_sleep = real_sleep
+
+    def warn(self, message):
+        self.warnings.append(message)
+
+    def sleep(self, seconds):
+        self.waits.append(seconds)
+        if len(self.waits) == 1 and self._on_first_sleep is not None:
+            self._on_first_sleep()
+        if self._real_sleep:
+            time.sleep(seconds)
+
+
+def make_client(emu, recorder=None, **kwargs):
+    recorder = recorder or Recorder()
+    options = {"client_id": emu.client_id, "client_secret": emu.client_secret}
+    options.update(kwargs)
+    return IscClient(emu.base_url, warn=recorder.warn, sleep=recorder.sleep, **options)
+
+
+def api_calls(emu, method=None, path=None):
+    return [r for r in emu.requests() if (method is None or r["method"] == method) and (path is None or r["path"] == path)]
+
+
+def faults_off(emu):
+    return lambda: emu.set_faults({"rate_limit": None})
+
+
+def _create(client, name, owner=OWNER, description=None):
+    body = {"name": name, "owner": {"type": "IDENTITY", "id": owner}}
+    if description is not None:
+        body["description"] = description
+    return client.create_workgroup(body)
+
+
+# ------------------------------------------------------------------ paging
+@pytest.mark.parametrize("count, pages", [(0, 1), (1, 1), (50, 1), (51, 1), (250, 2), (251, 2)])
+def test_paging_groups(emulator, count, pages):
+    seed = _base_seed()
+    seed["groups"] = [{"name": "Group %04d" % i, "owner": OWNER} for i in range(count)]
+    emulator.seed(seed)
+    client = make_client(emulator)
+    groups = list(client.list_workgroups())
+    assert sorted(g["name"] for g in groups) == ["Group %04d" % i for i in range(count)]
+    calls = api_calls(emulator, "GET", "/v2024/workgroups")
+    assert len(calls) == pages
+    assert [c["query"]["limit"] for c in calls] == ["250"] * pages
+    assert [c["query"]["offset"] for c in calls] == [str(250 * p) for p in range(pages)]
+
+
+@pytest.mark.parametrize("count, pages", [(0, 1), (1, 1), (50, 2), (51, 2), (250, 6), (251, 6)])
+def test_paging_members(emulator, count, pages):
+    seed = _base_seed()
+    seed["identities"] += _identities(count)
+    seed["groups"] = [{"id": "%032x" % 0x6, "name": "Big", "owner": OWNER, "members": [_ident(i) for i in range(count)]}]
+    emulator.seed(seed)
+    client = make_client(emulator)
+    members = list(client.list_members("%032x" % 0x6))
+    assert sorted(m["id"] for m in members) == [_ident(i) for i in range(count)]
+    calls = api_calls(emulator, "GET", "/v2024/workgroups/%032x/members" % 0x6)
+    assert len(calls) == pages
+    assert {c["query"]["limit"] for c in calls} == {"50"}
+    assert [c["query"]["offset"] for c in calls] == [str(50 * p) for p in range(pages)]
+
+
+def test_paging_connections_and_identities(emulator):
+    seed = _base_seed()
+    seed["identities"] += _identities(300)
+    seed["groups"] = [{"id": "%032x" % 0x7, "name": "Connected", "owner": OWNER, "connections": [
+        {"object": {"type": "ROLE", "id": "%032x" % (0x9000 + i), "name": "Role %d" % i, "description": None},
+         "connectionType": "Owner"} for i in range(51)]}]
+    emulator.seed(seed)
+    client = make_client(emulator)
+    assert len(list(client.list_connections("%032x" % 0x7))) == 51
+    assert len(api_calls(emulator, "GET", "/v2024/workgroups/%032x/connections" % 0x7)) == 2
+    assert len(list(client.list_identities())) == 302
+    identity_calls = api_calls(emulator, "GET", "/v2024/identities")
+    assert len(identity_calls) == 2 and {c["query"]["defaultFilter"] for c in identity_calls} == {"NONE"}
+
+
+# ------------------------------------------------------------------ authentication
+def test_token_fetched_once_and_reused(emulator):
+    emulator.seed(_base_seed())
+    client = make_client(emulator)
+    for dummy in range(3):
+        list(client.list_workgroups())
+    assert [r["path"] for r in emulator.requests()] == ["/oauth/token"] + ["/v2024/workgroups"] * 3
+
+
+def test_token_refreshed_shortly_before_expiry(emulator):
+    emulator.seed(_base_seed())
+    now = [1000.0]
+    client = make_client(emulator, clock=lambda: now[0])
+    list(client.list_workgroups())
+    now[0] += 749 - 61  # emulator tokens live 749 s; refresh margin is 60 s
+    list(client.list_workgroups())
+    assert len(api_calls(emulator, "POST", "/oauth/token")) == 1
+    now[0] += 2  # now inside the margin
+    list(client.list_workgroups())
+    assert len(api_calls(emulator, "POST", "/oauth/token")) == 2
+    assert all(r["status"] == 200 for r in emulator.requests())
+
+
+def test_401_triggers_one_reauthentication(emulator):
+    emulator.seed(_base_seed())
+    client = make_client(emulator)
+    list(client.list_workgroups())
+    emulator.revoke_tokens()
+    assert list(client.list_workgroups()) == []
+    assert [(r["path"], r["status"]) for r in emulator.requests()] == [
+        ("/oauth/token", 200), ("/v2024/workgroups", 200), ("/v2024/workgroups", 401), ("/oauth/token", 200), ("/v2024/workgroups", 200)]
+
+
+def test_access_token_first_then_credentials_on_401(emulator):
+    emulator.seed(_base_seed())
+    client = make_client(emulator, access_token="not-a-valid-token-1234")
+    assert list(client.list_workgroups()) == []
+    assert [(r["path"], r["status"]) for r in emulator.requests()] == [
+        ("/v2024/workgroups", 401), ("/oauth/token", 200), ("/v2024/workgroups", 200)]
+
+
+def test_given_access_token_alone(emulator):
+    emulator.seed(_base_seed())
+    token = requests.post(emulator.base_url + "/oauth/token", data={
+        "grant_type": "client_credentials", "client_id": emulator.client_id, "client_secret": emulator.client_secret},
+        timeout=10).json()["access_token"]
+    emulator.clear_requests()
+    client = IscClient(emulator.base_url, access_token=token)
+    assert list(client.list_workgroups()) == []
+    emulator.revoke_tokens()
+    with pytest.raises(IscAuthError) as info:
+        list(client.list_workgroups())
+    message = str(info.value)
+    assert message.startswith("GET /v2024/workgroups: HTTP 401 Unauthorized: JWT validation failed")
+    assert "give a fresh access_token, or client_id and client_secret" in message
+    assert token not in message and token[:20] not in message
+    assert info.value.status == 401 and info.value.error.startswith("JWT validation failed")
+    assert not api_calls(emulator, "POST", "/oauth/token")  # no credentials: no token request
+    with pytest.raises(IscAuthError):  # and the same clear error again, not a confusing one
+        client.get_workgroup("x")
+
+
+def test_bad_credentials_are_a_clear_auth_error(emulator):
+    recorder = Recorder()
+    client = make_client(emulator, recorder, client_secret="Wrong-Secret-Value-99")
+    with pytest.raises(IscAuthError) as info:
+        list(client.list_workgroups())
+    message = str(info.value)
+    assert "POST /oauth/token: HTTP 401 Unauthorized" in message
+    assert "refused client_id %r" % emulator.client_id in message
+    assert "Wrong-Secret-Value-99" not in message
+    assert len(api_calls(emulator, "POST", "/oauth/token")) == 1  # a 401 is not retried
+    assert recorder.warnings == []
+
+
+def test_headers_on_every_request(emulator):
+    emulator.seed(_base_seed())
+    session = requests.Session()
+    sent = []
+    session.hooks["response"].append(lambda response, *args, **kwargs: sent.append(response.request))
+    client = IscClient(emulator.base_url, emulator.client_id, emulator.client_secret, session=session)
+    group = _create(client, "Headers")
+    client.patch_workgroup(group["id"], [{"op": "replace", "path": "/description", "value": "x"}])
+    assert len(sent) == 3
+    token_request, create_request, patch_request = sent
+    assert token_request.headers["User-Agent"] == USER_AGENT == "sailpoint.isc-ansible-collection/0.1.0"
+    assert token_request.headers["Content-Type"] == "application/x-www-form-urlencoded"
+    assert "grant_type=client_credentials" in token_request.body and "Authorization" not in token_request.headers
+    for request in (create_request, patch_request):
+        assert request.headers["User-Agent"] == USER_AGENT
+        assert request.headers["Accept"] == "application/json"
+        assert request.headers["X-SailPoint-Experimental"] == "true"
+        assert request.headers["Authorization"].startswith("Bearer ey")
+    assert create_request.headers["Content-Type"] == "application/json"
+    assert patch_request.headers["Content-Type"] == "application/json-patch+json"
+
+
+# ------------------------------------------------------------------ retries
+def test_429_honours_retry_after(emulator):
+    emulator.seed(_base_seed())
+    emulator.set_faults({"error_rate": 1.0, "error_statuses": [429], "retry_after": 7, "rate_limit": None})
+    recorder = Recorder(on_first_sleep=faults_off(emulator))
+    client = make_client(emulator, recorder)
+    assert list(client.list_workgroups()) == []
+    assert recorder.waits == [7.0]  # the header wins over the (smaller) backoff
+    assert recorder.warnings == ["GET /v2024/workgroups: HTTP 429 Too Many Requests; retry 1 of 5 in 7.0 s (Retry-After)"]
+    assert [r["status"] for r in api_calls(emulator, "GET")] == [429, 200]
+
+
+def test_rate_limit_waits_for_real(emulator):
+    emulator.seed(_base_seed())
+    emulator.set_faults({"rate_limit": {"requests": 3, "per_seconds": 1}})
+    recorder = Recorder(real_sleep=True)
+    client = make_client(emulator, recorder)
+    started = time.monotonic()
+    for dummy in range(5):
+        assert list(client.list_workgroups()) == []
+    assert time.monotonic() - started >= 0.9
+    assert recorder.waits and all(w == 1.0 for w in recorder.waits)
+    assert all("HTTP 429 Too Many Requests" in w and "(Retry-After)" in w for w in recorder.warnings)
+    assert len([r for r in api_calls(emulator, "GET") if r["status"] == 200]) == 5
+
+
+@pytest.mark.parametrize("status", [502, 503, 504])
+@pytest.mark.parametrize("method", ["GET", "PATCH"])
+def test_gateway_errors_are_retried_for_every_method(emulator, status, method):
+    emulator.seed(dict(_base_seed(), groups=[{"id": "%032x" % 0x5, "name": "G", "owner": OWNER}]))
+    gid = "%032x" % 0x5
+    emulator.set_faults({"error_rate": 1.0, "error_statuses": [status], "rate_limit": None})
+    recorder = Recorder(on_first_sleep=faults_off(emulator))
+    client = make_client(emulator, recorder, rand=lambda: 0.5)
+    if method == "GET":
+        assert client.get_workgroup(gid)["name"] == "G"
+    else:
+        assert client.patch_workgroup(gid, [{"op": "replace", "path": "/name", "value": "H"}])["name"] == "H"
+    assert [r["status"] for r in api_calls(emulator, method)] == [status, 200]
+    assert recorder.waits == [0.5]  # backoff: base 1 s * 2**0 * jitter 0.5
+    assert len(recorder.warnings) == 1 and "HTTP %d" % status in recorder.warnings[0] and "(backoff)" in recorder.warnings[0]
+
+
+def test_500_retried_for_bulk_add_but_not_for_patch(emulator):
+    seed = _base_seed()
+    seed["groups"] = [{"id": "%032x" % 0x5, "name": "G", "owner": OWNER}]
+    emulator.seed(seed)
+    gid = "%032x" % 0x5
+    emulator.set_faults({"error_rate": 1.0, "error_statuses": [500], "rate_limit": None})
+    recorder = Recorder(on_first_sleep=faults_off(emulator))
+    client = make_client(emulator, recorder)
+    items = client.add_members(gid, [OWNER, OTHER])
+    assert sorted((i["id"], i["status"]) for i in items) == sorted([(OWNER, 201), (OTHER, 201)])
+    assert [r["status"] for r in api_calls(emulator, "POST", "/v2024/workgroups/%s/members/bulk-add" % gid)] == [500, 207]
+
+    emulator.set_faults({"error_rate": 1.0, "error_statuses": [500], "rate_limit": None})
+    with pytest.raises(IscApiError) as info:
+        client.patch_workgroup(gid, [{"op": "replace", "path": "/name", "value": "H"}])
+    assert info.value.status == 500 and info.value.attempts == 1
+    assert "PATCH /v2024/workgroups/%s: HTTP 500 Internal Server Error" % gid in str(info.value)
+    assert len(api_calls(emulator, "PATCH")) == 1
+
+
+def test_500_on_create_is_looked_up_before_it_is_sent_again(emulator):
+    emulator.seed(_base_seed())
+    emulator.set_faults({"error_rate": 1.0, "error_statuses": [500], "rate_limit": None})
+    recorder = Recorder(on_first_sleep=faults_off(emulator))
+    client = make_client(emulator, recorder)
+    group = _create(client, "Created After 500")
+    assert group["name"] == "Created After 500"
+    assert [(r["method"], r["path"], r["status"]) for r in emulator.requests() if r["path"] != "/oauth/token"] == [
+        ("POST", "/v2024/workgroups", 500), ("GET", "/v2024/workgroups", 200), ("POST", "/v2024/workgroups", 200)]
+    assert [g["name"] for g in client.list_workgroups()] == ["Created After 500"]
+    assert "checking whether it took effect" in recorder.warnings[0]
+
+
+def test_lost_create_response_makes_no_duplicate(emulator):
+    emulator.seed(_base_seed())
+    emulator.set_faults({"drop_after_write_rate": 1.0, "rate_limit": None})
+    recorder = Recorder()
+    client = make_client(emulator, recorder)
+    group = _create(client, "Lost Answer", description="made once")
+    emulator.set_faults({"rate_limit": None})
+    groups = list(client.list_workgroups())
+    assert [g["id"] for g in groups] == [group["id"]]
+    assert group["description"] == "made once" and group["owner"]["id"] == OWNER
+    creates = api_calls(emulator, "POST", "/v2024/workgroups")
+    assert len(creates) == 1 and creates[0]["status"] == 200
+    assert any("the write did take effect" in w for w in recorder.warnings)
+
+
+def test_429_on_create_is_retried_without_a_lookup(emulator):
+    emulator.seed(_base_seed())
+    emulator.set_faults({"error_rate": 1.0, "error_statuses": [429], "retry_after": 0, "rate_limit": None})
+    client = make_client(emulator, Recorder(on_first_sleep=faults_off(emulator)))
+    assert _create(client, "Rate Limited")["name"] == "Rate Limited"
+    assert [(r["method"], r["status"]) for r in emulator.requests() if r["path"] == "/v2024/workgroups"] == [("POST", 429), ("POST", 200)]
+
+
+def test_create_timeout_after_sending_makes_no_duplicate(emulator):
+    emulator.seed(_base_seed())
+
+    def later():
+        emulator.set_faults({"rate_limit": None})
+        time.sleep(0.8)  # the server finishes the slow create meanwhile
+
+    recorder = Recorder(on_first_sleep=later)
+    client = make_client(emulator, recorder, request_timeout=0.5)
+    list(client.list_workgroups(filters=sw("name", "none")))  # token first, so that only the create is slow
+    emulator.set_faults({"latency_ms": 1000, "rate_limit": None})
+    group = _create(client, "Slow Create")
+    assert [g["id"] for g in client.list_workgroups()] == [group["id"]]
+    assert len(api_calls(emulator, "POST", "/v2024/workgroups")) == 1
+    assert recorder.warnings[0].startswith("POST /v2024/workgroups: timed out (ReadTimeout); checking whether it took effect")
+
+
+def test_lost_create_lookup_ignores_other_groups_with_the_same_name(emulator):
+    seed = _base_seed()
+    # same name, other owner / other description / created long ago: none of them is "ours"
+    seed["groups"] = [{"name": "Twin", "owner": OTHER},
+                      {"name": "Twin", "owner": OWNER, "description": "different"},
+                      {"name": "Twin", "owner": OWNER, "created": "2020-01-01T00:00:00.000Z"},
+                      {"name": "twin", "owner": OWNER}]
+    emulator.seed(seed)
+    emulator.set_faults({"error_rate": 1.0, "error_statuses": [503], "rate_limit": None})
+    client = make_client(emulator, Recorder(on_first_sleep=faults_off(emulator)))
+    group = _create(client, "Twin")
+    assert group["name"] == "Twin" and group["owner"]["id"] == OWNER and not group.get("description")
+    assert len(api_calls(emulator, "POST", "/v2024/workgroups")) == 2  # the 503, then the real create
+    assert len([g for g in client.list_workgroups() if g["name"] == "Twin"]) == 4
+
+
+def test_lost_bulk_add_response_is_repeated_safely(emulator):
+    seed = _base_seed()
+    seed["groups"] = [{"id": "%032x" % 0x5, "name": "G", "owner": OWNER}]
+    emulator.seed(seed)
+    gid = "%032x" % 0x5
+    emulator.set_faults({"drop_after_write_rate": 1.0, "rate_limit": None})
+    recorder = Recorder(on_first_sleep=faults_off(emulator))
+    client = make_client(emulator, recorder)
+    items = client.add_members(gid, [OWNER])
+    assert items == [{"id": OWNER, "status": 409, "description": items[0]["description"]}]  # already added by the lost call
+    assert [m["id"] for m in client.list_members(gid)] == [OWNER]
+    assert "connection error" in recorder.warnings[0]
+
+
+def test_retry_count_exhausted(emulator):
+    emulator.seed(_base_seed())
+    emulator.set_faults({"error_rate": 1.0, "error_statuses": [503], "rate_limit": None})
+    recorder = Recorder()
+    client = make_client(emulator, recorder, max_retries=2)
+    with pytest.raises(IscApiError) as info:
+        list(client.list_workgroups())
+    assert info.value.status == 503 and info.value.attempts == 3
+    assert str(info.value).startswith("GET /v2024/workgroups: HTTP 503 Service Unavailable")
+    assert "after 3 attempts" in str(info.value) and "gave up after 2 retries" in str(info.value)
+    assert len(recorder.warnings) == 2 and "retry 2 of 2" in recorder.warnings[1]
+    assert len(api_calls(emulator, "GET")) == 3
+
+
+def test_retry_time_budget_exhausted(emulator):
+    emulator.seed(_base_seed())
+    emulator.set_faults({"error_rate": 1.0, "error_statuses": [429], "retry_after": 1, "rate_limit": None})
+    recorder = Recorder(real_sleep=True)
+    client = make_client(emulator, recorder, max_retry_time=1.5)
+    started = time.monotonic()
+    with pytest.raises(IscRateLimitError) as info:
+        list(client.list_workgroups())
+    elapsed = time.monotonic() - started
+    assert 1.4 <= elapsed < 4.0
+    assert "retry time budget of 1.5 s is used up" in str(info.value)
+    assert recorder.waits[0] == 1.0 and 0.0 < recorder.waits[1] <= 0.5
+    assert "capped by the retry time budget" in recorder.warnings[1]
+
+
+def test_connection_errors_are_retried_then_reported():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    recorder = Recorder()
+    client = IscClient("http://127.0.0.1:%d" % port, "cid", "Secret-Value-77", max_retries=3,
+                       warn=recorder.warn, sleep=recorder.sleep)
+    with pytest.raises(IscConnectionError) as info:
+        client.get_workgroup("x")
+    assert info.value.attempts == 4 and len(recorder.warnings) == 3
+    assert str(info.value).startswith("POST /oauth/token: could not connect to http://127.0.0.1:%d" % port)
+    assert "gave up after 3 retries" in str(info.value)
+    assert "Secret-Value-77" not in str(info.value) + "".join(recorder.warnings)
+
+
+def test_plain_http_to_remote_host_is_refused_before_any_request():
+    with pytest.raises(IscConfigError) as info:
+        IscClient("http://acme.api.identitynow.com", "cid", "Secret-Value-77")
+    assert "use https" in str(info.value) and "Secret-Value-77" not in str(info.value)
+
+
+# ------------------------------------------------------------------ filters through the emulator
+@pytest.mark.parametrize("name", [
+    'Say "hello"', "back\\slash", "Hash #1", "100% sure", "R&D", "a%23b (literal)", "%25%26%23", 'all: \\"#%&',
+    "Zoë Ærø – 東京 ✓", "x or name eq \"y\"", "  spaced  ",
+])
+def test_exact_name_lookup_round_trips_special_characters(emulator, name):
+    seed = _base_seed()
+    seed["groups"] = [{"name": name, "owner": OWNER}, {"name": name.upper() + "!", "owner": OWNER},
+                      {"name": "prefix " + name, "owner": OWNER}]
+    if name.upper() != name:
+        seed["groups"].append({"name": name.upper(), "owner": OWNER})
+    emulator.seed(seed)
+    client = make_client(emulator)
+    found = client.find_workgroups_by_name(name)
+    assert [g["name"] for g in found] == [name]
+    assert name in [g["name"] for g in client.list_workgroups(filters=sw("name", name))]
+
+
+# ------------------------------------------------------------------ domain calls and errors
+def test_workgroup_lifecycle(emulator):
+    emulator.seed(dict(_base_seed(), identities=_base_seed()["identities"] + _identities(150)))
+    client = make_client(emulator)
+    group = _create(client, "Lifecycle", description="first")
+    assert client.get_workgroup(group["id"])["description"] == "first"
+    patched = client.patch_workgroup(group["id"], [{"op": "replace", "path": "/description", "value": "second"},
+                                                   {"op": "replace", "path": "/owner", "value": {"type": "IDENTITY", "id": OTHER}}])
+    assert patched["description"] == "second" and patched["owner"]["id"] == OTHER
+
+    ids = [_ident(i) for i in range(150)]
+    added = client.add_members(group["id"], ids + ids[:5])  # duplicates are sent once
+    assert len(added) == 150 and {i["status"] for i in added} == {201}
+    assert len(api_calls(emulator, "POST", "/v2024/workgroups/%s/members/bulk-add" % group["id"])) == 2  # chunks of 100
+    assert sorted(m["id"] for m in client.list_members(group["id"])) == sorted(ids)
+    removed = client.remove_members(group["id"], ids[:120] + [OWNER])
+    assert len(removed) == 121
+    assert {i["id"]: i["status"] for i in removed}[OWNER] == 404 and sum(i["status"] == 204 for i in removed) == 120
+    assert client.add_members(group["id"], []) == [] and client.remove_members(group["id"], []) == []
+    assert list(client.list_connections(group["id"])) == []
+
+    client.delete_workgroup(group["id"])
+    assert client.get_workgroup(group["id"]) is None
+    with pytest.raises(IscNotFoundError) as info:
+        client.delete_workgroup(group["id"])
+    assert info.value.status == 404 and str(info.value).startswith("DELETE /v2024/workgroups/%s: HTTP 404 Not Found" % group["id"])
+
+
+def test_bulk_delete_in_chunks_of_100(emulator):
+    seed = _base_seed()
+    seed["groups"] = [{"id": "%032x" % (0x100 + i), "name": "Bulk %03d" % i, "owner": OWNER} for i in range(150)]
+    emulator.seed(seed)
+    client = make_client(emulator)
+    ids = ["%032x" % (0x100 + i) for i in range(150)] + ["%032x" % 0xDEAD]
+    items = client.bulk_delete_workgroups(ids)
+    assert len(items) == 151
+    assert {i["id"]: i["status"] for i in items}["%032x" % 0xDEAD] == 404
+    assert sum(i["status"] == 204 for i in items) == 150
+    assert len(api_calls(emulator, "POST", "/v2024/workgroups/bulk-delete")) == 2
+    assert list(client.list_workgroups()) == []
+
+
+def test_api_error_carries_isc_fields(emulator):
+    emulator.seed(_base_seed())
+    client = make_client(emulator)
+    with pytest.raises(IscApiError) as info:
+        client.create_workgroup({"name": "No Owner"})
+    err = info.value
+    assert err.status == 400 and err.messages == ['Required field "owner" was missing or empty.']
+    assert err.detail_code and err.tracking_id
+    assert str(err) == ('POST /v2024/workgroups: HTTP 400 Bad Request: Required field "owner" was missing or empty. '
+                        "[detailCode: %s, trackingId: %s]" % (err.detail_code, err.tracking_id))
+    assert len(api_calls(emulator, "POST", "/v2024/workgroups")) == 1
+    with pytest.raises(IscApiError) as info:
+        client.request("GET", "/v2024/workgroups", params={"filters": 'name EQ "x"'})
+    assert info.value.status == 400 and info.value.messages
+
+
+def test_forbidden_is_typed(emulator):
+    seed = _base_seed()
+    seed["clients"] = [{"client_id": "reader", "client_secret": "Reader-Secret-1", "user_context": True,
+                        "scopes": ["idn:workgroup:read"]}]
+    emulator.seed(seed)
+    client = IscClient(emulator.base_url, "reader", "Reader-Secret-1")
+    assert list(client.list_workgroups()) == []
+    with pytest.raises(IscForbiddenError) as info:
+        _create(client, "Not allowed")
+    assert info.value.status == 403 and "lacks the rights" in str(info.value)
+
+
+@pytest.mark.parametrize("version, prefix", [("v2025", "/v2025/workgroups"), ("v2026", "/v2026/workgroups"),
+                                             ("beta", "/beta/workgroups"), ("v1", "/workgroups/v1")])
+def test_api_versions_reach_their_paths(emulator, version, prefix):
+    emulator.seed(_base_seed())
+    client = make_client(emulator, api_version=version)
+    group = _create(client, "Versioned")
+    assert client.get_workgroup(group["id"])["name"] == "Versioned"
+    assert [m["id"] for m in client.list_members(group["id"])] == []
+    assert {r["path"] for r in emulator.requests() if r["path"] != "/oauth/token"} == {
+        prefix, prefix + "/" + group["id"], prefix + "/" + group["id"] + "/members"}
+
+
+def test_no_secret_in_any_warning_or_error(emulator):
+    emulator.seed(_base_seed())
+    session = requests.Session()
+    tokens = []
+    session.hooks["response"].append(
+        lambda response, *args, **kwargs: tokens.append(response.json().get("access_token")) if response.request.path_url == "/oauth/token" else None)
+    recorder = Recorder(on_first_sleep=None)
+    client = IscClient(emulator.base_url, emulator.client_id, emulator.client_secret, access_token="Given-Token-Value-123",
+                       warn=recorder.warn, sleep=recorder.sleep, session=session, max_retries=1)
+    emulator.set_faults({"error_rate": 1.0, "error_statuses": [502], "rate_limit": None})
+    texts = []
+    with pytest.raises(IscApiError) as info:
+        list(client.list_workgroups())
+    texts.append(str(info.value))
+    emulator.set_faults({"rate_limit": None})
+    with pytest.raises(IscApiError) as info:
+        client.request("GET", "/v2024/workgroups", params={"filters": "name eq %s" % emulator.client_secret})
+    texts.append(str(info.value))
+    texts.extend(recorder.warnings)
+    secrets = [emulator.client_secret, "Given-Token-Value-123"] + [t for t in tokens if t]
+    assert len(secrets) == 3  # a token was fetched after the given one was refused
+    for text in texts:
+        for secret in secrets:
+            assert secret not in text
+    assert "********" in texts[1]  # the echoed secret in the 400 message was redacted

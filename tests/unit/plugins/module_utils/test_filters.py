@@ -1,0 +1,101 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the sailpoint.isc collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""plugins/module_utils/_filters.py: quoting, escaping and composition (pure, no HTTP)."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.sailpoint.isc.plugins.module_utils._filters import (
+    and_,
+    co,
+    eq,
+    escape,
+    ge,
+    gt,
+    in_,
+    isnull,
+    le,
+    literal,
+    lt,
+    ne,
+    not_,
+    or_,
+    pr,
+    sw,
+)
+
+
+@pytest.mark.parametrize("raw, escaped", [
+    ("plain", "plain"),
+    ('say "hi"', 'say \\"hi\\"'),
+    ("back\\slash", "back\\\\slash"),
+    ("#1", "%231"),
+    ("100%", "100%25"),
+    ("R&D", "R%26D"),
+    ("%23", "%2523"),  # a literal %23 must not turn into # on the server
+    ('\\"', '\\\\\\"'),  # backslash then quote: each escaped once
+    ("Ærø – 東京", "Ærø – 東京"),  # non-ASCII is left to the URL encoding
+])
+def test_escape(raw, escaped):
+    assert escape(raw) == escaped
+
+
+def test_comparisons_quote_and_escape_values():
+    assert eq("name", 'A "B" #1 & 50%') == 'name eq "A \\"B\\" %231 %26 50%25"'
+    assert ne("name", "x") == 'name ne "x"'
+    assert sw("name", "Fin") == 'name sw "Fin"'
+    assert co("name", "in") == 'name co "in"'
+    assert gt("n", 1) == "n gt 1"
+    assert ge("n", 1.5) == "n ge 1.5"
+    assert lt("n", -2) == "n lt -2"
+    assert le("correlated", False) == "correlated le false"
+    assert eq("memberships.identityId", "abc") == 'memberships.identityId eq "abc"'
+    assert pr("email") == "pr email"
+    assert isnull("description") == "description isnull"
+
+
+def test_in_list():
+    assert in_("id", ["a", 'b"c']) == 'id in ("a","b\\"c")'
+    assert in_("id", iter(["only"])) == 'id in ("only")'
+    with pytest.raises(ValueError):
+        in_("id", [])
+
+
+@pytest.mark.parametrize("field", ["", "na me", "name)", 'x"', "1abc", "a..b", None])
+def test_bad_field_names_are_refused(field):
+    with pytest.raises(ValueError):
+        eq(field, "x")
+
+
+@pytest.mark.parametrize("value", [None, ["a"], {"a": 1}, object()])
+def test_bad_values_are_refused(value):
+    with pytest.raises(TypeError):
+        literal(value)
+
+
+def test_composition_and_precedence():
+    a, b, c = eq("a", "1"), eq("b", "2"), eq("c", "3")
+    assert and_(a, b) == 'a eq "1" and b eq "2"'
+    assert or_(a, b, c) == 'a eq "1" or b eq "2" or c eq "3"'
+    # same operator nests flat, another operator is parenthesised
+    assert and_(and_(a, b), c) == 'a eq "1" and b eq "2" and c eq "3"'
+    assert and_(or_(a, b), c) == '(a eq "1" or b eq "2") and c eq "3"'
+    assert or_(and_(a, b), c) == '(a eq "1" and b eq "2") or c eq "3"'
+    assert not_(or_(a, b)) == 'not (a eq "1" or b eq "2")'
+    # a single operand is returned as is; a foreign string is kept whole
+    assert or_(a) == a
+    assert and_('x eq "1" or y eq "2"', c) == '(x eq "1" or y eq "2") and c eq "3"'
+    # keywords inside values never change the structure
+    tricky = eq("name", 'x" or name eq "y')
+    assert and_(tricky, c) == 'name eq "x\\" or name eq \\"y" and c eq "3"'
+
+
+@pytest.mark.parametrize("args", [(), ("",), ("  ",), (None,)])
+def test_composition_refuses_empty(args):
+    with pytest.raises(ValueError):
+        and_(*args)
+    with pytest.raises(ValueError):
+        or_(*args)

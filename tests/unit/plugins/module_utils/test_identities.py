@@ -1,0 +1,168 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the sailpoint.isc collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""plugins/module_utils/_identities.py: reference parsing (pure) and resolution against the emulator."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import pytest
+
+from ansible_collections.sailpoint.isc.plugins.module_utils import _identities
+from ansible_collections.sailpoint.isc.plugins.module_utils._client import IscClient, IscForbiddenError
+from ansible_collections.sailpoint.isc.plugins.module_utils._identities import (
+    IscIdentityResolutionError,
+    parse_reference,
+    resolve_identities,
+    resolve_identity,
+)
+
+ADA = "%032x" % 0xADA
+JOHN1 = "%032x" % 0x101
+JOHN2 = "%032x" % 0x102
+ZOE = "%032x" % 0x2E
+UMA = "%032x" % 0x0A
+
+
+def _person(ident, name, alias, email, correlated=True):
+    first, dummy, last = name.partition(" ")
+    return {"id": ident, "name": name, "alias": alias, "email": email, "firstName": first, "lastName": last or "X",
+            "correlated": correlated}
+
+
+PEOPLE = [
+    _person(ADA, "Ada Lovelace", "ada.lovelace", "Ada.Lovelace@Example.com"),
+    _person(JOHN1, "John Smith", "john.smith", "john.smith@example.com"),
+    _person(JOHN2, "John Smith", "John.Smith2", "john.smith2@example.com"),
+    _person(ZOE, 'Zoë "Z" O\'Brien #1 & 100%', "zoe.o&b#1", "zoe+gov@example.com"),
+    _person(UMA, "Uma Uncorrelated", "uma.u", "uma@example.com", correlated=False),
+]
+
+
+@pytest.fixture
+def people(emulator):
+    emulator.seed({"identities": PEOPLE})
+    return emulator
+
+
+def _client(emu, **kwargs):
+    return IscClient(emu.base_url, emu.client_id, emu.client_secret, **kwargs)
+
+
+def _identity_calls(emu):
+    return [r for r in emu.requests() if r["path"] == "/v2024/identities"]
+
+
+# ------------------------------------------------------------------ pure
+@pytest.mark.parametrize("reference, parsed", [
+    ("abc", ("id", "abc")),
+    ({"id": "abc"}, ("id", "abc")),
+    ({"alias": "a"}, ("alias", "a")),
+    ({"email": "e@x"}, ("email", "e@x")),
+    ({"name": "N"}, ("name", "N")),
+    ({"name": "N", "alias": None, "email": ""}, ("name", "N")),  # unset suboptions of a module's dict option
+])
+def test_parse_reference(reference, parsed):
+    assert parse_reference(reference) == parsed
+
+
+@pytest.mark.parametrize("reference, fragment", [
+    ("", "must not be empty"),
+    (42, "neither an identity id nor a dict"),
+    ({}, "exactly one of id, alias, email, name"),
+    ({"alias": "a", "email": "b"}, "exactly one of"),
+    ({"login": "a"}, "unknown keys login"),
+    ({"alias": 5}, "must be a non-empty string"),
+])
+def test_parse_reference_errors(reference, fragment):
+    with pytest.raises(ValueError) as info:
+        parse_reference(reference)
+    assert fragment in str(info.value)
+
+
+def test_filter_chunks_respect_count_and_length():
+    values = ["user%03d" % i for i in range(120)]
+    chunks = _identities._filter_chunks("alias", values)  # pylint: disable=protected-access
+    assert len(chunks) == 3
+    assert chunks[0].count(" or ") == 49 and chunks[2].count(" or ") == 19
+    long_values = ["x" * 200 + str(i) for i in range(40)]
+    chunks = _identities._filter_chunks("name", long_values)  # pylint: disable=protected-access
+    assert len(chunks) > 1
+    assert all(len(quote(c, safe="")) <= _identities.MAX_FILTER_LENGTH for c in chunks)
+    assert sum(c.count(" eq ") for c in chunks) == 40
+    assert _identities._filter_chunks("id", ["a", "b"]) == ['id in ("a","b")']  # pylint: disable=protected-access
+    assert _identities._filter_chunks("id", []) == []  # pylint: disable=protected-access
+
+
+def test_plain_ids_need_no_request(emulator):
+    client = _client(emulator)
+    assert resolve_identities(client, ["id-1", {"id": "id-2"}]) == [
+        {"id": "id-1", "name": None, "alias": None, "email": None}, {"id": "id-2", "name": None, "alias": None, "email": None}]
+    assert resolve_identities(client, []) == []
+    assert emulator.requests() == []
+
+
+# ------------------------------------------------------------------ against the emulator
+def test_resolve_every_kind_in_input_order(people):
+    client = _client(people)
+    refs = [{"email": "ada.lovelace@example.com"}, JOHN2, {"alias": "john.smith"}, {"name": "Uma Uncorrelated"},
+            {"alias": 'zoe.o&b#1'}, {"name": 'Zoë "Z" O\'Brien #1 & 100%'}, {"id": ADA}, {"alias": "john.smith"}]
+    resolved = resolve_identities(client, refs, verify_ids=True)
+    assert [r["id"] for r in resolved] == [ADA, JOHN2, JOHN1, UMA, ZOE, ZOE, ADA, JOHN1]
+    assert resolved[0] == {"id": ADA, "name": "Ada Lovelace", "alias": "ada.lovelace", "email": "Ada.Lovelace@Example.com"}
+    assert resolved[1]["name"] == "John Smith"  # verified ids come back with their names
+    calls = _identity_calls(people)
+    assert len(calls) == 4  # one per key: id, alias, email, name
+    assert {c["query"]["defaultFilter"] for c in calls} == {"NONE"}
+
+
+def test_resolution_errors_are_reported_together(people):
+    client = _client(people)
+    refs = [{"name": "John Smith"}, {"alias": "ada.lovelace"}, {"alias": "nobody"}, {"alias": "ADA.LOVELACE"},
+            {"email": "x", "alias": "y"}, {"name": "John Smith"}, {"id": "%032x" % 0xFFFF}]
+    with pytest.raises(IscIdentityResolutionError) as info:
+        resolve_identities(client, refs, verify_ids=True)
+    assert info.value.problems == [
+        "name 'John Smith': 2 identities match (ids %s, %s); use id, alias or email instead" % (JOHN1, JOHN2),
+        "alias 'nobody': no identity has this alias",
+        "alias 'ADA.LOVELACE': no identity has this alias (differs only in case from 'ada.lovelace')",
+        "{'email': 'x', 'alias': 'y'} must have exactly one of id, alias, email, name",
+        "id '%032x': no identity has this id" % 0xFFFF,
+    ]
+    assert str(info.value).startswith("could not resolve 5 identity references: name 'John Smith': 2 identities match")
+    assert "\n" not in str(info.value)
+
+
+def test_resolve_one(people):
+    client = _client(people)
+    assert resolve_identity(client, {"alias": "John.Smith2"})["id"] == JOHN2
+    with pytest.raises(IscIdentityResolutionError) as info:
+        resolve_identity(client, {"email": "nobody@example.com"})
+    assert str(info.value) == "could not resolve 1 identity reference: email 'nobody@example.com': no identity has this email"
+
+
+def test_many_references_take_few_requests(emulator):
+    emulator.seed({"generate": {"identities": 130}})
+    client = _client(emulator)
+    everyone = list(client.list_identities())
+    emulator.clear_requests()
+    refs = [{"alias": i["alias"]} for i in everyone] + [{"email": i["emailAddress"]} for i in everyone[:10]]
+    resolved = resolve_identities(client, refs)
+    assert [r["id"] for r in resolved] == [i["id"] for i in everyone] + [i["id"] for i in everyone[:10]]
+    assert len(_identity_calls(emulator)) == 3 + 1  # 130 aliases in chunks of 50, 10 emails in one
+
+
+def test_no_user_context_gets_the_personal_access_token_hint(emulator):
+    emulator.seed({"identities": PEOPLE, "clients": [
+        {"client_id": "app-client", "client_secret": "App-Secret-Value-5", "user_context": False, "scopes": ["sp:scopes:all"]}]})
+    client = IscClient(emulator.base_url, "app-client", "App-Secret-Value-5")
+    assert resolve_identities(client, [ADA]) == [{"id": ADA, "name": None, "alias": None, "email": None}]
+    with pytest.raises(IscForbiddenError) as info:
+        resolve_identities(client, [ADA, {"alias": "ada.lovelace"}])
+    message = str(info.value)
+    assert info.value.status == 403
+    assert message.startswith("GET /v2024/identities: HTTP 403 Forbidden")
+    assert "needs a personal access token" in message and "give identity ids" in message
+    assert "App-Secret-Value-5" not in message

@@ -1,0 +1,178 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the sailpoint.isc collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""plugins/module_utils/_module.py with a real AnsibleModule: argument spec, env fallbacks, failing cleanly."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+
+import pytest
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.sailpoint.isc.plugins.module_utils import _module
+from ansible_collections.sailpoint.isc.plugins.module_utils._client import IscApiError, IscClient
+from ansible_collections.sailpoint.isc.plugins.module_utils._identities import IscIdentityResolutionError
+from ansible_collections.sailpoint.isc.plugins.module_utils._module import (
+    client_from_module,
+    fail_on_error,
+    isc_argument_spec,
+    isc_module_kwargs,
+)
+
+SECRET = "S3cr3t-Value-42"
+TOKEN = "Tok3n-Value-42"
+_ENV = ("SAIL_BASE_URL", "SAIL_CLIENT_ID", "SAIL_CLIENT_SECRET", "SAIL_ACCESS_TOKEN", "SAIL_API_VERSION", "SAIL_VALIDATE_CERTS")
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch):
+    for name in _ENV:
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def make_module():
+    """AnsibleModule factory; the module args stay patched until the test ends (fail_json needs them)."""
+    stack = contextlib.ExitStack()
+
+    def make(args, **kwargs):
+        stack.enter_context(patch_module_args(args))
+        return AnsibleModule(**isc_module_kwargs(**kwargs))
+
+    yield make
+    stack.close()
+
+
+def _failure(capsys, call):
+    with pytest.raises(SystemExit):
+        call()
+    return json.loads(capsys.readouterr().out)
+
+
+def test_argument_spec_shape():
+    spec = isc_argument_spec()
+    assert set(spec) == {"base_url", "client_id", "client_secret", "access_token", "api_version", "validate_certs",
+                         "request_timeout", "max_retries"}
+    assert spec["client_secret"]["no_log"] is True and spec["access_token"]["no_log"] is True
+    assert spec["api_version"]["default"] == "v2024"
+    assert spec["api_version"]["choices"] == ["v2024", "v2025", "v2026", "beta", "v1"]
+    assert spec["base_url"]["required"] is True
+    assert spec is not isc_argument_spec()  # a fresh dict each call
+
+
+def test_module_kwargs_merge_the_module_spec():
+    kwargs = isc_module_kwargs(argument_spec={"name": {"type": "str"}}, required_one_of=[["name", "id"]],
+                               supports_check_mode=True)
+    assert "name" in kwargs["argument_spec"] and "base_url" in kwargs["argument_spec"]
+    assert kwargs["required_together"] == [["client_id", "client_secret"]]
+    assert kwargs["required_one_of"] == [["client_id", "access_token"], ["name", "id"]]
+    assert kwargs["supports_check_mode"] is True
+
+
+def test_environment_fallbacks(monkeypatch, make_module):
+    monkeypatch.setenv("SAIL_BASE_URL", "https://acme.api.identitynow.com")
+    monkeypatch.setenv("SAIL_CLIENT_ID", "cid")
+    monkeypatch.setenv("SAIL_CLIENT_SECRET", SECRET)
+    monkeypatch.setenv("SAIL_VALIDATE_CERTS", "false")
+    monkeypatch.setenv("SAIL_API_VERSION", "v1")
+    module = make_module({})
+    client = client_from_module(module)
+    assert isinstance(client, IscClient)
+    assert client.base_url == "https://acme.api.identitynow.com"
+    assert client.client_id == "cid" and client.validate_certs is False and client.api_version == "v1"
+    assert client.request_timeout == 30.0 and client.max_retries == 5
+    assert SECRET in module.no_log_values
+
+
+@pytest.mark.parametrize("args, fragment", [
+    ({"client_id": "cid", "client_secret": SECRET}, "base_url"),
+    ({"base_url": "https://a.example", "client_id": "cid"}, "parameters are required together: client_id, client_secret"),
+    ({"base_url": "https://a.example"}, "one of the following is required: client_id, access_token"),
+    ({"base_url": "https://a.example", "access_token": TOKEN, "api_version": "v3"}, "api_version"),
+])
+def test_argument_validation_failures(capsys, args, fragment, make_module):
+    result = _failure(capsys, lambda: make_module(args))
+    assert result["failed"] is True
+    assert fragment in result["msg"]
+    assert SECRET not in json.dumps(result) and TOKEN not in json.dumps(result)
+
+
+def test_plain_http_to_a_remote_host_fails_the_module(capsys, make_module):
+    module = make_module({"base_url": "http://acme.api.identitynow.com", "client_id": "cid", "client_secret": SECRET})
+    result = _failure(capsys, lambda: client_from_module(module))
+    assert result["msg"].startswith("Failed to connect to SailPoint ISC: base_url 'http://acme.api.identitynow.com' uses plain http")
+    assert SECRET not in json.dumps(result)
+    assert "Traceback" not in json.dumps(result)
+
+
+def test_missing_requests_fails_with_missing_required_lib(capsys, monkeypatch, make_module):
+    module = make_module({"base_url": "https://a.example", "access_token": TOKEN})
+    monkeypatch.setattr(_module, "HAS_REQUESTS", False)
+    result = _failure(capsys, lambda: client_from_module(module))
+    assert "requests" in result["msg"] and "Failed to import the required Python library" in result["msg"]
+
+
+def test_fail_on_error_reports_the_isc_error(capsys, make_module):
+    module = make_module({"base_url": "https://a.example", "client_id": "cid", "client_secret": SECRET, "access_token": TOKEN})
+
+    def failing():
+        with fail_on_error(module, "create governance group 'Auditors'"):
+            raise IscApiError("POST", "/v2024/workgroups", 400, ["owner %s was missing" % SECRET],
+                              detail_code="400.1 Bad Request Content", tracking_id="track-1")
+
+    result = _failure(capsys, failing)
+    assert result["msg"] == ("Failed to create governance group 'Auditors': POST /v2024/workgroups: HTTP 400 Bad Request: "
+                             "owner ******** was missing [detailCode: 400.1 Bad Request Content, trackingId: track-1]")
+    assert result["status"] == 400 and result["tracking_id"] == "track-1" and result["detail_code"] == "400.1 Bad Request Content"
+    assert result["method"] == "POST" and result["path"] == "/v2024/workgroups"
+    assert SECRET not in json.dumps(result)
+    assert "Traceback" not in json.dumps(result) and "exception" not in result
+
+
+def test_fail_on_error_lists_identity_problems(capsys, make_module):
+    module = make_module({"base_url": "https://a.example", "access_token": TOKEN})
+
+    def failing():
+        with fail_on_error(module, "resolve the members of 'Auditors'"):
+            raise IscIdentityResolutionError(["alias 'a': no identity has this alias", "name 'b': 2 identities match"])
+
+    result = _failure(capsys, failing)
+    assert result["msg"] == ("Failed to resolve the members of 'Auditors': could not resolve 2 identity references: "
+                             "alias 'a': no identity has this alias; name 'b': 2 identities match")
+    assert result["problems"] == ["alias 'a': no identity has this alias", "name 'b': 2 identities match"]
+
+
+def test_fail_on_error_passes_other_exceptions_and_success(make_module):
+    module = make_module({"base_url": "https://a.example", "access_token": TOKEN})
+    with fail_on_error(module, "do nothing"):
+        value = 1 + 1
+    assert value == 2
+    with pytest.raises(KeyError):
+        with fail_on_error(module, "raise a programming error"):
+            raise KeyError("x")
+
+
+def test_retries_become_module_warnings_and_failures_are_clear(capsys, make_module, emulator):
+    module = make_module({"base_url": emulator.base_url, "client_id": emulator.client_id, "client_secret": emulator.client_secret,
+                          "max_retries": 1})
+    emulator.set_faults({"error_rate": 1.0, "error_statuses": [503], "rate_limit": None})
+    client = client_from_module(module, sleep=lambda seconds: None)
+    assert client.max_retries == 1
+
+    def failing():
+        with fail_on_error(module, "list governance groups"):
+            list(client.list_workgroups())
+
+    result = _failure(capsys, failing)
+    assert result["msg"].startswith("Failed to list governance groups: GET /v2024/workgroups: HTTP 503 Service Unavailable: ")
+    assert "after 2 attempts" in result["msg"] and "gave up after 1 retry" in result["msg"]
+    assert result["status"] == 503 and result["tracking_id"]
+    texts = [w["event"]["msg"] if isinstance(w, dict) else w for w in result["warnings"]]  # structured since ansible-core 2.19
+    retries = [t for t in texts if t.startswith("GET /v2024/workgroups: ")]
+    assert len(retries) == 1 and retries[0].startswith("GET /v2024/workgroups: HTTP 503 Service Unavailable; retry 1 of 1 in ")
+    assert emulator.client_secret not in json.dumps(result)
