@@ -11,7 +11,9 @@ VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 # Every Python that sanity's compile/import tests should use (3.8 .. 3.13), found on PATH by ansible-test.
 SANITY_PYTHON_PATH := $(subst $(eval) ,:,$(foreach v,3.8 3.9 3.10 3.11 3.12 3.13,$(firstword $(wildcard $(PYENV_ROOT)/versions/$(v).*/bin))))
-BUILD := $(CURDIR)/.build
+# Outside the checkout: ansible-test walks up to the nearest .git and lists files with git, so a
+# copy inside this repo (where the copy is ignored) would look empty to it.
+BUILD ?= $(or $(TMPDIR),/tmp)/sailpoint-isc-build-$(shell printf %s "$(CURDIR)" | md5sum | cut -c1-8)
 COLLECTIONS := $(BUILD)/collections
 COLLECTION := $(COLLECTIONS)/ansible_collections/sailpoint/isc
 ANSIBLE_TEST_PIP := $(HOME)/.ansible/test/cache
@@ -76,21 +78,23 @@ integration-oldest: collection venv-oldest  ## The integration targets again, on
 
 lint: collection  ## ansible-lint, production profile, offline.
 	@echo "==> lint: ansible-lint (production profile)"
-	cd $(COLLECTION) && PATH="$(BIN):$$PATH" $(BIN)/ansible-lint --profile production
+	cd $(COLLECTION) && PATH="$(BIN):$$PATH" $(BIN)/ansible-lint --profile production --nocolor
 
 docs-lint: collection  ## antsibull-docs lint-collection-docs and antsibull-changelog lint.
 	@echo "==> docs-lint: antsibull-docs lint-collection-docs, antsibull-changelog lint"
-	cd $(COLLECTION) && $(BIN)/antsibull-docs lint-collection-docs --plugin-docs .
+	cd $(COLLECTION) && PATH="$(BIN):$$PATH" $(BIN)/antsibull-docs lint-collection-docs --plugin-docs .
 	cd $(COLLECTION) && $(BIN)/antsibull-changelog lint
 
 build: collection  ## Build the collection tarball, install it, and render every module's docs from the install.
 	@echo "==> build: ansible-galaxy collection build + install"
 	rm -rf $(BUILD)/dist $(BUILD)/installed && mkdir -p $(BUILD)/dist
 	cd $(COLLECTION) && $(BIN)/ansible-galaxy collection build --output-path $(BUILD)/dist
-	$(BIN)/ansible-galaxy collection install --offline -p $(BUILD)/installed $(BUILD)/dist/sailpoint-isc-*.tar.gz
-	for module in $$(ls plugins/modules/*.py 2>/dev/null | xargs -rn1 basename | sed 's/\.py$$//'); do \
-	    ANSIBLE_COLLECTIONS_PATH=$(BUILD)/installed $(BIN)/ansible-doc sailpoint.isc.$$module > /dev/null; \
-	    echo "ansible-doc sailpoint.isc.$$module: ok"; \
+	ANSIBLE_COLLECTIONS_PATH=$(BUILD)/installed $(BIN)/ansible-galaxy collection install --offline --force \
+	    -p $(BUILD)/installed $(BUILD)/dist/sailpoint-isc-*.tar.gz
+	for module in $$(ls plugins/modules/*.py | xargs -n1 basename | sed 's/\.py$$//'); do \
+	    ANSIBLE_COLLECTIONS_PATH=$(BUILD)/installed $(BIN)/ansible-doc sailpoint.isc.$$module | grep -q "^> MODULE sailpoint.isc.$$module" \
+	        || { echo "ansible-doc cannot render sailpoint.isc.$$module from the installed tarball"; exit 1; }; \
+	    echo "ansible-doc sailpoint.isc.$$module (installed from the tarball): ok"; \
 	done
 
 test: sanity units integration integration-oldest lint docs-lint build  ## Everything CI runs.

@@ -301,7 +301,7 @@ def evaluate(node: tuple, get: Callable[[str], Any]) -> bool:
         return evaluate(node[1], get) or evaluate(node[2], get)
     if kind == "not":
         return not evaluate(node[1], get)
-    _, field, op, operand = node
+    field, op, operand = node[1:]
     return _match_cmp(get(field), op, operand)
 
 

@@ -30,7 +30,9 @@ from .seed import DEMO_CLIENT_IDENTITY, demo_seed, load_seed
 from .state import DETAIL_CODES, ApiError, Tenant
 
 YEARLY_VERSIONS = ("v2024", "v2025", "v2026", "beta")
-V1_RESOURCES = ("workgroups", "identities")  # the per-service v1 API has no public-identities
+# Resources with a per-service v1 path (/<resource>/v1...). public-identities is not in the v1 spec subset, but the
+# official python SDK 2.x (generated from the per-service specs) calls GET /public-identities/v1.
+V1_RESOURCES = ("workgroups", "identities", "public-identities")
 READ = ("idn:workgroup:read", "idn:workgroup:manage")
 MANAGE = ("idn:workgroup:manage",)
 WRITE = ("idn:workgroup:write",)
@@ -351,7 +353,7 @@ class Handler(BaseHTTPRequestHandler):
         auth = self.headers.get("Authorization") or ""
         if auth[:6].lower() == "basic ":
             try:
-                user, _, password = base64.b64decode(auth[6:].strip()).decode("utf-8").partition(":")
+                user, _sep, password = base64.b64decode(auth[6:].strip()).decode("utf-8").partition(":")
                 params.setdefault("client_id", user)
                 params.setdefault("client_secret", password)
             except (ValueError, UnicodeDecodeError):
@@ -724,7 +726,7 @@ class Emulator:
     def _authenticate(self, header: Optional[str]) -> Tuple[Optional[_Token], str]:
         if not header or not header.strip():
             return None, "JWT validation failed: JWT is missing"
-        scheme, _, value = header.strip().partition(" ")
+        scheme, _sep, value = header.strip().partition(" ")
         if scheme.lower() != "bearer" or not value.strip():
             return None, "JWT validation failed: Authorization header must be 'Bearer <token>'"
         with self._token_lock:

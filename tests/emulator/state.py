@@ -281,8 +281,10 @@ class Tenant:
 
     @staticmethod
     def identity_dto(ident: Dict[str, Any]) -> Dict[str, Any]:
-        """IdentityDto (v2024 Identity / v1 IdentityDto); fields beyond the spec subset mirror a real tenant."""
-        return {
+        """IdentityDto (v2024 Identity / v1 IdentityDto): exactly the properties of the full schema (the v1 spec file and
+        the official SDK's ``Identity`` model). ``protected`` is a filter field only, not a response property.
+        ``alias`` is a non-nullable string in the spec: it is left out when unset instead of being sent as null."""
+        dto = {
             "id": ident["id"],
             "name": ident["name"],
             "created": ident["created"],
@@ -294,7 +296,6 @@ class Tenant:
             "managerRef": None,
             "isManager": False,
             "lastRefresh": ident["modified"],
-            "protected": ident.get("protected", False),
             "attributes": {
                 "uid": ident.get("alias"),
                 "firstname": ident.get("firstName"),
@@ -305,10 +306,14 @@ class Tenant:
             },
             "lifecycleState": {"stateName": "active", "manuallyUpdated": False},
         }
+        if dto["alias"] is None:
+            del dto["alias"]
+        return dto
 
     @staticmethod
     def public_identity_dto(ident: Dict[str, Any]) -> Dict[str, Any]:
-        return {
+        """PublicIdentity; ``alias`` is left out when unset (non-nullable in the spec), ``email`` is nullable."""
+        dto = {
             "id": ident["id"],
             "name": ident["name"],
             "alias": ident.get("alias"),
@@ -318,6 +323,9 @@ class Tenant:
             "manager": None,
             "attributes": [],
         }
+        if dto["alias"] is None:
+            del dto["alias"]
+        return dto
 
     # ------------------------------------------------------------ workgroups
 

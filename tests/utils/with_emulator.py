@@ -48,6 +48,7 @@ def _write_integration_config(path, emulator):
     }
     with open(path, "w", encoding="utf-8") as config_file:
         json.dump(config, config_file, indent=2)
+        config_file.write("\n")
 
 
 def main(argv=None):
@@ -59,7 +60,12 @@ def main(argv=None):
         env = dict(os.environ)
         env.update(SAIL_BASE_URL=emulator.base_url, SAIL_CLIENT_ID=emulator.client_id, SAIL_CLIENT_SECRET=emulator.client_secret)
         print("ISC emulator at %s" % emulator.base_url, flush=True)
-        return subprocess.call(args.command, env=env)
+        try:
+            return subprocess.call(args.command, env=env)
+        finally:
+            # The config names a port that dies with the emulator: leave nothing stale behind.
+            if args.integration_config and os.path.exists(args.integration_config):
+                os.remove(args.integration_config)
 
 
 if __name__ == "__main__":

@@ -77,7 +77,11 @@ class Contract:
         from openapi_core.contrib.requests import RequestsOpenAPIRequest  # pylint: disable=import-outside-toplevel
         prepared = response.request.copy()
         path = prepared.url[len(base_url):]
-        if path.startswith(("/workgroups/v1", "/identities/v1")):
+        if path.startswith("/public-identities/v1"):
+            # Not in the v1 spec file; the official SDK 2.x models it with the same PublicIdentity shape as v2024.
+            spec = self.v2024
+            path = "/v2024/public-identities" + path[len("/public-identities/v1"):]
+        elif path.startswith(("/workgroups/v1", "/identities/v1")):
             spec = self.v1
         else:
             # v2025, v2026 and beta are byte-identical to v2024 for these paths (FACTS.md section 7).
@@ -151,7 +155,7 @@ class Api:
     def url(self, path: str) -> str:
         """``/workgroups/x`` -> ``/v2024/workgroups/x`` or, for v1, ``/workgroups/v1/x``."""
         if self.version == "v1":
-            resource, _, rest = path.lstrip("/").partition("/")
+            resource, _sep, rest = path.lstrip("/").partition("/")
             return "%s/%s/v1%s" % (self.emu.base_url, resource, "/" + rest if rest else "")
         return "%s/%s%s" % (self.emu.base_url, self.version, path)
 

@@ -20,10 +20,10 @@ def start_cli(*args):
     process = subprocess.Popen([sys.executable, "-m", "tests.emulator", "--port", "0"] + list(args),  # pylint: disable=consider-using-with
                                cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     values = {}
-    for _ in range(4):
+    for _attempt in range(4):
         line = process.stdout.readline().strip()
         assert "=" in line, (line, process.stderr.read() if process.poll() is not None else "")
-        key, _, value = line.partition("=")
+        key, _sep, value = line.partition("=")
         values[key] = value
     return process, values
 
@@ -77,7 +77,7 @@ def test_cli_flags_seed_file_and_sigint(tmp_path):
         assert values["ISC_CLIENT_ID"] == "cid"
         headers = token(values)
         url = values["ISC_BASE_URL"] + "/v2024/identities"
-        statuses = [requests.get(url, headers=headers, timeout=10).status_code for _ in range(3)]
+        statuses = [requests.get(url, headers=headers, timeout=10).status_code for _attempt in range(3)]
         assert statuses == [200, 200, 429]
         state = requests.get(values["ISC_BASE_URL"] + "/__emulator/state", timeout=10).json()
         assert [i["name"] for i in state["identities"]] == ["Only One"]

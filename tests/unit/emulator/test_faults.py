@@ -17,7 +17,7 @@ def test_rate_limit_per_client_and_per_version(emulator, make_api):
     for client in (v2024, v2025, v1):
         client.token  # pylint: disable=pointless-statement  # the token endpoint is not rate limited, fetch first
     emulator.set_faults({"rate_limit": {"requests": 3, "per_seconds": 1}})
-    assert [v2024.get("/workgroups").status_code for _ in range(3)] == [200, 200, 200]
+    assert [v2024.get("/workgroups").status_code for _attempt in range(3)] == [200, 200, 200]
     limited = v2024.get("/workgroups")
     assert limited.status_code == 429
     assert limited.json() == {"message": " Rate Limit Exceeded "}
@@ -37,7 +37,7 @@ def test_rate_limit_per_client_and_per_version(emulator, make_api):
 def test_default_rate_limit_is_100_per_10s(api, emulator):
     emulator.set_faults({})
     assert emulator.faults["rate_limit"] == {"requests": 100, "per_seconds": 10}
-    statuses = [api.get("/workgroups").status_code for _ in range(101)]
+    statuses = [api.get("/workgroups").status_code for _attempt in range(101)]
     assert statuses[:100] == [200] * 100 and statuses[100] == 429
     emulator.set_faults({"rate_limit": None})
     assert api.get("/workgroups").status_code == 200
@@ -62,9 +62,9 @@ def test_error_rate_one_with_each_status(api, emulator, people, status):
 def test_error_rate_is_seeded_and_partial(api, emulator):
     api.token  # pylint: disable=pointless-statement
     runs = []
-    for _ in range(2):
+    for _run in range(2):
         emulator.set_faults({"error_rate": 0.5, "error_statuses": [503], "random_seed": 42, "rate_limit": None})
-        runs.append([api.get("/workgroups").status_code for _ in range(40)])
+        runs.append([api.get("/workgroups").status_code for _attempt in range(40)])
     assert runs[0] == runs[1]
     assert set(runs[0]) == {200, 503}
 

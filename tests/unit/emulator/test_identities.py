@@ -86,8 +86,27 @@ def test_public_identities(api):
 
 
 @pytest.mark.usefixtures("seeded")
-def test_public_identities_are_not_in_v1(make_api):
-    assert make_api("v1").get("/public-identities").status_code == 404
+def test_public_identities_v1(make_api):
+    """GET /public-identities/v1 exists (the official python SDK 2.x calls it); same PublicIdentity shape as v2024."""
+    v1 = make_api("v1")
+    assert ids(v1.get("/public-identities", params={"sorters": "-name"})) == ["4", "3", "2", "1"]
+    assert v1.get("/public-identities").json() == make_api("v2024").get("/public-identities").json()
+
+
+@pytest.mark.parametrize("version", ["v2024", "v1"])
+def test_identity_dto_has_only_schema_properties(make_api, emulator, version):
+    """IdentityDto carries exactly the full schema's properties (v1 spec, SDK model): no `protected` (found by the SDK
+    tests). An identity without alias leaves `alias` out: it is a non-nullable string (null broke the contract)."""
+    api = make_api(version)
+    emulator.seed({"identities": [{"id": "p", "name": "Pat Protected", "protected": True},
+                                  {"id": "q", "name": "Quinn Aliased", "alias": "quinn"}]})
+    with_alias = api.get("/identities", params={"filters": 'alias eq "quinn"'}).json()[0]
+    assert set(with_alias) == {"id", "name", "created", "modified", "alias", "emailAddress", "processingState", "identityStatus",
+                               "managerRef", "isManager", "lastRefresh", "attributes", "lifecycleState"}
+    without = api.get("/identities", params={"filters": "protected eq true"}).json()  # still filterable
+    assert [i["id"] for i in without] == ["p"] and "alias" not in without[0] and "protected" not in without[0]
+    public = api.get("/public-identities", params={"filters": 'id eq "p"'}).json()[0]
+    assert "alias" not in public and public["email"] is None  # email is nullable, alias is not
 
 
 def test_generator_is_deterministic_and_paged(api, emulator):
