@@ -754,8 +754,10 @@ class IscClient:
     def paginate(self, path: str, params: Optional[Dict[str, Any]] = None, page_size: int = 250) -> Iterator[Dict[str, Any]]:
         """Yield every item of a list endpoint, page by page (``limit``=page_size, advancing ``offset``).
 
-        Stops on a short page. The first page asks for ``count=true``; if the server reports more
-        items than it returned (a lower server-side cap), paging goes on, so nothing is truncated.
+        The first page asks for ``count=true``. Paging stops once the reported total has been read
+        (so a listing costs exactly ceil(total / page_size) requests, the floor), or on a short page
+        when the server sent no count. A short page with a higher count goes on (a server-side cap
+        lower than page_size), so nothing is truncated.
         """
         if page_size < 1:
             raise IscConfigError("page_size must be >= 1")
@@ -785,10 +787,10 @@ class IscClient:
             offset += len(page)
             if not page:
                 return
-            # Only a short page ends the listing. X-Total-Count is used to go on past a short page
-            # (a server cap lower than page_size), never to stop early: a count that is low or stale
-            # must not truncate the result. The price is one empty page after an exactly full one.
-            if len(page) < page_size and (total is None or offset >= total):
+            if total is not None:
+                if offset >= total:
+                    return
+            elif len(page) < page_size:
                 return
 
     # ---------------------------------------------------------------- workgroups
