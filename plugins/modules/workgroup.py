@@ -1,0 +1,371 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the sailpoint.isc collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: workgroup
+short_description: Create, update and delete a SailPoint ISC governance group
+version_added: 0.1.0
+description:
+  - Makes sure one governance group (API name C(workgroup)) of a SailPoint Identity Security Cloud (ISC) tenant
+    exists with the given name, description and owner, or does not exist.
+  - The group is identified by O(id), or else by its exact O(name). ISC compares names case-insensitively in
+    filters; this module matches names exactly (case-sensitively).
+  - Only the options that are given are managed. An option left out keeps its current value in ISC.
+  - Updates are sent as one JSON patch holding only the fields that differ; when nothing differs no request that
+    writes is sent. Owners are compared by identity id only.
+  - Members are managed with M(sailpoint.isc.workgroup_members).
+author:
+  - sailpoint.isc contributors (@sailpoint-isc)
+options:
+  id:
+    description:
+      - The id of the governance group.
+      - Required to rename a group (give O(id) and the new O(name)).
+      - A group cannot be created with a chosen id; if no group has this id and O(state=present), the module fails.
+    type: str
+  name:
+    description:
+      - The exact name of the governance group.
+      - Without O(id), the group is looked up by this name. When several groups have exactly this name the module
+        fails and lists their ids; give O(id) then.
+      - With O(id), the name the group should have (a rename when it differs); not used with O(state=absent).
+      - Required to create a group.
+    type: str
+  description:
+    description:
+      - The description of the group.
+      - V("") removes the description. An empty and a missing description are the same, so V("") against a group
+        without description is no change.
+      - Not used with O(state=absent).
+    type: str
+  owner:
+    description:
+      - The owner of the group, an identity reference.
+      - Either an identity id (a string), or a dictionary with exactly one of the keys C(id), C(alias), C(email) or
+        C(name).
+      - Looking up an identity by C(alias), C(email) or C(name) needs a token with user context (a personal
+        access token). An id given as a string is used without a lookup.
+      - Required to create a group. Compared by identity id, so the same owner given by alias or by id is no change.
+      - Not used with O(state=absent).
+    type: raw
+  state:
+    description:
+      - V(present) creates the group when it does not exist and updates the fields that differ.
+      - V(absent) deletes the group when it exists. A group that is still used by access profiles, roles, SOD
+        policies or sources (its connections) cannot be deleted; the module then fails and lists the connections.
+    type: str
+    choices: [present, absent]
+    default: present
+extends_documentation_fragment:
+  - sailpoint.isc.auth
+  - sailpoint.isc.auth.action_group
+attributes:
+  check_mode:
+    description: Can run in check mode and return the changed status and the would-be group without modifying ISC.
+    support: full
+    details:
+      - Check mode sends only read requests. A group that would be created is reported with the id
+        V((would be created)).
+  diff_mode:
+    description: Returns the fields that change, before and after, when run with C(--diff).
+    support: full
+    details:
+      - Before is V({}) for a create; after is V({}) for a delete.
+notes:
+  - Both C(name) and C(owner) are required by ISC when a group is created.
+  - Group names need not be unique in ISC. Looking a group up by a name that several groups share is an error, never a
+    guess.
+seealso:
+  - module: sailpoint.isc.workgroup_info
+  - module: sailpoint.isc.workgroup_members
+  - name: Governance groups API (v2024)
+    description: The ISC API this module calls.
+    link: https://developer.sailpoint.com/docs/api/v2024/governance-groups
+"""
+
+EXAMPLES = r"""
+- name: Create or update a governance group (owner given by alias)
+  sailpoint.isc.workgroup:
+    base_url: https://acme.api.identitynow.com
+    client_id: "{{ isc_client_id }}"
+    client_secret: "{{ isc_client_secret }}"
+    name: Finance Approvers
+    description: Approves access to finance applications.
+    owner:
+      alias: jane.doe
+
+- name: Set the connection options once for every module of the collection
+  module_defaults:
+    group/sailpoint.isc.isc:
+      base_url: https://acme.api.identitynow.com
+      client_id: "{{ isc_client_id }}"
+      client_secret: "{{ isc_client_secret }}"
+  block:
+    - name: Change only the owner (by identity id); name and description are left alone
+      sailpoint.isc.workgroup:
+        name: Finance Approvers
+        owner: 2c9180835d2e5168015d32f890ca1581
+
+    - name: Rename a group (give its id and the new name)
+      sailpoint.isc.workgroup:
+        id: 2c91808a7813090a017814121919ecca
+        name: Finance Access Approvers
+      register: renamed
+
+    - name: Remove the description
+      sailpoint.isc.workgroup:
+        id: "{{ renamed.workgroup.id }}"
+        description: ""
+
+    - name: Delete a group (fails, listing the connections, while access profiles or roles still use it)
+      sailpoint.isc.workgroup:
+        name: Old Reviewers
+        state: absent
+"""
+
+RETURN = r"""
+workgroup:
+  description:
+    - The governance group as ISC returns it after the change (read back from ISC).
+    - In check mode, the group as it would be; a group that would be created has the id V((would be created)).
+    - V({}) when the group does not exist at the end (O(state=absent)).
+  returned: always
+  type: dict
+  contains:
+    id:
+      description: The id of the group.
+      type: str
+      returned: when the group exists
+      sample: 2c91808a7813090a017814121919ecca
+    name:
+      description: The name of the group.
+      type: str
+      returned: when the group exists
+      sample: Finance Approvers
+    description:
+      description: The description of the group; ISC may leave it out when the group has none.
+      type: str
+      returned: when the group has a description
+      sample: Approves access to finance applications.
+    owner:
+      description: The owner identity. Besides C(id), ISC fills in C(name), C(displayName) and C(emailAddress).
+      type: dict
+      returned: when the group exists
+      sample:
+        type: IDENTITY
+        id: 2c9180835d2e5168015d32f890ca1581
+        name: ada.lovelace
+        displayName: Ada Lovelace
+        emailAddress: ada@example.com
+    memberCount:
+      description: How many identities are members of the group.
+      type: int
+      returned: when the group exists
+      sample: 3
+    connectionCount:
+      description: How many access profiles, roles, SOD policies and sources use the group.
+      type: int
+      returned: when the group exists
+      sample: 0
+    created:
+      description: When the group was created (ISO 8601). Not in the would-be group of check mode.
+      type: str
+      returned: when the group exists in ISC
+      sample: "2024-03-01T10:00:00.000Z"
+    modified:
+      description: When the group was last changed (ISO 8601). Not in the would-be group of check mode.
+      type: str
+      returned: when the group exists in ISC
+      sample: "2024-03-02T11:30:00.000Z"
+msg:
+  description: What the module did (or would do in check mode), in one line.
+  returned: always
+  type: str
+  sample: "Updated governance group 'Finance Approvers' (id 2c91808a7813090a017814121919ecca): description, owner"
+connections:
+  description:
+    - The connections that keep the group from being deleted, as ISC lists them.
+    - Each has C(object) (C(type), C(id), C(name), C(description)) and C(connectionType).
+  returned: when O(state=absent) fails because the group is in use
+  type: list
+  elements: dict
+  sample:
+    - object:
+        type: ROLE
+        id: 2c9180857182305e0171993735622948
+        name: Security Analyst
+        description: null
+      connectionType: Owner
+"""
+
+from typing import Any, Dict, List, Optional
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.sailpoint.isc.plugins.module_utils._client import IscApiError, IscError, IscNotFoundError
+from ansible_collections.sailpoint.isc.plugins.module_utils._identities import resolve_identity
+from ansible_collections.sailpoint.isc.plugins.module_utils._module import client_from_module, fail_on_error, fail_with_error, isc_module_kwargs
+from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import (
+    apply_fields,
+    build_create_body,
+    build_patch,
+    changed_fields,
+    describe,
+    desired_fields,
+    diff_view,
+    find_workgroup,
+    format_connections,
+    owner_from_identity,
+    update_diff,
+    would_be_created,
+)
+
+
+class WorkgroupModule:
+    """One run: find the group, compare, then create, patch, delete or do nothing."""
+
+    def __init__(self, module: AnsibleModule) -> None:
+        self.module = module
+        self.params = module.params
+        self.client = client_from_module(module)
+        self.result = {"changed": False, "workgroup": {}}  # type: Dict[str, Any]
+
+    def exit(self, msg: str, changed: bool = False, workgroup: Optional[Dict[str, Any]] = None,
+             diff: Optional[Dict[str, Any]] = None) -> None:
+        self.result.update(changed=changed, msg=msg, workgroup=workgroup or {})
+        if diff is not None and self.module._diff:
+            self.result["diff"] = diff
+        self.module.exit_json(**self.result)
+
+    def run(self) -> None:
+        workgroup_id, name = self.params["id"], self.params["name"]
+        if name is not None and not name.strip():
+            self.module.fail_json(msg="name must not be empty")
+        with fail_on_error(self.module, "look up " + describe(workgroup_id, name)):
+            current = find_workgroup(self.client, workgroup_id=workgroup_id, name=name)
+        if self.params["state"] == "absent":
+            self.ensure_absent(current)
+        elif current is None:
+            self.create()
+        else:
+            self.update(current)
+
+    # ------------------------------------------------------------ present
+    def resolve_owner(self, target: str) -> Optional[Dict[str, Any]]:
+        """The desired owner as an OwnerDto, or None when the option is not given."""
+        if self.params["owner"] is None:
+            return None
+        with fail_on_error(self.module, "resolve the owner of " + target):
+            return owner_from_identity(resolve_identity(self.client, self.params["owner"]))
+
+    def desired(self, target: str) -> Dict[str, Any]:
+        return desired_fields(name=self.params["name"], description=self.params["description"], owner=self.resolve_owner(target))
+
+    def create(self) -> None:
+        workgroup_id, name = self.params["id"], self.params["name"]
+        if workgroup_id:
+            self.module.fail_json(msg="No %s exists, and a group cannot be created with a given id: "
+                                      "to create a group, give name and owner without id." % describe(workgroup_id))
+        target = describe(name=name)
+        if self.params["owner"] is None:
+            self.module.fail_json(msg="owner is required to create %s (ISC refuses a group without an owner)." % target)
+        desired = self.desired(target)
+        planned = would_be_created(desired)
+        diff = {"before": {}, "after": diff_view(planned)}
+        if self.module.check_mode:
+            self.exit("Would create %s." % target, True, planned, diff)
+        with fail_on_error(self.module, "create " + target):
+            created = self.client.create_workgroup(build_create_body(desired))
+        after = self.read_back(created, "create " + target)
+        self.exit("Created %s." % describe(after.get("id"), name), True, after, diff)
+
+    def update(self, current: Dict[str, Any]) -> None:
+        workgroup_id = current["id"]
+        target = describe(workgroup_id, current.get("name"))
+        desired = self.desired(target)
+        fields = changed_fields(current, desired)
+        if not fields:
+            self.exit("Nothing to change: %s is already as requested." % target, False, current)
+        if "name" in fields:
+            self.warn_on_name_clash(desired["name"], workgroup_id)
+        diff = update_diff(current, desired, fields)
+        summary = ", ".join(fields)
+        if self.module.check_mode:
+            self.exit("Would update %s: %s." % (target, summary), True, apply_fields(current, desired, fields), diff)
+        with fail_on_error(self.module, "update %s (%s)" % (target, summary)):
+            patched = self.client.patch_workgroup(workgroup_id, build_patch(current, desired, fields))
+        after = self.read_back(patched, "update " + target)
+        self.exit("Updated %s: %s." % (target, summary), True, after, diff)
+
+    def warn_on_name_clash(self, new_name: str, workgroup_id: str) -> None:
+        with fail_on_error(self.module, "look up governance groups named '%s'" % new_name):
+            others = [g.get("id", "?") for g in self.client.find_workgroups_by_name(new_name) if g.get("id") != workgroup_id]
+        if others:
+            self.module.warn("Other governance groups are already named '%s' (ids: %s); looking this group up by name "
+                             "will fail until the names differ." % (new_name, ", ".join(sorted(others))))
+
+    def read_back(self, written: Any, action: str) -> Dict[str, Any]:
+        """The group as ISC stores it after a write (falls back to the write's answer)."""
+        written = written if isinstance(written, dict) else {}
+        if not written.get("id"):
+            return written
+        with fail_on_error(self.module, "read back after the %s" % action):
+            after = self.client.get_workgroup(written["id"])
+        return after or written
+
+    # ------------------------------------------------------------ absent
+    def ensure_absent(self, current: Optional[Dict[str, Any]]) -> None:
+        if current is None:
+            self.exit("Nothing to delete: %s does not exist." % describe(self.params["id"], None if self.params["id"] else self.params["name"]), False, {})
+        workgroup_id = current["id"]
+        target = describe(workgroup_id, current.get("name"))
+        self.fail_if_in_use(target, workgroup_id)
+        diff = {"before": diff_view(current), "after": {}}
+        if self.module.check_mode:
+            self.exit("Would delete %s." % target, True, {}, diff)
+        error = None  # type: Optional[IscError]
+        try:
+            self.client.delete_workgroup(workgroup_id)
+        except IscNotFoundError:
+            self.exit("Nothing to delete: %s was deleted by someone else meanwhile." % target, False, {})
+        except IscApiError as exc:
+            error = exc
+        if error is not None:
+            if isinstance(error, IscApiError) and error.status in (400, 409):
+                self.fail_if_in_use(target, workgroup_id)  # deleted in the meantime? it names the connections
+            fail_with_error(self.module, "delete " + target, error)
+        self.exit("Deleted %s." % target, True, {}, diff)
+
+    def fail_if_in_use(self, target: str, workgroup_id: str) -> None:
+        with fail_on_error(self.module, "list the connections of " + target):
+            connections = list(self.client.list_connections(workgroup_id))  # type: List[Dict[str, Any]]
+        if connections:
+            self.module.fail_json(
+                msg="Cannot delete %s: it is still used by %d connection(s): %s. Remove the group from these objects first."
+                    % (target, len(connections), format_connections(connections)),
+                connections=connections)
+
+
+def main() -> None:
+    module = AnsibleModule(**isc_module_kwargs(
+        argument_spec={
+            "id": {"type": "str"},
+            "name": {"type": "str"},
+            "description": {"type": "str"},
+            "owner": {"type": "raw"},
+            "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},
+        },
+        required_one_of=[["id", "name"]],
+        supports_check_mode=True,
+    ))
+    WorkgroupModule(module).run()
+
+
+if __name__ == "__main__":
+    main()
