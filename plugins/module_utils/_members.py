@@ -1,0 +1,195 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the sailpoint.isc collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Governance group membership as sets: the plan, the 207 verdicts and the reported views.
+
+Private to the collection (``_`` prefix). Pure functions, no HTTP: the module feeds them what the
+client read and wrote. Every function is linear in the number of members (sorting for display
+aside), so a group of 10,000 members costs no more than a few set operations.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Set, Tuple
+
+ADD = "add"
+REMOVE = "remove"
+
+# Per-item statuses of the members bulk-add / bulk-delete 207 answers (FACTS 5 and 10):
+# done = this request changed the membership; already = the state already held (not an error).
+DONE_STATUS = {ADD: 201, REMOVE: 204}
+ALREADY_STATUS = {ADD: 409, REMOVE: 404}
+
+STATES = ("present", "absent")
+
+
+class MembershipError(ValueError):
+    """The requested combination of options cannot be planned."""
+
+
+def plan_membership(current_ids: Iterable[str], desired_ids: Iterable[str], state: str = "present",
+                    exclusive: bool = False) -> Tuple[Set[str], Set[str]]:
+    """Return ``(to_add, to_remove)``: the identity ids to write so that the group ends as requested.
+
+    - ``present``: add the desired ids that are not members; with ``exclusive`` also remove every
+      member that is not desired (so an empty ``desired_ids`` empties the group).
+    - ``absent``: remove the desired ids that are members. ``exclusive`` makes no sense here.
+
+    Order and duplicates in either input do not matter (sets).
+    """
+    if state not in STATES:
+        raise MembershipError("state must be one of %s, got %r" % (", ".join(STATES), state))
+    if exclusive and state == "absent":
+        raise MembershipError("exclusive=true only works with state=present (it makes the membership exactly the list)")
+    current = current_ids if isinstance(current_ids, (set, frozenset)) else set(current_ids)
+    desired = desired_ids if isinstance(desired_ids, (set, frozenset)) else set(desired_ids)
+    if state == "absent":
+        return set(), desired & current
+    to_add = desired - current
+    to_remove = current - desired if exclusive else set()
+    return to_add, to_remove
+
+
+class BulkOutcome:
+    """The verdict on a merged 207 answer of one bulk operation (``add`` or ``remove``).
+
+    ``done``: ids this request changed; ``already``: ids whose state already held (409 on add,
+    404 on remove); ``failed``: ``{id, status, description}`` for everything else, including
+    requested ids the answer does not mention (status None).
+    """
+
+    def __init__(self, action: str) -> None:
+        self.action = action
+        self.done = []  # type: List[str]
+        self.already = []  # type: List[str]
+        self.failed = []  # type: List[Dict[str, Any]]
+
+    @property
+    def ok(self) -> bool:
+        """True when no item failed."""
+        return not self.failed
+
+
+def classify_results(action: str, items: Iterable[Mapping[str, Any]], requested: Optional[Iterable[str]] = None) -> BulkOutcome:
+    """Sort the 207 items of a members bulk-``action`` into done / already / failed.
+
+    ``requested`` (the ids sent) lets a missing item count as a failure instead of passing
+    silently. An id reported twice keeps its first verdict.
+    """
+    if action not in DONE_STATUS:
+        raise ValueError("action must be %r or %r, got %r" % (ADD, REMOVE, action))
+    done_status = DONE_STATUS[action]
+    already_status = ALREADY_STATUS[action]
+    outcome = BulkOutcome(action)
+    seen = set()  # type: Set[str]
+    for item in items:
+        identity_id = item.get("id")
+        if identity_id in seen:
+            continue
+        seen.add(identity_id)
+        status = _as_int(item.get("status"))
+        if status == done_status:
+            outcome.done.append(identity_id)
+        elif status == already_status:
+            outcome.already.append(identity_id)
+        else:
+            outcome.failed.append({"id": identity_id, "status": status, "description": _text(item.get("description"))})
+    for identity_id in requested or ():
+        if identity_id not in seen:
+            seen.add(identity_id)
+            outcome.failed.append({"id": identity_id, "status": None, "description": "ISC's 207 answer has no item for this identity"})
+    return outcome
+
+
+def _as_int(value: Any) -> Optional[int]:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else " ".join(str(value).split())
+
+
+# ------------------------------------------------------------------ what the module reports
+def member_view(member: Mapping[str, Any]) -> Dict[str, Any]:
+    """``{id, name, email}`` of a member or resolved identity (``email`` or ``emailAddress``)."""
+    email = member.get("email")
+    if email is None:
+        email = member.get("emailAddress")
+    return {"id": member.get("id"), "name": member.get("name"), "email": email}
+
+
+def member_label(member: Mapping[str, Any]) -> str:
+    """``name (id)``, or the bare id when the name is unknown: one line of the diff."""
+    name = member.get("name")
+    return "%s (%s)" % (name, member.get("id")) if name else str(member.get("id"))
+
+
+def _sort_key(view: Mapping[str, Any]) -> Tuple[str, str]:
+    return (str(view.get("name") or "").lower(), str(view.get("id") or ""))
+
+
+def views(ids: Iterable[str], known: Mapping[str, Mapping[str, Any]]) -> List[Dict[str, Any]]:
+    """Sorted ``{id, name, email}`` views of ``ids``; names and emails from ``known`` (id -> record)."""
+    result = [member_view(known[i]) if i in known else {"id": i, "name": None, "email": None} for i in ids]
+    result.sort(key=_sort_key)
+    return result
+
+
+def membership_after(current: Mapping[str, Mapping[str, Any]], added: Iterable[str], removed: Iterable[str],
+                     known: Mapping[str, Mapping[str, Any]]) -> List[Dict[str, Any]]:
+    """The membership after the writes, computed instead of re-read: current - removed + added.
+
+    ``current`` maps the ids read before the writes to their member records; ``known`` maps the
+    resolved identities (the source of names for the added ones). Sorted by name, then id.
+    """
+    removed_set = removed if isinstance(removed, (set, frozenset)) else set(removed)
+    after = [member_view(record) for member_id, record in current.items() if member_id not in removed_set]
+    for member_id in added:
+        if member_id not in current:
+            record = known.get(member_id)
+            after.append(member_view(record) if record is not None else {"id": member_id, "name": None, "email": None})
+    after.sort(key=_sort_key)
+    return after
+
+
+def diff_lines(members: Iterable[Mapping[str, Any]]) -> List[str]:
+    """Sorted ``name (id)`` lines, one per member."""
+    return sorted((member_label(m) for m in members), key=lambda line: (line.lower(), line))
+
+
+def diff_text(members: Iterable[Mapping[str, Any]]) -> str:
+    """The ``diff.before`` / ``diff.after`` text: one sorted ``name (id)`` line per member.
+
+    Plain text rather than a list: Ansible diffs a list as JSON, where the commas make an unchanged
+    last member show up as removed and added again.
+    """
+    lines = diff_lines(members)
+    return "".join(line + "\n" for line in lines)
+
+
+def membership_diff(label: str, before: Iterable[Mapping[str, Any]], after: Iterable[Mapping[str, Any]]) -> Dict[str, str]:
+    """``{before, after, before_header, after_header}`` for the result's ``diff``."""
+    return {"before": diff_text(before), "after": diff_text(after),
+            "before_header": "members of %s" % label, "after_header": "members of %s" % label}
+
+
+def describe_failures(failures: Iterable[Mapping[str, Any]], known: Mapping[str, Mapping[str, Any]], limit: int = 10) -> str:
+    """One readable clause per failed item: ``name (id): HTTP 404 description``; at most ``limit``, then a count."""
+    parts = []
+    failures = list(failures)
+    for failure in failures[:limit]:
+        identity_id = failure.get("id")
+        label = member_label(known[identity_id]) if identity_id in known else str(identity_id)
+        status = failure.get("status")
+        text = ("HTTP %s" % status) if status is not None else "no status"
+        if failure.get("description"):
+            text += " " + str(failure["description"])
+        parts.append("%s: %s" % (label, text))
+    if len(failures) > limit:
+        parts.append("and %d more" % (len(failures) - limit))
+    return "; ".join(parts)

@@ -1,0 +1,511 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the sailpoint.isc collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: workgroup_members
+short_description: Manage the members of a SailPoint ISC governance group
+version_added: 0.1.0
+description:
+  - Add identities to, or remove them from, a governance group (API name I(workgroup)) of SailPoint Identity Security Cloud (ISC),
+    or make the membership exactly a given list.
+  - Membership is compared as a set of identity ids, so the order of O(members) and duplicates in it never cause a change.
+  - The current membership is read completely (pages of 50, the most ISC returns per page). Only the difference is written,
+    with the bulk-add and bulk-delete endpoints in chunks of 100 identities; when nothing differs, no write is sent.
+  - Every member reference is resolved before anything is written. A reference that matches no identity, or several,
+    fails the task and nothing is changed.
+author:
+  - sailpoint.isc contributors (@sailpoint-isc)
+extends_documentation_fragment:
+  - sailpoint.isc.auth
+  - sailpoint.isc.auth.action_group
+attributes:
+  check_mode:
+    description: Reads the group, its members and the referenced identities, and reports what would change; sends no write.
+    support: full
+  diff_mode:
+    description: Shows the membership before and after as sorted C(name (id)) lines; only the added and removed lines differ.
+    support: full
+options:
+  workgroup_id:
+    description:
+      - The id of the governance group.
+      - Exactly one of O(workgroup_id) and O(workgroup_name) is required.
+      - In check mode, the placeholder id V((would be created)) that M(sailpoint.isc.workgroup) reports for a group it
+        would create is accepted as an empty group, so a check run of a play that creates a group and then sets its
+        members reports the planned members instead of failing.
+    type: str
+  workgroup_name:
+    description:
+      - The exact name of the governance group (case-sensitive).
+      - When several groups have this name the task fails and lists their ids; use O(workgroup_id) then.
+    type: str
+  members:
+    description:
+      - The identities this task is about.
+      - Each item is either a string, the identity id, or a dictionary with exactly one of the keys C(id), C(alias),
+        C(email) or C(name).
+      - C(alias), C(email) and C(name) must match exactly one identity (C(email) ignoring case, the others exactly).
+        When a name is shared by several identities the task fails and lists their ids; use C(id), C(alias) or C(email).
+      - With O(state=present) and O(exclusive=false) the listed identities that are not members are added; nobody is removed.
+      - With O(state=present) and O(exclusive=true) the membership becomes exactly this list, so V([]) removes every member.
+      - With O(state=absent) the listed identities that are members are removed.
+      - Required, so that a forgotten O(members) never empties a group with O(exclusive=true).
+    type: list
+    elements: raw
+    required: true
+  state:
+    description:
+      - V(present) makes the listed identities members, V(absent) makes sure they are not.
+    type: str
+    choices: [present, absent]
+    default: present
+  exclusive:
+    description:
+      - With O(state=present), also remove every member that is not in O(members).
+      - Not allowed with O(state=absent).
+    type: bool
+    default: false
+notes:
+  - Identity ids given as plain strings are checked to exist, in requests of up to 50 ids (C(id in (...)) filter),
+    except ids that are already members. Identities are read from C(/identities), which ISC only serves to tokens with
+    user context (personal access tokens). With an API client without user context, ids that are not members yet
+    cannot be checked beforehand; the module then warns and relies on ISC, which reports an unknown identity per item
+    when it is added (the task then fails and reports what was done). Lookups by C(alias), C(email) or C(name)
+    always need a personal access token.
+  - ISC answers the bulk writes with a per-identity status (HTTP 207). C(201) (added) and C(204) (removed) count as done;
+    C(409) on add (already a member) and C(404) on remove (not a member) mean the desired state already holds and are not
+    errors. Any other status fails the task, naming each identity with its status and ISC's description; RV(added) and
+    RV(removed) then report what was done, so running the task again finishes the job.
+  - Additions are written before removals. If an addition fails, nobody is removed, so an exclusive update never leaves
+    the group with fewer of the wanted members than before.
+  - RV(members) is computed from the membership read before the writes, minus the removed and plus the added identities
+    (names and emails of new members come from the identity lookup); the module does not read all pages again.
+  - "Cost: a group of N members takes ceil(N/50) member reads (one for an empty group), plus ceil(K/50)
+    identity lookups for K references that are not plain ids of current members, plus ceil(A/100) + ceil(R/100) writes
+    for A additions and R removals. A group of 10,000 members that already matches takes 200 member reads, 1 group read and no write."
+seealso:
+  - module: sailpoint.isc.workgroup
+  - module: sailpoint.isc.workgroup_info
+  - name: ISC API, governance groups
+    description: The workgroups endpoints this module calls (members, bulk-add, bulk-delete).
+    link: https://developer.sailpoint.com/docs/api/v2024/governance-groups
+"""
+
+EXAMPLES = r"""
+- name: Make sure three identities are members (by id, alias and email); other members stay
+  sailpoint.isc.workgroup_members:
+    base_url: https://acme.api.identitynow.com
+    client_id: "{{ isc_client_id }}"
+    client_secret: "{{ isc_client_secret }}"
+    workgroup_name: Access Reviewers
+    members:
+      - 2c9180835d2e5168015d32f890ca1581
+      - alias: alan
+      - email: grace@example.com
+
+- name: Set the connection options once for every module of the collection
+  module_defaults:
+    group/sailpoint.isc.isc:
+      base_url: https://acme.api.identitynow.com
+      client_id: "{{ isc_client_id }}"
+      client_secret: "{{ isc_client_secret }}"
+  block:
+    - name: Make the membership exactly this list (everybody else is removed)
+      sailpoint.isc.workgroup_members:
+        workgroup_name: Access Reviewers
+        exclusive: true
+        members:
+          - name: ada.lovelace
+          - alias: alan
+
+    - name: Remove two identities if they are members
+      sailpoint.isc.workgroup_members:
+        workgroup_id: 2c91808a7813090a017814121919ecca
+        state: absent
+        members:
+          - alias: alan
+          - 2c9180835d2e5168015d32f890ca1583
+
+    - name: Remove every member
+      sailpoint.isc.workgroup_members:
+        workgroup_name: Retired Reviewers
+        exclusive: true
+        members: []
+
+    - name: See what would change, without changing anything (run with --check --diff)
+      sailpoint.isc.workgroup_members:
+        workgroup_name: Access Reviewers
+        exclusive: true
+        members: "{{ reviewers }}"
+      check_mode: true
+      register: plan
+
+    - name: Show the plan
+      ansible.builtin.debug:
+        msg: "{{ plan.msg }} add: {{ plan.added | map(attribute='name') | list }}, remove: {{ plan.removed | map(attribute='name') | list }}"
+"""
+
+RETURN = r"""
+msg:
+  description: What was done (or, in check mode, what would be done), in one sentence.
+  returned: always
+  type: str
+  sample: Added 2 and removed 1 member(s) of governance group 'Access Reviewers' (id 2c91808a7813090a017814121919ecca); it now has 3 member(s).
+workgroup:
+  description: The governance group, as ISC returned it before the membership changes.
+  returned: when the group was found
+  type: dict
+  contains:
+    id:
+      description: The id of the group.
+      type: str
+      returned: always
+      sample: 2c91808a7813090a017814121919ecca
+    name:
+      description: The name of the group.
+      type: str
+      returned: always
+      sample: Access Reviewers
+  sample: {"id": "2c91808a7813090a017814121919ecca", "name": "Access Reviewers"}
+added:
+  description:
+    - The identities this task added, sorted by name. In check mode, the ones it would add.
+    - When the task fails part-way, the ones that were added before the failure.
+    - Identities ISC reported as already members (a concurrent change) are not included.
+  returned: when the group was found
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: Identity id.
+      type: str
+      returned: always
+    name:
+      description: Identity name, when known.
+      type: str
+      returned: always
+    email:
+      description: Identity email, when known.
+      type: str
+      returned: always
+  sample: [{"id": "2c9180835d2e5168015d32f890ca1582", "name": "alan.turing", "email": "alan@example.com"}]
+removed:
+  description:
+    - The identities this task removed, sorted by name. In check mode, the ones it would remove.
+    - When the task fails part-way, the ones that were removed before the failure.
+  returned: when the group was found
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: Identity id.
+      type: str
+      returned: always
+    name:
+      description: Identity name, when known.
+      type: str
+      returned: always
+    email:
+      description: Identity email, when known.
+      type: str
+      returned: always
+  sample: [{"id": "2c9180835d2e5168015d32f890ca1584", "name": "edsger.dijkstra", "email": "edsger@example.com"}]
+members:
+  description:
+    - The members after the task (in check mode, after the changes it would make), sorted by name then id.
+    - Computed as the members read before the writes, minus the removed and plus the added identities.
+  returned: success
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: Identity id.
+      type: str
+      returned: always
+    name:
+      description: Identity name, when known.
+      type: str
+      returned: always
+    email:
+      description: Identity email, when known.
+      type: str
+      returned: always
+  sample:
+    - {"id": "2c9180835d2e5168015d32f890ca1581", "name": "ada.lovelace", "email": "ada@example.com"}
+    - {"id": "2c9180835d2e5168015d32f890ca1582", "name": "alan.turing", "email": "alan@example.com"}
+member_count:
+  description: The number of members after the task (in check mode, after the changes it would make).
+  returned: success
+  type: int
+  sample: 2
+added_count:
+  description: The number of entries in RV(added).
+  returned: when the group was found
+  type: int
+  sample: 1
+removed_count:
+  description: The number of entries in RV(removed).
+  returned: when the group was found
+  type: int
+  sample: 1
+failed_members:
+  description: The identities whose bulk-add or bulk-delete item ISC answered with an unexpected status.
+  returned: when a write failed for some identities
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: Identity id.
+      type: str
+      returned: always
+    name:
+      description: Identity name, when known.
+      type: str
+      returned: always
+    action:
+      description: V(add) or V(remove).
+      type: str
+      returned: always
+    status:
+      description: The item status ISC reported; null when the answer had no item for this identity.
+      type: int
+      returned: always
+    description:
+      description: ISC's description of the item.
+      type: str
+      returned: always
+  sample: [{"id": "0f00", "name": null, "action": "add", "status": 404, "description": "Referenced Identity \"0f00\" was not found."}]
+diff:
+  description:
+    - The membership before and after, as text with one sorted C(name (id)) line per member (only with C(--diff)),
+      so that the diff shows exactly the added and removed members.
+  returned: when diff mode is on and the group was found
+  type: dict
+  contains:
+    before:
+      description: The members before, one C(name (id)) line each.
+      type: str
+      returned: always
+    after:
+      description: The members after (in check mode, after the changes it would make), one C(name (id)) line each.
+      type: str
+      returned: always
+    before_header:
+      description: Names the group in the diff output.
+      type: str
+      returned: always
+    after_header:
+      description: Names the group in the diff output.
+      type: str
+      returned: always
+  sample:
+    before: "ada.lovelace (2c9180835d2e5168015d32f890ca1581)\nedsger.dijkstra (2c9180835d2e5168015d32f890ca1584)\n"
+    after: "ada.lovelace (2c9180835d2e5168015d32f890ca1581)\nalan.turing (2c9180835d2e5168015d32f890ca1582)\n"
+    before_header: "members of governance group 'Access Reviewers' (id 2c91808a7813090a017814121919ecca)"
+    after_header: "members of governance group 'Access Reviewers' (id 2c91808a7813090a017814121919ecca)"
+"""
+
+from typing import Any, Dict, List, Optional
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.sailpoint.isc.plugins.module_utils._client import MEMBER_CHUNK, IscError, IscForbiddenError, chunked
+from ansible_collections.sailpoint.isc.plugins.module_utils._identities import parse_reference, resolve_identities
+from ansible_collections.sailpoint.isc.plugins.module_utils._members import (
+    ADD,
+    REMOVE,
+    classify_results,
+    describe_failures,
+    membership_after,
+    membership_diff,
+    plan_membership,
+    views,
+)
+from ansible_collections.sailpoint.isc.plugins.module_utils._module import client_from_module, fail_on_error, isc_module_kwargs
+from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import PLACEHOLDER_ID, describe, find_workgroup
+
+
+def _plural(count: int, noun: str = "member") -> str:
+    return "%d %s%s" % (count, noun, "" if count == 1 else "s")
+
+
+def resolve_members(module: AnsibleModule, client: Any, references: List[Any], current: Dict[str, Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """The identities the references name (in order). Plain ids of current members need no request.
+
+    Every other reference goes to the resolver in one call, so all bad references are reported
+    together. Without user context a token cannot read identities: plain ids are then used
+    unverified (with a warning); other references fail with the resolver's hint.
+    """
+    resolved = [None] * len(references)  # type: List[Any]
+    lookup_positions = []  # type: List[int]
+    for position, reference in enumerate(references):
+        try:
+            key, value = parse_reference(reference)
+        except ValueError:
+            key, value = None, None  # the resolver reports it with the others
+        if key == "id" and value in current:
+            resolved[position] = current[value]
+        else:
+            lookup_positions.append(position)
+    if not lookup_positions:
+        return resolved
+    lookup = [references[p] for p in lookup_positions]
+    try:
+        found = resolve_identities(client, lookup, verify_ids=True)
+    except IscForbiddenError:
+        if not all(_is_plain_id(reference) for reference in lookup):
+            raise
+        module.warn("The token may not read /identities (it has no user context), so %s that %s not members could not be "
+                    "checked to exist before writing; ISC reports an unknown id per identity when it is added. Use a personal "
+                    "access token to have ids checked first." % (_plural(len(lookup), "identity id"), "is" if len(lookup) == 1 else "are"))
+        found = resolve_identities(client, lookup, verify_ids=False)
+    for position, identity in zip(lookup_positions, found):
+        resolved[position] = identity
+    return resolved
+
+
+def _is_plain_id(reference: Any) -> bool:
+    try:
+        return parse_reference(reference)[0] == "id"
+    except ValueError:
+        return False
+
+
+def write(client: Any, action: str, workgroup_id: str, ids: List[str], outcome: Any) -> None:
+    """Send ``ids`` in chunks (one request each), classifying each 207 answer into ``outcome``.
+
+    Chunked here rather than in one client call so that, when a request fails, the chunks already
+    written are known and reported.
+    """
+    send = client.add_members if action == ADD else client.remove_members
+    for chunk in chunked(ids, MEMBER_CHUNK):
+        partial = classify_results(action, send(workgroup_id, chunk), requested=chunk)
+        outcome.done.extend(partial.done)
+        outcome.already.extend(partial.already)
+        outcome.failed.extend(partial.failed)
+
+
+def main() -> None:
+    module = AnsibleModule(**isc_module_kwargs(
+        argument_spec=dict(
+            workgroup_id=dict(type="str"),
+            workgroup_name=dict(type="str"),
+            members=dict(type="list", elements="raw", required=True),
+            state=dict(type="str", default="present", choices=["present", "absent"]),
+            exclusive=dict(type="bool", default=False),
+        ),
+        mutually_exclusive=[["workgroup_id", "workgroup_name"]],
+        required_one_of=[["workgroup_id", "workgroup_name"]],
+        supports_check_mode=True,
+    ))
+    params = module.params
+    state, exclusive = params["state"], params["exclusive"]
+    if exclusive and state == "absent":
+        module.fail_json(msg="exclusive=true only works with state=present (it makes the membership exactly the list of members); "
+                             "to remove every member use state=present, exclusive=true, members=[]")
+    workgroup_id, workgroup_name = params["workgroup_id"], params["workgroup_name"]
+    label = describe(workgroup_id, workgroup_name)
+    client = client_from_module(module)
+
+    # before: the group and its complete membership
+    current = {}  # type: Dict[str, Dict[str, Any]]
+    if workgroup_id == PLACEHOLDER_ID:
+        if not module.check_mode:
+            module.fail_json(msg="workgroup_id %r is the placeholder that sailpoint.isc.workgroup reports in check mode for a group "
+                                 "it would create; it names no group outside check mode" % PLACEHOLDER_ID)
+        group = {"id": PLACEHOLDER_ID, "name": None}  # type: Optional[Dict[str, Any]]
+    else:
+        with fail_on_error(module, "find %s" % label):
+            group = find_workgroup(client, workgroup_id=workgroup_id, name=workgroup_name)
+    if group is None:
+        module.fail_json(msg="Cannot manage members: %s was not found." % label)
+    group_id = group["id"]
+    label = describe(group_id, group.get("name"))
+    if group_id != PLACEHOLDER_ID:
+        with fail_on_error(module, "read the members of %s" % label):
+            for member in client.list_members(group_id):
+                current[member["id"]] = member
+
+    # desired: every reference resolved before any write
+    with fail_on_error(module, "resolve the members for %s" % label):
+        identities = resolve_members(module, client, params["members"], current)
+    known = dict(current)
+    for identity in identities:
+        known.setdefault(identity["id"], identity)
+    desired = set(identity["id"] for identity in identities)
+    to_add, to_remove = plan_membership(current, desired, state, exclusive)
+
+    result = dict(changed=bool(to_add or to_remove), workgroup={"id": group_id, "name": group.get("name")})
+    if module.check_mode or not (to_add or to_remove):
+        after = membership_after(current, to_add, to_remove, known)
+        report(module, result, label, current, after, views(to_add, known), views(to_remove, known), planned=True)
+        return
+
+    # act: additions first, then removals (none if an addition failed)
+    added = classify_results(ADD, [])
+    removed = classify_results(REMOVE, [])
+    error = None  # type: Any
+    try:
+        write(client, ADD, group_id, sorted(to_add), added)
+        if not added.failed:
+            write(client, REMOVE, group_id, sorted(to_remove), removed)
+    except IscError as exc:
+        error = exc
+    after = membership_after(current, added.done + added.already, removed.done + removed.already, known)
+    result["changed"] = bool(added.done or removed.done)
+    if error is not None or added.failed or removed.failed:
+        fail_partway(module, result, label, current, after, known, added, removed, error)
+    report(module, result, label, current, after, views(added.done, known), views(removed.done, known), planned=False)
+
+
+def report(module: AnsibleModule, result: Dict[str, Any], label: str, current: Dict[str, Any], after: List[Dict[str, Any]],
+           added: List[Dict[str, Any]], removed: List[Dict[str, Any]], planned: bool) -> None:
+    """exit_json with the views, counts, diff and a one-line message."""
+    result.update(added=added, removed=removed, added_count=len(added), removed_count=len(removed), members=after, member_count=len(after))
+    if module._diff:
+        result["diff"] = membership_diff(label, current.values(), after)
+    if not (added or removed):
+        result["msg"] = "%s already has the requested membership (%s)." % (_capital(label), _plural(len(after)))
+    elif planned:
+        result["msg"] = "Would add %d and remove %s of %s; it would then have %s." % (len(added), _plural(len(removed)), label, _plural(len(after)))
+    else:
+        result["msg"] = "Added %d and removed %s of %s; it now has %s." % (len(added), _plural(len(removed)), label, _plural(len(after)))
+    module.exit_json(**result)
+
+
+def fail_partway(module: AnsibleModule, result: Dict[str, Any], label: str, current: Dict[str, Any], after: List[Dict[str, Any]],
+                 known: Dict[str, Any], added: Any, removed: Any, error: Any) -> None:
+    """fail_json naming every failed identity (or the failed request) and what was done before."""
+    failed = [dict(id=f["id"], name=(known.get(f["id"]) or {}).get("name"), action=outcome.action, status=f["status"], description=f["description"])
+              for outcome in (added, removed) for f in outcome.failed]
+    parts = []
+    if added.failed:
+        parts.append("adding %s failed: %s" % (_plural(len(added.failed)), describe_failures(added.failed, known)))
+    if removed.failed:
+        parts.append("removing %s failed: %s" % (_plural(len(removed.failed)), describe_failures(removed.failed, known)))
+    extra = {}  # type: Dict[str, Any]
+    if error is not None:
+        parts.append(str(error))
+        extra = error.to_dict()
+    done = "added %d and removed %d before the failure" % (len(added.done), len(removed.done))
+    if added.failed:
+        done += "; nobody was removed because an addition failed"
+    result.update(extra)
+    result.update(added=views(added.done, known), removed=views(removed.done, known), added_count=len(added.done),
+                  removed_count=len(removed.done), failed_members=failed)
+    if module._diff:
+        result["diff"] = membership_diff(label, current.values(), after)
+    module.fail_json(msg="Failed to update the members of %s: %s (%s; run the task again to finish)." % (label, "; ".join(parts), done), **result)
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+if __name__ == "__main__":
+    main()
