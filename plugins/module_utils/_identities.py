@@ -82,13 +82,21 @@ def _identity(data: Dict[str, Any]) -> Identity:
     return {"id": data.get("id"), "name": data.get("name"), "alias": data.get("alias"), "email": email}
 
 
-def _matches(key: str, value: str, identity: Identity) -> bool:
-    found = identity.get(key)
-    if not isinstance(found, str):
-        return False
+def _index(key: str, pool: Sequence[Identity]) -> Dict[str, Dict[Any, Identity]]:
+    """Identities by their casefolded ``key`` value, each bucket keyed by identity id (one pass, no per-reference scans)."""
+    index = {}  # type: Dict[str, Dict[Any, Identity]]
+    for identity in pool:
+        found = identity.get(key)
+        if isinstance(found, str):
+            index.setdefault(found.casefold(), {}).setdefault(identity.get("id"), identity)
+    return index
+
+
+def _matches(key: str, value: str, bucket: Dict[Any, Identity]) -> Dict[Any, Identity]:
+    """The identities of a casefolded bucket that match ``value`` exactly (emails match in any case)."""
     if key == "email":
-        return found.casefold() == value.casefold()
-    return found == value
+        return dict(bucket)
+    return {ident_id: identity for ident_id, identity in bucket.items() if identity.get(key) == value}
 
 
 def _filter_chunks(key: str, values: Sequence[str]) -> List[str]:
@@ -116,7 +124,7 @@ def resolve_identities(client: IscClient, references: Sequence[Any], verify_ids:
     with a personal-access-token hint when the token may not read identities.
     """
     parsed = []  # type: List[Tuple[Optional[Reference], str]]
-    wanted = {}  # type: Dict[str, List[str]]
+    wanted = {}  # type: Dict[str, Dict[str, None]]  # an ordered set of values per key
     for reference in references:
         try:
             key, value = parse_reference(reference)
@@ -126,19 +134,18 @@ def resolve_identities(client: IscClient, references: Sequence[Any], verify_ids:
         parsed.append(((key, value), ""))
         if key == "id" and not verify_ids:
             continue
-        values = wanted.setdefault(key, [])
-        if value not in values:
-            values.append(value)
+        wanted.setdefault(key, {})[value] = None
 
     candidates = {}  # type: Dict[str, List[Identity]]
     for key in REFERENCE_KEYS:
-        for filters in _filter_chunks(key, wanted.get(key, [])):
+        for filters in _filter_chunks(key, list(wanted.get(key, {}))):
             try:
                 candidates.setdefault(key, []).extend(_identity(item) for item in client.list_identities(filters=filters))
             except IscForbiddenError as exc:
                 raise IscForbiddenError(exc.method, exc.path, exc.status, exc.messages, exc.detail_code, exc.tracking_id,
                                         exc.error, hint=PAT_HINT, attempts=exc.attempts)
 
+    indexes = {key: _index(key, pool) for key, pool in candidates.items()}
     result = []  # type: List[Identity]
     problems = []  # type: List[str]
     reported = set()  # type: Set[Reference]
@@ -150,11 +157,8 @@ def resolve_identities(client: IscClient, references: Sequence[Any], verify_ids:
         if key == "id" and not verify_ids:
             result.append({"id": value, "name": None, "alias": None, "email": None})
             continue
-        pool = candidates.get(key, [])
-        matches = {}  # type: Dict[Any, Identity]
-        for identity in pool:
-            if _matches(key, value, identity):
-                matches.setdefault(identity.get("id"), identity)
+        bucket = indexes.get(key, {}).get(value.casefold(), {})
+        matches = _matches(key, value, bucket)
         if len(matches) == 1:
             result.append(next(iter(matches.values())))
             continue
@@ -162,7 +166,7 @@ def resolve_identities(client: IscClient, references: Sequence[Any], verify_ids:
             continue
         reported.add(item)
         if not matches:
-            near = sorted({str(i.get(key)) for i in pool if isinstance(i.get(key), str) and str(i.get(key)).casefold() == value.casefold()})
+            near = sorted({str(identity.get(key)) for identity in bucket.values()})
             detail = "no identity has this %s" % key
             if near:
                 detail += " (differs only in case from %s)" % ", ".join(repr(n) for n in near)
