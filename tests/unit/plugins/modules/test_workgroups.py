@@ -1,0 +1,372 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the sailpoint.isc collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""sailpoint.isc.workgroups end to end: main() over real HTTP to the emulator, request counts from its log."""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+from typing import Any, Dict, List, Tuple
+
+import pytest
+
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.sailpoint.isc.plugins.module_utils import _client
+from ansible_collections.sailpoint.isc.plugins.modules import workgroups
+from tests.emulator.seed import generated_identity
+
+IDS = [generated_identity(i)["id"] for i in range(1000)]
+NAMES = [generated_identity(i)["name"] for i in range(1000)]
+OWNER, OTHER_OWNER = IDS[900], IDS[901]
+UNKNOWN = "ffffffffffffffffffffffffffffffff"
+MUTATING = ("POST", "PATCH", "PUT", "DELETE")
+CONNECTION = {"object": {"type": "ROLE", "id": "b" * 32, "name": "Security Analyst", "description": None}, "connectionType": "Owner"}
+
+
+def run(emulator, capsys, check_mode=False, diff=False, **args) -> Tuple[Dict[str, Any], List[Dict[str, Any]]]:
+    """Run main() in-process; returns (result, every request it sent, the token request included)."""
+    args.update(base_url=emulator.base_url, client_id=emulator.client_id, client_secret=emulator.client_secret,
+                _ansible_check_mode=check_mode, _ansible_diff=diff)
+    emulator.clear_requests()
+    with patch_module_args(args):
+        with pytest.raises(SystemExit) as exit_info:
+            workgroups.main()
+    result = json.loads(capsys.readouterr().out)
+    assert bool(result.get("failed")) == (exit_info.value.code == 1)
+    return result, emulator.requests()
+
+
+def ops(requests) -> Dict[str, int]:
+    counts = {}  # type: Dict[str, int]
+    for request in requests:
+        key = request.get("operation") or request["path"]
+        counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def mutations(requests) -> List[Dict[str, Any]]:
+    return [r for r in requests if r["method"] in MUTATING and r["path"] != "/oauth/token"]
+
+
+def floor(tenant_groups: int, member_counts: List[int], writes: int) -> int:
+    """The fewest requests a converge can make: 1 token, the group pages, the member pages (none for 0), the writes."""
+    return 1 + max(1, math.ceil(tenant_groups / 250)) + sum(math.ceil(m / 50) for m in member_counts) + writes
+
+
+def tenant_groups(emulator) -> Dict[str, Dict[str, Any]]:
+    """name -> {id, description, owner, members (set)}; fails on duplicate names."""
+    result = {}
+    for group in emulator.state.dump()["groups"]:
+        assert group["name"] not in result, "duplicate group %s" % group["name"]
+        result[group["name"]] = {"id": group["id"], "description": group.get("description") or "", "owner": group["owner"],
+                                 "members": set(group["members"])}
+    return result
+
+
+def seed(emulator, groups=(), generated_groups=0):
+    emulator.seed({"generate": {"identities": 1000, "groups": generated_groups}, "groups": list(groups)})
+
+
+def desired_groups(count=20, size=30, big=120):
+    """``count`` groups of ``size`` members (the first one has ``big``), members as plain ids."""
+    groups = []
+    for index in range(count):
+        members = IDS[index * 30:index * 30 + (big if index == 0 else size)]
+        groups.append({"name": "Team %02d" % index, "description": "Team %d" % index, "owner": OWNER, "members": members})
+    return groups
+
+
+# ------------------------------------------------------------------ request counts against the floor
+def test_create_no_change_and_changed_runs_stay_at_the_floor(emulator, capsys):
+    seed(emulator, generated_groups=300)  # 300 unrelated groups: 2 pages of 250
+    desired = desired_groups()
+    sizes = [len(group["members"]) for group in desired]
+
+    # create: 20 POSTs + one bulk-add each (all <= 100 members, except the 120 one: 2 chunks)
+    result, requests = run(emulator, capsys, groups=desired)
+    assert not result.get("failed") and result["changed"]
+    writes = 20 + sum(math.ceil(size / 100) for size in sizes)
+    assert len(requests) == floor(320 - 20, [], writes) == 44
+    assert ops(requests) == {"/oauth/token": 1, "listWorkgroups": 2, "createWorkgroup": 20, "updateWorkgroupMembers": 21}
+    assert result["counts"] == {"created": 20, "updated": 0, "deleted": 0, "unchanged": 0, "members_added": sum(sizes), "members_removed": 0}
+    state = tenant_groups(emulator)
+    for group in desired:
+        assert state[group["name"]]["members"] == set(group["members"])
+        assert state[group["name"]]["owner"] == OWNER and state[group["name"]]["description"] == group["description"]
+
+    # no change: only reads, one member page per 50 (120 members: 3 pages)
+    again, requests = run(emulator, capsys, groups=desired)
+    assert not again.get("failed") and not again["changed"] and mutations(requests) == []
+    assert len(requests) == floor(320, sizes, 0) == 1 + 2 + 3 + 19
+    assert again["plan"]["unchanged"] == [group["name"] for group in desired]
+    assert again["summary"][0] == "Plan: 0 to create, 0 to update, 0 to delete, 20 unchanged"
+
+    # changed: 5 descriptions and owners (one PATCH each), 10 groups swap 5 members (one bulk-add + one bulk-remove each)
+    changed = copy.deepcopy(desired)
+    for group in changed[:5]:
+        group.update(description=group["description"] + " (renamed)", owner=OTHER_OWNER)
+    for index, group in enumerate(changed[10:], start=10):
+        group["members"] = group["members"][5:] + IDS[700 + index * 5:705 + index * 5]
+    result, requests = run(emulator, capsys, groups=changed)
+    assert not result.get("failed") and result["changed"]
+    assert len(requests) == floor(320, sizes, 5 + 10 + 10)
+    assert ops(requests) == {"/oauth/token": 1, "listWorkgroups": 2, "listWorkgroupMembers": 22, "patchWorkgroup": 5,
+                             "updateWorkgroupMembers": 10, "deleteWorkgroupMembers": 10}
+    assert result["counts"] == {"created": 0, "updated": 15, "deleted": 0, "unchanged": 5, "members_added": 50, "members_removed": 50}
+    state = tenant_groups(emulator)
+    for group in changed:
+        assert state[group["name"]]["members"] == set(group["members"])
+        assert state[group["name"]]["owner"] == group["owner"] and state[group["name"]]["description"] == group["description"]
+    patches = [r for r in requests if r.get("operation") == "patchWorkgroup"]
+    assert all(r["status"] == 200 for r in patches)
+
+
+def test_check_mode_sends_no_write_and_reports_what_the_apply_then_does(emulator, capsys):
+    seed(emulator, groups=[
+        {"id": "a" * 32, "name": "Upd", "description": "old", "owner": OWNER, "members": IDS[:3]},
+        {"id": "b" * 32, "name": "Old", "owner": OWNER, "members": IDS[:2]},
+        {"id": "c" * 32, "name": "Kept", "owner": OWNER, "members": []},
+    ])
+    groups = [{"name": "New", "owner": {"alias": generated_identity(900)["alias"]}, "members": [IDS[5], {"email": generated_identity(6)["email"]}]},
+              {"name": "Upd", "description": "new", "members": [IDS[1], IDS[2], IDS[3]]}]
+    args = dict(groups=groups, purge=True, protected=["Kept"])
+    plan, requests = run(emulator, capsys, check_mode=True, diff=True, **args)
+    assert not plan.get("failed") and plan["changed"]
+    assert mutations(requests) == []
+    assert set(tenant_groups(emulator)) == {"Upd", "Old", "Kept"}
+    assert plan["summary"] == [
+        "Plan: 1 to create, 1 to update, 1 to delete, 0 unchanged",
+        '+ create "New" (owner %s, 2 members)' % NAMES[900],
+        "    + %s (%s)" % (NAMES[6], IDS[6]),  # resolved by email, so its name is known
+        "    + %s" % IDS[5],  # a plain id that is not verified: no name, listed last
+        '~ update "Upd": description "old" -> "new"; members +1 -1',
+        "    + %s" % IDS[3],
+        "    - %s (%s)" % (NAMES[0], IDS[0]),  # a member: named by the member listing
+        '- delete "Old" (not in the list, purge, 2 members)',
+        "Check mode: nothing was changed.",
+    ]
+    assert plan["counts"] == {"created": 1, "updated": 1, "deleted": 1, "unchanged": 0, "members_added": 3, "members_removed": 1}
+    assert plan["msg"].startswith("Would create 1, update 1 and delete 1 governance groups")
+    assert plan["diff"]["before"]["Upd"]["members"] == sorted("%s (%s)" % (NAMES[i], IDS[i]) for i in range(3))
+    assert plan["diff"]["after"]["New"]["owner"] == "%s (%s)" % (NAMES[900], OWNER)
+    assert "New" not in plan["diff"]["before"] and "Old" not in plan["diff"]["after"]
+
+    applied, requests = run(emulator, capsys, diff=True, **args)
+    assert not applied.get("failed") and applied["changed"]
+    assert applied["plan"] == plan["plan"] and applied["diff"] == plan["diff"] and applied["summary"][:-1] == plan["summary"][:-1]
+    assert applied["summary"][-1] == "Done: 1 created, 1 updated, 1 deleted, 0 unchanged; members +3 -1"
+    assert [r["operation"] for r in mutations(requests)] == [
+        "createWorkgroup", "updateWorkgroupMembers", "patchWorkgroup", "updateWorkgroupMembers", "deleteWorkgroupMembers", "deleteWorkgroupsInBulk"]
+    state = tenant_groups(emulator)
+    assert set(state) == {"New", "Upd", "Kept"}
+    assert state["New"]["members"] == {IDS[5], IDS[6]} and state["Upd"]["members"] == {IDS[1], IDS[2], IDS[3]}
+
+    for check_mode in (True, False):
+        again, requests = run(emulator, capsys, check_mode=check_mode, diff=True, **args)
+        assert not again["changed"] and mutations(requests) == []
+        assert again["diff"] == {"before": {}, "after": {}}
+
+
+# ------------------------------------------------------------------ semantics
+def test_omitted_fields_are_not_managed_and_additive_members_never_remove(emulator, capsys):
+    seed(emulator, groups=[{"id": "a" * 32, "name": "A", "description": "keep me", "owner": OWNER, "members": IDS[:3]},
+                           {"id": "b" * 32, "name": "B", "owner": OWNER, "members": IDS[:3]}])
+    result, requests = run(emulator, capsys, groups=[{"name": "A"}, {"name": "B", "members": [IDS[0], IDS[9]], "members_exclusive": False}])
+    assert result["changed"] and [r["operation"] for r in mutations(requests)] == ["updateWorkgroupMembers"]
+    assert "listWorkgroupMembers" in ops(requests) and ops(requests)["listWorkgroupMembers"] == 1  # only B's members are managed
+    state = tenant_groups(emulator)
+    assert state["A"] == {"id": "a" * 32, "description": "keep me", "owner": OWNER, "members": set(IDS[:3])}
+    assert state["B"]["members"] == set(IDS[:3]) | {IDS[9]}
+
+    # the module default members_exclusive=false makes every entry additive
+    result, requests = run(emulator, capsys, members_exclusive=False, groups=[{"name": "A", "members": [IDS[5]]}])
+    assert result["changed"] and tenant_groups(emulator)["A"]["members"] == set(IDS[:3]) | {IDS[5]}
+
+
+def test_empty_exclusive_members_empty_the_group_and_empty_groups_are_not_read(emulator, capsys):
+    seed(emulator, groups=[{"id": "a" * 32, "name": "A", "owner": OWNER, "members": IDS[:60]}])
+    result, requests = run(emulator, capsys, groups=[{"name": "A", "members": []}])
+    assert result["changed"] and result["counts"]["members_removed"] == 60
+    assert ops(requests)["listWorkgroupMembers"] == 2 and ops(requests)["deleteWorkgroupMembers"] == 1
+    assert tenant_groups(emulator)["A"]["members"] == set()
+    again, requests = run(emulator, capsys, groups=[{"name": "A", "members": []}])
+    assert not again["changed"] and "listWorkgroupMembers" not in ops(requests) and len(requests) == floor(1, [0], 0)
+
+
+def test_state_absent_and_description_equivalence(emulator, capsys):
+    seed(emulator, groups=[{"id": "a" * 32, "name": "A", "owner": OWNER, "members": []},
+                           {"id": "b" * 32, "name": "B", "owner": OWNER, "members": []}])
+    result, requests = run(emulator, capsys, groups=[{"name": "A", "description": ""}, {"name": "B", "state": "absent"}, {"name": "C", "state": "absent"}])
+    assert result["changed"] and result["plan"]["unchanged"] == ["A", "C"]
+    assert [r["operation"] for r in mutations(requests)] == ["deleteWorkgroupsInBulk"]
+    assert set(tenant_groups(emulator)) == {"A"}
+
+
+def test_purge_deletes_in_chunks_of_100_and_keeps_protected_and_in_use_groups(emulator, capsys):
+    seed(emulator, generated_groups=150, groups=[
+        {"id": "a" * 32, "name": "Protected", "owner": OWNER, "members": []},
+        {"id": "b" * 32, "name": "In use", "owner": OWNER, "members": [], "connections": [CONNECTION]},
+        {"id": "c" * 32, "name": "Listed", "owner": OWNER, "members": []},
+    ])
+    result, requests = run(emulator, capsys, groups=[{"name": "Listed"}], purge=True, protected=["Protected"])
+    assert not result.get("failed") and result["changed"]
+    assert ops(requests)["deleteWorkgroupsInBulk"] == 2 and ops(requests)["listConnections"] == 1
+    assert result["counts"]["deleted"] == 150
+    assert set(tenant_groups(emulator)) == {"Protected", "In use", "Listed"}
+    assert result["in_use"] == [{"name": "In use", "id": "b" * 32, "reason": "purge", "connection_count": 1, "connections": [CONNECTION]}]
+    warnings = json.dumps(result["warnings"], ensure_ascii=False)
+    assert "in use by 1 connection: ROLE 'Security Analyst' (Owner). Remove it from these objects first, or add it to protected" in warnings
+    assert '! keep "In use": in use by 1 connection, cannot be deleted (purge)' in result["summary"]
+
+    # re-run: the group in use is reported again but costs no write, so the run is unchanged
+    again, requests = run(emulator, capsys, groups=[{"name": "Listed"}], purge=True, protected=["Protected"])
+    assert not again["changed"] and mutations(requests) == [] and again["in_use"][0]["name"] == "In use"
+    assert len(requests) == floor(3, [], 0) + 1  # + the one connections read
+
+
+def test_a_409_from_bulk_delete_is_reported_as_in_use_without_failing(emulator, capsys, monkeypatch):
+    # A listing without connectionCount: the plan cannot know, so ISC's 409 item tells
+    seed(emulator, groups=[{"id": "b" * 32, "name": "In use", "owner": OWNER, "members": [], "connections": [CONNECTION]},
+                           {"id": "c" * 32, "name": "Free", "owner": OWNER, "members": []}])
+    original = _client.IscClient.list_workgroups
+
+    def without_counts(self, *args, **kwargs):
+        for group in original(self, *args, **kwargs):
+            group.pop("connectionCount", None)
+            yield group
+
+    monkeypatch.setattr(_client.IscClient, "list_workgroups", without_counts)
+    result, requests = run(emulator, capsys, groups=[{"name": "In use", "state": "absent"}, {"name": "Free", "state": "absent"}])
+    assert not result.get("failed") and result["changed"] and result["counts"]["deleted"] == 1
+    assert result["plan"]["to_delete"][0]["name"] == "In use" and result["in_use"][0]["connection_count"] == 1
+    assert result["in_use"][0]["connections"][0]["object"]["name"] == "Security Analyst"
+    assert set(tenant_groups(emulator)) == {"In use"}
+
+
+# ------------------------------------------------------------------ failures
+def test_per_identity_207_failures_name_the_group_and_do_not_stop_the_others(emulator, capsys):
+    seed(emulator, groups=[{"id": "a" * 32, "name": "Upd", "owner": OWNER, "members": IDS[:2]}])
+    groups = [{"name": "New", "owner": OWNER, "members": [IDS[3], UNKNOWN]},
+              {"name": "Upd", "members": [IDS[4], UNKNOWN]},  # an addition fails: nobody is removed
+              {"name": "Fine", "owner": OWNER, "members": [IDS[5]]}]
+    result, requests = run(emulator, capsys, groups=groups)
+    assert result["failed"] and result["changed"]
+    assert [(f["name"], f["action"], f["status"]) for f in result["failures"]] == [("New", "add members", 404), ("Upd", "add members", 404)]
+    assert result["failures"][0]["identities"] == [{"id": UNKNOWN, "name": None, "status": 404,
+                                                    "description": 'Referenced Identity "%s" was not found.' % UNKNOWN}]
+    assert "deleteWorkgroupMembers" not in ops(requests)
+    state = tenant_groups(emulator)
+    assert state["New"]["members"] == {IDS[3]} and state["Fine"]["members"] == {IDS[5]} and state["Upd"]["members"] == set(IDS[:2]) | {IDS[4]}
+    assert result["counts"]["created"] == 2 and result["counts"]["members_added"] == 3
+    assert ('Failed to converge the governance groups (2 failures): "New" add members: ISC refused 1 identity: %s: HTTP 404 Referenced Identity "%s" '
+            'was not found; "Upd" add members: ' % (UNKNOWN, UNKNOWN)) in result["msg"]
+    assert "What succeeded: Created 2, updated 1" in result["msg"] and "Run the task again" in result["msg"]
+    assert result["summary"][-1] == "Done: 2 created, 1 updated, 0 deleted, 0 unchanged; members +3 -0; 2 failures (see failures)"
+
+
+def test_create_refused_by_isc_reports_status_message_and_tracking_id(emulator, capsys):
+    seed(emulator)
+    result, requests = run(emulator, capsys, groups=[{"name": "Bad", "owner": UNKNOWN}, {"name": "Good", "owner": OWNER}])
+    assert result["failed"] and result["changed"] and set(tenant_groups(emulator)) == {"Good"}
+    failure = result["failures"][0]
+    assert failure["name"] == "Bad" and failure["action"] == "create" and failure["status"] == 400 and failure["id"] is None
+    assert failure["message"] == 'Referenced owner identity "%s" was not found.' % UNKNOWN
+    assert failure["tracking_id"] and failure["tracking_id"] in result["msg"]
+
+
+def test_verify_identity_ids_fails_before_any_write_and_skips_known_ids(emulator, capsys):
+    seed(emulator, groups=[{"id": "a" * 32, "name": "A", "owner": OWNER, "members": IDS[:60]}])
+    groups = [{"name": "A", "members": IDS[:60] + [UNKNOWN]}, {"name": "B", "owner": OWNER, "members": [IDS[70]]}]
+    result, requests = run(emulator, capsys, groups=groups, verify_identity_ids=True)
+    assert result["failed"] and mutations(requests) == [] and set(tenant_groups(emulator)) == {"A"}
+    assert "id '%s': no identity has this id (in \"A\")" % UNKNOWN in result["msg"]
+    assert ops(requests)["listIdentities"] == 1  # UNKNOWN and IDS[70]; members and the owner are known
+
+    groups[0]["members"] = IDS[:60]
+    result, requests = run(emulator, capsys, groups=groups, verify_identity_ids=True)
+    assert result["changed"] and ops(requests)["listIdentities"] == 1
+
+
+def test_bad_references_and_duplicate_names_fail_before_any_request(emulator, capsys):
+    seed(emulator)
+    result, requests = run(emulator, capsys, groups=[{"name": "A", "owner": {"alias": "x", "email": "y"}, "members": [{"nick": "z"}]},
+                                                     {"name": "B", "owner": OWNER}, {"name": "B", "owner": OWNER}])
+    assert result["failed"] and requests == []
+    assert result["problems"][0] == '"B" is listed 2 times (groups[1], groups[2]); each name may appear once'
+    assert result["problems"][1].startswith('groups[0] "A" owner: ') and "exactly one of" in result["problems"][1]
+    assert result["problems"][2].startswith('groups[0] "A" members[0]: ') and "unknown keys nick" in result["problems"][2]
+
+    result, requests = run(emulator, capsys, groups=[{"name": "P", "state": "absent"}], protected=["P"])
+    assert result["failed"] and requests == [] and "state is absent but the name is in protected" in result["msg"]
+
+
+def test_unresolvable_references_are_reported_together_before_any_write(emulator, capsys):
+    seed(emulator)
+    result, requests = run(emulator, capsys, groups=[{"name": "A", "owner": {"alias": "nobody"}, "members": [{"email": "none@example.com"}]},
+                                                     {"name": "B", "owner": OWNER, "members": [{"alias": "nobody"}]}])
+    assert result["failed"] and mutations(requests) == []
+    assert result["problems"] == ["alias 'nobody': no identity has this alias (in \"A\", \"B\")",
+                                  "email 'none@example.com': no identity has this email (in \"A\")"]
+
+
+def test_an_ambiguous_name_fails_before_any_write_listing_the_ids(emulator, capsys):
+    seed(emulator, groups=[{"id": "a" * 32, "name": "Twin", "owner": OWNER, "members": []},
+                           {"id": "b" * 32, "name": "Twin", "owner": OWNER, "members": []}])
+    result, requests = run(emulator, capsys, groups=[{"name": "New", "owner": OWNER}, {"name": "Twin", "description": "x"}])
+    assert result["failed"] and mutations(requests) == []
+    assert "2 governance groups are named \"Twin\" (ids: %s, %s)" % ("a" * 32, "b" * 32) in result["msg"]
+
+
+def test_owner_is_required_to_create(emulator, capsys):
+    seed(emulator)
+    result, requests = run(emulator, capsys, groups=[{"name": "Ownerless", "members": [IDS[0]]}, {"name": "Fine", "owner": OWNER}])
+    assert result["failed"] and mutations(requests) == []
+    assert 'owner is required to create governance group "Ownerless"' in result["msg"]
+
+
+def test_a_connection_error_stops_the_remaining_writes(emulator, capsys, monkeypatch):
+    seed(emulator)
+
+    def unreachable(self, body):
+        raise _client.IscConnectionError("POST /v2024/workgroups: could not connect", method="POST", path="/v2024/workgroups")
+
+    monkeypatch.setattr(_client.IscClient, "create_workgroup", unreachable)
+    result, requests = run(emulator, capsys, groups=[{"name": "A", "owner": OWNER}, {"name": "B", "owner": OWNER}])
+    assert result["failed"] and not result["changed"]
+    assert [f["name"] for f in result["failures"]] == ["A"]
+    assert "The remaining writes were not attempted" in result["msg"]
+
+
+def test_a_lost_create_response_still_makes_exactly_one_group(emulator, capsys, monkeypatch):
+    seed(emulator)
+    monkeypatch.setattr(_client, "backoff_delay", lambda *args, **kwargs: 0.0)
+    emulator.set_faults({"rate_limit": None, "drop_after_write_rate": 1.0, "random_seed": 1})
+    result, requests = run(emulator, capsys, groups=[{"name": "Once", "owner": OWNER, "description": "d"}])
+    assert not result.get("failed") and result["changed"] and result["counts"]["created"] == 1
+    assert [r for r in requests if r.get("operation") == "createWorkgroup"][0]["dropped"]
+    assert ops(requests)["createWorkgroup"] == 1  # found by the lookup, not sent again
+    assert "did take effect" in json.dumps(result["warnings"])  # structured warnings on ansible-core >= 2.19
+    emulator.set_faults({"rate_limit": None})
+    assert list(tenant_groups(emulator)) == ["Once"]
+    again, requests = run(emulator, capsys, groups=[{"name": "Once", "owner": OWNER, "description": "d"}])
+    assert not again["changed"]
+
+
+def test_a_stop_after_a_patch_still_counts_what_was_done(emulator, capsys, monkeypatch):
+    seed(emulator, groups=[{"id": "a" * 32, "name": "A", "description": "old", "owner": OWNER, "members": []},
+                           {"id": "b" * 32, "name": "B", "description": "old", "owner": OWNER, "members": []}])
+
+    def rate_limited(self, workgroup_id, identity_ids):
+        raise _client.IscRateLimitError("POST", "/v2024/workgroups/%s/members/bulk-add" % workgroup_id, 429, ["Rate Limit Exceeded"])
+
+    monkeypatch.setattr(_client.IscClient, "add_members", rate_limited)
+    result, requests = run(emulator, capsys, groups=[{"name": "A", "description": "new", "members": [IDS[0]]},
+                                                     {"name": "B", "description": "new"}])
+    assert result["failed"] and result["changed"] and result["counts"]["updated"] == 1
+    assert [(f["name"], f["action"], f["status"]) for f in result["failures"]] == [("A", "add members", 429)]
+    assert [r["operation"] for r in mutations(requests)] == ["patchWorkgroup"]  # B is not attempted after the 429
+    assert tenant_groups(emulator)["A"]["description"] == "new" and tenant_groups(emulator)["B"]["description"] == "old"
