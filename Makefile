@@ -21,7 +21,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_NOCOLOR := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help venv venv-oldest collection sanity units integration integration-oldest lint docs-lint build test demo emulator clean
+.PHONY: help venv venv-oldest collection sanity units integration integration-oldest lint docs-lint docs build test demo emulator clean
 
 help:  ## Show the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -84,6 +84,11 @@ docs-lint: collection  ## antsibull-docs lint-collection-docs and antsibull-chan
 	@echo "==> docs-lint: antsibull-docs lint-collection-docs, antsibull-changelog lint"
 	cd $(COLLECTION) && PATH="$(BIN):$$PATH" $(BIN)/antsibull-docs lint-collection-docs --plugin-docs .
 	cd $(COLLECTION) && $(BIN)/antsibull-changelog lint
+	@echo "==> docs-lint: docs/collection is what 'make docs' generates from the current tree"
+	rm -rf $(BUILD)/docs-check && mkdir -p $(BUILD)/docs-check
+	PATH="$(BIN):$$PATH" $(BIN)/antsibull-docs collection --use-current --squash-hierarchy --output-format simplified-rst \
+	    --no-add-antsibull-docs-version --fail-on-error --cleanup everything --dest-dir $(BUILD)/docs-check sailpoint.isc
+	diff -ru docs/collection $(BUILD)/docs-check || { echo "docs/collection is stale: run 'make docs' and commit it"; exit 1; }
 
 build: collection  ## Build the collection tarball, install it, and render every module's docs from the install.
 	@echo "==> build: ansible-galaxy collection build + install"
@@ -96,6 +101,14 @@ build: collection  ## Build the collection tarball, install it, and render every
 	        || { echo "ansible-doc cannot render sailpoint.isc.$$module from the installed tarball"; exit 1; }; \
 	    echo "ansible-doc sailpoint.isc.$$module (installed from the tarball): ok"; \
 	done
+
+# Simplified RST (plain docutils, no Sphinx extension), one page per module and role; --cleanup everything
+# removes pages of plugins that no longer exist. Run it after changing a DOCUMENTATION block or argument_specs.
+docs: collection  ## Regenerate the module and role reference in docs/collection/ with antsibull-docs.
+	@echo "==> docs: antsibull-docs collection sailpoint.isc -> docs/collection"
+	mkdir -p docs/collection
+	PATH="$(BIN):$$PATH" $(BIN)/antsibull-docs collection --use-current --squash-hierarchy --output-format simplified-rst \
+	    --no-add-antsibull-docs-version --fail-on-error --cleanup everything --dest-dir docs/collection sailpoint.isc
 
 test: sanity units integration integration-oldest lint docs-lint build  ## Everything CI runs.
 	@echo "==> test: all steps passed"
