@@ -21,18 +21,18 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_NOCOLOR := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help venv venv-oldest collection sanity units integration integration-oldest lint docs-lint docs build test demo emulator clean
+.PHONY: help venv venv-oldest collection sanity units units-sdk-v2024 integration integration-oldest lint docs-lint docs build test demo emulator clean
 
 help:  ## Show the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-$(VENV)/.installed: requirements-dev.txt requirements.txt
+$(VENV)/.installed: requirements-dev.txt requirements.txt tests/unit/emulator/requirements-clients.txt
 	@echo "==> venv: $(PYTHON) -> $(VENV), pinned dev dependencies"
 	@test -n "$(PYTHON)" || { echo "Python 3.12 not found (looked in $(PYENV_ROOT)/versions and PATH)"; exit 1; }
 	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements-dev.txt -r requirements.txt
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt -r requirements.txt -r tests/unit/emulator/requirements-clients.txt
 	touch $@
 
 venv: $(VENV)/.installed  ## Create .venv with the pinned dev dependencies.
@@ -63,6 +63,20 @@ sanity: collection  ## ansible-test sanity, every Python from 3.8 to 3.13.
 units: venv  ## Unit and emulator tests (pytest, real HTTP against the emulator).
 	@echo "==> units: pytest tests/unit"
 	$(BIN)/python -m pytest tests/unit -q -p no:cacheprovider
+
+# The official SDK 1.4 (sailpoint.v2024) has the same package name as the 2.x line in .venv, so it lives
+# beside it (its dependencies are the same) and goes first on PYTHONPATH for its conformance run.
+SDK_V2024 := $(BUILD)/sdk-v2024
+
+$(SDK_V2024)/.installed: tests/unit/emulator/requirements-sdk-v2024.txt $(VENV)/.installed
+	@echo "==> sdk-v2024: sailpoint 1.4 beside .venv"
+	rm -rf $(SDK_V2024)
+	$(BIN)/python -m pip install --quiet --no-deps --target $(SDK_V2024) -r tests/unit/emulator/requirements-sdk-v2024.txt
+	touch $@
+
+units-sdk-v2024: $(SDK_V2024)/.installed  ## The emulator against the official SDK 1.4 (sailpoint.v2024, /v2024 paths).
+	@echo "==> units-sdk-v2024: the emulator checked by the official SDK 1.4 (v2024)"
+	PYTHONPATH=$(SDK_V2024) $(BIN)/python -m pytest tests/unit/emulator/test_sdk_conformance.py -q -p no:cacheprovider
 
 integration: collection  ## ansible-test integration targets: real ansible-playbook runs against the emulator.
 	@echo "==> integration: ansible-test integration against the emulator"
@@ -110,7 +124,7 @@ docs: collection  ## Regenerate the module and role reference in docs/collection
 	PATH="$(BIN):$$PATH" $(BIN)/antsibull-docs collection --use-current --squash-hierarchy --output-format simplified-rst \
 	    --no-add-antsibull-docs-version --fail-on-error --cleanup everything --dest-dir docs/collection sailpoint.isc
 
-test: sanity units integration integration-oldest lint docs-lint build  ## Everything CI runs.
+test: sanity units units-sdk-v2024 integration integration-oldest lint docs-lint build  ## Everything CI runs.
 	@echo "==> test: all steps passed"
 
 demo: collection  ## Start the emulator with a demo tenant, run playbooks/demo.yml against it, stop it.

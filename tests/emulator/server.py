@@ -42,6 +42,7 @@ TENANT_ID = "2c9180835d2e5168015d32f890ca1581"
 ORG = "emulator"
 POD = "emu01-useast1"
 REQUEST_LOG_MAX = 100000
+INT32_MAX = 2 ** 31 - 1  # offset and limit are `format: int32` in the specs
 
 
 class Operation:
@@ -113,6 +114,14 @@ def match_route(method: str, path: str) -> Tuple[Optional[Route], Dict[str, str]
     return None, {}, path_known
 
 
+def allowed_methods(path: str) -> List[str]:
+    """The methods served on ``path`` (for the ``Allow`` header of a 405, RFC 9110); HEAD goes with GET."""
+    methods = {route.op.method for route in ROUTES if route.regex.match(path)}
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(methods)
+
+
 def error_body(text: str, detail_code: str) -> Dict[str, Any]:
     """An ErrorResponseDto."""
     return {
@@ -139,8 +148,10 @@ def _b64url(data: bytes) -> str:
 class _Request:
     """What an operation handler needs from the HTTP request."""
 
-    def __init__(self, op: Operation, path_params: Dict[str, str], query: Dict[str, str], body: bytes, content_type: str) -> None:
+    def __init__(self, op: Operation, path_params: Dict[str, str], query: Dict[str, str], body: bytes, content_type: str,
+                 version: str = "v2024") -> None:
         self.op = op
+        self.version = version
         self.path_params = path_params
         self.query = query
         self.body = body
@@ -162,11 +173,13 @@ class _Request:
 
 def _int_param(query: Dict[str, str], name: str, default: int, maximum: Optional[int]) -> int:
     raw = query.get(name)
-    if raw is None or raw == "":
+    if raw is None:
         return default
-    if not re.match(r"-?[0-9]+\Z", raw.strip()):
+    if not re.match(r"-?[0-9]+\Z", raw.strip()):  # an empty value is no integer either (spec: type integer)
         raise ApiError(400, 'Invalid value "%s" for query parameter "%s": expected an integer.' % (raw, name))
     value = int(raw)
+    if value > INT32_MAX:  # the spec declares these parameters int32; ISC's Java gateway cannot parse a larger value
+        raise ApiError(400, 'Invalid value "%s" for query parameter "%s": expected a 32-bit integer.' % (raw, name))
     if value < 0 or (maximum is not None and value > maximum):
         bound = "between 0 and %d" % maximum if maximum is not None else "0 or greater"
         raise ApiError(400, 'Query parameter "%s" must be %s, got %d.' % (name, bound, value))
@@ -174,7 +187,9 @@ def _int_param(query: Dict[str, str], name: str, default: int, maximum: Optional
 
 
 def _bool_param(query: Dict[str, str], name: str) -> bool:
-    raw = (query.get(name) or "false").strip().lower()
+    if name not in query:
+        return False
+    raw = query[name].strip().lower()  # an empty value is no boolean (spec: type boolean)
     if raw not in ("true", "false"):
         raise ApiError(400, 'Invalid value "%s" for query parameter "%s": expected true or false.' % (query.get(name), name))
     return raw == "true"
@@ -257,7 +272,7 @@ class Handler(BaseHTTPRequestHandler):
         if self.close_connection:
             self.send_header("Connection", "close")
         self.end_headers()
-        if payload and status != 204:
+        if payload and status != 204 and self.command != "HEAD":
             self.wfile.write(payload)
 
     def _send_api_error(self, exc: ApiError) -> None:
@@ -292,6 +307,17 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_PUT(self) -> None:  # pylint: disable=invalid-name
         self._dispatch()
+
+    def do_HEAD(self) -> None:  # pylint: disable=invalid-name
+        """HEAD on a GET route is the GET without a body (as Spring serves it)."""
+        self._dispatch()
+
+    def __getattr__(self, name: str) -> Any:
+        """Any other method (OPTIONS, TRACE, QUERY, ...): 405 with an ``Allow`` header on a known path, 404 elsewhere,
+        as ISC's Spring stack answers; never the 501 that BaseHTTPRequestHandler gives for a method without a handler."""
+        if name.startswith("do_") and len(name) > 3:
+            return self._dispatch
+        raise AttributeError(name)
 
     def _dispatch(self) -> None:
         self._started = time.monotonic()
@@ -366,7 +392,8 @@ class Handler(BaseHTTPRequestHandler):
                              "org": ORG, "pod": POD, "tenantId": TENANT_ID})
             return
         if self.command != "POST":
-            self._send(405, {"error": "method_not_allowed", "error_description": "Request method '%s' not supported" % self.command})
+            self._send(405, {"error": "method_not_allowed", "error_description": "Request method '%s' not supported" % self.command},
+                       {"Allow": "POST"})
             return
         params = self._oauth_params(query, body)
         grant = params.get("grant_type")
@@ -389,10 +416,12 @@ class Handler(BaseHTTPRequestHandler):
         emu = self.emu
         entry = self._log_entry
         assert entry is not None
-        route, path_params, path_known = match_route(self.command, path)
+        # HEAD is served as the GET without a body (as Spring does); _send leaves the body out.
+        route, path_params, path_known = match_route("GET" if self.command == "HEAD" else self.command, path)
         if route is None:
             if path_known:
-                self._send(405, error_body("Request method '%s' is not supported for %s." % (self.command, path), DETAIL_CODES[405]))
+                self._send(405, error_body("Request method '%s' is not supported for %s." % (self.command, path), DETAIL_CODES[405]),
+                           {"Allow": ", ".join(allowed_methods(path))})
             else:
                 self._send(404, error_body("The server did not find a current representation for the target resource: %s" % path,
                                            DETAIL_CODES[404]))
@@ -430,7 +459,7 @@ class Handler(BaseHTTPRequestHandler):
             self._send(403, error_body("The server understood the request but refuses to authorize it: %s requires one of the scopes %s."
                                        % (op.name, ", ".join(op.scopes)), DETAIL_CODES[403]))
             return
-        request = _Request(op, path_params, query, body, self.headers.get("Content-Type") or "")
+        request = _Request(op, path_params, query, body, self.headers.get("Content-Type") or "", route.version)
         try:
             status, payload, headers = getattr(self, "_op_" + op.name)(request)
         except ApiError as exc:
@@ -498,11 +527,13 @@ class Handler(BaseHTTPRequestHandler):
         return 207, self.emu.state.remove_members(request.path_params["workgroupId"], body), {}
 
     def _op_listConnections(self, request: _Request) -> Tuple[int, Any, Dict[str, str]]:  # pylint: disable=invalid-name
-        return self._list(request, self.emu.state.list_connections, request.path_params["workgroupId"], request.query.get("sorters"))
+        # beta's ConnectedObject.description is not nullable (FACTS.md section 7): there a null description is left out
+        return self._list(request, self.emu.state.list_connections, request.path_params["workgroupId"], request.query.get("sorters"),
+                          request.version == "beta")
 
     def _op_listIdentities(self, request: _Request) -> Tuple[int, Any, Dict[str, str]]:  # pylint: disable=invalid-name
         return self._list(request, self.emu.state.list_identities, request.query.get("filters"), request.query.get("sorters"),
-                          request.query.get("defaultFilter") or "CORRELATED_ONLY")
+                          request.query.get("defaultFilter", "CORRELATED_ONLY"))  # an empty value is no enum value: 400
 
     def _op_getPublicIdentities(self, request: _Request) -> Tuple[int, Any, Dict[str, str]]:  # pylint: disable=invalid-name
         return self._list(request, self.emu.state.list_public_identities, request.query.get("filters"), request.query.get("sorters"),

@@ -23,6 +23,8 @@ from __future__ import annotations
 import copy
 import datetime
 import hashlib
+import json
+import re
 import threading
 import uuid
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
@@ -119,6 +121,47 @@ def _optional_string(value: Any, field: str) -> Optional[str]:
     if value is not None and not isinstance(value, str):
         raise ApiError(400, 'Field "%s" must be a string.' % field)
     return value
+
+
+_DATE_TIME = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt]([0-9]{2}):([0-9]{2}):([0-9]{2})(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})\Z")
+INT64 = (-2 ** 63, 2 ** 63 - 1)
+
+
+def _is_date_time(value: Any) -> bool:
+    """An RFC 3339 date-time (OpenAPI ``format: date-time``)."""
+    found = _DATE_TIME.match(value) if isinstance(value, str) else None
+    if not found:
+        return False
+    try:
+        datetime.datetime(*(int(part) for part in found.groups()[:6]))
+    except ValueError:
+        return False
+    return True
+
+
+def _check_field(body: Dict[str, Any], field: str, kind: str, where: str = "") -> None:
+    """A present field must have its spec type; null is rejected too (none of these properties is nullable)."""
+    if field not in body:
+        return
+    value = body[field]
+    label = where + field
+    if kind == "string":
+        valid = isinstance(value, str)
+    elif kind == "int64":
+        valid = isinstance(value, int) and not isinstance(value, bool) and INT64[0] <= value <= INT64[1]
+    elif kind == "date-time":
+        valid = _is_date_time(value)
+    else:  # pragma: no cover - programming error
+        raise AssertionError(kind)
+    if not valid:
+        expected = {"string": "a string", "int64": "a 64-bit integer", "date-time": "an ISO-8601 date-time string"}[kind]
+        raise ApiError(400, 'Field "%s" must be %s, got %s.' % (label, expected, json.dumps(value)[:80]))
+
+
+# WorkgroupDto (request side): the type of every property, so that a body the spec calls invalid is a 400.
+WORKGROUP_FIELDS = (("id", "string"), ("name", "string"), ("description", "string"), ("memberCount", "int64"),
+                    ("connectionCount", "int64"), ("created", "date-time"), ("modified", "date-time"))
+OWNER_FIELDS = (("id", "string"), ("name", "string"), ("displayName", "string"), ("emailAddress", "string"))
 
 
 class Tenant:
@@ -357,18 +400,31 @@ class Tenant:
             owner = {"id": owner}
         if not isinstance(owner, dict) or not owner.get("id"):
             raise ApiError(400, 'Required field "owner" was missing or empty.')
-        if owner.get("type") not in (None, "IDENTITY"):
-            raise ApiError(400, 'Invalid owner type "%s"; only IDENTITY is supported.' % owner.get("type"))
+        if "type" in owner and owner["type"] != "IDENTITY":
+            raise ApiError(400, 'Invalid owner type %s; only IDENTITY is supported.' % json.dumps(owner["type"])[:80])
         owner_id = owner["id"]
         if not isinstance(owner_id, str) or owner_id not in self.identities:
             raise ApiError(400, 'Referenced owner identity "%s" was not found.' % owner_id)
         return owner_id
+
+    @staticmethod
+    def _check_workgroup_body(body: Dict[str, Any]) -> None:
+        """Every property present in a create body has its spec type (read-only ones too, although they are ignored)."""
+        for field, kind in WORKGROUP_FIELDS:
+            if field != "name":  # a missing or null name has its own message (required_string)
+                _check_field(body, field, kind)
+        owner = body.get("owner")
+        if isinstance(owner, dict):  # owner.type and owner.id are checked by _owner_id
+            for field, kind in OWNER_FIELDS:
+                if field != "id":
+                    _check_field(owner, field, kind, "owner.")
 
     def create_group(self, body: Any) -> Dict[str, Any]:
         if not isinstance(body, dict):
             raise ApiError(400, "The request body must be a JSON object (WorkgroupDto).")
         with self.lock:
             name = _required_string(body.get("name"), "name")
+            self._check_workgroup_body(body)
             owner_id = self._owner_id(body.get("owner"))
             description = _optional_string(body.get("description"), "description")
             gid = uuid.uuid4().hex
@@ -395,6 +451,10 @@ class Tenant:
                 if kind != "remove" and "value" not in op:
                     raise ApiError(400, 'Patch operation %d ("%s %s") requires a "value".' % (index, kind, path))
                 value = op.get("value")
+                if kind != "remove" and value is None:
+                    # The spec's JsonPatchOperation.value is a non-nullable oneOf (string/boolean/integer/object/array).
+                    raise ApiError(400, 'Patch operation %d ("%s %s"): "value" must not be null; use "remove" to clear a field.'
+                                   % (index, kind, path))
                 if path == "/name":
                     if kind == "remove":
                         raise ApiError(400, 'Required field "name" cannot be removed.')
@@ -458,10 +518,13 @@ class Tenant:
         for index, item in enumerate(items):
             if not isinstance(item, dict):
                 raise ApiError(400, "Item %d of the request body must be an object." % index)
-            if item.get("type") not in (None, "IDENTITY"):
-                raise ApiError(400, 'Item %d: invalid type "%s"; only IDENTITY is supported.' % (index, item.get("type")))
+            if "type" in item and item["type"] != "IDENTITY":
+                raise ApiError(400, 'Item %d: invalid type %s; only IDENTITY is supported.' % (index, json.dumps(item["type"])[:80]))
+            _check_field(item, "name", "string", "[%d]." % index)
             ident = item.get("id")
-            if not isinstance(ident, str) or not ident:
+            if ident is not None and not isinstance(ident, str):
+                _check_field(item, "id", "string", "[%d]." % index)
+            if not ident:
                 raise ApiError(400, 'Item %d: required field "id" was missing or empty.' % index)
             ids.append(ident)
         return ids
@@ -511,11 +574,20 @@ class Tenant:
             return conn["object"].get("name")
         return conn.get(field)
 
-    def list_connections(self, gid: str, sorters: Optional[str], page: PageArg = FULL) -> Tuple[int, List[Dict[str, Any]]]:
+    @staticmethod
+    def _connection_dto(conn: Dict[str, Any], omit_null_description: bool) -> Dict[str, Any]:
+        obj = dict(conn["object"])
+        if omit_null_description and obj.get("description") is None:
+            obj.pop("description", None)
+        return {"object": obj, "connectionType": conn["connectionType"]}
+
+    def list_connections(self, gid: str, sorters: Optional[str], omit_null_description: bool = False,
+                         page: PageArg = FULL) -> Tuple[int, List[Dict[str, Any]]]:
+        """``omit_null_description``: leave out a null ``object.description`` (beta, where it is not nullable)."""
         sort = parse_sorters(sorters, CONNECTION_SORTERS)
         with self.lock:
             rows = apply_sorters(list(self._group(gid)["connections"]), sort, self._connection_field)
-            return _paged(rows, page, lambda c: {"object": dict(c["object"]), "connectionType": c["connectionType"]})
+            return _paged(rows, page, lambda c: self._connection_dto(c, omit_null_description))
 
     # ------------------------------------------------------------ identities
 

@@ -11,8 +11,9 @@ Two SDK lines exist and they cannot be installed side by side (both are the ``sa
 * ``sailpoint`` 2.x speaks only the per-service v1 API: the tests then run against ``/workgroups/v1`` and
   ``/identities/v1`` (and ``/public-identities/v1``).
 
-Whichever is importable is tested; without the SDK every test here skips. See
-``tests/unit/emulator/requirements-clients.txt`` for the pins and the command that runs the other line.
+Whichever is importable is tested (the test ids name it); without the SDK every test here skips. Pins:
+``tests/unit/emulator/requirements-clients.txt`` (2.x, with schemathesis) and ``requirements-sdk-v2024.txt`` (1.4.x,
+installed with ``--target`` beside it and put first on ``PYTHONPATH``; the file says how).
 
 The SDK reads ``SAIL_BASE_URL``/``SAIL_CLIENT_ID``/``SAIL_CLIENT_SECRET`` and ``./config.json``: the fixture sets the
 variables to the emulator's values and runs in an empty temporary directory, so no user configuration is read.
@@ -74,10 +75,9 @@ def _identity(ident: str, name: str, **extra: Any) -> Dict[str, Any]:
     return record
 
 
+NAMES = ["Ada Lovelace", "Alan Turing", "Grace Hopper", "Edsger Dijkstra", "Barbara Liskov", "Donald Knuth", "Frances Allen", "Ken Thompson"]
 SEED = {
-    "identities": [_identity(OWNER, "Olivia Owner")]
-    + [_identity(ident, name) for ident, name in zip(PEOPLE, ["Ada Lovelace", "Alan Turing", "Grace Hopper", "Edsger Dijkstra",
-                                                               "Barbara Liskov", "Donald Knuth", "Frances Allen", "Ken Thompson"])]
+    "identities": [_identity(OWNER, "Olivia Owner")] + [_identity(ident, name) for ident, name in zip(PEOPLE, NAMES)]
     + [_identity("f" * 32, "Uma Uncorrelated", correlated=False)],
 }
 
@@ -85,7 +85,7 @@ SEED = {
 # ------------------------------------------------------------------------------------------------ comparison helpers
 
 def _same_scalar(raw: Any, parsed: Any) -> bool:
-    if raw == parsed and type(raw) is type(parsed):
+    if json.dumps(raw) == json.dumps(parsed):  # same value and JSON type (1, 1.0 and true differ)
         return True
     if isinstance(raw, str) and isinstance(parsed, str):
         try:
@@ -162,7 +162,7 @@ class Sdk:
         self.identities = IdentitiesApi(self.client)
         self.public_identities = PublicIdentitiesApi(self.client)
         value_type = self.models.JsonPatchOperation.model_fields["value"].annotation
-        self.patch_value = [t for t in typing.get_args(value_type) if t is not type(None)][0]
+        self.patch_value = [t for t in typing.get_args(value_type) if not isinstance(None, t)][0]  # Optional[X] -> X
 
     def method(self, name: str, variant: str = "_with_http_info") -> Callable[..., Any]:
         full = name + self.suffix
@@ -219,7 +219,7 @@ def _error_text(exc: Any) -> str:
     return body["messages"][0]["text"]
 
 
-@pytest.fixture
+@pytest.fixture(params=["sailpoint-%s-%s" % (_sdk_version(), FLAVOUR)])  # names the SDK line in the test ids
 def sdk_factory(emulator: Emulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> Any:
     monkeypatch.chdir(tmp_path)  # the SDK would read ./config.json
     monkeypatch.setenv("SAIL_BASE_URL", emulator.base_url)
