@@ -21,7 +21,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_NOCOLOR := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help venv venv-oldest collection sanity units units-sdk-v2024 integration integration-oldest lint docs-lint docs build test demo emulator clean
+.PHONY: help venv venv-oldest collection sanity units units-sdk-v2024 integration integration-oldest lint docs-lint docs build test demo bench emulator clean
 
 help:  ## Show the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -131,6 +131,10 @@ demo: collection  ## Start the emulator with a demo tenant, run playbooks/demo.y
 	@echo "==> demo: playbooks/demo.yml against the emulator"
 	cd $(COLLECTION) && PATH="$(BIN):$$PATH" $(BIN)/python -m tests.utils.with_emulator --seed demo -- \
 	    $(BIN)/ansible-playbook -i localhost, -c local -e 'ansible_python_interpreter=$(BIN)/python' playbooks/demo.yml
+
+bench: collection  ## Benchmarks against the emulator (about 10-15 min; not part of test). BENCH_ARGS="--repeat 3" etc.
+	@echo "==> bench: python -m benchmarks.run against the emulator (results in benchmarks/output/)"
+	PATH="$(BIN):$$PATH" $(BIN)/python -m benchmarks.run --collections $(COLLECTIONS) $(BENCH_ARGS)
 
 emulator: venv  ## Run the emulator in the foreground (PORT=8080 to choose the port).
 	$(BIN)/python -m tests.emulator --port $${PORT:-0}

@@ -1,0 +1,510 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the sailpoint.isc collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Benchmarks of the sailpoint.isc collection against the ISC emulator (see benchmarks/README.md).
+
+Run from the repository root (``make bench`` does)::
+
+    python -m benchmarks.run [--collections DIR] [--repeat 2] [--only converge,scale,ratelimit]
+
+1. converge:  100 groups x 30 members with the role (create, no change, 10 groups changed); requests by
+              kind against the request floor; the same converge with ansible.builtin.uri side by side.
+2. scale:     workgroup_members on one group of 1,000 / 5,000 / 10,000 members (the module process alone).
+3. ratelimit: the converge of (1) under the real limit of 100 requests / 10 s.
+
+The emulator runs in this process (tests/emulator) with 20 ms added to every API request. Results go to
+benchmarks/output/ (results.json and report.md); the report is what benchmarks/RESULTS.md quotes.
+"""
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import math
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from typing import Any, Dict, List, Optional, Tuple
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
+
+from benchmarks import data  # noqa: E402  pylint: disable=wrong-import-position
+from tests.emulator import Emulator  # noqa: E402  pylint: disable=wrong-import-position
+
+PLAYBOOKS = os.path.join(ROOT, "benchmarks", "playbooks")
+OUTPUT = os.path.join(ROOT, "benchmarks", "output")
+LATENCY_MS = 20
+GROUP_PAGE = 250
+MEMBER_PAGE = 50
+# workgroup_members sends bulk writes in chunks of this many identities (module_utils/_client.py MEMBER_CHUNK)
+MEMBER_CHUNK = 100
+IDENTITY_LOOKUP_CHUNK = 50
+RATE_LIMIT = {"requests": 100, "per_seconds": 10}
+TOOLS = ("ours", "theirs")
+RUNS = ("create", "nochange", "change")
+OP_SHORT = {
+    None: "token", "listWorkgroups": "list", "getWorkgroup": "get", "listWorkgroupMembers": "members",
+    "createWorkgroup": "create", "patchWorkgroup": "patch", "deleteWorkgroup": "delete", "deleteWorkgroupsInBulk": "bulk-delete-groups",
+    "updateWorkgroupMembers": "bulk-add", "deleteWorkgroupMembers": "bulk-delete", "listConnections": "connections",
+    "listIdentities": "identities", "getPublicIdentities": "public-identities",
+}
+
+
+# ------------------------------------------------------------------------------------------ setup
+def log(message: str) -> None:
+    print("[bench %s] %s" % (time.strftime("%H:%M:%S"), message), flush=True)
+
+
+def venv_bin() -> str:
+    """The directory of this Python (the venv), where ansible-playbook lives too."""
+    return os.path.dirname(sys.executable)
+
+
+def build_collection(workdir: str) -> str:
+    """Copy the checkout (tracked and untracked, not ignored files) to ansible_collections/sailpoint/isc; return the root."""
+    root = os.path.join(workdir, "collections")
+    dest = os.path.join(root, "ansible_collections", "sailpoint", "isc")
+    os.makedirs(dest)
+    files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT, check=True,
+                           stdout=subprocess.PIPE).stdout.split(b"\0")
+    for name in files:
+        if not name:
+            continue
+        rel = name.decode("utf-8")
+        src = os.path.join(ROOT, rel)
+        if not os.path.isfile(src):
+            continue  # deleted but still tracked
+        os.makedirs(os.path.dirname(os.path.join(dest, rel)), exist_ok=True)
+        shutil.copy2(src, os.path.join(dest, rel))
+    return root
+
+
+def machine() -> Dict[str, Any]:
+    cpu = "unknown"
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    ansible_version = subprocess.run([os.path.join(venv_bin(), "ansible-playbook"), "--version"], check=True,
+                                     stdout=subprocess.PIPE, universal_newlines=True).stdout.splitlines()[0]
+    return {
+        "nproc": os.cpu_count(), "cpu": cpu, "python": platform.python_version(), "ansible": ansible_version,
+        "platform": platform.platform(), "loadavg_at_start": list(os.getloadavg()),
+        "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+    }
+
+
+# ------------------------------------------------------------------------------------------ requests
+def counts_by_kind(entries: List[Dict[str, Any]]) -> Dict[str, int]:
+    """Requests per kind; requests refused by the rate limit are counted apart as '429 (rate limit)'."""
+    result = collections.Counter()  # type: collections.Counter
+    for entry in entries:
+        if entry.get("fault") == "rate_limit":
+            result["429 (rate limit)"] += 1
+        elif entry.get("path") == "/oauth/token":
+            result["token"] += 1
+        else:
+            result[OP_SHORT.get(entry.get("operation"), str(entry.get("operation")))] += 1
+    return dict(sorted(result.items()))
+
+
+def server_seconds(entries: List[Dict[str, Any]]) -> float:
+    """Time the emulator spent answering (its added latency included), summed over the requests."""
+    return sum(entry.get("duration_ms") or 0.0 for entry in entries) / 1000.0
+
+
+def admitted(counts: Dict[str, int]) -> int:
+    return sum(v for k, v in counts.items() if k != "429 (rate limit)")
+
+
+def converge_floor(emu: Emulator, desired: List[Dict[str, Any]]) -> Dict[str, int]:
+    """The fewest requests any client needs to converge ``desired`` (exclusive membership) from the current state.
+
+    1 token + ceil(groups in tenant / 250) list pages + the member pages of every managed group that exists
+    (at least one each) + one create per missing group + one patch per group whose description or owner differs
+    + one bulk-add / one bulk-delete per group with members to add / remove (no request size limit is documented).
+    """
+    with emu.state.lock:
+        groups = [dict(g, members=list(g["members"])) for g in emu.state.groups.values()]
+    by_name = {}  # type: Dict[str, Dict[str, Any]]
+    for group in groups:
+        by_name.setdefault(group["name"], group)
+    floor = collections.Counter({"token": 1, "list": max(1, math.ceil(len(groups) / GROUP_PAGE))})
+    for want in desired:
+        have = by_name.get(want["name"])
+        wanted = set(want["members"])
+        if have is None:
+            floor["create"] += 1
+            floor["bulk-add"] += 1 if wanted else 0
+            continue
+        # no member read is needed for a group the listing shows empty (memberCount 0)
+        floor["members"] += math.ceil(len(have["members"]) / MEMBER_PAGE)
+        if (have.get("description") or "") != (want.get("description") or "") or have.get("owner") != want["owner"]:
+            floor["patch"] += 1
+        current = set(have["members"])
+        floor["bulk-add"] += 1 if wanted - current else 0
+        floor["bulk-delete"] += 1 if current - wanted else 0
+    return {k: v for k, v in sorted(floor.items()) if v}
+
+
+def state_matches(emu: Emulator, desired: List[Dict[str, Any]]) -> Tuple[bool, str]:
+    """True when every desired group exists exactly once with its description, owner and exact members."""
+    with emu.state.lock:
+        groups = [dict(g, members=set(g["members"])) for g in emu.state.groups.values()]
+    for want in desired:
+        found = [g for g in groups if g["name"] == want["name"]]
+        if len(found) != 1:
+            return False, "%d groups named %r" % (len(found), want["name"])
+        group = found[0]
+        if group["members"] != set(want["members"]):
+            return False, "members of %r differ" % want["name"]
+        if group["owner"] != want["owner"] or (group.get("description") or "") != want["description"]:
+            return False, "owner/description of %r differ" % want["name"]
+    return True, "ok"
+
+
+# ------------------------------------------------------------------------------------------ ansible
+def playbook_env(collections_root: str, emu: Emulator) -> Dict[str, str]:
+    env = dict(os.environ)
+    env.update({
+        "ANSIBLE_COLLECTIONS_PATH": collections_root,
+        "ANSIBLE_ROLES_PATH": os.path.join(collections_root, "ansible_collections", "sailpoint", "isc", "roles"),
+        "ANSIBLE_NOCOLOR": "1",
+        "ANSIBLE_FORCE_COLOR": "0",
+        "ANSIBLE_RETRY_FILES_ENABLED": "0",
+        "ANSIBLE_LOCALHOST_WARNING": "0",
+        "ANSIBLE_INVENTORY_UNPARSED_WARNING": "0",
+        # the same settings for both playbooks; pipelining saves the uri loops a file copy per item
+        "ANSIBLE_PIPELINING": "1",
+        "SAIL_BASE_URL": emu.base_url,
+        "SAIL_CLIENT_ID": emu.client_id,
+        "SAIL_CLIENT_SECRET": emu.client_secret,
+        "PATH": venv_bin() + os.pathsep + os.environ.get("PATH", ""),
+    })
+    env.pop("ANSIBLE_CONFIG", None)
+    return env
+
+
+def run_playbook(playbook: str, vars_file: str, env: Dict[str, str], workdir: str) -> Dict[str, Any]:
+    command = [os.path.join(venv_bin(), "ansible-playbook"), "-i", "localhost,", "-c", "local",
+               "-e", "ansible_python_interpreter=%s" % sys.executable, "-e", "@" + vars_file, playbook]
+    started = time.monotonic()
+    proc = subprocess.run(command, env=env, cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          universal_newlines=True, check=False)
+    wall = time.monotonic() - started
+    recap = re.search(r"ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", proc.stdout)
+    failed = int(recap.group(4)) if recap else None
+    warnings = len(re.findall(r"^\[WARNING\]", proc.stdout, re.M))
+    return {"rc": proc.returncode, "wall": wall, "failed_tasks": failed, "warnings": warnings, "output": proc.stdout}
+
+
+def write_vars(path: str, groups: List[Dict[str, Any]]) -> str:
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump({"isc_governance_groups": groups}, handle)
+    return path
+
+
+# ------------------------------------------------------------------------------------------ 1 + 2: converge
+def converge_series(emu: Emulator, tool: str, env: Dict[str, str], workdir: str, vars_files: Dict[str, str],
+                    desired: Dict[str, List[Dict[str, Any]]], faults: Dict[str, Any]) -> Dict[str, Any]:
+    """Reset the tenant, then run create / nochange / change with one tool; per run: wall, requests, floor."""
+    playbook = os.path.join(PLAYBOOKS, "role_converge.yml" if tool == "ours" else "uri_converge.yml")
+    emu.reset(data.tenant_seed())
+    result = {}
+    for run in RUNS:
+        emu.set_faults(faults)  # also empties the rate-limit windows: each run starts fresh
+        floor = converge_floor(emu, desired[run])
+        emu.clear_requests()
+        outcome = run_playbook(playbook, vars_files[run], env, workdir)
+        entries = emu.requests()
+        requests = counts_by_kind(entries)
+        matches, why = state_matches(emu, desired[run])
+        outcome.update(requests=requests, total=admitted(requests), floor=floor, floor_total=sum(floor.values()),
+                       state_ok=matches, state_note=why, server_s=server_seconds(entries))
+        outcome["ratio"] = outcome["total"] / float(outcome["floor_total"])
+        log("%-6s %-8s rc=%s failed=%s wall=%6.2fs requests=%4d floor=%4d ratio=%.3f state=%s%s" % (
+            tool, run, outcome["rc"], outcome["failed_tasks"], outcome["wall"], outcome["total"], outcome["floor_total"],
+            outcome["ratio"], why, "" if outcome["rc"] == 0 else "\n" + outcome["output"][-3000:]))
+        if outcome["rc"] != 0:
+            outcome["output_tail"] = outcome["output"][-5000:]
+        del outcome["output"]
+        result[run] = outcome
+    return result
+
+
+def bench_converge(emu: Emulator, env: Dict[str, str], workdir: str, repeat: int) -> Dict[str, Any]:
+    base = data.desired_groups()
+    desired = {"create": base, "nochange": base, "change": data.changed_groups(base)}
+    vars_files = {run: write_vars(os.path.join(workdir, "desired_%s.json" % run), desired[run]) for run in RUNS}
+    faults = {"latency_ms": LATENCY_MS, "rate_limit": None}
+    reps = []
+    for rep in range(repeat):
+        order = TOOLS if rep % 2 == 0 else tuple(reversed(TOOLS))  # alternate who goes first
+        rep_result = {}
+        for tool in order:
+            rep_result[tool] = converge_series(emu, tool, env, workdir, vars_files, desired, faults)
+        reps.append(rep_result)
+    return {"repetitions": reps, "summary": summarise_converge(reps)}
+
+
+def summarise_converge(reps: List[Dict[str, Any]]) -> Dict[str, Any]:
+    summary = {}  # type: Dict[str, Any]
+    for run in RUNS:
+        row = {}  # type: Dict[str, Any]
+        for tool in TOOLS:
+            walls = [rep[tool][run]["wall"] for rep in reps]
+            totals = [rep[tool][run]["total"] for rep in reps]
+            row[tool] = {"wall_median": statistics.median(walls), "walls": walls, "requests": totals,
+                         "floor": reps[0][tool][run]["floor_total"], "ratio_max": max(rep[tool][run]["ratio"] for rep in reps),
+                         "by_kind": reps[0][tool][run]["requests"], "floor_by_kind": reps[0][tool][run]["floor"],
+                         "all_ok": all(rep[tool][run]["rc"] == 0 and rep[tool][run]["state_ok"] for rep in reps),
+                         "server_s": statistics.median(rep[tool][run].get("server_s", 0.0) for rep in reps)}
+        # side by side, within each repetition: theirs / ours
+        row["speedup_per_rep"] = [rep["theirs"][run]["wall"] / rep["ours"][run]["wall"] for rep in reps]
+        row["speedup_median"] = statistics.median(row["speedup_per_rep"])
+        row["requests_ours_over_theirs"] = max(rep["ours"][run]["total"] for rep in reps) / float(
+            min(rep["theirs"][run]["total"] for rep in reps))
+        summary[run] = row
+    return summary
+
+
+# ------------------------------------------------------------------------------------------ 3: scale
+SCALE_GROUP_ID = "5ca1e000000000000000000000000001"
+
+
+def run_module(collections_root: str, module: str, args: Dict[str, Any], workdir: str) -> Dict[str, Any]:
+    """Run one module as a plain Python process with a JSON args file; wall time and peak RSS of that process."""
+    args_file = os.path.join(workdir, "args-%s.json" % module)
+    with open(args_file, "w", encoding="utf-8") as handle:
+        json.dump({"ANSIBLE_MODULE_ARGS": args}, handle)
+    env = dict(os.environ, PYTHONPATH=collections_root, PYTHONDONTWRITEBYTECODE="1")
+    started = time.monotonic()
+    with open(os.path.join(workdir, "module.out"), "w+", encoding="utf-8") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "ansible_collections.sailpoint.isc.plugins.modules." + module, args_file],
+                                env=env, stdout=out, stderr=subprocess.STDOUT)
+        _pid, status, usage = os.wait4(proc.pid, 0)
+        wall = time.monotonic() - started
+        proc.returncode = os.waitstatus_to_exitcode(status) if hasattr(os, "waitstatus_to_exitcode") else status >> 8
+        out.seek(0)
+        text = out.read()
+    try:
+        result = json.loads(text[text.index("{"):])
+    except ValueError:
+        result = {"failed": True, "msg": text[-2000:]}
+    # ru_maxrss is in kilobytes on Linux
+    return {"rc": proc.returncode, "wall": wall, "maxrss_mb": usage.ru_maxrss / 1024.0, "cpu": usage.ru_utime + usage.ru_stime,
+            "result": result}
+
+
+def bench_scale(emu: Emulator, collections_root: str, workdir: str, sizes: List[int]) -> Dict[str, Any]:
+    pool = max(sizes) + max(sizes) // 10
+    ids = [data.identity_id(i) for i in range(pool)]
+    emu.reset({"generate": {"identities": pool}})
+    emu.set_faults({"latency_ms": LATENCY_MS, "rate_limit": None})
+    auth = {"base_url": emu.base_url, "client_id": emu.client_id, "client_secret": emu.client_secret}
+    rows = []
+    for size in [0] + sizes:
+        # a fresh, empty group for every size
+        emu.seed({"groups": [{"id": SCALE_GROUP_ID, "name": "Scale Group", "owner": ids[0], "members": []}]})
+        swap = size // 10
+        steps = (
+            ("add all", {"members": ids[:size], "exclusive": False}),
+            ("no change", {"members": ids[:size], "exclusive": False}),
+            ("exclusive swap 10%", {"members": ids[swap:size] + ids[size:size + swap], "exclusive": True}),
+        )
+        for step, options in steps:
+            args = dict(auth, workgroup_id=SCALE_GROUP_ID, **options)
+            emu.clear_requests()
+            outcome = run_module(collections_root, "workgroup_members", args, workdir)
+            entries = emu.requests()
+            requests = counts_by_kind(entries)
+            with emu.state.lock:
+                members = set(emu.state.groups[SCALE_GROUP_ID]["members"])
+            ok = outcome["rc"] == 0 and members == set(options["members"])
+            floor = scale_floor(size, step)
+            row = {"size": size, "step": step, "wall": outcome["wall"], "maxrss_mb": outcome["maxrss_mb"], "cpu": outcome["cpu"],
+                   "server_s": server_seconds(entries),
+                   "requests": requests, "total": admitted(requests), "floor": floor, "ok": ok,
+                   "added": outcome["result"].get("added_count"), "removed": outcome["result"].get("removed_count")}
+            if not ok:
+                row["msg"] = str(outcome["result"].get("msg"))[:500]
+            rows.append(row)
+            log("scale %5d %-19s rc=%s wall=%6.2fs emulator=%6.2fs cpu=%5.2fs rss=%6.1f MB requests=%4d (%s) ok=%s" % (
+                size, step, outcome["rc"], outcome["wall"], row["server_s"], outcome["cpu"], outcome["maxrss_mb"], row["total"], requests, ok))
+    return {"rows": rows}
+
+
+def scale_floor(size: int, step: str) -> Dict[str, int]:
+    """What workgroup_members needs by design (its documented cost): token, group read, member pages,
+    identity-id checks of new ids (50 per request), writes in chunks of 100."""
+    swap = size // 10
+    current = 0 if step == "add all" else size
+    new_ids = size if step == "add all" else (swap if step == "exclusive swap 10%" else 0)
+    removed = swap if step == "exclusive swap 10%" else 0
+    floor = {"token": 1, "get": 1, "members": max(1, math.ceil(current / MEMBER_PAGE)),
+             "identities": math.ceil(new_ids / IDENTITY_LOOKUP_CHUNK), "bulk-add": math.ceil(new_ids / MEMBER_CHUNK),
+             "bulk-delete": math.ceil(removed / MEMBER_CHUNK)}
+    return {k: v for k, v in floor.items() if v}
+
+
+# ------------------------------------------------------------------------------------------ 4: rate limit
+def bench_ratelimit(emu: Emulator, env: Dict[str, str], workdir: str) -> Dict[str, Any]:
+    base = data.desired_groups()
+    desired = {"create": base, "nochange": base, "change": data.changed_groups(base)}
+    vars_files = {run: write_vars(os.path.join(workdir, "desired_%s.json" % run), desired[run]) for run in RUNS}
+    series = converge_series(emu, "ours", env, workdir, vars_files, desired, {"latency_ms": LATENCY_MS, "rate_limit": RATE_LIMIT})
+    for outcome in series.values():
+        outcome["limit_floor_s"] = outcome["total"] / (RATE_LIMIT["requests"] / float(RATE_LIMIT["per_seconds"]))
+        # the sliding window admits request n no earlier than per_seconds * floor((n - 1) / requests) after the first
+        outcome["limit_floor_window_s"] = RATE_LIMIT["per_seconds"] * ((outcome["total"] - 1) // RATE_LIMIT["requests"])
+    return series
+
+
+# ------------------------------------------------------------------------------------------ report
+def report(results: Dict[str, Any]) -> str:
+    lines = []
+    info = results["machine"]
+    lines.append("Command: `%s`" % results["command"])
+    lines.append("")
+    lines.append("Machine: %s CPU(s), %s; Python %s; %s; %s; load average at start %s; %s" % (
+        info["nproc"], info["cpu"], info["python"], info["ansible"], info["platform"],
+        " ".join("%.2f" % x for x in info["loadavg_at_start"]), info["date"]))
+    lines.append("")
+    if "converge" in results:
+        summary = results["converge"]["summary"]
+        reps = len(results["converge"]["repetitions"])
+        lines.append("### 1. Request economy (role, 100 groups x 30 members, %d ms latency)" % LATENCY_MS)
+        lines.append("")
+        lines.extend(_header(["run", "requests (ours)", "floor", "ratio", "by kind (ours)", "floor by kind"], "lrrrll"))
+        for run in RUNS:
+            ours = summary[run]["ours"]
+            lines.append("| %s | %s | %d | %.3f | %s | %s |" % (
+                run, "/".join(str(x) for x in sorted(set(ours["requests"]))), ours["floor"], ours["ratio_max"],
+                _kinds(ours["by_kind"]), _kinds(ours["floor_by_kind"])))
+        lines.append("")
+        lines.append("### 2. Ours (role) vs theirs (ansible.builtin.uri), same emulator, same run, %d repetition(s)" % reps)
+        lines.append("")
+        lines.extend(_header(["run", "wall ours (s)", "wall theirs (s)", "theirs / ours (median, per rep)", "requests ours",
+                              "requests theirs", "theirs' ratio to floor", "emulator time ours / theirs (s)", "end state ok"], "lrrlrrrrl"))
+        for run in RUNS:
+            row = summary[run]
+            ours, theirs = row["ours"], row["theirs"]
+            lines.append("| %s | %.2f (%s) | %.2f (%s) | **%.1fx** (%s) | %s | %s | %.3f | %.2f / %.2f | %s / %s |" % (
+                run, ours["wall_median"], ", ".join("%.2f" % w for w in ours["walls"]),
+                theirs["wall_median"], ", ".join("%.2f" % w for w in theirs["walls"]),
+                row["speedup_median"], ", ".join("%.1f" % s for s in row["speedup_per_rep"]),
+                "/".join(str(x) for x in sorted(set(ours["requests"]))), "/".join(str(x) for x in sorted(set(theirs["requests"]))),
+                theirs["ratio_max"], ours["server_s"], theirs["server_s"], ours["all_ok"], theirs["all_ok"]))
+        lines.append("")
+    if "scale" in results:
+        lines.append("### 3. Scale: workgroup_members on one group (module process alone, %d ms latency)" % LATENCY_MS)
+        lines.append("")
+        lines.extend(_header(["members", "step", "requests", "by kind", "design cost", "wall (s)", "emulator time (s)",
+                              "module CPU (s)", "peak RSS (MB)", "RSS over the 0-member run (MB)", "ok"], "rlrlrrrrrrl"))
+        rows = results["scale"]["rows"]
+        base_rss = {r["step"]: r["maxrss_mb"] for r in rows if r["size"] == 0}
+        for row in rows:
+            lines.append("| %d | %s | %d | %s | %d | %.2f | %.2f | %.2f | %.1f | %+.1f | %s |" % (
+                row["size"], row["step"], row["total"], _kinds(row["requests"]), sum(row["floor"].values()), row["wall"],
+                row["server_s"], row["cpu"], row["maxrss_mb"], row["maxrss_mb"] - base_rss.get(row["step"], row["maxrss_mb"]), row["ok"]))
+        lines.append("")
+        lines.append("Growth per 1,000 members above the 0-member run (the same at every size = linear):")
+        lines.append("")
+        sizes = sorted(set(r["size"] for r in rows if r["size"]))
+        lines.extend(_header(["step", "requests per 1k (%s)" % " / ".join(str(n) for n in sizes),
+                              "wall per 1k, s (%s)" % " / ".join(str(n) for n in sizes),
+                              "module CPU per 1k, s (%s)" % " / ".join(str(n) for n in sizes),
+                              "RSS growth per 1k, MB (%s)" % " / ".join(str(n) for n in sizes)], "lllll"))
+        for step in ("add all", "no change", "exclusive swap 10%"):
+            picked = [r for r in rows if r["step"] == step and r["size"]]
+            zero = [r for r in rows if r["step"] == step and not r["size"]]
+            base_total, base_wall, base_cpu = (zero[0]["total"], zero[0]["wall"], zero[0]["cpu"]) if zero else (0, 0.0, 0.0)
+            lines.append("| %s | %s | %s | %s | %s |" % (
+                step, " / ".join("%.1f" % ((r["total"] - base_total) * 1000.0 / r["size"]) for r in picked),
+                " / ".join("%.3f" % ((r["wall"] - base_wall) * 1000.0 / r["size"]) for r in picked),
+                " / ".join("%.3f" % ((r["cpu"] - base_cpu) * 1000.0 / r["size"]) for r in picked),
+                " / ".join("%.2f" % ((r["maxrss_mb"] - base_rss.get(step, 0.0)) * 1000.0 / r["size"]) for r in picked)))
+        lines.append("")
+    if "ratelimit" in results:
+        lines.append("### 4. Under the real rate limit (100 requests / 10 s), role, %d ms latency" % LATENCY_MS)
+        lines.append("")
+        lines.extend(_header(["run", "failed tasks", "wall (s)", "admitted requests", "429s", "floor = requests / 10 per s (s)",
+                              "wall / floor", "sliding-window floor (s)", "warnings", "end state ok"], "lrrrrrrrrl"))
+        for run in RUNS:
+            row = results["ratelimit"][run]
+            lines.append("| %s | %s | %.2f | %d | %d | %.1f | %.2f | %.0f | %d | %s |" % (
+                run, row["failed_tasks"], row["wall"], row["total"], row["requests"].get("429 (rate limit)", 0),
+                row["limit_floor_s"], row["wall"] / row["limit_floor_s"], row["limit_floor_window_s"], row["warnings"], row["state_ok"]))
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _header(titles: List[str], align: str) -> List[str]:
+    """A markdown table header; ``align`` has one letter per column, l or r."""
+    return ["| %s |" % " | ".join(titles), "|%s|" % "|".join("---:" if a == "r" else "---" for a in align)]
+
+
+def _kinds(counts: Dict[str, int]) -> str:
+    return ", ".join("%s %d" % (k, v) for k, v in counts.items())
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--collections", help="an ANSIBLE_COLLECTIONS_PATH holding ansible_collections/sailpoint/isc "
+                                              "(default: copy the checkout to a temporary directory)")
+    parser.add_argument("--repeat", type=int, default=2, help="repetitions of the side-by-side converge (default 2)")
+    parser.add_argument("--only", default="converge,scale,ratelimit", help="comma-separated: converge, scale, ratelimit")
+    parser.add_argument("--sizes", default="1000,5000,10000", help="member counts for the scale benchmark")
+    parser.add_argument("--output", default=OUTPUT, help="where results.json and report.md go")
+    args = parser.parse_args(argv)
+    parts = [p.strip() for p in args.only.split(",") if p.strip()]
+    os.makedirs(args.output, exist_ok=True)
+    workdir = tempfile.mkdtemp(prefix="isc-bench-")
+    try:
+        collections_root = os.path.abspath(args.collections) if args.collections else build_collection(workdir)
+        results = {"command": " ".join(["python -m benchmarks.run"] + (argv if argv is not None else sys.argv[1:])),
+                   "machine": machine()}  # type: Dict[str, Any]
+        log("machine: %s" % json.dumps(results["machine"]))
+        with Emulator(faults={"rate_limit": None}) as emu:
+            env = playbook_env(collections_root, emu)
+            if "converge" in parts:
+                results["converge"] = bench_converge(emu, env, workdir, args.repeat)
+            if "scale" in parts:
+                results["scale"] = bench_scale(emu, collections_root, workdir, [int(s) for s in args.sizes.split(",")])
+            if "ratelimit" in parts:
+                results["ratelimit"] = bench_ratelimit(emu, env, workdir)
+        text = report(results)
+        with open(os.path.join(args.output, "results.json"), "w", encoding="utf-8") as handle:
+            json.dump(results, handle, indent=1)
+        with open(os.path.join(args.output, "report.md"), "w", encoding="utf-8") as handle:
+            handle.write(text + "\n")
+        print(text)
+        failed = [name for name in ("converge",) if name in results and not all(
+            results["converge"]["summary"][run][tool]["all_ok"] for run in RUNS for tool in TOOLS)]
+        if "ratelimit" in results and any(results["ratelimit"][run]["rc"] != 0 for run in RUNS):
+            failed.append("ratelimit")
+        if "scale" in results and not all(row["ok"] for row in results["scale"]["rows"]):
+            failed.append("scale")
+        if failed:
+            log("FAILED: %s (see %s)" % (", ".join(failed), os.path.join(args.output, "results.json")))
+            return 1
+        return 0
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
