@@ -1,0 +1,54 @@
+"""The governance_groups role takes its connection from the play's module_defaults.
+
+Regression test: the role used to pass every connection option as ``"{{ var | default(omit) }}"``, and a
+task argument (even one templated to omit) hides ``module_defaults``, so a play that set the connection
+only in ``module_defaults: {group/sailpoint.isc.isc: ...}`` failed with "missing required arguments".
+No SAIL_* variable is set here, so the play's module_defaults are the only source of the connection.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+from tests.utils.playbook import ansible_playbook, collections_path
+
+OWNER = "00000000000000000000000000000c01"
+
+PLAYBOOK = textwrap.dedent("""\
+    - name: The role with its connection in play-level module_defaults only
+      hosts: localhost
+      gather_facts: false
+      module_defaults:
+        group/sailpoint.isc.isc:
+          base_url: "{{ emulator_url }}"
+          client_id: "{{ emulator_client_id }}"
+          client_secret: "{{ emulator_client_secret }}"
+      tasks:
+        - name: Converge one group
+          ansible.builtin.include_role:
+            name: sailpoint.isc.governance_groups
+          vars:
+            isc_governance_groups:
+              - name: Defaults Only
+                owner: "%s"
+    """ % OWNER)
+
+
+def test_role_uses_play_module_defaults(emulator, tmp_path):
+    emulator.seed({"identities": [{"id": OWNER, "name": "Owner One", "alias": "owner1", "email": "owner1@example.com"}]})
+    (tmp_path / "playbook.yml").write_text(PLAYBOOK)
+    (tmp_path / "vars.json").write_text(json.dumps({"emulator_url": emulator.base_url, "emulator_client_id": emulator.client_id,
+                                                    "emulator_client_secret": emulator.client_secret,
+                                                    "ansible_python_interpreter": sys.executable}))
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("ANSIBLE_", "SAIL_"))}
+    env.update(ANSIBLE_COLLECTIONS_PATH=collections_path(), ANSIBLE_NOCOLOR="1", ANSIBLE_HOME=str(tmp_path / "ansible-home"),
+               ANSIBLE_LOCAL_TEMP=str(tmp_path / "tmp"), ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_INVENTORY_UNPARSED_WARNING="0")
+    proc = subprocess.run([ansible_playbook(), "-i", "localhost,", "-c", "local", "-e", "@" + str(tmp_path / "vars.json"),
+                           str(tmp_path / "playbook.yml")], cwd=str(tmp_path), env=env, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, universal_newlines=True, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    assert [group["name"] for group in emulator.state.groups.values()] == ["Defaults Only"]
+    assert any(entry["path"] == "/v2024/workgroups" and entry["method"] == "POST" for entry in emulator.requests())
