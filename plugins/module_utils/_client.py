@@ -842,9 +842,13 @@ class IscClient:
         return candidates[-1]
 
     def patch_workgroup(self, workgroup_id: str, operations: List[Dict[str, Any]]) -> Dict[str, Any]:
-        """Apply JSON Patch ``operations`` (name, description, owner) and return the updated group."""
+        """Apply JSON Patch ``operations`` (name, description, owner) and return the updated group.
+
+        Retried on HTTP 500 like an idempotent call: the modules only send ``add``/``replace`` with absolute
+        values, so applying the same patch twice leaves the group as applying it once.
+        """
         return self._send("PATCH", self.path("workgroup", workgroup_id=workgroup_id), json_body=operations,
-                          content_type="application/json-patch+json").body
+                          content_type="application/json-patch+json", policy=POLICY_IDEMPOTENT).body
 
     def delete_workgroup(self, workgroup_id: str) -> None:
         """Delete one group (204). Raises IscNotFoundError if it does not exist."""
