@@ -18,8 +18,6 @@ import sys
 import textwrap
 from typing import Any, Dict, List
 
-import pytest
-
 from tests.utils.playbook import ansible_playbook as _ansible_playbook, collections_path as _collections_path
 
 OWNER = "00000000000000000000000000000a01"
