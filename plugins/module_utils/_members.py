@@ -29,6 +29,11 @@ class MembershipError(ValueError):
     """The requested combination of options cannot be planned."""
 
 
+def plural(count: int, noun: str, plural_noun: Optional[str] = None) -> str:
+    """``1 member`` / ``2 members``; ``plural_noun`` for irregular forms (``identity`` -> ``identities``)."""
+    return "%d %s" % (count, noun if count == 1 else plural_noun or noun + "s")
+
+
 def plan_membership(current_ids: Iterable[str], desired_ids: Iterable[str], state: str = "present",
                     exclusive: bool = False) -> Tuple[Set[str], Set[str]]:
     """Return ``(to_add, to_remove)``: the identity ids to write so that the group ends as requested.

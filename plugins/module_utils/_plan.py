@@ -34,7 +34,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
 
-from ansible_collections.sailpoint.isc.plugins.module_utils._members import plan_membership
+from ansible_collections.sailpoint.isc.plugins.module_utils._members import plan_membership, plural
 from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import normalize_description, owner_id_of
 
 PRESENT = "present"
@@ -313,10 +313,6 @@ def label(identity: Mapping[str, Any]) -> str:
     return "%s (%s)" % (name, identity.get("id")) if name else str(identity.get("id"))
 
 
-def _plural(count: int, noun: str) -> str:
-    return "%d %s%s" % (count, noun, "" if count == 1 else "s")
-
-
 def _member_lines(sign: str, members: Sequence[Mapping[str, Any]]) -> List[str]:
     lines = ["    %s %s" % (sign, label(member)) for member in members[:SUMMARY_MEMBER_LINES]]
     if len(members) > SUMMARY_MEMBER_LINES:
@@ -329,7 +325,7 @@ def render_summary(plan: Plan) -> List[str]:
     lines = ["Plan: %d to create, %d to update, %d to delete, %d unchanged"
              % (len(plan.create), len(plan.update), len(plan.delete), len(plan.unchanged))]
     for item in plan.create:
-        detail = "owner %s, %s" % (_who(item["owner"]), _plural(item["member_count"], "member"))
+        detail = "owner %s, %s" % (_who(item["owner"]), plural(item["member_count"], "member"))
         if item.get("description"):
             detail += ", description %s" % _short(item["description"])
         lines.append("+ create %s (%s)" % (_quote(item["name"]), detail))
@@ -350,11 +346,11 @@ def render_summary(plan: Plan) -> List[str]:
         why = "state absent" if item["reason"] == REASON_ABSENT else "not in the list, purge"
         count = item.get("member_count")
         if isinstance(count, int):
-            why += ", %s" % _plural(count, "member")
+            why += ", %s" % plural(count, "member")
         lines.append("- delete %s (%s)" % (_quote(item["name"]), why))
     for item in plan.in_use:
         lines.append("! keep %s: in use by %s, cannot be deleted (%s)"
-                     % (_quote(item["name"]), _plural(item["connection_count"], "connection"),
+                     % (_quote(item["name"]), plural(item["connection_count"], "connection"),
                         "state absent" if item["reason"] == REASON_ABSENT else "purge"))
     return lines
 

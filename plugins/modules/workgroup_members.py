@@ -324,14 +324,11 @@ from ansible_collections.sailpoint.isc.plugins.module_utils._members import (
     membership_after,
     membership_diff,
     plan_membership,
+    plural,
     views,
 )
 from ansible_collections.sailpoint.isc.plugins.module_utils._module import client_from_module, fail_on_error, isc_module_kwargs
 from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import PLACEHOLDER_ID, describe, find_workgroup
-
-
-def _plural(count: int, noun: str = "member") -> str:
-    return "%d %s%s" % (count, noun, "" if count == 1 else "s")
 
 
 def resolve_members(module: AnsibleModule, client: Any, references: List[Any], current: Dict[str, Dict[str, Any]]) -> List[Dict[str, Any]]:
@@ -362,7 +359,7 @@ def resolve_members(module: AnsibleModule, client: Any, references: List[Any], c
             raise
         module.warn("The token may not read /identities (it has no user context), so %s that %s not members could not be "
                     "checked to exist before writing; ISC reports an unknown id per identity when it is added. Use a personal "
-                    "access token to have ids checked first." % (_plural(len(lookup), "identity id"), "is" if len(lookup) == 1 else "are"))
+                    "access token to have ids checked first." % (plural(len(lookup), "identity id"), "is" if len(lookup) == 1 else "are"))
         found = resolve_identities(client, lookup, verify_ids=False)
     for position, identity in zip(lookup_positions, found):
         resolved[position] = identity
@@ -470,11 +467,13 @@ def report(module: AnsibleModule, result: Dict[str, Any], label: str, current: D
     if module._diff:
         result["diff"] = membership_diff(label, current.values(), after)
     if not (added or removed):
-        result["msg"] = "%s already has the requested membership (%s)." % (_capital(label), _plural(len(after)))
+        result["msg"] = "%s already has the requested membership (%s)." % (_capital(label), plural(len(after), "member"))
     elif planned:
-        result["msg"] = "Would add %d and remove %s of %s; it would then have %s." % (len(added), _plural(len(removed)), label, _plural(len(after)))
+        result["msg"] = "Would add %d and remove %s of %s; it would then have %s." % (
+            len(added), plural(len(removed), "member"), label, plural(len(after), "member"))
     else:
-        result["msg"] = "Added %d and removed %s of %s; it now has %s." % (len(added), _plural(len(removed)), label, _plural(len(after)))
+        result["msg"] = "Added %d and removed %s of %s; it now has %s." % (
+            len(added), plural(len(removed), "member"), label, plural(len(after), "member"))
     module.exit_json(**result)
 
 
@@ -485,9 +484,9 @@ def fail_partway(module: AnsibleModule, result: Dict[str, Any], label: str, curr
               for outcome in (added, removed) for f in outcome.failed]
     parts = []
     if added.failed:
-        parts.append("adding %s failed: %s" % (_plural(len(added.failed)), describe_failures(added.failed, known)))
+        parts.append("adding %s failed: %s" % (plural(len(added.failed), "member"), describe_failures(added.failed, known)))
     if removed.failed:
-        parts.append("removing %s failed: %s" % (_plural(len(removed.failed)), describe_failures(removed.failed, known)))
+        parts.append("removing %s failed: %s" % (plural(len(removed.failed), "member"), describe_failures(removed.failed, known)))
     extra = {}  # type: Dict[str, Any]
     if error is not None:
         parts.append(str(error))

@@ -429,7 +429,7 @@ from ansible_collections.sailpoint.isc.plugins.module_utils._identities import (
     parse_reference,
     resolve_identities,
 )
-from ansible_collections.sailpoint.isc.plugins.module_utils._members import ADD, REMOVE, classify_results, describe_failures
+from ansible_collections.sailpoint.isc.plugins.module_utils._members import ADD, REMOVE, classify_results, describe_failures, plural
 from ansible_collections.sailpoint.isc.plugins.module_utils._module import client_from_module, fail_on_error, fail_with_error, isc_module_kwargs
 from ansible_collections.sailpoint.isc.plugins.module_utils._plan import (
     ABSENT,
@@ -470,10 +470,6 @@ Reference = Tuple[str, str]
 
 class _Stop(Exception):
     """An error that ends the writes (see STOP_ERRORS)."""
-
-
-def _plural(count: int, noun: str) -> str:
-    return "%d %s%s" % (count, noun, "" if count == 1 else "s")
 
 
 def resolve_references(client: Any, references: Sequence[Reference], verify_ids: bool, known_ids: Set[str]) -> Dict[Reference, Dict[str, Any]]:
@@ -588,7 +584,7 @@ class Converge:
         except IscIdentityResolutionError as exc:
             problems = self._name_users(exc.problems, users)
             self.module.fail_json(msg="Could not resolve %s, nothing was changed: %s"
-                                  % (_plural(len(problems), "identity reference"), "; ".join(problems)), problems=problems)
+                                  % (plural(len(problems), "identity reference"), "; ".join(problems)), problems=problems)
         except IscError as exc:
             fail_with_error(self.module, "resolve the identity references", exc)
         desired = []
@@ -662,7 +658,7 @@ class Converge:
             refused = [{"id": f["id"], "name": (known.get(f["id"]) or {}).get("name"), "status": f["status"], "description": f["description"]}
                        for f in outcome.failed]
             self.failure(name, group_id, label, identities=refused,
-                         message="ISC refused %s: %s" % (_plural(len(refused), "identity"), describe_failures(outcome.failed, known)))
+                         message="ISC refused %s: %s" % (plural(len(refused), "identity", "identities"), describe_failures(outcome.failed, known)))
             return False
         return True
 
@@ -751,7 +747,7 @@ class Converge:
         used_by = ": %s" % format_connections(connections) if connections else ""
         count = entry["connection_count"]
         self.module.warn("Governance group \"%s\" (id %s) cannot be deleted: it is in use%s%s. Remove it from these objects first%s."
-                         % (item["name"], item["id"], " by %s" % _plural(count, "connection") if count else "", used_by,
+                         % (item["name"], item["id"], " by %s" % plural(count, "connection") if count else "", used_by,
                             ", or add it to protected" if item["reason"] == "purge" else ""))
 
     # ------------------------------------------------------------ the run
@@ -803,7 +799,7 @@ class Converge:
         line = "Done: %d created, %d updated, %d deleted, %d unchanged; members +%d -%d" % (
             counts["created"], counts["updated"], counts["deleted"], counts["unchanged"], counts["members_added"], counts["members_removed"])
         if self.failures:
-            line += "; %s (see failures)" % _plural(len(self.failures), "failure")
+            line += "; %s (see failures)" % plural(len(self.failures), "failure")
         return line
 
     def finish(self, plan: Plan) -> None:
@@ -827,7 +823,7 @@ class Converge:
             parts.append(text.rstrip("."))
         stopped = " The remaining writes were not attempted after this error." if self.stopped is not None else ""
         result["msg"] = "Failed to converge the governance groups (%s): %s.%s What succeeded: %s Run the task again to finish the job." % (
-            _plural(len(self.failures), "failure"), "; ".join(parts), stopped, result["msg"])
+            plural(len(self.failures), "failure"), "; ".join(parts), stopped, result["msg"])
         self.module.fail_json(**result)
 
 

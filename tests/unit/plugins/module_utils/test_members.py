@@ -23,6 +23,7 @@ from ansible_collections.sailpoint.isc.plugins.module_utils._members import (
     membership_after,
     membership_diff,
     plan_membership,
+    plural,
     views,
 )
 
@@ -195,3 +196,14 @@ def test_describe_failures_is_bounded():
     failures = [{"id": "id%02d" % i, "status": 500, "description": "boom"} for i in range(13)]
     text = describe_failures(failures, {}, limit=10)
     assert text.count("HTTP 500 boom") == 10 and text.endswith("id09: HTTP 500 boom; and 3 more")
+
+
+@pytest.mark.parametrize("count, noun, plural_noun, expected", [
+    (0, "member", None, "0 members"),
+    (1, "member", None, "1 member"),
+    (2, "member", None, "2 members"),
+    (1, "identity", "identities", "1 identity"),
+    (3, "identity", "identities", "3 identities"),
+])
+def test_plural(count, noun, plural_noun, expected):
+    assert plural(count, noun, plural_noun) == expected
