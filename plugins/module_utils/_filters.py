@@ -16,7 +16,8 @@ URL-encoded once more when the request is sent.
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable, List, Sequence
+from urllib.parse import quote
 
 _FIELD_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 
@@ -157,3 +158,26 @@ def not_(expression: str) -> FilterExpression:
     if not isinstance(expression, str) or not expression.strip():
         raise ValueError("not_() needs a filter expression")
     return FilterExpression("not (%s)" % expression)
+
+
+# One filters parameter holds at most this many values and URL-encoded characters: ISC documents no
+# limit, and a URL of a few kB passes every gateway and proxy; 50 is the page size of /identities lookups.
+BATCH_VALUES = 50
+BATCH_LENGTH = 3000
+
+
+def batched(build: Callable[[List[Any]], str], values: Sequence[Any], max_values: int = BATCH_VALUES,
+            max_length: int = BATCH_LENGTH) -> List[str]:
+    """Filters ``build(chunk)`` covering ``values`` in order, each of at most ``max_values`` values and
+    ``max_length`` URL-encoded characters (a single value longer than that still gets its own filter)."""
+    filters = []  # type: List[str]
+    chunk = []  # type: List[Any]
+    for value in values:
+        candidate = chunk + [value]
+        if chunk and (len(candidate) > max_values or len(quote(build(candidate), safe="")) > max_length):
+            filters.append(build(chunk))
+            candidate = [value]
+        chunk = candidate
+    if chunk:
+        filters.append(build(chunk))
+    return filters

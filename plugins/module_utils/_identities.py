@@ -16,15 +16,14 @@ Every bad reference is reported in one error.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
-from urllib.parse import quote
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
 
-from ansible_collections.sailpoint.isc.plugins.module_utils._client import IscClient, IscError, IscForbiddenError
-from ansible_collections.sailpoint.isc.plugins.module_utils._filters import eq, in_, or_
+from ansible_collections.sailpoint.isc.plugins.module_utils._errors import IscForbiddenError, IscInputError
+from ansible_collections.sailpoint.isc.plugins.module_utils._filters import BATCH_LENGTH, BATCH_VALUES, batched, eq, in_, or_
 
 REFERENCE_KEYS = ("id", "alias", "email", "name")
-CHUNK_SIZE = 50
-MAX_FILTER_LENGTH = 3000  # URL-encoded characters of one filters parameter
+CHUNK_SIZE = BATCH_VALUES
+MAX_FILTER_LENGTH = BATCH_LENGTH  # URL-encoded characters of one filters parameter
 
 PAT_HINT = ("looking up identities by alias, email or name (or verifying ids) needs a personal access token, i.e. a "
             "token with user context; an API client without a user cannot read /identities. Use a personal access "
@@ -34,16 +33,12 @@ Reference = Tuple[str, str]
 Identity = Dict[str, Optional[str]]
 
 
-class IscIdentityResolutionError(IscError):
+class IscIdentityResolutionError(IscInputError):
     """One or more identity references could not be resolved; ``problems`` lists them all."""
 
-    def __init__(self, problems: List[str]) -> None:
-        self.problems = list(problems)
+    def __init__(self, problems: Sequence[str]) -> None:
         noun = "reference" if len(problems) == 1 else "references"
-        super().__init__("could not resolve %d identity %s: %s" % (len(problems), noun, "; ".join(problems)))
-
-    def to_dict(self) -> Dict[str, Any]:
-        return {"problems": self.problems}
+        super().__init__(problems, "could not resolve %d identity %s: %s" % (len(problems), noun, "; ".join(problems)))
 
 
 def describe_reference(reference: Any) -> str:
@@ -100,22 +95,13 @@ def _matches(key: str, value: str, bucket: Dict[Any, Identity]) -> Dict[Any, Ide
 
 
 def _filter_chunks(key: str, values: Sequence[str]) -> List[str]:
-    """Filters covering ``values``, each within CHUNK_SIZE values and MAX_FILTER_LENGTH."""
-    build = (lambda chunk: in_("id", chunk)) if key == "id" else (lambda chunk: or_(*[eq(key, v) for v in chunk]))  # type: Callable[[List[str]], str]
-    filters = []
-    chunk = []  # type: List[str]
-    for value in values:
-        candidate = chunk + [value]
-        if chunk and (len(candidate) > CHUNK_SIZE or len(quote(build(candidate), safe="")) > MAX_FILTER_LENGTH):
-            filters.append(build(chunk))
-            candidate = [value]
-        chunk = candidate
-    if chunk:
-        filters.append(build(chunk))
-    return filters
+    """Filters covering ``values``: ``id in (...)``, or ``or``-joined ``eq`` for the other keys."""
+    if key == "id":
+        return batched(lambda chunk: in_("id", chunk), values, CHUNK_SIZE, MAX_FILTER_LENGTH)
+    return batched(lambda chunk: or_(*[eq(key, value) for value in chunk]), values, CHUNK_SIZE, MAX_FILTER_LENGTH)
 
 
-def resolve_identities(client: IscClient, references: Sequence[Any], verify_ids: bool = False) -> List[Identity]:
+def resolve_identities(client: Any, references: Sequence[Any], verify_ids: bool = False) -> List[Identity]:
     """Resolve ``references`` to ``{id, name, alias, email}`` dicts, in input order.
 
     Plain string ids (and ``{"id": ...}``) are returned without a request (name/alias/email
@@ -178,6 +164,51 @@ def resolve_identities(client: IscClient, references: Sequence[Any], verify_ids:
     return result
 
 
-def resolve_identity(client: IscClient, reference: Any, verify_ids: bool = False) -> Identity:
+def resolve_identity(client: Any, reference: Any, verify_ids: bool = False) -> Identity:
     """Resolve one reference (see resolve_identities)."""
     return resolve_identities(client, [reference], verify_ids=verify_ids)[0]
+
+
+def resolve_references(client: Any, references: Iterable[Reference], verify_ids: bool, known: Mapping[str, Mapping[str, Any]],
+                       trust_unverifiable_ids: bool = False, warn: Optional[Callable[[str], None]] = None) -> Dict[Reference, Identity]:
+    """Every distinct ``(key, value)`` reference (see :func:`parse_reference`) -> identity ``{id, name, alias, email}``.
+
+    Plain ids in ``known`` (identities the tenant already showed: members, owners; id -> record) need no
+    request and take the record's name and email. Other plain ids are trusted without a request unless
+    ``verify_ids``. Everything else goes to one :func:`resolve_identities` call, which batches the lookups
+    (ceil(n / 50) requests per kind of key) and raises IscIdentityResolutionError listing every reference
+    that failed. A token without user context may not read identities (403): with ``trust_unverifiable_ids``
+    plain ids are then used unverified, with a warning, and ISC reports an unknown one when it is written.
+    """
+    resolved = {}  # type: Dict[Reference, Identity]
+    lookups = []  # type: List[Reference]
+    for reference in references:
+        if reference in resolved:
+            continue
+        key, value = reference
+        if key == "id" and value in known:
+            resolved[reference] = _identity(dict(known[value], id=value))
+        elif key == "id" and not verify_ids:
+            resolved[reference] = _bare(value)
+        else:
+            resolved[reference] = {}
+            lookups.append(reference)
+    if not lookups:
+        return resolved
+    try:
+        found = resolve_identities(client, [{key: value} for key, value in lookups], verify_ids=True)
+    except IscForbiddenError:
+        if not (trust_unverifiable_ids and all(key == "id" for key, _value in lookups)):
+            raise
+        if warn is not None:
+            one = len(lookups) == 1
+            warn("The token may not read /identities (it has no user context), so %d identity %s that %s not members could not "
+                 "be checked to exist before writing; ISC reports an unknown id per identity when it is added. Use a personal "
+                 "access token to have ids checked first." % (len(lookups), "id" if one else "ids", "is" if one else "are"))
+        found = [_bare(value) for _key, value in lookups]
+    resolved.update(zip(lookups, found))
+    return resolved
+
+
+def _bare(identity_id: str) -> Identity:
+    return {"id": identity_id, "name": None, "alias": None, "email": None}

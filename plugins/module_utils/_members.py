@@ -3,16 +3,15 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Governance group membership as sets: the plan, the 207 verdicts and the reported views.
+"""Governance group membership: the 207 verdicts of the bulk writes and how identities are shown.
 
-Private to the collection (``_`` prefix). Pure functions, no HTTP: the module feeds them what the
-client read and wrote. Every function is linear in the number of members (sorting for display
-aside), so a group of 10,000 members costs no more than a few set operations.
+Private to the collection (``_`` prefix). Pure functions, no HTTP: the executor feeds them what the
+client wrote. Every function is linear in the number of members (sorting for display aside).
 """
 
 from __future__ import annotations
 
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Set, Tuple
+from typing import Any, Dict, Iterable, List, Mapping, Optional
 
 ADD = "add"
 REMOVE = "remove"
@@ -22,39 +21,10 @@ REMOVE = "remove"
 DONE_STATUS = {ADD: 201, REMOVE: 204}
 ALREADY_STATUS = {ADD: 409, REMOVE: 404}
 
-STATES = ("present", "absent")
-
-
-class MembershipError(ValueError):
-    """The requested combination of options cannot be planned."""
-
 
 def plural(count: int, noun: str, plural_noun: Optional[str] = None) -> str:
     """``1 member`` / ``2 members``; ``plural_noun`` for irregular forms (``identity`` -> ``identities``)."""
     return "%d %s" % (count, noun if count == 1 else plural_noun or noun + "s")
-
-
-def plan_membership(current_ids: Iterable[str], desired_ids: Iterable[str], state: str = "present",
-                    exclusive: bool = False) -> Tuple[Set[str], Set[str]]:
-    """Return ``(to_add, to_remove)``: the identity ids to write so that the group ends as requested.
-
-    - ``present``: add the desired ids that are not members; with ``exclusive`` also remove every
-      member that is not desired (so an empty ``desired_ids`` empties the group).
-    - ``absent``: remove the desired ids that are members. ``exclusive`` makes no sense here.
-
-    Order and duplicates in either input do not matter (sets).
-    """
-    if state not in STATES:
-        raise MembershipError("state must be one of %s, got %r" % (", ".join(STATES), state))
-    if exclusive and state == "absent":
-        raise MembershipError("exclusive=true only works with state=present (it makes the membership exactly the list)")
-    current = current_ids if isinstance(current_ids, (set, frozenset)) else set(current_ids)
-    desired = desired_ids if isinstance(desired_ids, (set, frozenset)) else set(desired_ids)
-    if state == "absent":
-        return set(), desired & current
-    to_add = desired - current
-    to_remove = current - desired if exclusive else set()
-    return to_add, to_remove
 
 
 class BulkOutcome:
@@ -119,52 +89,16 @@ def _text(value: Any) -> str:
     return "" if value is None else " ".join(str(value).split())
 
 
-# ------------------------------------------------------------------ what the module reports
-def member_view(member: Mapping[str, Any]) -> Dict[str, Any]:
-    """``{id, name, email}`` of a member or resolved identity (``email`` or ``emailAddress``)."""
-    email = member.get("email")
-    if email is None:
-        email = member.get("emailAddress")
-    return {"id": member.get("id"), "name": member.get("name"), "email": email}
-
-
-def member_label(member: Mapping[str, Any]) -> str:
-    """``name (id)``, or the bare id when the name is unknown: one line of the diff."""
-    name = member.get("name")
-    return "%s (%s)" % (name, member.get("id")) if name else str(member.get("id"))
-
-
-def _sort_key(view: Mapping[str, Any]) -> Tuple[str, str]:
-    return (str(view.get("name") or "").lower(), str(view.get("id") or ""))
-
-
-def views(ids: Iterable[str], known: Mapping[str, Mapping[str, Any]]) -> List[Dict[str, Any]]:
-    """Sorted ``{id, name, email}`` views of ``ids``; names and emails from ``known`` (id -> record)."""
-    result = [member_view(known[i]) if i in known else {"id": i, "name": None, "email": None} for i in ids]
-    result.sort(key=_sort_key)
-    return result
-
-
-def membership_after(current: Mapping[str, Mapping[str, Any]], added: Iterable[str], removed: Iterable[str],
-                     known: Mapping[str, Mapping[str, Any]]) -> List[Dict[str, Any]]:
-    """The membership after the writes, computed instead of re-read: current - removed + added.
-
-    ``current`` maps the ids read before the writes to their member records; ``known`` maps the
-    resolved identities (the source of names for the added ones). Sorted by name, then id.
-    """
-    removed_set = removed if isinstance(removed, (set, frozenset)) else set(removed)
-    after = [member_view(record) for member_id, record in current.items() if member_id not in removed_set]
-    for member_id in added:
-        if member_id not in current:
-            record = known.get(member_id)
-            after.append(member_view(record) if record is not None else {"id": member_id, "name": None, "email": None})
-    after.sort(key=_sort_key)
-    return after
+# ------------------------------------------------------------------ what the modules report
+def label(identity: Mapping[str, Any]) -> str:
+    """``name (id)``, or the bare id when the name is unknown: how every message, summary and diff shows an identity."""
+    name = identity.get("name")
+    return "%s (%s)" % (name, identity.get("id")) if name else str(identity.get("id"))
 
 
 def diff_lines(members: Iterable[Mapping[str, Any]]) -> List[str]:
     """Sorted ``name (id)`` lines, one per member."""
-    return sorted((member_label(m) for m in members), key=lambda line: (line.lower(), line))
+    return sorted((label(m) for m in members), key=lambda line: (line.lower(), line))
 
 
 def diff_text(members: Iterable[Mapping[str, Any]]) -> str:
@@ -177,10 +111,10 @@ def diff_text(members: Iterable[Mapping[str, Any]]) -> str:
     return "".join(line + "\n" for line in lines)
 
 
-def membership_diff(label: str, before: Iterable[Mapping[str, Any]], after: Iterable[Mapping[str, Any]]) -> Dict[str, str]:
-    """``{before, after, before_header, after_header}`` for the result's ``diff``."""
+def membership_diff(group: str, before: Iterable[Mapping[str, Any]], after: Iterable[Mapping[str, Any]]) -> Dict[str, str]:
+    """``{before, after, before_header, after_header}`` for the result's ``diff`` (``group`` names the group)."""
     return {"before": diff_text(before), "after": diff_text(after),
-            "before_header": "members of %s" % label, "after_header": "members of %s" % label}
+            "before_header": "members of %s" % group, "after_header": "members of %s" % group}
 
 
 def describe_failures(failures: Iterable[Mapping[str, Any]], known: Mapping[str, Mapping[str, Any]], limit: int = 10) -> str:
@@ -189,12 +123,12 @@ def describe_failures(failures: Iterable[Mapping[str, Any]], known: Mapping[str,
     failures = list(failures)
     for failure in failures[:limit]:
         identity_id = failure.get("id")
-        label = member_label(known[identity_id]) if identity_id in known else str(identity_id)
+        who = label(known[identity_id]) if identity_id in known else str(identity_id)
         status = failure.get("status")
         text = ("HTTP %s" % status) if status is not None else "no status"
         if failure.get("description"):
             text += " " + str(failure["description"])
-        parts.append("%s: %s" % (label, text))
+        parts.append("%s: %s" % (who, text))
     if len(failures) > limit:
         parts.append("and %d more" % (len(failures) - limit))
     return "; ".join(parts)

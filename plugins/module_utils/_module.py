@@ -3,34 +3,36 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Glue between AnsibleModule and the ISC client.
+"""Glue between AnsibleModule and the collection: options, the client, and the one place errors become fail_json.
 
-Private to the collection. A module does::
+Private to the collection. A writing module maps its options to a request and runs the pipeline::
 
-    module = AnsibleModule(**isc_module_kwargs(argument_spec=dict(name=dict(type='str')), supports_check_mode=True))
+    module = AnsibleModule(**isc_module_kwargs(argument_spec=..., supports_check_mode=True))
+    outcome = run_pipeline(module, Request([Entry(name=...)]), WORDING)
+
+A reading module uses the client directly::
+
     client = client_from_module(module)
-    with fail_on_error(module, "create governance group %r" % name):
-        group = client.create_workgroup(body)
+    with fail_on_error(module, "list governance groups"):
+        groups = list(client.list_workgroups())
 
-The connection options are documented in ``plugins/doc_fragments/auth.py``.
+Every IscError ends in :func:`fail`, which scrubs the message and the error's facts of secrets; no
+traceback. The connection options are documented in ``plugins/doc_fragments/auth.py``.
 """
 
 from __future__ import annotations
 
 import contextlib
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Dict, Iterator, List, Mapping, Optional
 
 from ansible.module_utils.basic import env_fallback, missing_required_lib
 
-from ansible_collections.sailpoint.isc.plugins.module_utils._client import (
-    API_VERSIONS,
-    DEFAULT_API_VERSION,
-    HAS_REQUESTS,
-    REQUESTS_IMPORT_ERROR,
-    IscClient,
-    IscError,
-    scrub_secrets,
-)
+from ansible_collections.sailpoint.isc.plugins.module_utils._client import API_VERSIONS, DEFAULT_API_VERSION, IscClient
+from ansible_collections.sailpoint.isc.plugins.module_utils._desired import Request
+from ansible_collections.sailpoint.isc.plugins.module_utils._errors import IscError, scrub_secrets
+from ansible_collections.sailpoint.isc.plugins.module_utils._executor import Outcome
+from ansible_collections.sailpoint.isc.plugins.module_utils._pipeline import StageError, run
+from ansible_collections.sailpoint.isc.plugins.module_utils._transport import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
 
 ISC_REQUIRED_TOGETHER = [["client_id", "client_secret"]]
 ISC_REQUIRED_ONE_OF = [["client_id", "access_token"]]
@@ -95,27 +97,27 @@ def client_from_module(module: Any, **client_kwargs: Any) -> IscClient:
     raise AssertionError("unreachable")  # fail_json does not return
 
 
-def error_details(error: IscError) -> Dict[str, Any]:
-    """The known facts of ``error`` (status, tracking_id, detail_code, messages, ...) for a result."""
-    return error.to_dict()
+def fail(module: Any, message: str, error: Optional[IscError] = None, **extra: Any) -> None:
+    """module.fail_json with ``message`` and the known facts of ``error`` (status, tracking_id, ...), all scrubbed. Never returns."""
+    secrets = [module.params.get(name) for name in _SECRET_OPTIONS]
+    details = dict(error.to_dict()) if error is not None else {}
+    details.update(extra)
+    module.fail_json(msg=scrub_secrets(message, secrets), **_scrubbed(details, secrets))
 
 
-def error_message(action: str, error: BaseException, secrets: Optional[List[Optional[str]]] = None) -> str:
-    """One line: ``Failed to <action>: <error>``, scrubbed of secrets."""
-    return scrub_secrets("Failed to %s: %s" % (action, error), secrets or [])
+def _scrubbed(value: Any, secrets: List[Optional[str]]) -> Any:
+    if isinstance(value, str):
+        return scrub_secrets(value, secrets)
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_scrubbed(item, secrets) for item in value]
+    if isinstance(value, dict):
+        return {key: _scrubbed(item, secrets) for key, item in value.items()}
+    return value
 
 
 def fail_with_error(module: Any, action: str, error: IscError) -> None:
-    """module.fail_json with a clear one-line message and the error's known facts. Never returns."""
-    secrets = [module.params.get(name) for name in _SECRET_OPTIONS]
-    details = {}  # type: Dict[str, Any]
-    for key, value in error_details(error).items():
-        if isinstance(value, str):
-            value = scrub_secrets(value, secrets)
-        elif isinstance(value, list):
-            value = [scrub_secrets(v, secrets) if isinstance(v, str) else v for v in value]
-        details[key] = value
-    module.fail_json(msg=error_message(action, error, secrets), **details)
+    """module.fail_json with ``Failed to <action>: <error>`` and the error's known facts. Never returns."""
+    fail(module, "Failed to %s: %s" % (action, error), error)
 
 
 @contextlib.contextmanager
@@ -132,3 +134,19 @@ def fail_on_error(module: Any, action: str) -> Iterator[None]:
         error = exc
     if error is not None:
         fail_with_error(module, action, error)
+
+
+def run_pipeline(module: Any, request: Request, wording: Mapping[str, str], group: str = "") -> Outcome:
+    """Run the pipeline (``_pipeline.py``) for ``request`` with the module's connection, check mode and warnings.
+
+    An error before the writes fails the module with ``wording[stage]`` (a template with ``{error}`` and
+    ``{group}``, in the module's words; see ``_pipeline`` for the stages), nothing having been written.
+    Failed writes are in the outcome.
+    """
+    error = None  # type: Optional[StageError]
+    try:
+        return run(request, lambda: client_from_module(module), module.check_mode, module.warn)
+    except StageError as exc:
+        error = exc
+    fail(module, wording[error.stage].format(error=error.error, group=group), error.error)
+    raise AssertionError("unreachable")  # fail_json does not return

@@ -132,7 +132,7 @@ EXAMPLES = r"""
 RETURN = r"""
 workgroup:
   description:
-    - The governance group as ISC returns it after the change (read back from ISC).
+    - The governance group as ISC returns it after the change (ISC's answer to the create or update).
     - In check mode, the group as it would be; a group that would be created has the id V((would be created)).
     - V({}) when the group does not exist at the end (O(state=absent)).
   returned: always
@@ -204,152 +204,16 @@ connections:
       connectionType: Owner
 """
 
-from typing import Any, Dict, List, Optional
-
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.sailpoint.isc.plugins.module_utils._client import IscApiError, IscError, IscNotFoundError
-from ansible_collections.sailpoint.isc.plugins.module_utils._identities import resolve_identity
-from ansible_collections.sailpoint.isc.plugins.module_utils._module import client_from_module, fail_on_error, fail_with_error, isc_module_kwargs
-from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import (
-    apply_fields,
-    build_create_body,
-    build_patch,
-    changed_fields,
-    describe,
-    desired_fields,
-    diff_view,
-    find_workgroup,
-    format_connections,
-    owner_from_identity,
-    update_diff,
-    would_be_created,
-)
+from ansible_collections.sailpoint.isc.plugins.module_utils._desired import ABSENT, Entry, Request
+from ansible_collections.sailpoint.isc.plugins.module_utils._module import isc_module_kwargs, run_pipeline
+from ansible_collections.sailpoint.isc.plugins.module_utils._pipeline import PLAN, READ, RESOLVE, VALIDATE
+from ansible_collections.sailpoint.isc.plugins.module_utils._report import report_workgroup
+from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import describe
 
-
-class WorkgroupModule:
-    """One run: find the group, compare, then create, patch, delete or do nothing."""
-
-    def __init__(self, module: AnsibleModule) -> None:
-        self.module = module
-        self.params = module.params
-        self.client = client_from_module(module)
-        self.result = {"changed": False, "workgroup": {}}  # type: Dict[str, Any]
-
-    def exit(self, msg: str, changed: bool = False, workgroup: Optional[Dict[str, Any]] = None,
-             diff: Optional[Dict[str, Any]] = None) -> None:
-        self.result.update(changed=changed, msg=msg, workgroup=workgroup or {})
-        if diff is not None and self.module._diff:
-            self.result["diff"] = diff
-        self.module.exit_json(**self.result)
-
-    def run(self) -> None:
-        workgroup_id, name = self.params["id"], self.params["name"]
-        if name is not None and not name.strip():
-            self.module.fail_json(msg="name must not be empty")
-        with fail_on_error(self.module, "look up " + describe(workgroup_id, name)):
-            current = find_workgroup(self.client, workgroup_id=workgroup_id, name=name)
-        if self.params["state"] == "absent":
-            self.ensure_absent(current)
-        elif current is None:
-            self.create()
-        else:
-            self.update(current)
-
-    # ------------------------------------------------------------ present
-    def resolve_owner(self, target: str) -> Optional[Dict[str, Any]]:
-        """The desired owner as an OwnerDto, or None when the option is not given."""
-        if self.params["owner"] is None:
-            return None
-        with fail_on_error(self.module, "resolve the owner of " + target):
-            return owner_from_identity(resolve_identity(self.client, self.params["owner"]))
-
-    def desired(self, target: str) -> Dict[str, Any]:
-        return desired_fields(name=self.params["name"], description=self.params["description"], owner=self.resolve_owner(target))
-
-    def create(self) -> None:
-        workgroup_id, name = self.params["id"], self.params["name"]
-        if workgroup_id:
-            self.module.fail_json(msg="No %s exists, and a group cannot be created with a given id: "
-                                      "to create a group, give name and owner without id." % describe(workgroup_id))
-        target = describe(name=name)
-        if self.params["owner"] is None:
-            self.module.fail_json(msg="owner is required to create %s (ISC refuses a group without an owner)." % target)
-        desired = self.desired(target)
-        planned = would_be_created(desired)
-        diff = {"before": {}, "after": diff_view(planned)}
-        if self.module.check_mode:
-            self.exit("Would create %s." % target, True, planned, diff)
-        with fail_on_error(self.module, "create " + target):
-            created = self.client.create_workgroup(build_create_body(desired))
-        after = self.read_back(created, "create " + target)
-        self.exit("Created %s." % describe(after.get("id"), name), True, after, diff)
-
-    def update(self, current: Dict[str, Any]) -> None:
-        workgroup_id = current["id"]
-        target = describe(workgroup_id, current.get("name"))
-        desired = self.desired(target)
-        fields = changed_fields(current, desired)
-        if not fields:
-            self.exit("Nothing to change: %s is already as requested." % target, False, current)
-        if "name" in fields:
-            self.warn_on_name_clash(desired["name"], workgroup_id)
-        diff = update_diff(current, desired, fields)
-        summary = ", ".join(fields)
-        if self.module.check_mode:
-            self.exit("Would update %s: %s." % (target, summary), True, apply_fields(current, desired, fields), diff)
-        with fail_on_error(self.module, "update %s (%s)" % (target, summary)):
-            patched = self.client.patch_workgroup(workgroup_id, build_patch(current, desired, fields))
-        after = self.read_back(patched, "update " + target)
-        self.exit("Updated %s: %s." % (target, summary), True, after, diff)
-
-    def warn_on_name_clash(self, new_name: str, workgroup_id: str) -> None:
-        with fail_on_error(self.module, "look up governance groups named '%s'" % new_name):
-            others = [g.get("id", "?") for g in self.client.find_workgroups_by_name(new_name) if g.get("id") != workgroup_id]
-        if others:
-            self.module.warn("Other governance groups are already named '%s' (ids: %s); looking this group up by name "
-                             "will fail until the names differ." % (new_name, ", ".join(sorted(others))))
-
-    def read_back(self, written: Any, action: str) -> Dict[str, Any]:
-        """The group as ISC stores it after a write (falls back to the write's answer)."""
-        written = written if isinstance(written, dict) else {}
-        if not written.get("id"):
-            return written
-        with fail_on_error(self.module, "read back after the %s" % action):
-            after = self.client.get_workgroup(written["id"])
-        return after or written
-
-    # ------------------------------------------------------------ absent
-    def ensure_absent(self, current: Optional[Dict[str, Any]]) -> None:
-        if current is None:
-            self.exit("Nothing to delete: %s does not exist." % describe(self.params["id"], None if self.params["id"] else self.params["name"]), False, {})
-        workgroup_id = current["id"]
-        target = describe(workgroup_id, current.get("name"))
-        self.fail_if_in_use(target, workgroup_id)
-        diff = {"before": diff_view(current), "after": {}}
-        if self.module.check_mode:
-            self.exit("Would delete %s." % target, True, {}, diff)
-        error = None  # type: Optional[IscError]
-        try:
-            self.client.delete_workgroup(workgroup_id)
-        except IscNotFoundError:
-            self.exit("Nothing to delete: %s was deleted by someone else meanwhile." % target, False, {})
-        except IscApiError as exc:
-            error = exc
-        if error is not None:
-            if isinstance(error, IscApiError) and error.status in (400, 409):
-                self.fail_if_in_use(target, workgroup_id)  # deleted in the meantime? it names the connections
-            fail_with_error(self.module, "delete " + target, error)
-        self.exit("Deleted %s." % target, True, {}, diff)
-
-    def fail_if_in_use(self, target: str, workgroup_id: str) -> None:
-        with fail_on_error(self.module, "list the connections of " + target):
-            connections = list(self.client.list_connections(workgroup_id))  # type: List[Dict[str, Any]]
-        if connections:
-            self.module.fail_json(
-                msg="Cannot delete %s: it is still used by %d connection(s): %s. Remove the group from these objects first."
-                    % (target, len(connections), format_connections(connections)),
-                connections=connections)
+WORDING = {VALIDATE: "Invalid options for {group}: {error}", READ: "Failed to look up {group}: {error}",
+           RESOLVE: "Failed to resolve the owner of {group}: {error}", PLAN: "{error}"}
 
 
 def main() -> None:
@@ -364,7 +228,14 @@ def main() -> None:
         required_one_of=[["id", "name"]],
         supports_check_mode=True,
     ))
-    WorkgroupModule(module).run()
+    params = module.params
+    group_id, absent = params["id"], params["state"] == ABSENT
+    # With an id, the name is the name the group should have (a rename); a deletion by id ignores it.
+    entry = Entry(id=group_id, name=None if absent and group_id else params["name"], state=params["state"],
+                  description=None if absent else params["description"], owner=None if absent else params["owner"],
+                  missing=None if not group_id else "No %s exists, and a group cannot be created with a given id: to create a group, "
+                                                    "give name and owner without id." % describe(group_id))
+    report_workgroup(module, run_pipeline(module, Request([entry]), WORDING, describe(group_id, params["name"])))
 
 
 if __name__ == "__main__":

@@ -206,6 +206,7 @@ workgroups:
           connectionType: AccessRequestReviewer
 """
 
+
 from typing import Any, Dict, List
 
 from ansible.module_utils.basic import AnsibleModule

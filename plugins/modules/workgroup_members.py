@@ -86,7 +86,7 @@ notes:
   - RV(members) is computed from the membership read before the writes, minus the removed and plus the added identities
     (names and emails of new members come from the identity lookup); the module does not read all pages again.
   - "Cost: a group of N members takes ceil(N/50) member reads (one for an empty group), plus ceil(K/50)
-    identity lookups for K references that are not plain ids of current members, plus ceil(A/100) + ceil(R/100) writes
+    identity lookups for K references that are not plain ids of current members or the owner, plus ceil(A/100) + ceil(R/100) writes
     for A additions and R removals. A group of 10,000 members that already matches takes 200 member reads, 1 group read and no write."
 seealso:
   - module: sailpoint.isc.workgroup
@@ -310,81 +310,16 @@ diff:
     after_header: "members of governance group 'Access Reviewers' (id 2c91808a7813090a017814121919ecca)"
 """
 
-from typing import Any, Dict, List, Optional
-
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.sailpoint.isc.plugins.module_utils._client import MEMBER_CHUNK, IscError, IscForbiddenError, chunked
-from ansible_collections.sailpoint.isc.plugins.module_utils._identities import parse_reference, resolve_identities
-from ansible_collections.sailpoint.isc.plugins.module_utils._members import (
-    ADD,
-    REMOVE,
-    classify_results,
-    describe_failures,
-    membership_after,
-    membership_diff,
-    plan_membership,
-    plural,
-    views,
-)
-from ansible_collections.sailpoint.isc.plugins.module_utils._module import client_from_module, fail_on_error, isc_module_kwargs
-from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import PLACEHOLDER_ID, describe, find_workgroup
+from ansible_collections.sailpoint.isc.plugins.module_utils._desired import ABSENT, ADD, EXACT, REMOVE, Entry, Request
+from ansible_collections.sailpoint.isc.plugins.module_utils._module import isc_module_kwargs, run_pipeline
+from ansible_collections.sailpoint.isc.plugins.module_utils._pipeline import PLAN, READ, RESOLVE, VALIDATE
+from ansible_collections.sailpoint.isc.plugins.module_utils._report import report_members
+from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import describe
 
-
-def resolve_members(module: AnsibleModule, client: Any, references: List[Any], current: Dict[str, Dict[str, Any]]) -> List[Dict[str, Any]]:
-    """The identities the references name (in order). Plain ids of current members need no request.
-
-    Every other reference goes to the resolver in one call, so all bad references are reported
-    together. Without user context a token cannot read identities: plain ids are then used
-    unverified (with a warning); other references fail with the resolver's hint.
-    """
-    resolved = [None] * len(references)  # type: List[Any]
-    lookup_positions = []  # type: List[int]
-    for position, reference in enumerate(references):
-        try:
-            key, value = parse_reference(reference)
-        except ValueError:
-            key, value = None, None  # the resolver reports it with the others
-        if key == "id" and value in current:
-            resolved[position] = current[value]
-        else:
-            lookup_positions.append(position)
-    if not lookup_positions:
-        return resolved
-    lookup = [references[p] for p in lookup_positions]
-    try:
-        found = resolve_identities(client, lookup, verify_ids=True)
-    except IscForbiddenError:
-        if not all(_is_plain_id(reference) for reference in lookup):
-            raise
-        module.warn("The token may not read /identities (it has no user context), so %s that %s not members could not be "
-                    "checked to exist before writing; ISC reports an unknown id per identity when it is added. Use a personal "
-                    "access token to have ids checked first." % (plural(len(lookup), "identity id"), "is" if len(lookup) == 1 else "are"))
-        found = resolve_identities(client, lookup, verify_ids=False)
-    for position, identity in zip(lookup_positions, found):
-        resolved[position] = identity
-    return resolved
-
-
-def _is_plain_id(reference: Any) -> bool:
-    try:
-        return parse_reference(reference)[0] == "id"
-    except ValueError:
-        return False
-
-
-def write(client: Any, action: str, workgroup_id: str, ids: List[str], outcome: Any) -> None:
-    """Send ``ids`` in chunks (one request each), classifying each 207 answer into ``outcome``.
-
-    Chunked here rather than in one client call so that, when a request fails, the chunks already
-    written are known and reported.
-    """
-    send = client.add_members if action == ADD else client.remove_members
-    for chunk in chunked(ids, MEMBER_CHUNK):
-        partial = classify_results(action, send(workgroup_id, chunk), requested=chunk)
-        outcome.done.extend(partial.done)
-        outcome.already.extend(partial.already)
-        outcome.failed.extend(partial.failed)
+WORDING = {VALIDATE: "Invalid options for {group}: {error}", READ: "Failed to read {group} and its members: {error}",
+           RESOLVE: "Failed to resolve the members for {group}: {error}", PLAN: "{error}"}
 
 
 def main() -> None:
@@ -401,109 +336,16 @@ def main() -> None:
         supports_check_mode=True,
     ))
     params = module.params
-    state, exclusive = params["state"], params["exclusive"]
-    if exclusive and state == "absent":
+    if params["exclusive"] and params["state"] == ABSENT:
         module.fail_json(msg="exclusive=true only works with state=present (it makes the membership exactly the list of members); "
                              "to remove every member use state=present, exclusive=true, members=[]")
-    workgroup_id, workgroup_name = params["workgroup_id"], params["workgroup_name"]
-    label = describe(workgroup_id, workgroup_name)
-    client = client_from_module(module)
-
-    # before: the group and its complete membership
-    current = {}  # type: Dict[str, Dict[str, Any]]
-    if workgroup_id == PLACEHOLDER_ID:
-        if not module.check_mode:
-            module.fail_json(msg="workgroup_id %r is the placeholder that sailpoint.isc.workgroup reports in check mode for a group "
-                                 "it would create; it names no group outside check mode" % PLACEHOLDER_ID)
-        group = {"id": PLACEHOLDER_ID, "name": None}  # type: Optional[Dict[str, Any]]
-    else:
-        with fail_on_error(module, "find %s" % label):
-            group = find_workgroup(client, workgroup_id=workgroup_id, name=workgroup_name)
-    if group is None:
-        module.fail_json(msg="Cannot manage members: %s was not found." % label)
-    group_id = group["id"]
-    label = describe(group_id, group.get("name"))
-    if group_id != PLACEHOLDER_ID:
-        with fail_on_error(module, "read the members of %s" % label):
-            for member in client.list_members(group_id):
-                current[member["id"]] = member
-
-    # desired: every reference resolved before any write
-    with fail_on_error(module, "resolve the members for %s" % label):
-        identities = resolve_members(module, client, params["members"], current)
-    known = dict(current)
-    for identity in identities:
-        known.setdefault(identity["id"], identity)
-    desired = set(identity["id"] for identity in identities)
-    to_add, to_remove = plan_membership(current, desired, state, exclusive)
-
-    result = dict(changed=bool(to_add or to_remove), workgroup={"id": group_id, "name": group.get("name")})
-    if module.check_mode or not (to_add or to_remove):
-        after = membership_after(current, to_add, to_remove, known)
-        report(module, result, label, current, after, views(to_add, known), views(to_remove, known), planned=True)
-        return
-
-    # act: additions first, then removals (none if an addition failed)
-    added = classify_results(ADD, [])
-    removed = classify_results(REMOVE, [])
-    error = None  # type: Any
-    try:
-        write(client, ADD, group_id, sorted(to_add), added)
-        if not added.failed:
-            write(client, REMOVE, group_id, sorted(to_remove), removed)
-    except IscError as exc:
-        error = exc
-    after = membership_after(current, added.done + added.already, removed.done + removed.already, known)
-    result["changed"] = bool(added.done or removed.done)
-    if error is not None or added.failed or removed.failed:
-        fail_partway(module, result, label, current, after, known, added, removed, error)
-    report(module, result, label, current, after, views(added.done, known), views(removed.done, known), planned=False)
-
-
-def report(module: AnsibleModule, result: Dict[str, Any], label: str, current: Dict[str, Any], after: List[Dict[str, Any]],
-           added: List[Dict[str, Any]], removed: List[Dict[str, Any]], planned: bool) -> None:
-    """exit_json with the views, counts, diff and a one-line message."""
-    result.update(added=added, removed=removed, added_count=len(added), removed_count=len(removed), members=after, member_count=len(after))
-    if module._diff:
-        result["diff"] = membership_diff(label, current.values(), after)
-    if not (added or removed):
-        result["msg"] = "%s already has the requested membership (%s)." % (_capital(label), plural(len(after), "member"))
-    elif planned:
-        result["msg"] = "Would add %d and remove %s of %s; it would then have %s." % (
-            len(added), plural(len(removed), "member"), label, plural(len(after), "member"))
-    else:
-        result["msg"] = "Added %d and removed %s of %s; it now has %s." % (
-            len(added), plural(len(removed), "member"), label, plural(len(after), "member"))
-    module.exit_json(**result)
-
-
-def fail_partway(module: AnsibleModule, result: Dict[str, Any], label: str, current: Dict[str, Any], after: List[Dict[str, Any]],
-                 known: Dict[str, Any], added: Any, removed: Any, error: Any) -> None:
-    """fail_json naming every failed identity (or the failed request) and what was done before."""
-    failed = [dict(id=f["id"], name=(known.get(f["id"]) or {}).get("name"), action=outcome.action, status=f["status"], description=f["description"])
-              for outcome in (added, removed) for f in outcome.failed]
-    parts = []
-    if added.failed:
-        parts.append("adding %s failed: %s" % (plural(len(added.failed), "member"), describe_failures(added.failed, known)))
-    if removed.failed:
-        parts.append("removing %s failed: %s" % (plural(len(removed.failed), "member"), describe_failures(removed.failed, known)))
-    extra = {}  # type: Dict[str, Any]
-    if error is not None:
-        parts.append(str(error))
-        extra = error.to_dict()
-    done = "added %d and removed %d before the failure" % (len(added.done), len(removed.done))
-    if added.failed:
-        done += "; nobody was removed because an addition failed"
-    result.update(extra)
-    result.update(added=views(added.done, known), removed=views(removed.done, known), added_count=len(added.done),
-                  removed_count=len(removed.done), failed_members=failed)
-    if module._diff:
-        result["diff"] = membership_diff(label, current.values(), after)
-    module.fail_json(msg="Failed to update the members of %s: %s (%s; run the task again to finish)." % (label, "; ".join(parts), done), **result)
-
-
-def _capital(text: str) -> str:
-    return text[:1].upper() + text[1:]
+    target = describe(params["workgroup_id"], params["workgroup_name"])
+    mode = REMOVE if params["state"] == ABSENT else EXACT if params["exclusive"] else ADD
+    entry = Entry(id=params["workgroup_id"], name=params["workgroup_name"], members=params["members"], members_mode=mode,
+                  missing="Cannot manage members: %s was not found." % target)
+    # Plain ids are checked to exist (except current members); a token that may not read identities trusts them, warning.
+    request = Request([entry], verify_ids=True, trust_unverifiable_ids=True, trust_member_count=False)
+    report_members(module, run_pipeline(module, request, WORDING, target))
 
 
 if __name__ == "__main__":

@@ -2,70 +2,17 @@
 # Copyright: Contributors to the sailpoint.isc collection
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""plugins/module_utils/_client.py without HTTP: path table, URL rules, backoff, parsing, errors."""
+"""plugins/module_utils/_client.py without HTTP: where each call goes, constructor rules, chunking."""
 
 from __future__ import annotations
 
-import datetime
-import json
-from urllib.parse import parse_qsl, urlsplit
-
 import pytest
-import requests
 
-from ansible_collections.sailpoint.isc.plugins.module_utils import _client
-from ansible_collections.sailpoint.isc.plugins.module_utils._client import (
-    API_PATHS,
-    ENDPOINTS,
-    PAGE_LIMITS,
-    USER_AGENT,
-    IscApiError,
-    IscAuthError,
-    IscClient,
-    IscConfigError,
-    IscConnectionError,
-    IscError,
-    IscForbiddenError,
-    IscNotFoundError,
-    IscRateLimitError,
-    api_path,
-    backoff_delay,
-    chunked,
-    is_loopback_host,
-    parse_retry_after,
-    parse_timestamp,
-    scrub_secrets,
-    validate_base_url,
-)
+from ansible_collections.sailpoint.isc.plugins.module_utils._client import MEMBER_CHUNK, WORKGROUP_DELETE_CHUNK, IscClient, api_path, chunked
+from ansible_collections.sailpoint.isc.plugins.module_utils._errors import IscConfigError
 
 
-# ------------------------------------------------------------------ path table
-@pytest.mark.parametrize("version, prefix, identities", [
-    ("v2024", "/v2024/workgroups", "/v2024/identities"),
-    ("v2025", "/v2025/workgroups", "/v2025/identities"),
-    ("v2026", "/v2026/workgroups", "/v2026/identities"),
-    ("beta", "/beta/workgroups", "/beta/identities"),
-    ("v1", "/workgroups/v1", "/identities/v1"),
-])
-def test_path_table(version, prefix, identities):
-    assert api_path(version, "workgroups") == prefix
-    assert api_path(version, "workgroup", workgroup_id="g1") == prefix + "/g1"
-    assert api_path(version, "workgroups_bulk_delete") == prefix + "/bulk-delete"
-    assert api_path(version, "members", workgroup_id="g1") == prefix + "/g1/members"
-    assert api_path(version, "members_bulk_add", workgroup_id="g1") == prefix + "/g1/members/bulk-add"
-    assert api_path(version, "members_bulk_delete", workgroup_id="g1") == prefix + "/g1/members/bulk-delete"
-    assert api_path(version, "connections", workgroup_id="g1") == prefix + "/g1/connections"
-    assert api_path(version, "identities") == identities
-
-
-def test_path_table_covers_every_version_and_endpoint():
-    assert set(API_PATHS) == {"v2024", "v2025", "v2026", "beta", "v1"}
-    roots = {root for root, _suffix in ENDPOINTS.values()}
-    for version, table in API_PATHS.items():
-        assert roots <= set(table), version
-    assert PAGE_LIMITS == {"workgroups": 250, "identities": 250, "members": 50, "connections": 50}
-
-
+# ------------------------------------------------------------------ paths
 def test_path_ids_are_quoted_and_required():
     assert api_path("v2024", "workgroup", workgroup_id="../x y/?") == "/v2024/workgroups/..%2Fx%20y%2F%3F"
     with pytest.raises(IscConfigError):
@@ -74,49 +21,16 @@ def test_path_ids_are_quoted_and_required():
         api_path("v3", "workgroups")
 
 
-# ------------------------------------------------------------------ base_url
-@pytest.mark.parametrize("url, expected", [
-    ("https://acme.api.identitynow.com", "https://acme.api.identitynow.com"),
-    ("https://acme.api.identitynow.com/", "https://acme.api.identitynow.com"),
-    (" HTTPS://acme.api.identitynow.com:8443/proxy/ ", "https://acme.api.identitynow.com:8443/proxy"),
-    ("http://localhost:8080", "http://localhost:8080"),
-    ("http://127.0.0.1:1234/", "http://127.0.0.1:1234"),
-    ("http://127.9.8.7", "http://127.9.8.7"),
-    ("http://[::1]:9000", "http://[::1]:9000"),
-])
-def test_base_url_accepted(url, expected):
-    assert validate_base_url(url) == expected
+def test_client_paths_follow_api_version():
+    # v1 is the per-service layout: the version follows the service name
+    client = IscClient("https://acme.example", access_token="t0ken-value", api_version="v1")
+    assert client.path("members", workgroup_id="abc") == "/workgroups/v1/abc/members"
+    assert IscClient("https://acme.example", access_token="t0ken-value").path("members", workgroup_id="abc") == "/v2024/workgroups/abc/members"
 
 
-@pytest.mark.parametrize("url, fragment", [
-    ("http://acme.api.identitynow.com", "plain http to a non-loopback host"),
-    ("http://10.0.0.1:8080", "plain http to a non-loopback host"),
-    ("http://128.0.0.1", "plain http to a non-loopback host"),
-    ("http://localhost.evil.example", "plain http to a non-loopback host"),
-    ("ftp://acme.example", "must be an http(s) URL"),
-    ("acme.api.identitynow.com", "must be an http(s) URL"),
-    ("https://", "must be an http(s) URL"),
-    ("", "base_url is required"),
-    (None, "base_url is required"),
-    ("https://user:pw@acme.example", "must not contain credentials"),
-    ("https://acme.example/?a=b", "must not contain a query"),
-    ("https://acme.example/v2024", "ends with the API version"),
-    ("https://acme.example:99999", "not a valid URL"),
-])
-def test_base_url_refused(url, fragment):
-    with pytest.raises(IscConfigError) as info:
-        validate_base_url(url)
-    assert fragment in str(info.value)
-    if url and "pw@" in url:
-        assert "pw" not in str(info.value)
-
-
-@pytest.mark.parametrize("host, loopback", [
-    ("localhost", True), ("LOCALHOST", True), ("127.0.0.1", True), ("127.255.255.254", True), ("::1", True),
-    ("[::1]", True), ("0.0.0.0", False), ("10.1.2.3", False), ("example.com", False), ("::2", False),
-])
-def test_is_loopback_host(host, loopback):
-    assert is_loopback_host(host) is loopback
+def test_client_refuses_a_base_url_ending_with_an_api_version():
+    with pytest.raises(IscConfigError, match="ends with the API version 'v2025'"):
+        IscClient("https://acme.example/v2025", access_token="t0ken-value")
 
 
 # ------------------------------------------------------------------ constructor
@@ -134,195 +48,32 @@ def test_constructor_refuses_bad_options(kwargs, fragment):
     assert "s3cr3t-value" not in str(info.value)
 
 
-def test_client_paths_follow_api_version():
-    client = IscClient("https://acme.example", access_token="t0ken-value", api_version="v1")
-    assert client.path("members", workgroup_id="abc") == "/workgroups/v1/abc/members"
-    assert USER_AGENT == "sailpoint.isc-ansible-collection/" + _client.COLLECTION_VERSION
-
-
-# ------------------------------------------------------------------ backoff / Retry-After
-def test_backoff_full_jitter_bounds():
-    assert backoff_delay(0, 1.0, 30.0, rand=lambda: 1.0) == 1.0
-    assert backoff_delay(3, 1.0, 30.0, rand=lambda: 1.0) == 8.0
-    assert backoff_delay(10, 1.0, 30.0, rand=lambda: 1.0) == 30.0  # capped
-    assert backoff_delay(4, 0.5, 30.0, rand=lambda: 0.5) == 4.0
-    assert backoff_delay(5, 1.0, 30.0, rand=lambda: 0.0) == 0.0
-    # real randomness stays within [0, ceiling]
-    for retry in range(8):
-        for dummy in range(50):
-            assert 0.0 <= backoff_delay(retry, 1.0, 30.0) <= min(30.0, 2 ** retry)
-
-
-def test_parse_retry_after():
-    now = datetime.datetime(2026, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)
-    assert parse_retry_after("7") == 7.0
-    assert parse_retry_after(" 2.5 ") == 2.5
-    assert parse_retry_after("-3") == 0.0
-    assert parse_retry_after(None) is None
-    assert parse_retry_after("") is None
-    assert parse_retry_after("soon") is None
-    assert parse_retry_after("nan") is None
-    assert parse_retry_after("inf") is None
-    assert parse_retry_after("Fri, 02 Jan 2026 03:04:15 GMT", now=now) == 10.0
-    assert parse_retry_after("Fri, 02 Jan 2026 03:04:00 GMT", now=now) == 0.0
-
-
-def test_parse_timestamp():
-    utc = datetime.timezone.utc
-    assert parse_timestamp("2024-01-02T03:04:05Z") == datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=utc)
-    assert parse_timestamp("2024-01-02T03:04:05.123456Z") == datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=utc)
-    assert parse_timestamp("2024-01-02T05:04:05+02:00") == datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=utc)
-    assert parse_timestamp("2024-01-02T03:04:05") == datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=utc)
-    assert parse_timestamp("yesterday") is None
-    assert parse_timestamp(None) is None
-    assert parse_timestamp("2024-13-02T03:04:05Z") is None
-
-
+# ------------------------------------------------------------------ chunks
 def test_chunked():
     assert list(chunked([], 3)) == []
     assert list(chunked([1, 2, 3, 4, 5, 6, 7], 3)) == [[1, 2, 3], [4, 5, 6], [7]]
     assert [len(c) for c in chunked(list(range(201)), 100)] == [100, 100, 1]
 
 
-# ------------------------------------------------------------------ scrubbing
-def test_scrub_secrets():
-    text = ("secret=hunter22 Authorization: Bearer abc.def-ghi client_secret=xyz789&grant=1 "
-            '{"access_token": "tok123"} eyJhbGciOi.eyJzdWIiOi.c2lnbmF0dXJl')
-    scrubbed = scrub_secrets(text, ["hunter22", None, ""])
-    for secret in ("hunter22", "abc.def-ghi", "xyz789", "tok123", "eyJhbGciOi"):
-        assert secret not in scrubbed
-    assert "grant=1" in scrubbed
-    # a longer secret containing a shorter one is removed whole
-    assert scrub_secrets("value abcdef", ["abc", "abcdef"]) == "value ********"
-    assert scrub_secrets(None) == ""
+class _NoSession:
+    """A session that must never be used: a bulk call it reaches has sent a request."""
 
-
-# ------------------------------------------------------------------ error classes
-def test_error_hierarchy():
-    for cls in (IscAuthError, IscForbiddenError, IscNotFoundError, IscRateLimitError):
-        assert issubclass(cls, IscApiError)
-    for cls in (IscApiError, IscConfigError, IscConnectionError):
-        assert issubclass(cls, IscError)
-
-
-def test_api_error_is_one_clear_line():
-    err = IscApiError("POST", "/v2024/workgroups", 400, ["Required field \"owner\"\nwas missing.", "second"],
-                      detail_code="400.1 Bad Request Content", tracking_id="abc123", attempts=3)
-    assert str(err) == ('POST /v2024/workgroups: HTTP 400 Bad Request: Required field "owner" was missing.; second '
-                        "[detailCode: 400.1 Bad Request Content, trackingId: abc123, after 3 attempts]")
-    assert err.to_dict() == {"method": "POST", "path": "/v2024/workgroups", "status": 400,
-                             "messages": ['Required field "owner" was missing.', "second"],
-                             "detail_code": "400.1 Bad Request Content", "tracking_id": "abc123"}
-    auth = IscAuthError("GET", "/v2024/workgroups", 401, error="JWT validation failed: JWT is expired", hint="renew it")
-    assert str(auth) == "GET /v2024/workgroups: HTTP 401 Unauthorized: JWT validation failed: JWT is expired (renew it)"
-    assert "\n" not in str(IscConnectionError("a\nb", hint="c\nd"))
-
-
-# ------------------------------------------------------------------ paging rules (stub session: the emulator never caps below its maximum)
-class _StubResponse:
-    def __init__(self, body, headers=None):
-        self.status_code = 200
-        self.headers = headers or {}
-        self.content = json.dumps(body).encode("utf-8")
-        self.text = self.content.decode("utf-8")
-        self._body = body
-
-    def json(self):
-        return self._body
-
-
-class _CappedServer:
-    """Serves ``total`` items but never more than ``cap`` per page; X-Total-Count only if ``count``."""
-
-    def __init__(self, total, cap, count=True, ignore_limit=False):
-        self.items = [{"id": str(i)} for i in range(total)]
-        self.cap = cap
-        self.count = count
-        self.ignore_limit = ignore_limit
-        self.queries = []
-
-    def request(self, method, url, **kwargs):
-        query = dict(parse_qsl(urlsplit(url).query))
-        self.queries.append(query)
-        offset, limit = int(query["offset"]), int(query["limit"])
-        headers = {"X-Total-Count": str(len(self.items))} if self.count and query.get("count") == "true" else {}
-        size = self.cap if self.ignore_limit else min(limit, self.cap)
-        return _StubResponse(self.items[offset:offset + size], headers)
-
-
-def test_paging_goes_on_past_a_short_page_when_the_count_says_so():
-    server = _CappedServer(total=120, cap=50)
-    client = IscClient("https://acme.example", access_token="t0ken-value", session=server)
-    items = list(client.paginate("/v2024/workgroups", page_size=100))
-    assert [i["id"] for i in items] == [str(i) for i in range(120)]
-    assert [q["offset"] for q in server.queries] == ["0", "50", "100"]
-    assert server.queries[0]["count"] == "true" and "count" not in server.queries[1]
-
-
-def test_paging_stops_on_a_short_page_without_a_count():
-    server = _CappedServer(total=120, cap=50, count=False)
-    client = IscClient("https://acme.example", access_token="t0ken-value", session=server)
-    assert len(list(client.paginate("/v2024/workgroups", page_size=100))) == 50
-    assert len(server.queries) == 1
-
-
-def test_paging_never_stops_early_on_a_low_count():
-    server = _CappedServer(total=100, cap=100, count=False)
-    client = IscClient("https://acme.example", access_token="t0ken-value", session=server)
-    assert len(list(client.paginate("/v2024/workgroups", page_size=50))) == 100
-    assert [q["offset"] for q in server.queries] == ["0", "50", "100"]  # the empty page proves the end
-
-
-def test_paging_refuses_an_oversized_page():
-    server = _CappedServer(total=10, cap=10, ignore_limit=True)
-    client = IscClient("https://acme.example", access_token="t0ken-value", session=server)
-    with pytest.raises(IscApiError, match="returned 10 items for limit 5"):
-        list(client.paginate("/v2024/workgroups", page_size=5))
-
-
-class _FlakySession:
-    """Raises each exception in ``failures`` once, then answers with ``body``."""
-
-    def __init__(self, failures, body):
-        self.failures = list(failures)
-        self.body = body
+    def __init__(self):
         self.calls = 0
 
     def request(self, method, url, **kwargs):
         self.calls += 1
-        if self.failures:
-            raise self.failures.pop(0)
-        return _StubResponse(self.body)
+        raise AssertionError("no request may be sent")
 
 
-def test_truncated_and_dropped_responses_are_retried():
-    session = _FlakySession([requests.exceptions.ChunkedEncodingError("truncated"), requests.exceptions.ConnectionError("reset")],
-                            {"id": "g1"})
-    warnings = []
-    client = IscClient("https://acme.example", access_token="t0ken-value", session=session, warn=warnings.append,
-                       sleep=lambda seconds: None)
-    assert client.get_workgroup("g1") == {"id": "g1"}
-    assert session.calls == 3 and len(warnings) == 2
-
-
-def test_tls_errors_and_other_request_errors_are_not_retried():
-    for failure in (requests.exceptions.SSLError("certificate verify failed"), requests.exceptions.InvalidURL("bad")):
-        session = _FlakySession([failure], {})
-        client = IscClient("https://acme.example", access_token="t0ken-value", session=session, sleep=lambda seconds: None)
-        with pytest.raises(IscConnectionError) as info:
-            client.get_workgroup("g1")
-        assert session.calls == 1
-    assert "validate_certs=false" not in str(info.value)
-
-
-def test_tls_error_hint():
-    session = _FlakySession([requests.exceptions.SSLError("certificate verify failed")], {})
+@pytest.mark.parametrize("call, limit", [("add_members", MEMBER_CHUNK), ("remove_members", MEMBER_CHUNK),
+                                         ("bulk_delete_workgroups", WORKGROUP_DELETE_CHUNK)])
+@pytest.mark.parametrize("ids", ["over", "empty", "duplicate"])
+def test_bulk_calls_take_one_chunk_and_send_nothing_otherwise(call, limit, ids):
+    session = _NoSession()
     client = IscClient("https://acme.example", access_token="t0ken-value", session=session)
-    with pytest.raises(IscConnectionError, match="TLS certificate verification failed"):
-        client.get_workgroup("g1")
-
-
-def test_disabled_certificate_validation_warns_once():
-    warnings = []
-    IscClient("https://acme.example", access_token="t0ken-value", validate_certs=False, warn=warnings.append)
-    assert warnings == ["validate_certs is false: the TLS certificate of https://acme.example is not verified"]
+    values = {"over": ["i%03d" % i for i in range(limit + 1)], "empty": [], "duplicate": ["a", "b", "a"]}[ids]
+    args = (values,) if call == "bulk_delete_workgroups" else ("g1", values)
+    with pytest.raises(ValueError, match="a bulk request takes 1 to %d distinct ids" % limit):
+        getattr(client, call)(*args)
+    assert session.calls == 0

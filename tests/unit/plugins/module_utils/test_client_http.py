@@ -2,10 +2,11 @@
 # Copyright: Contributors to the sailpoint.isc collection
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""plugins/module_utils/_client.py over real HTTP against the ISC emulator (tests/emulator).
+"""plugins/module_utils/_client.py and _transport.py over real HTTP against the ISC emulator (tests/emulator).
 
 Faults are switched off again from inside the client's injected ``sleep`` where a test needs
 "fail once, then succeed": the first retry's wait is the moment the fault has been observed.
+The client never really sleeps here: ``sleep`` records the wait and advances the injected ``clock``.
 """
 
 from __future__ import annotations
@@ -16,17 +17,17 @@ import time
 import pytest
 import requests
 
-from ansible_collections.sailpoint.isc.plugins.module_utils._client import (
-    USER_AGENT,
+from ansible_collections.sailpoint.isc.plugins.module_utils._client import MEMBER_CHUNK, WORKGROUP_DELETE_CHUNK, IscClient
+from ansible_collections.sailpoint.isc.plugins.module_utils._errors import (
     IscApiError,
     IscAuthError,
-    IscClient,
     IscConfigError,
     IscConnectionError,
     IscForbiddenError,
     IscNotFoundError,
     IscRateLimitError,
 )
+from ansible_collections.sailpoint.isc.plugins.module_utils._transport import USER_AGENT
 from ansible_collections.sailpoint.isc.plugins.module_utils._filters import sw
 
 OWNER = "%032x" % 0xA11CE
@@ -50,28 +51,34 @@ def _base_seed():
 
 
 class Recorder:
-    """Collects warnings and waits; optionally runs an action on the first wait (e.g. faults off)."""
+    """Collects warnings and waits; a fake clock that each wait advances; optionally runs an action on the
+    first wait (e.g. faults off) or on every wait."""
 
-    def __init__(self, on_first_sleep=None, real_sleep=False):
+    def __init__(self, on_first_sleep=None, on_sleep=None):
         self.warnings = []
         self.waits = []
+        self.now = 1000.0
         self._on_first_sleep = on_first_sleep
-        self._real_sleep = real_sleep
+        self._on_sleep = on_sleep
 
     def warn(self, message):
         self.warnings.append(message)
 
+    def clock(self):
+        return self.now
+
     def sleep(self, seconds):
         self.waits.append(seconds)
+        self.now += seconds
         if len(self.waits) == 1 and self._on_first_sleep is not None:
             self._on_first_sleep()
-        if self._real_sleep:
-            time.sleep(seconds)
+        if self._on_sleep is not None:
+            self._on_sleep(seconds)
 
 
 def make_client(emu, recorder=None, **kwargs):
     recorder = recorder or Recorder()
-    options = {"client_id": emu.client_id, "client_secret": emu.client_secret}
+    options = {"client_id": emu.client_id, "client_secret": emu.client_secret, "clock": recorder.clock}
     options.update(kwargs)
     return IscClient(emu.base_url, warn=recorder.warn, sleep=recorder.sleep, **options)
 
@@ -216,12 +223,12 @@ def test_headers_on_every_request(emulator):
     session = requests.Session()
     sent = []
     session.hooks["response"].append(lambda response, *args, **kwargs: sent.append(response.request))
-    client = IscClient(emulator.base_url, emulator.client_id, emulator.client_secret, session=session)
+    client = IscClient(emulator.base_url, client_id=emulator.client_id, client_secret=emulator.client_secret, session=session)
     group = _create(client, "Headers")
     client.patch_workgroup(group["id"], [{"op": "replace", "path": "/description", "value": "x"}])
     assert len(sent) == 3
     token_request, create_request, patch_request = sent
-    assert token_request.headers["User-Agent"] == USER_AGENT == "sailpoint.isc-ansible-collection/0.1.0"
+    assert token_request.headers["User-Agent"] == USER_AGENT
     assert token_request.headers["Content-Type"] == "application/x-www-form-urlencoded"
     assert "grant_type=client_credentials" in token_request.body and "Authorization" not in token_request.headers
     for request in (create_request, patch_request):
@@ -245,18 +252,18 @@ def test_429_honours_retry_after(emulator):
     assert [r["status"] for r in api_calls(emulator, "GET")] == [429, 200]
 
 
-def test_rate_limit_waits_for_real(emulator):
+def test_rate_limit_is_honoured(emulator):
+    # the emulator's own rate limiter (3 requests per second): the 4th request gets a 429 with its Retry-After;
+    # the wait is recorded instead of slept, and the limiter is switched off in its place
     emulator.seed(_base_seed())
     emulator.set_faults({"rate_limit": {"requests": 3, "per_seconds": 1}})
-    recorder = Recorder(real_sleep=True)
+    recorder = Recorder(on_first_sleep=faults_off(emulator))
     client = make_client(emulator, recorder)
-    started = time.monotonic()
     for dummy in range(5):
         assert list(client.list_workgroups()) == []
-    assert time.monotonic() - started >= 0.9
-    assert recorder.waits and all(w == 1.0 for w in recorder.waits)
-    assert all("HTTP 429 Too Many Requests" in w and "(Retry-After)" in w for w in recorder.warnings)
-    assert len([r for r in api_calls(emulator, "GET") if r["status"] == 200]) == 5
+    assert recorder.waits == [1.0]
+    assert len(recorder.warnings) == 1 and "HTTP 429 Too Many Requests" in recorder.warnings[0] and "(Retry-After)" in recorder.warnings[0]
+    assert [r["status"] for r in api_calls(emulator, "GET")] == [200, 200, 200, 429, 200, 200]  # the 4th is retried once
 
 
 @pytest.mark.parametrize("status", [502, 503, 504])
@@ -339,7 +346,10 @@ def test_create_timeout_after_sending_makes_no_duplicate(emulator):
 
     def later():
         emulator.set_faults({"rate_limit": None})
-        time.sleep(0.8)  # the server finishes the slow create meanwhile
+        # the server finishes the slow create meanwhile: wait for its log entry (written before it answers)
+        deadline = time.monotonic() + 30
+        while not api_calls(emulator, "POST", "/v2024/workgroups") and time.monotonic() < deadline:
+            time.sleep(0.05)
 
     recorder = Recorder(on_first_sleep=later)
     client = make_client(emulator, recorder, request_timeout=0.5)
@@ -398,16 +408,15 @@ def test_retry_count_exhausted(emulator):
 def test_retry_time_budget_exhausted(emulator):
     emulator.seed(_base_seed())
     emulator.set_faults({"error_rate": 1.0, "error_statuses": [429], "retry_after": 1, "rate_limit": None})
-    recorder = Recorder(real_sleep=True)
+    recorder = Recorder()
     client = make_client(emulator, recorder, max_retry_time=1.5)
-    started = time.monotonic()
     with pytest.raises(IscRateLimitError) as info:
         list(client.list_workgroups())
-    elapsed = time.monotonic() - started
-    assert 1.4 <= elapsed < 4.0
-    assert "retry time budget of 1.5 s is used up" in str(info.value)
-    assert recorder.waits[0] == 1.0 and 0.0 < recorder.waits[1] <= 0.5
+    assert "retry time budget of 1.5 s is used up" in str(info.value) and info.value.attempts == 3
+    # the clock only moves with the waits: 1 s (Retry-After), then the 0.5 s left of the budget, then no more
+    assert recorder.waits == [1.0, 0.5]
     assert "capped by the retry time budget" in recorder.warnings[1]
+    assert [r["status"] for r in api_calls(emulator, "GET")] == [429, 429, 429]
 
 
 def test_connection_errors_are_retried_then_reported():
@@ -415,7 +424,7 @@ def test_connection_errors_are_retried_then_reported():
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     recorder = Recorder()
-    client = IscClient("http://127.0.0.1:%d" % port, "cid", "Secret-Value-77", max_retries=3,
+    client = IscClient("http://127.0.0.1:%d" % port, client_id="cid", client_secret="Secret-Value-77", max_retries=3,
                        warn=recorder.warn, sleep=recorder.sleep)
     with pytest.raises(IscConnectionError) as info:
         client.get_workgroup("x")
@@ -427,7 +436,7 @@ def test_connection_errors_are_retried_then_reported():
 
 def test_plain_http_to_remote_host_is_refused_before_any_request():
     with pytest.raises(IscConfigError) as info:
-        IscClient("http://acme.api.identitynow.com", "cid", "Secret-Value-77")
+        IscClient("http://acme.api.identitynow.com", client_id="cid", client_secret="Secret-Value-77")
     assert "use https" in str(info.value) and "Secret-Value-77" not in str(info.value)
 
 
@@ -460,14 +469,17 @@ def test_workgroup_lifecycle(emulator):
     assert patched["description"] == "second" and patched["owner"]["id"] == OTHER
 
     ids = [_ident(i) for i in range(150)]
-    added = client.add_members(group["id"], ids + ids[:5])  # duplicates are sent once
+    added = client.add_members(group["id"], ids[:MEMBER_CHUNK]) + client.add_members(group["id"], ids[MEMBER_CHUNK:])
     assert len(added) == 150 and {i["status"] for i in added} == {201}
-    assert len(api_calls(emulator, "POST", "/v2024/workgroups/%s/members/bulk-add" % group["id"])) == 2  # chunks of 100
+    assert len(api_calls(emulator, "POST", "/v2024/workgroups/%s/members/bulk-add" % group["id"])) == 2  # one request per call
     assert sorted(m["id"] for m in client.list_members(group["id"])) == sorted(ids)
-    removed = client.remove_members(group["id"], ids[:120] + [OWNER])
-    assert len(removed) == 121
-    assert {i["id"]: i["status"] for i in removed}[OWNER] == 404 and sum(i["status"] == 204 for i in removed) == 120
-    assert client.add_members(group["id"], []) == [] and client.remove_members(group["id"], []) == []
+    again = client.add_members(group["id"], ids[:3])
+    assert [i["status"] for i in again] == [409, 409, 409]  # already members
+    removed = client.remove_members(group["id"], ids[:99] + [OWNER])
+    assert len(removed) == 100
+    assert {i["id"]: i["status"] for i in removed}[OWNER] == 404 and sum(i["status"] == 204 for i in removed) == 99
+    assert len(api_calls(emulator, "POST", "/v2024/workgroups/%s/members/bulk-delete" % group["id"])) == 1
+    assert sorted(m["id"] for m in client.list_members(group["id"])) == sorted(ids[99:])
     assert list(client.list_connections(group["id"])) == []
 
     client.delete_workgroup(group["id"])
@@ -477,18 +489,25 @@ def test_workgroup_lifecycle(emulator):
     assert info.value.status == 404 and str(info.value).startswith("DELETE /v2024/workgroups/%s: HTTP 404 Not Found" % group["id"])
 
 
-def test_bulk_delete_in_chunks_of_100(emulator):
+def test_bulk_delete_is_one_request_of_at_most_100(emulator):
     seed = _base_seed()
     seed["groups"] = [{"id": "%032x" % (0x100 + i), "name": "Bulk %03d" % i, "owner": OWNER} for i in range(150)]
     emulator.seed(seed)
     client = make_client(emulator)
-    ids = ["%032x" % (0x100 + i) for i in range(150)] + ["%032x" % 0xDEAD]
-    items = client.bulk_delete_workgroups(ids)
-    assert len(items) == 151
+    ids = ["%032x" % (0x100 + i) for i in range(150)]
+    list(client.list_workgroups(filters=sw("name", "none")))  # token first
+    emulator.clear_requests()
+    with pytest.raises(ValueError):
+        client.bulk_delete_workgroups(ids)  # more than one request's worth: the executor chunks, not the client
+    with pytest.raises(ValueError):
+        client.add_members(ids[0], [_ident(i) for i in range(MEMBER_CHUNK + 1)])
+    assert emulator.requests() == []  # nothing was sent
+    items = client.bulk_delete_workgroups(ids[:WORKGROUP_DELETE_CHUNK - 1] + ["%032x" % 0xDEAD])
+    assert len(items) == WORKGROUP_DELETE_CHUNK
     assert {i["id"]: i["status"] for i in items}["%032x" % 0xDEAD] == 404
-    assert sum(i["status"] == 204 for i in items) == 150
-    assert len(api_calls(emulator, "POST", "/v2024/workgroups/bulk-delete")) == 2
-    assert list(client.list_workgroups()) == []
+    assert sum(i["status"] == 204 for i in items) == WORKGROUP_DELETE_CHUNK - 1
+    assert len(api_calls(emulator, "POST", "/v2024/workgroups/bulk-delete")) == 1
+    assert sorted(g["id"] for g in client.list_workgroups()) == ids[WORKGROUP_DELETE_CHUNK - 1:]
 
 
 def test_api_error_carries_isc_fields(emulator):
@@ -512,7 +531,7 @@ def test_forbidden_is_typed(emulator):
     seed["clients"] = [{"client_id": "reader", "client_secret": "Reader-Secret-1", "user_context": True,
                         "scopes": ["idn:workgroup:read"]}]
     emulator.seed(seed)
-    client = IscClient(emulator.base_url, "reader", "Reader-Secret-1")
+    client = IscClient(emulator.base_url, client_id="reader", client_secret="Reader-Secret-1")
     assert list(client.list_workgroups()) == []
     with pytest.raises(IscForbiddenError) as info:
         _create(client, "Not allowed")
@@ -538,7 +557,7 @@ def test_no_secret_in_any_warning_or_error(emulator):
     session.hooks["response"].append(
         lambda response, *args, **kwargs: tokens.append(response.json().get("access_token")) if response.request.path_url == "/oauth/token" else None)
     recorder = Recorder(on_first_sleep=None)
-    client = IscClient(emulator.base_url, emulator.client_id, emulator.client_secret, access_token="Given-Token-Value-123",
+    client = IscClient(emulator.base_url, client_id=emulator.client_id, client_secret=emulator.client_secret, access_token="Given-Token-Value-123",
                        warn=recorder.warn, sleep=recorder.sleep, session=session, max_retries=1)
     emulator.set_faults({"error_rate": 1.0, "error_statuses": [502], "rate_limit": None})
     texts = []

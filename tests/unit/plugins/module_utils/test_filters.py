@@ -6,10 +6,13 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import pytest
 
 from ansible_collections.sailpoint.isc.plugins.module_utils._filters import (
     and_,
+    batched,
     co,
     eq,
     escape,
@@ -99,3 +102,24 @@ def test_composition_refuses_empty(args):
         and_(*args)
     with pytest.raises(ValueError):
         or_(*args)
+
+
+# ------------------------------------------------------------------ batched
+def _in_name(chunk):
+    return in_("name", chunk)
+
+
+def test_batched_keeps_order_and_bounds_the_count():
+    values = ["g%03d" % i for i in range(7)]
+    filters = batched(_in_name, values, max_values=3)
+    assert filters == [in_("name", values[0:3]), in_("name", values[3:6]), in_("name", values[6:])]
+    assert batched(_in_name, []) == []
+
+
+def test_batched_bounds_the_encoded_length_and_gives_a_long_value_its_own_filter():
+    values = ["a" * 30, "b&" * 10, "c" * 200, "d"]
+    filters = batched(_in_name, values, max_values=50, max_length=120)
+    assert [f for f in filters if len(quote(f, safe="")) > 120] == [in_("name", ["c" * 200])]
+    assert filters[-1] == in_("name", ["d"])
+    covered = [value for f in filters for value in values if literal(value) in f]
+    assert covered == values  # every value exactly once, in order

@@ -11,12 +11,14 @@ from urllib.parse import quote
 import pytest
 
 from ansible_collections.sailpoint.isc.plugins.module_utils import _identities
-from ansible_collections.sailpoint.isc.plugins.module_utils._client import IscClient, IscForbiddenError
+from ansible_collections.sailpoint.isc.plugins.module_utils._client import IscClient
+from ansible_collections.sailpoint.isc.plugins.module_utils._errors import IscForbiddenError
 from ansible_collections.sailpoint.isc.plugins.module_utils._identities import (
     IscIdentityResolutionError,
     parse_reference,
     resolve_identities,
     resolve_identity,
+    resolve_references,
 )
 
 ADA = "%032x" % 0xADA
@@ -48,7 +50,7 @@ def people(emulator):
 
 
 def _client(emu, **kwargs):
-    return IscClient(emu.base_url, emu.client_id, emu.client_secret, **kwargs)
+    return IscClient(emu.base_url, client_id=emu.client_id, client_secret=emu.client_secret, **kwargs)
 
 
 def _identity_calls(emu):
@@ -157,7 +159,7 @@ def test_many_references_take_few_requests(emulator):
 def test_no_user_context_gets_the_personal_access_token_hint(emulator):
     emulator.seed({"identities": PEOPLE, "clients": [
         {"client_id": "app-client", "client_secret": "App-Secret-Value-5", "user_context": False, "scopes": ["sp:scopes:all"]}]})
-    client = IscClient(emulator.base_url, "app-client", "App-Secret-Value-5")
+    client = IscClient(emulator.base_url, client_id="app-client", client_secret="App-Secret-Value-5")
     assert resolve_identities(client, [ADA]) == [{"id": ADA, "name": None, "alias": None, "email": None}]
     with pytest.raises(IscForbiddenError) as info:
         resolve_identities(client, [ADA, {"alias": "ada.lovelace"}])
@@ -166,3 +168,42 @@ def test_no_user_context_gets_the_personal_access_token_hint(emulator):
     assert message.startswith("GET /v2024/identities: HTTP 403 Forbidden")
     assert "needs a personal access token" in message and "give identity ids" in message
     assert "App-Secret-Value-5" not in message
+
+
+# ------------------------------------------------------------------ resolve_references (the pipeline's batch)
+def test_known_and_plain_ids_need_no_request(people):
+    client = _client(people)
+    known = {JOHN1: {"id": JOHN1, "name": "John Smith", "email": "john.smith@example.com"}}
+    resolved = resolve_references(client, [("id", JOHN1), ("id", "unverified"), ("id", JOHN1)], False, known)
+    assert resolved == {("id", JOHN1): {"id": JOHN1, "name": "John Smith", "alias": None, "email": "john.smith@example.com"},
+                        ("id", "unverified"): {"id": "unverified", "name": None, "alias": None, "email": None}}
+    assert people.requests() == []
+
+
+def test_references_are_looked_up_in_one_batch_and_plain_ids_verified_on_request(people):
+    client = _client(people)
+    refs = [("alias", "ada.lovelace"), ("id", JOHN2), ("alias", "john.smith"), ("alias", "ada.lovelace")]
+    resolved = resolve_references(client, refs, True, {})
+    assert {ref: identity["id"] for ref, identity in resolved.items()} == {
+        ("alias", "ada.lovelace"): ADA, ("id", JOHN2): JOHN2, ("alias", "john.smith"): JOHN1}
+    assert resolved[("id", JOHN2)]["name"] == "John Smith"  # verified, so its name is known
+    assert len(_identity_calls(people)) == 2  # one per key (alias, id), each reference once
+    people.clear_requests()
+    with pytest.raises(IscIdentityResolutionError) as info:
+        resolve_references(client, [("id", "%032x" % 0xFFFF), ("alias", "nobody")], True, {})
+    assert len(info.value.problems) == 2
+
+
+def test_unverifiable_ids_are_trusted_only_when_allowed(emulator):
+    emulator.seed({"identities": PEOPLE, "clients": [
+        {"client_id": "app-client", "client_secret": "App-Secret-Value-5", "user_context": False, "scopes": ["sp:scopes:all"]}]})
+    client = IscClient(emulator.base_url, client_id="app-client", client_secret="App-Secret-Value-5")
+    with pytest.raises(IscForbiddenError):
+        resolve_references(client, [("id", ADA)], True, {})
+    warnings = []
+    resolved = resolve_references(client, [("id", ADA), ("id", JOHN1)], True, {}, trust_unverifiable_ids=True, warn=warnings.append)
+    assert resolved == {("id", ADA): {"id": ADA, "name": None, "alias": None, "email": None},
+                        ("id", JOHN1): {"id": JOHN1, "name": None, "alias": None, "email": None}}
+    assert len(warnings) == 1 and "2 identity ids" in warnings[0]
+    with pytest.raises(IscForbiddenError):  # an alias cannot be trusted: it names nobody without a lookup
+        resolve_references(client, [("id", ADA), ("alias", "ada.lovelace")], True, {}, trust_unverifiable_ids=True)

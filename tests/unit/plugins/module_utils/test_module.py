@@ -2,7 +2,7 @@
 # Copyright: Contributors to the sailpoint.isc collection
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""plugins/module_utils/_module.py with a real AnsibleModule: argument spec, env fallbacks, failing cleanly."""
+"""plugins/module_utils/_module.py: env fallbacks, the client from module options, and failing cleanly (scrubbed, no traceback)."""
 
 from __future__ import annotations
 
@@ -15,13 +15,16 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.sailpoint.isc.plugins.module_utils import _module
-from ansible_collections.sailpoint.isc.plugins.module_utils._client import IscApiError, IscClient
+from ansible_collections.sailpoint.isc.plugins.module_utils._client import IscClient
+from ansible_collections.sailpoint.isc.plugins.module_utils._desired import Entry, Request
+from ansible_collections.sailpoint.isc.plugins.module_utils._errors import IscApiError
 from ansible_collections.sailpoint.isc.plugins.module_utils._identities import IscIdentityResolutionError
 from ansible_collections.sailpoint.isc.plugins.module_utils._module import (
     client_from_module,
+    fail,
     fail_on_error,
-    isc_argument_spec,
     isc_module_kwargs,
+    run_pipeline,
 )
 
 SECRET = "S3cr3t-Value-42"
@@ -52,17 +55,6 @@ def _failure(capsys, call):
     with pytest.raises(SystemExit):
         call()
     return json.loads(capsys.readouterr().out)
-
-
-def test_argument_spec_shape():
-    spec = isc_argument_spec()
-    assert set(spec) == {"base_url", "client_id", "client_secret", "access_token", "api_version", "validate_certs",
-                         "request_timeout", "max_retries"}
-    assert spec["client_secret"]["no_log"] is True and spec["access_token"]["no_log"] is True
-    assert spec["api_version"]["default"] == "v2024"
-    assert spec["api_version"]["choices"] == ["v2024", "v2025", "v2026", "beta", "v1"]
-    assert spec["base_url"]["required"] is True
-    assert spec is not isc_argument_spec()  # a fresh dict each call
 
 
 def test_module_kwargs_merge_the_module_spec():
@@ -147,14 +139,84 @@ def test_fail_on_error_lists_identity_problems(capsys, make_module):
     assert result["problems"] == ["alias 'a': no identity has this alias", "name 'b': 2 identities match"]
 
 
-def test_fail_on_error_passes_other_exceptions_and_success(make_module):
+def test_fail_on_error_lets_other_exceptions_through(capsys, make_module):
     module = make_module({"base_url": "https://a.example", "access_token": TOKEN})
-    with fail_on_error(module, "do nothing"):
-        value = 1 + 1
-    assert value == 2
-    with pytest.raises(KeyError):
+    with pytest.raises(KeyError):  # a programming error keeps its traceback: it is not an ISC failure
         with fail_on_error(module, "raise a programming error"):
             raise KeyError("x")
+    assert capsys.readouterr().out == ""  # and fail_json was not called
+
+
+class FakeModule:
+    """What _module.fail and run_pipeline use of an AnsibleModule; fail_json records its arguments and exits."""
+
+    def __init__(self, params, check_mode=False):
+        self.params = params
+        self.check_mode = check_mode
+        self.warnings = []
+        self.failed = None
+
+    def warn(self, message):
+        self.warnings.append(message)
+
+    def fail_json(self, **kwargs):
+        self.failed = kwargs
+        raise SystemExit(1)
+
+
+def test_fail_scrubs_the_message_and_nested_details():
+    # AnsibleModule would mask the no_log option values itself; fail() must not rely on that, nor miss token-like strings
+    module = FakeModule({"client_secret": SECRET, "access_token": TOKEN})
+    error = IscApiError("GET", "/v2024/workgroups", 400, ["echo %s" % TOKEN], tracking_id="t-1")
+    with pytest.raises(SystemExit):
+        fail(module, "failed with %s" % SECRET, error,
+             failures=[{"name": "A", "message": "Authorization: Bearer abc.def-ghi", "status": 400}],
+             report={"nested": [{"secret": SECRET}, ("kept", SECRET)], "count": 3, "none": None})
+    failed = module.failed
+    assert failed["msg"] == "failed with ********"
+    assert failed["messages"] == ["echo ********"] and failed["status"] == 400 and failed["tracking_id"] == "t-1"
+    assert failed["failures"] == [{"name": "A", "message": "Authorization: Bearer ********", "status": 400}]
+    assert failed["report"] == {"nested": [{"secret": "********"}, ["kept", "********"]], "count": 3, "none": None}
+
+
+WORDING = {"validate": "The list is invalid: {error}", "read": "Could not read {group}: {error}",
+           "plan": "Cannot plan {group}: {error}", "resolve": "Unknown identities for {group}: {error}"}
+
+
+def test_run_pipeline_fails_a_bad_request_in_the_module_words_before_any_request(emulator):
+    module = FakeModule({"base_url": emulator.base_url, "client_id": emulator.client_id, "client_secret": emulator.client_secret})
+    request = Request([Entry(name="", where="groups[0]"), Entry(name="B", members=[{"alias": "x", "email": "y"}], where="groups[1]")])
+    with pytest.raises(SystemExit):
+        run_pipeline(module, request, WORDING, group="the list")
+    problems = module.failed["problems"]
+    assert len(problems) == 2 and problems[0] == "groups[0]: name must be a non-empty string, got ''"
+    assert problems[1].startswith('groups[1] "B" members[0]: ')
+    assert module.failed["msg"] == "The list is invalid: " + "; ".join(problems)
+    assert emulator.requests() == []
+
+
+def test_run_pipeline_words_a_read_error_and_writes_nothing(emulator):
+    emulator.seed({"identities": [{"id": "%032x" % 1, "name": "Ada", "alias": "ada", "email": "ada@example.com",
+                                   "firstName": "Ada", "lastName": "L"}]})
+    emulator.set_faults({"error_rate": 1.0, "error_statuses": [503], "rate_limit": None})
+    module = FakeModule({"base_url": emulator.base_url, "client_id": emulator.client_id, "client_secret": emulator.client_secret,
+                         "max_retries": 0})
+    with pytest.raises(SystemExit):
+        run_pipeline(module, Request([Entry(name="Auditors", owner="%032x" % 1)]), WORDING, group="'Auditors'")
+    assert module.failed["msg"].startswith("Could not read 'Auditors': GET /v2024/workgroups: HTTP 503 Service Unavailable")
+    assert module.failed["status"] == 503 and module.failed["method"] == "GET"
+    assert emulator.client_secret not in json.dumps(module.failed)
+    assert [r["method"] for r in emulator.requests() if r["path"] != "/oauth/token"] == ["GET"]
+
+
+def test_run_pipeline_words_a_plan_problem(emulator):
+    module = FakeModule({"base_url": emulator.base_url, "client_id": emulator.client_id, "client_secret": emulator.client_secret})
+    request = Request([Entry(name="Auditors", members=["%032x" % 1], missing="governance group 'Auditors' does not exist")])
+    with pytest.raises(SystemExit):
+        run_pipeline(module, request, WORDING, group="'Auditors'")
+    assert module.failed["msg"] == "Cannot plan 'Auditors': governance group 'Auditors' does not exist"
+    assert module.failed["problems"] == ["governance group 'Auditors' does not exist"]
+    assert [r["method"] for r in emulator.requests() if r["path"] != "/oauth/token"] == ["GET"]  # the read only: no lookup, no write
 
 
 def test_retries_become_module_warnings_and_failures_are_clear(capsys, make_module, emulator):

@@ -2,33 +2,26 @@
 # Copyright: Contributors to the sailpoint.isc collection
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Pure logic of plugins/module_utils/_workgroups.py: lookup rules, comparison, patch, views."""
+"""Pure domain rules of plugins/module_utils/_workgroups.py: names, descriptions, owners, request bodies, lost creates."""
 
 from __future__ import annotations
 
-import copy
+import datetime
 
 import pytest
 
-from ansible_collections.sailpoint.isc.plugins.module_utils._client import IscError
 from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import (
-    PLACEHOLDER_ID,
-    AmbiguousWorkgroupError,
-    apply_fields,
+    CREATE_CLOCK_SKEW,
     build_create_body,
     build_patch,
-    changed_fields,
     describe,
-    desired_fields,
-    diff_view,
     exact_name_matches,
-    find_workgroup,
+    field_value,
+    find_created_group,
     format_connections,
     normalize_description,
-    owner_from_identity,
     owner_id_of,
-    update_diff,
-    would_be_created,
+    parse_timestamp,
 )
 
 ADA = "2c9180835d2e5168015d32f890ca1581"
@@ -44,58 +37,17 @@ CURRENT = {
 }
 
 
-class FakeClient:
-    """Records the lookups find_workgroup makes; answers from a fixed list of groups."""
-
-    def __init__(self, groups):
-        self.groups = groups
-        self.calls = []
-
-    def get_workgroup(self, workgroup_id):
-        self.calls.append(("get", workgroup_id))
-        return next((g for g in self.groups if g["id"] == workgroup_id), None)
-
-    def find_workgroups_by_name(self, name):
-        # like ISC's `name eq` filter: case-insensitive
-        self.calls.append(("name", name))
-        return [g for g in self.groups if g["name"].lower() == name.lower()]
-
-
-# ------------------------------------------------------------------ lookup
-def test_find_by_id_uses_get_only():
-    client = FakeClient([{"id": "a", "name": "A"}])
-    assert find_workgroup(client, workgroup_id="a", name="ignored") == {"id": "a", "name": "A"}
-    assert client.calls == [("get", "a")]
-
-
-def test_find_by_unknown_id_is_none():
-    assert find_workgroup(FakeClient([]), workgroup_id="nope") is None
-
-
-def test_find_by_name_is_exact_and_case_sensitive():
-    client = FakeClient([{"id": "a", "name": "Admins"}, {"id": "b", "name": "admins"}])
-    assert find_workgroup(client, name="admins") == {"id": "b", "name": "admins"}
-    assert find_workgroup(client, name="ADMINS") is None
-
-
-def test_find_by_duplicate_name_fails_listing_every_id():
-    client = FakeClient([{"id": "b2", "name": "Twins"}, {"id": "a1", "name": "Twins"}, {"id": "c", "name": "Other"}])
-    with pytest.raises(AmbiguousWorkgroupError) as info:
-        find_workgroup(client, name="Twins")
-    assert isinstance(info.value, IscError)
-    assert info.value.ids == ["a1", "b2"]
-    assert "2 governance groups are named 'Twins'" in str(info.value)
-    assert "a1, b2" in str(info.value)
-
-
-def test_find_needs_id_or_name():
-    with pytest.raises(ValueError):
-        find_workgroup(FakeClient([]))
-
-
-def test_exact_name_matches_keeps_order():
-    groups = [{"name": "x", "id": 1}, {"name": "X", "id": 2}, {"name": "x", "id": 3}]
+# ------------------------------------------------------------------ names
+def test_exact_name_matches_is_case_sensitive_and_keeps_order():
+    groups = [{"name": "x", "id": 1}, {"name": "X", "id": 2}, {"name": "x", "id": 3}, {"name": "x ", "id": 4}, {"id": 5}]
     assert [g["id"] for g in exact_name_matches(groups, "x")] == [1, 3]
+    assert exact_name_matches(groups, "y") == []
+
+
+def test_exact_name_matches_returns_copies():
+    groups = [{"name": "x", "id": 1}]
+    exact_name_matches(groups, "x")[0]["id"] = 9
+    assert groups == [{"name": "x", "id": 1}]
 
 
 def test_describe():
@@ -110,113 +62,110 @@ def test_normalize_description(value, expected):
     assert normalize_description(value) == expected
 
 
-def test_owner_helpers():
+def test_owner_id_of():
     assert owner_id_of(CURRENT) == ADA
     assert owner_id_of({}) is None
     assert owner_id_of({"owner": None}) is None
-    assert owner_from_identity({"id": ALAN, "name": "alan.turing", "alias": "alan"}) == {"type": "IDENTITY", "id": ALAN, "name": "alan.turing"}
-    assert owner_from_identity({"id": ALAN}) == {"type": "IDENTITY", "id": ALAN}
+    assert owner_id_of({"owner": {"id": ""}}) is None
+    assert owner_id_of({"owner": "not-a-dto"}) is None
 
 
-def test_desired_fields_only_holds_given_options():
-    assert not desired_fields()
-    assert desired_fields(description="") == {"description": ""}
-    owner = owner_from_identity({"id": ADA})
-    assert desired_fields(name="n", description="d", owner=owner) == {"name": "n", "description": "d", "owner": owner}
+@pytest.mark.parametrize("group, field, expected", [
+    (CURRENT, "owner", ADA),  # owners compare by id: ISC back-fills name, displayName, emailAddress
+    ({"name": "n"}, "description", ""),  # a description ISC left out is no description
+    ({"name": "n", "description": None}, "description", ""),
+    (CURRENT, "description", "Reviews access"),
+    (CURRENT, "name", "Auditors"),
+])
+def test_field_value_is_what_comparisons_see(group, field, expected):
+    assert field_value(field, group) == expected
 
 
-def test_nothing_differs_when_all_fields_match():
-    desired = desired_fields(name="Auditors", description="Reviews access", owner={"type": "IDENTITY", "id": ADA})
-    assert not changed_fields(CURRENT, desired)
-
-
-def test_options_not_given_are_not_managed():
-    assert not changed_fields(CURRENT, {})
-    assert changed_fields(CURRENT, desired_fields(description="new")) == ["description"]
-
-
-def test_owner_compares_by_id_only():
-    # ISC back-fills name/displayName/emailAddress: those never make a difference
-    assert not changed_fields(CURRENT, {"owner": {"type": "IDENTITY", "id": ADA, "name": "something else"}})
-    assert changed_fields(CURRENT, {"owner": {"type": "IDENTITY", "id": ALAN}}) == ["owner"]
-
-
-@pytest.mark.parametrize("current_description", [None, "", "ABSENT"])
-@pytest.mark.parametrize("desired_description", ["", None])
-def test_empty_and_absent_descriptions_do_not_flap(current_description, desired_description):
-    current = {"id": "x", "name": "n"}
-    if current_description != "ABSENT":
-        current["description"] = current_description
-    assert not changed_fields(current, desired_fields(description=desired_description))
-
-
-def test_description_to_empty_is_a_change():
-    assert changed_fields(CURRENT, desired_fields(description="")) == ["description"]
-
-
-def test_changed_fields_order_is_stable():
-    desired = desired_fields(owner={"id": ALAN}, description="d", name="m")
-    assert changed_fields(CURRENT, desired) == ["name", "description", "owner"]
-
-
-def test_name_comparison_is_case_sensitive():
-    assert changed_fields(CURRENT, {"name": "auditors"}) == ["name"]
-
-
-# ------------------------------------------------------------------ writes
-def test_build_patch_replaces_present_fields_and_sends_owner_type_and_id_only():
-    desired = desired_fields(name="Reviewers", owner=owner_from_identity({"id": ALAN, "name": "alan.turing"}))
-    patch = build_patch(CURRENT, desired, changed_fields(CURRENT, desired))
+# ------------------------------------------------------------------ request bodies
+def test_build_patch_sends_owner_type_and_id_only_in_a_stable_order():
+    patch = build_patch(CURRENT, {"owner": ALAN, "description": "d", "name": "Reviewers"})
     assert patch == [
         {"op": "replace", "path": "/name", "value": "Reviewers"},
+        {"op": "replace", "path": "/description", "value": "d"},
         {"op": "replace", "path": "/owner", "value": {"type": "IDENTITY", "id": ALAN}},
     ]
 
 
 def test_build_patch_adds_a_field_isc_omitted():
     current = {"id": "x", "name": "n", "owner": {"id": ADA}}
-    assert build_patch(current, {"description": "d"}, ["description"]) == [{"op": "add", "path": "/description", "value": "d"}]
+    assert build_patch(current, {"description": "d"}) == [{"op": "add", "path": "/description", "value": "d"}]
 
 
-def test_build_patch_empty_when_nothing_changes():
-    assert not build_patch(CURRENT, {}, [])
+def test_build_patch_empties_a_description_with_the_empty_string():
+    assert build_patch(CURRENT, {"description": ""}) == [{"op": "replace", "path": "/description", "value": ""}]
+
+
+def test_build_patch_ignores_fields_that_are_not_managed():
+    assert build_patch(CURRENT, {}) == []
+    assert build_patch(CURRENT, {"memberCount": 9, "id": "other"}) == []
 
 
 def test_build_create_body():
-    owner = owner_from_identity({"id": ADA, "name": "ada.lovelace"})
-    assert build_create_body(desired_fields(name="n", owner=owner)) == {"name": "n", "owner": {"type": "IDENTITY", "id": ADA}}
-    assert build_create_body(desired_fields(name="n", description="", owner=owner)) == {
+    assert build_create_body({"name": "n", "owner": ADA}) == {"name": "n", "owner": {"type": "IDENTITY", "id": ADA}}
+    assert build_create_body({"name": "n", "owner": ADA, "description": None}) == {"name": "n", "owner": {"type": "IDENTITY", "id": ADA}}
+    assert build_create_body({"name": "n", "description": "", "owner": ADA}) == {
         "name": "n", "description": "", "owner": {"type": "IDENTITY", "id": ADA}}
 
 
-def test_apply_fields_does_not_touch_the_input():
-    before = copy.deepcopy(CURRENT)
-    after = apply_fields(CURRENT, {"name": "New", "description": "ignored"}, ["name"])
-    assert CURRENT == before
-    assert after["name"] == "New"
-    assert after["description"] == "Reviews access"
-    assert after["id"] == "wg1"
+# ------------------------------------------------------------------ timestamps
+def test_parse_timestamp():
+    utc = datetime.timezone.utc
+    assert parse_timestamp("2024-01-02T03:04:05Z") == datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=utc)
+    assert parse_timestamp("2024-01-02T03:04:05.123456Z") == datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=utc)
+    assert parse_timestamp("2024-01-02T05:04:05+02:00") == datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=utc)
+    assert parse_timestamp("2024-01-02T03:04:05") == datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=utc)
+    assert parse_timestamp("yesterday") is None
+    assert parse_timestamp(None) is None
+    assert parse_timestamp("2024-13-02T03:04:05Z") is None
 
 
-def test_would_be_created():
-    owner = owner_from_identity({"id": ADA, "name": "ada.lovelace"})
-    group = would_be_created(desired_fields(name="n", owner=owner))
-    assert group == {"id": PLACEHOLDER_ID, "name": "n", "description": "", "owner": owner, "memberCount": 0, "connectionCount": 0}
+# ------------------------------------------------------------------ recognising a create whose answer was lost
+STARTED = datetime.datetime(2026, 1, 2, 12, 0, 0, tzinfo=datetime.timezone.utc)
+BODY = {"name": "Twin", "owner": {"type": "IDENTITY", "id": ADA}}
 
 
-# ------------------------------------------------------------------ views
-def test_diff_view_shows_owner_by_id_and_name():
-    assert diff_view(CURRENT) == {"name": "Auditors", "description": "Reviews access", "owner": {"id": ADA, "name": "ada.lovelace"}}
-    assert diff_view({"owner": {"id": ADA, "displayName": "Ada"}}, ["owner"]) == {"owner": {"id": ADA, "name": "Ada"}}
-    assert diff_view({"name": "n"}) == {"name": "n", "description": "", "owner": None}
+def _stamp(seconds_after_start):
+    return (STARTED + datetime.timedelta(seconds=seconds_after_start)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
-def test_update_diff_holds_only_the_changed_fields():
-    desired = desired_fields(name="Auditors", description="new", owner={"type": "IDENTITY", "id": ADA})
-    fields = changed_fields(CURRENT, desired)
-    assert update_diff(CURRENT, desired, fields) == {"before": {"description": "Reviews access"}, "after": {"description": "new"}}
+def _candidate(gid, seconds_after_start=1, **changes):
+    group = {"id": gid, "name": "Twin", "owner": {"type": "IDENTITY", "id": ADA, "name": "ada"}, "created": _stamp(seconds_after_start)}
+    group.update(changes)
+    return group
 
 
+def test_find_created_group_needs_the_exact_name_owner_and_description():
+    others = [_candidate("case", name="twin"), _candidate("owner", owner={"type": "IDENTITY", "id": ALAN}),
+              _candidate("described", description="different")]
+    assert find_created_group(others, BODY, STARTED) is None
+    assert find_created_group(others + [_candidate("ours", description="")], BODY, STARTED)["id"] == "ours"  # '' == no description
+    assert find_created_group([_candidate("ours", description="d")], dict(BODY, description="d"), STARTED)["id"] == "ours"
+
+
+@pytest.mark.parametrize("offset, found", [
+    (-CREATE_CLOCK_SKEW - 1, False),  # created before the first attempt, beyond the clock skew allowed: someone else's
+    (-CREATE_CLOCK_SKEW + 1, True),  # the tenant's clock may lag ours by up to CREATE_CLOCK_SKEW
+    (0, True),
+    (3600, True),
+])
+def test_find_created_group_allows_for_clock_skew(offset, found):
+    result = find_created_group([_candidate("g", offset)], BODY, STARTED)
+    assert (result is not None) is found
+
+
+def test_find_created_group_takes_the_newest_and_accepts_an_unknown_creation_time():
+    candidates = [_candidate("older", 5), _candidate("newest", 50), _candidate("old", 10), _candidate("ancient", -10 * CREATE_CLOCK_SKEW)]
+    assert find_created_group(candidates, BODY, STARTED)["id"] == "newest"
+    assert find_created_group([_candidate("undated", created=None)], BODY, STARTED)["id"] == "undated"
+    assert find_created_group([], BODY, STARTED) is None
+
+
+# ------------------------------------------------------------------ messages
 def test_format_connections():
     connections = [
         {"object": {"type": "ROLE", "id": "r1", "name": "Auditor role"}, "connectionType": "Owner"},

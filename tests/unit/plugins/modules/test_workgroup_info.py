@@ -10,7 +10,8 @@ import pytest
 
 from ansible_collections.sailpoint.isc.plugins.modules import workgroup_info
 
-from .test_workgroup import ADA, ALAN, CONNECTIONS, mutations, run_module, seed_group
+from ._run import mutations, run_module
+from .test_workgroup import ADA, ALAN, CONNECTIONS, seed_group
 
 
 @pytest.fixture
@@ -31,7 +32,7 @@ def test_no_selector_reads_every_page(tenant, capsys):
     ids = [g["id"] for g in result["workgroups"]]
     assert len(ids) == len(set(ids)) == 260
     assert result["workgroups"][0]["name"] == "Generated Group 0257"  # the sorters reached ISC
-    assert not mutations(tenant)
+    assert not mutations(tenant.requests())
 
 
 def test_by_id_with_members_and_connections_over_several_pages(tenant, capsys):

@@ -10,11 +10,13 @@ import json
 
 import pytest
 
-from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.sailpoint.isc.plugins.module_utils import _client
+from ansible_collections.sailpoint.isc.plugins.module_utils import _client, _errors
 from ansible_collections.sailpoint.isc.plugins.modules import workgroup_members
 from tests.emulator.seed import generated_identity
+
+from ._run import api_requests, mutations, run_module
+from ._run import ops as counts
 
 ADA = "2c9180835d2e5168015d32f890ca1581"
 ALAN = "2c9180835d2e5168015d32f890ca1582"
@@ -41,19 +43,11 @@ def seed(emulator, members, identities=0):
     emulator.clear_requests()
 
 
-def run(emulator, capsys, check_mode=False, diff=False, **args):
-    """Run the module in-process; returns (result, failed, API requests sent)."""
-    module_args = dict(base_url=emulator.base_url, client_id=emulator.client_id, client_secret=emulator.client_secret,
-                       _ansible_check_mode=check_mode, _ansible_diff=diff)
-    module_args.update(args)
+def run(emulator, capsys, **args):
+    """Run the module; returns (result, failed, the API requests it sent)."""
     emulator.clear_requests()
-    with patch_module_args(module_args):
-        with pytest.raises(SystemExit) as exit_info:
-            workgroup_members.main()
-    result = json.loads(capsys.readouterr().out)
-    requests = [r for r in emulator.requests() if r["path"] != "/oauth/token"]
-    assert bool(result.get("failed")) == (exit_info.value.code == 1)
-    return result, bool(result.get("failed")), requests
+    result = run_module(workgroup_members.main, emulator, capsys, **args)
+    return result, result.failed, api_requests(result.requests)
 
 
 def members_of(emulator):
@@ -61,21 +55,9 @@ def members_of(emulator):
         return set(emulator.state.groups[GROUP]["members"])
 
 
-def counts(requests):
-    result = {}
-    for request in requests:
-        key = request.get("operation") or request["path"]
-        result[key] = result.get(key, 0) + 1
-    return result
-
-
 def pages(members):
     """Member pages the client reads: the floor, ceil(members / 50), and one (empty) page for an empty group."""
     return max(1, -(-members // 50))
-
-
-def mutations(requests):
-    return [r for r in requests if r["method"] != "GET"]
 
 
 def test_add_by_every_reference_kind_then_idempotent(emulator, capsys):
@@ -126,6 +108,10 @@ def test_exclusive_and_empty_exclusive(emulator, capsys):
 
     result, failed, requests = run(emulator, capsys, workgroup_name="Reviewers", exclusive=True, members=[EDSGER, GRACE])
     assert not failed and not result["changed"] and requests and mutations(requests) == []
+
+    planned, failed, requests = run(emulator, capsys, check_mode=True, workgroup_name="Reviewers", exclusive=True, members=[])
+    assert not failed and planned["changed"] and mutations(requests) == []
+    assert planned["member_count"] == 0 and planned["members"] == [] and planned["removed_count"] == 2  # the group it would leave
 
     result, failed, requests = run(emulator, capsys, workgroup_name="Reviewers", exclusive=True, members=[])
     assert [r["operation"] for r in mutations(requests)] == ["deleteWorkgroupMembers"]
@@ -237,7 +223,7 @@ def test_request_error_midway_reports_added_chunks(emulator, capsys, monkeypatch
     def add_members(self, workgroup_id, ids):
         calls.append(len(ids))
         if len(calls) == 3:
-            raise _client.IscApiError("POST", "/v2024/workgroups/%s/members/bulk-add" % workgroup_id, 400, ["Bad things"],
+            raise _errors.IscApiError("POST", "/v2024/workgroups/%s/members/bulk-add" % workgroup_id, 400, ["Bad things"],
                                       detail_code="400.1 Bad Request Content", tracking_id="abc123")
         return real_add(self, workgroup_id, ids)
 

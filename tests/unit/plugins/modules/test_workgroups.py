@@ -11,50 +11,34 @@ import json
 import math
 from typing import Any, Dict, List, Tuple
 
-import pytest
 
-from ansible.module_utils.testing import patch_module_args
-
-from ansible_collections.sailpoint.isc.plugins.module_utils import _client
+from ansible_collections.sailpoint.isc.plugins.module_utils import _client, _errors, _transport
 from ansible_collections.sailpoint.isc.plugins.modules import workgroups
 from tests.emulator.seed import generated_identity
+
+from ._run import mutations, ops, run_module
 
 IDS = [generated_identity(i)["id"] for i in range(1000)]
 NAMES = [generated_identity(i)["name"] for i in range(1000)]
 OWNER, OTHER_OWNER = IDS[900], IDS[901]
 UNKNOWN = "ffffffffffffffffffffffffffffffff"
-MUTATING = ("POST", "PATCH", "PUT", "DELETE")
 CONNECTION = {"object": {"type": "ROLE", "id": "b" * 32, "name": "Security Analyst", "description": None}, "connectionType": "Owner"}
 
 
-def run(emulator, capsys, check_mode=False, diff=False, **args) -> Tuple[Dict[str, Any], List[Dict[str, Any]]]:
-    """Run main() in-process; returns (result, every request it sent, the token request included)."""
-    args.update(base_url=emulator.base_url, client_id=emulator.client_id, client_secret=emulator.client_secret,
-                _ansible_check_mode=check_mode, _ansible_diff=diff)
+def run(emulator, capsys, **args) -> Tuple[Dict[str, Any], List[Dict[str, Any]]]:
+    """Run the module; returns (result, every request it sent, the token request included)."""
     emulator.clear_requests()
-    with patch_module_args(args):
-        with pytest.raises(SystemExit) as exit_info:
-            workgroups.main()
-    result = json.loads(capsys.readouterr().out)
-    assert bool(result.get("failed")) == (exit_info.value.code == 1)
-    return result, emulator.requests()
+    result = run_module(workgroups.main, emulator, capsys, **args)
+    return result, result.requests
 
 
-def ops(requests) -> Dict[str, int]:
-    counts = {}  # type: Dict[str, int]
-    for request in requests:
-        key = request.get("operation") or request["path"]
-        counts[key] = counts.get(key, 0) + 1
-    return counts
+def floor(group_reads: int, member_counts: List[int], writes: int) -> int:
+    """The fewest requests a converge can make: 1 token, the group reads, the member pages (none for 0), the writes.
 
-
-def mutations(requests) -> List[Dict[str, Any]]:
-    return [r for r in requests if r["method"] in MUTATING and r["path"] != "/oauth/token"]
-
-
-def floor(tenant_groups: int, member_counts: List[int], writes: int) -> int:
-    """The fewest requests a converge can make: 1 token, the group pages, the member pages (none for 0), the writes."""
-    return 1 + max(1, math.ceil(tenant_groups / 250)) + sum(math.ceil(m / 50) for m in member_counts) + writes
+    The group reads are one ``name in (...)`` request for the names of a short list (up to 50 that fit in one
+    filter), else the listing: ceil(groups in the tenant / 250) pages.
+    """
+    return 1 + group_reads + sum(math.ceil(m / 50) for m in member_counts) + writes
 
 
 def tenant_groups(emulator) -> Dict[str, Dict[str, Any]]:
@@ -90,8 +74,8 @@ def test_create_no_change_and_changed_runs_stay_at_the_floor(emulator, capsys):
     result, requests = run(emulator, capsys, groups=desired)
     assert not result.get("failed") and result["changed"]
     writes = 20 + sum(math.ceil(size / 100) for size in sizes)
-    assert len(requests) == floor(320 - 20, [], writes) == 44
-    assert ops(requests) == {"/oauth/token": 1, "listWorkgroups": 2, "createWorkgroup": 20, "updateWorkgroupMembers": 21}
+    assert len(requests) == floor(1, [], writes) == 43  # 20 names: one targeted read, not the 2 pages of the 300 other groups
+    assert ops(requests) == {"/oauth/token": 1, "listWorkgroups": 1, "createWorkgroup": 20, "updateWorkgroupMembers": 21}
     assert result["counts"] == {"created": 20, "updated": 0, "deleted": 0, "unchanged": 0, "members_added": sum(sizes), "members_removed": 0}
     state = tenant_groups(emulator)
     for group in desired:
@@ -101,7 +85,7 @@ def test_create_no_change_and_changed_runs_stay_at_the_floor(emulator, capsys):
     # no change: only reads, one member page per 50 (120 members: 3 pages)
     again, requests = run(emulator, capsys, groups=desired)
     assert not again.get("failed") and not again["changed"] and mutations(requests) == []
-    assert len(requests) == floor(320, sizes, 0) == 1 + 2 + 3 + 19
+    assert len(requests) == floor(1, sizes, 0) == 1 + 1 + 3 + 19
     assert again["plan"]["unchanged"] == [group["name"] for group in desired]
     assert again["summary"][0] == "Plan: 0 to create, 0 to update, 0 to delete, 20 unchanged"
 
@@ -113,8 +97,8 @@ def test_create_no_change_and_changed_runs_stay_at_the_floor(emulator, capsys):
         group["members"] = group["members"][5:] + IDS[700 + index * 5:705 + index * 5]
     result, requests = run(emulator, capsys, groups=changed)
     assert not result.get("failed") and result["changed"]
-    assert len(requests) == floor(320, sizes, 5 + 10 + 10)
-    assert ops(requests) == {"/oauth/token": 1, "listWorkgroups": 2, "listWorkgroupMembers": 22, "patchWorkgroup": 5,
+    assert len(requests) == floor(1, sizes, 5 + 10 + 10)
+    assert ops(requests) == {"/oauth/token": 1, "listWorkgroups": 1, "listWorkgroupMembers": 22, "patchWorkgroup": 5,
                              "updateWorkgroupMembers": 10, "deleteWorkgroupMembers": 10}
     assert result["counts"] == {"created": 0, "updated": 15, "deleted": 0, "unchanged": 5, "members_added": 50, "members_removed": 50}
     state = tenant_groups(emulator)
@@ -160,7 +144,7 @@ def test_check_mode_sends_no_write_and_reports_what_the_apply_then_does(emulator
     assert applied["plan"] == plan["plan"] and applied["diff"] == plan["diff"] and applied["summary"][:-1] == plan["summary"][:-1]
     assert applied["summary"][-1] == "Done: 1 created, 1 updated, 1 deleted, 0 unchanged; members +3 -1"
     assert [r["operation"] for r in mutations(requests)] == [
-        "createWorkgroup", "updateWorkgroupMembers", "patchWorkgroup", "updateWorkgroupMembers", "deleteWorkgroupMembers", "deleteWorkgroupsInBulk"]
+        "createWorkgroup", "updateWorkgroupMembers", "patchWorkgroup", "updateWorkgroupMembers", "deleteWorkgroupMembers", "deleteWorkgroup"]
     state = tenant_groups(emulator)
     assert set(state) == {"New", "Upd", "Kept"}
     assert state["New"]["members"] == {IDS[5], IDS[6]} and state["Upd"]["members"] == {IDS[1], IDS[2], IDS[3]}
@@ -202,7 +186,7 @@ def test_state_absent_and_description_equivalence(emulator, capsys):
                            {"id": "b" * 32, "name": "B", "owner": OWNER, "members": []}])
     result, requests = run(emulator, capsys, groups=[{"name": "A", "description": ""}, {"name": "B", "state": "absent"}, {"name": "C", "state": "absent"}])
     assert result["changed"] and result["plan"]["unchanged"] == ["A", "C"]
-    assert [r["operation"] for r in mutations(requests)] == ["deleteWorkgroupsInBulk"]
+    assert [r["operation"] for r in mutations(requests)] == ["deleteWorkgroup"]  # one group: a plain DELETE
     assert set(tenant_groups(emulator)) == {"A"}
 
 
@@ -225,7 +209,7 @@ def test_purge_deletes_in_chunks_of_100_and_keeps_protected_and_in_use_groups(em
     # re-run: the group in use is reported again but costs no write, so the run is unchanged
     again, requests = run(emulator, capsys, groups=[{"name": "Listed"}], purge=True, protected=["Protected"])
     assert not again["changed"] and mutations(requests) == [] and again["in_use"][0]["name"] == "In use"
-    assert len(requests) == floor(3, [], 0) + 1  # + the one connections read
+    assert len(requests) == floor(1, [], 0) + 1  # purge: the listing (153 groups, one page) + the one connections read
 
 
 def test_a_409_from_bulk_delete_is_reported_as_in_use_without_failing(emulator, capsys, monkeypatch):
@@ -332,7 +316,7 @@ def test_a_connection_error_stops_the_remaining_writes(emulator, capsys, monkeyp
     seed(emulator)
 
     def unreachable(self, body):
-        raise _client.IscConnectionError("POST /v2024/workgroups: could not connect", method="POST", path="/v2024/workgroups")
+        raise _errors.IscConnectionError("POST /v2024/workgroups: could not connect", method="POST", path="/v2024/workgroups")
 
     monkeypatch.setattr(_client.IscClient, "create_workgroup", unreachable)
     result, requests = run(emulator, capsys, groups=[{"name": "A", "owner": OWNER}, {"name": "B", "owner": OWNER}])
@@ -343,7 +327,7 @@ def test_a_connection_error_stops_the_remaining_writes(emulator, capsys, monkeyp
 
 def test_a_lost_create_response_still_makes_exactly_one_group(emulator, capsys, monkeypatch):
     seed(emulator)
-    monkeypatch.setattr(_client, "backoff_delay", lambda *args, **kwargs: 0.0)
+    monkeypatch.setattr(_transport, "backoff_delay", lambda *args, **kwargs: 0.0)
     emulator.set_faults({"rate_limit": None, "drop_after_write_rate": 1.0, "random_seed": 1})
     result, requests = run(emulator, capsys, groups=[{"name": "Once", "owner": OWNER, "description": "d"}])
     assert not result.get("failed") and result["changed"] and result["counts"]["created"] == 1
@@ -361,7 +345,7 @@ def test_a_stop_after_a_patch_still_counts_what_was_done(emulator, capsys, monke
                            {"id": "b" * 32, "name": "B", "description": "old", "owner": OWNER, "members": []}])
 
     def rate_limited(self, workgroup_id, identity_ids):
-        raise _client.IscRateLimitError("POST", "/v2024/workgroups/%s/members/bulk-add" % workgroup_id, 429, ["Rate Limit Exceeded"])
+        raise _errors.IscRateLimitError("POST", "/v2024/workgroups/%s/members/bulk-add" % workgroup_id, 429, ["Rate Limit Exceeded"])
 
     monkeypatch.setattr(_client.IscClient, "add_members", rate_limited)
     result, requests = run(emulator, capsys, groups=[{"name": "A", "description": "new", "members": [IDS[0]]},

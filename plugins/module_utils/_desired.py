@@ -1,0 +1,136 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the sailpoint.isc collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The desired state: what every writing module asks the pipeline for, checked before any request.
+
+Private to the collection (``_`` prefix). A module maps its options to a :class:`Request` of one or
+more :class:`Entry` objects; :func:`validate` then reports every malformed name, state and identity
+reference at once, before the first request (a run with any bad input writes nothing).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+from ansible_collections.sailpoint.isc.plugins.module_utils._errors import IscInputError
+from ansible_collections.sailpoint.isc.plugins.module_utils._identities import parse_reference
+from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import PLACEHOLDER_ID
+
+PRESENT = "present"
+ABSENT = "absent"
+STATES = (PRESENT, ABSENT)
+
+# How an entry's members are managed.
+EXACT = "exact"  # the membership becomes exactly the list
+ADD = "add"  # the listed identities are added, nobody is removed
+REMOVE = "remove"  # the listed identities are removed if they are members
+MEMBER_MODES = (EXACT, ADD, REMOVE)
+
+
+class Entry:
+    """One governance group as the user wants it. ``None`` means "not managed" for every field.
+
+    - ``name``: the key (exact, case-sensitive) when ``id`` is None; with ``id``, the name the group should have.
+    - ``id``: the key, when the user named the group by id.
+    - ``description``, ``owner`` (an identity reference), ``members`` (a list of references, see ``members_mode``).
+    - ``missing``: None when a group that does not exist is created; otherwise the message to fail with.
+    - ``where``: how messages point at the entry in the user's input (``groups[0]``); ``''`` for a single group.
+    """
+
+    def __init__(self, name: Optional[str] = None, id: Optional[str] = None, state: str = PRESENT,  # pylint: disable=redefined-builtin
+                 description: Optional[str] = None, owner: Any = None, members: Optional[Sequence[Any]] = None,
+                 members_mode: str = EXACT, missing: Optional[str] = None, where: str = "") -> None:
+        self.name = name
+        self.id = id or None
+        self.state = state
+        self.description = description
+        self.owner = owner
+        self.members = None if members is None else list(members)
+        self.members_mode = members_mode
+        self.missing = missing
+        self.where = where
+
+    @property
+    def label(self) -> str:
+        """The entry in messages about a list: ``groups[0] "Name"``; ``''`` for a single group (the module names it)."""
+        return "%s %s" % (self.where, quote(self.name)) if self.where else ""
+
+    def references(self) -> List[Tuple[str, Any]]:
+        """``(where, reference)`` for the owner and each member this entry manages."""
+        found = []  # type: List[Tuple[str, Any]]
+        if self.state != PRESENT:
+            return found
+        if self.owner is not None:
+            found.append(("owner", self.owner))
+        for position, member in enumerate(self.members or []):
+            found.append(("members[%d]" % position, member))
+        return found
+
+
+class Request:
+    """What a module asks the pipeline for.
+
+    ``purge`` also deletes every group of the tenant that no entry names and ``protected`` does not list.
+    ``verify_ids`` looks plain identity ids up before writing; ``trust_unverifiable_ids`` then uses them
+    unverified (with a warning) when the token may not read identities. ``trust_member_count`` skips the
+    member read of a group whose ``memberCount`` is 0 (a converge of many groups saves a request per empty
+    group; the membership module reads anyway, as its documented cost says).
+    """
+
+    def __init__(self, entries: Sequence[Entry], purge: bool = False, protected: Sequence[str] = (), verify_ids: bool = False,
+                 trust_unverifiable_ids: bool = False, trust_member_count: bool = True) -> None:
+        self.entries = list(entries)
+        self.purge = purge
+        self.protected = list(protected)
+        self.verify_ids = verify_ids
+        self.trust_unverifiable_ids = trust_unverifiable_ids
+        self.trust_member_count = trust_member_count
+
+
+def quote(name: Any) -> str:
+    """A group name in the messages about a list: ``"Name"``."""
+    return '"%s"' % name
+
+
+def validate(request: Request, check_mode: bool = False) -> List[str]:
+    """Check the request itself, before any request; no tenant data needed.
+
+    Raises IscInputError listing every problem: empty or duplicate names (a duplicate would make the plan
+    depend on the order of the list), bad states or member modes, an absent name that is also protected,
+    the check-mode placeholder id outside check mode, and malformed identity references. When malformed
+    references are the only problems they are returned instead: the pipeline then looks up the
+    well-formed references too (reads only) and fails before any write naming every bad reference at once.
+    """
+    problems = []  # type: List[str]
+    references = []  # type: List[str]
+    positions = {}  # type: Dict[str, List[str]]
+    protected = set(request.protected)
+    for entry in request.entries:
+        if entry.id == PLACEHOLDER_ID and not check_mode:
+            problems.append("%r is the placeholder id that sailpoint.isc.workgroup reports in check mode for a group it would "
+                            "create; it names no group outside check mode" % PLACEHOLDER_ID)
+            continue
+        if (entry.id is None or entry.name is not None) and (not isinstance(entry.name, str) or not entry.name.strip()):
+            problems.append("%sname must be a non-empty string, got %r" % (entry.where + ": " if entry.where else "", entry.name))
+            continue
+        if entry.id is None:
+            positions.setdefault(entry.name, []).append(entry.where)
+        if entry.state not in STATES:
+            problems.append(("%s: state must be present or absent, got %r" % (entry.label, entry.state)).lstrip(": "))
+        elif entry.state == ABSENT and entry.name in protected:
+            problems.append("%s: state is absent but the name is in protected; remove it from one of the two" % entry.label)
+        if entry.members_mode not in MEMBER_MODES:
+            problems.append(("%s: members_mode must be one of %s, got %r" % (entry.label, ", ".join(MEMBER_MODES), entry.members_mode)).lstrip(": "))
+        for where, reference in entry.references():
+            try:
+                parse_reference(reference)
+            except ValueError as exc:
+                references.append(("%s %s: %s" % (entry.label, where, exc)).strip())
+    for name, wheres in positions.items():
+        if len(wheres) > 1:
+            problems.append("%s is listed %d times (%s); each name may appear once" % (quote(name), len(wheres), ", ".join(wheres)))
+    if problems:
+        raise IscInputError(problems + references)
+    return references

@@ -1,0 +1,283 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the sailpoint.isc collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Execute a plan: the one place that writes to a tenant.
+
+Private to the collection (``_`` prefix). The fourth step of the pipeline (``_pipeline.py``). Writes, in
+this order: creates, each followed by the bulk-adds of its members; updates, each one JSON patch with only
+the differing fields, then the member additions, then the removals (none if an addition failed); deletes
+last (one DELETE for a single group, else bulk-delete in chunks of 100). Member writes go in chunks of
+MEMBER_CHUNK and every chunk is accounted for, so what landed is counted even when a later chunk fails.
+
+A failure of one group does not stop the others, except the errors in STOP_ERRORS (the connection, the
+credentials, the rate limit): they are not about one group, so the remaining writes are not attempted.
+Groups that cannot be deleted because they are in use are recorded with their connections (read for at
+most CONNECTION_READS groups per run).
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any, Callable, Dict, List, Optional
+
+from ansible_collections.sailpoint.isc.plugins.module_utils._client import MEMBER_CHUNK, PAGE_LIMITS, WORKGROUP_DELETE_CHUNK, chunked
+from ansible_collections.sailpoint.isc.plugins.module_utils._errors import (
+    IscApiError,
+    IscAuthError,
+    IscConfigError,
+    IscConnectionError,
+    IscError,
+    IscNotFoundError,
+    IscRateLimitError,
+)
+from ansible_collections.sailpoint.isc.plugins.module_utils._members import ADD, REMOVE, classify_results, describe_failures, plural
+from ansible_collections.sailpoint.isc.plugins.module_utils._plan import CREATE, DELETE, IN_USE, UNCHANGED, UPDATE, Plan, Step
+from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import build_create_body, build_patch
+
+# After these errors the remaining writes are not attempted: they are not about one group and would fail alike.
+STOP_ERRORS = (IscConnectionError, IscAuthError, IscRateLimitError, IscConfigError)
+# Connections are read (one request, the first page) for at most this many groups in use per run.
+CONNECTION_READS = 10
+
+# The action names of the failure records (RV failures[].action of sailpoint.isc.workgroups).
+ACTION_LABELS = {CREATE: "create", UPDATE: "update", ADD: "add members", REMOVE: "remove members", DELETE: "delete"}
+
+
+class StepResult:
+    """What the executor did for one step.
+
+    ``group``: ISC's answer to the create or patch (the group as stored); ``done``/``already``: per member
+    action, the ids written and those whose state already held; ``refused``: per member action, the 207
+    items ISC refused; ``errors``: ``(action, IscError)`` of the requests that failed; ``deleted``: True once
+    deleted, ``gone``: deleted by someone else first; ``connections``: for a group in use, its connections when read.
+    """
+
+    def __init__(self) -> None:
+        self.group = None  # type: Optional[Dict[str, Any]]
+        self.created = False
+        self.patched = False
+        self.done = {ADD: [], REMOVE: []}  # type: Dict[str, List[str]]
+        self.already = {ADD: [], REMOVE: []}  # type: Dict[str, List[str]]
+        self.refused = {ADD: [], REMOVE: []}  # type: Dict[str, List[Dict[str, Any]]]
+        self.errors = []  # type: List[Any]
+        self.deleted = False
+        self.gone = False  # deleted by someone else before our delete
+        self.in_use = False
+        self.connections = None  # type: Optional[List[Dict[str, Any]]]
+
+    @property
+    def changed(self) -> bool:
+        return self.created or self.patched or self.deleted or bool(self.done[ADD] or self.done[REMOVE])
+
+
+class Outcome:
+    """The run: the plan (each step with its ``result``), failure records, counts and whether a write changed anything."""
+
+    def __init__(self, plan: Plan, check_mode: bool) -> None:
+        self.plan = plan
+        self.check_mode = check_mode
+        self.failures = []  # type: List[Dict[str, Any]]
+        self.stopped = None  # type: Optional[IscError]
+        self.connection_reads = 0
+
+    @property
+    def changed(self) -> bool:
+        if self.check_mode:
+            return self.plan.actions > 0
+        return any(step.result is not None and step.result.changed for step in self.plan.steps)
+
+    @property
+    def in_use(self) -> List[Step]:
+        return [step for step in self.plan.steps if step.result is not None and step.result.in_use]
+
+    def counts(self) -> Dict[str, int]:
+        """created / updated / deleted groups, members_added / members_removed identities, unchanged groups.
+
+        In check mode what the plan would do; otherwise what was done (a group counts as updated when its
+        fields or members changed).
+        """
+        steps = self.plan.steps
+        if self.check_mode:
+            return {"created": len(self.plan.of(CREATE)), "updated": len(self.plan.of(UPDATE)), "deleted": len(self.plan.of(DELETE)),
+                    "unchanged": len(self.plan.of(UNCHANGED)),
+                    "members_added": sum(len(step.add) for step in steps if step.action in (CREATE, UPDATE)),
+                    "members_removed": sum(len(step.remove) for step in steps if step.action == UPDATE)}
+        done = [step.result for step in steps if step.result is not None]
+        return {"created": sum(1 for r in done if r.created), "deleted": sum(1 for r in done if r.deleted),
+                "updated": sum(1 for step in steps if step.action == UPDATE and step.result is not None and step.result.changed),
+                "unchanged": len(self.plan.of(UNCHANGED)),
+                "members_added": sum(len(r.done[ADD]) for r in done), "members_removed": sum(len(r.done[REMOVE]) for r in done)}
+
+
+class _Stop(Exception):
+    """An error that ends the writes (see STOP_ERRORS)."""
+
+
+class Executor:
+    """Runs the writes of one plan through one client (see the module docstring for the order and stop rules)."""
+
+    def __init__(self, client: Any, plan: Plan, check_mode: bool, warn: Optional[Callable[[str], None]] = None) -> None:
+        self.client = client
+        self.outcome = Outcome(plan, check_mode)
+        self.warn = warn or (lambda message: None)
+
+    def run(self) -> Outcome:
+        plan = self.outcome.plan
+        for step in plan.steps:
+            step.result = StepResult() if step.action != UNCHANGED else None
+        for step in plan.of(IN_USE):
+            self._in_use(step)
+        if self.outcome.check_mode:
+            return self.outcome
+        try:
+            for step in plan.of(CREATE):
+                self._create(step)
+            for step in plan.of(UPDATE):
+                self._update(step)
+            self._delete(plan.of(DELETE))
+        except _Stop:
+            pass
+        return self.outcome
+
+    # ------------------------------------------------------------ bookkeeping
+    def _fail(self, step: Step, action: str, error: Optional[IscError] = None, message: str = "",
+              identities: Optional[List[Dict[str, Any]]] = None) -> None:
+        """Record a failure; raise _Stop after a STOP_ERRORS error."""
+        self._record(step, action, error, message, identities)
+        self._stop_after(error)
+
+    def _stop_after(self, error: Optional[IscError]) -> None:
+        if isinstance(error, STOP_ERRORS):
+            self.outcome.stopped = error
+            raise _Stop()
+
+    def _record(self, step: Step, action: str, error: Optional[IscError] = None, message: str = "",
+                identities: Optional[List[Dict[str, Any]]] = None, status: Optional[int] = None) -> None:
+        """Record a failure (RV failures[] of sailpoint.isc.workgroups; the error itself for the single-group modules)."""
+        record = {"name": step.name, "id": step.id if step.result.group is None else step.result.group.get("id"),
+                  "action": ACTION_LABELS[action], "status": status, "message": message, "tracking_id": None}  # type: Dict[str, Any]
+        if isinstance(error, IscApiError):
+            record.update(status=error.status, message="; ".join(error.messages) or error.error or str(error), tracking_id=error.tracking_id)
+        elif error is not None:
+            record["message"] = str(error)
+        if identities is not None:
+            statuses = {identity["status"] for identity in identities}
+            record.update(identities=identities, status=statuses.pop() if len(statuses) == 1 else None)
+        self.outcome.failures.append(record)
+        if error is not None:
+            step.result.errors.append((action, error))
+
+    def _call(self, step: Step, action: str, request: Callable[[], Any]) -> Any:
+        """The answer of ``request``, or None with the failure recorded."""
+        try:
+            return request()
+        except IscError as exc:
+            self._fail(step, action, exc)
+            return None
+
+    # ------------------------------------------------------------ the writes
+    def _create(self, step: Step) -> None:
+        group = self._call(step, CREATE, lambda: self.client.create_workgroup(build_create_body(step.fields)))
+        if group is None:
+            return
+        step.result.created = True
+        step.result.group = group if isinstance(group, dict) else {}
+        if not step.result.group.get("id"):
+            self._fail(step, ADD, message="ISC's answer to the create has no group id; members were not added")
+            return
+        self._members(step, ADD, step.add)
+
+    def _update(self, step: Step) -> None:
+        if step.fields:
+            answer = self._call(step, UPDATE, lambda: self.client.patch_workgroup(step.id, build_patch(step.group, step.fields)))
+            if answer is not None:
+                step.result.patched = True
+                step.result.group = answer if isinstance(answer, dict) else None
+        if self._members(step, ADD, step.add):
+            self._members(step, REMOVE, step.remove)
+
+    def _members(self, step: Step, action: str, ids: List[str]) -> bool:
+        """Write ``ids`` in chunks, accounting for each; True when every item ended as wanted (409 on add, 404 on remove count)."""
+        result = step.result
+        group_id = result.group.get("id") if result.group else step.id
+        send = self.client.add_members if action == ADD else self.client.remove_members
+        for chunk in chunked(ids, MEMBER_CHUNK):
+            try:
+                items = send(group_id, chunk)
+            except IscError as exc:
+                self._fail(step, action, exc)
+                return False
+            outcome = classify_results(action, items, requested=chunk)
+            result.done[action].extend(outcome.done)
+            result.already[action].extend(outcome.already)
+            result.refused[action].extend(outcome.failed)
+        refused = result.refused[action]
+        if refused:
+            known = self.outcome.plan.known
+            self._fail(step, action, identities=[dict(item, name=(known.get(item["id"]) or {}).get("name")) for item in refused],
+                       message="ISC refused %s: %s" % (plural(len(refused), "identity", "identities"), describe_failures(refused, known)))
+        return not refused
+
+    def _delete(self, steps: List[Step]) -> None:
+        if len(steps) == 1:  # a plain DELETE: the same one request, and its answer needs no 207 parsing
+            step = steps[0]
+            try:
+                self.client.delete_workgroup(step.id)
+                self._deleted(step, 204)
+            except IscNotFoundError:
+                self._deleted(step, 404)
+            except IscApiError as exc:
+                if exc.status not in (400, 409) or not self._in_use(step, maybe=True):  # FACTS 10: a group in use answers 400
+                    self._fail(step, DELETE, exc)
+            except IscError as exc:
+                self._fail(step, DELETE, exc)
+            return
+        by_id = {step.id: step for step in steps}
+        for chunk in chunked(list(by_id), WORKGROUP_DELETE_CHUNK):
+            try:
+                answers = self.client.bulk_delete_workgroups(chunk)
+            except IscError as exc:
+                for group_id in chunk:
+                    self._record(by_id[group_id], DELETE, exc)
+                self._stop_after(exc)
+                continue
+            seen = set()
+            for answer in answers:
+                group_id = answer.get("id")
+                if group_id in by_id and group_id not in seen and group_id in chunk:
+                    seen.add(group_id)
+                    self._deleted(by_id[group_id], answer.get("status"), answer.get("description"))
+            for group_id in chunk:
+                if group_id not in seen:
+                    self._fail(by_id[group_id], DELETE, message="ISC's 207 answer has no item for this group")
+
+    def _deleted(self, step: Step, status: Any, description: Any = None) -> None:
+        """Account for one delete: 204 deleted, 404 already gone, 409 in use, anything else a failure."""
+        if status == 204:
+            step.result.deleted = True
+        elif status == 404:
+            step.result.gone = True
+        elif status == 409:
+            self._in_use(step)
+        else:
+            self._record(step, DELETE, message=" ".join(str(description or "").split()), status=status)
+
+    def _in_use(self, step: Step, maybe: bool = False) -> bool:
+        """Mark a group that cannot be deleted and read its connections when affordable.
+
+        ``maybe``: only a DELETE's 400 says so, which has other causes too; the group is in use only if the
+        connections read shows any. Returns whether the group was marked.
+        """
+        result = step.result
+        if self.outcome.connection_reads < CONNECTION_READS:
+            self.outcome.connection_reads += 1
+            try:
+                result.connections = list(itertools.islice(self.client.list_connections(step.id), PAGE_LIMITS["connections"]))
+            except IscError as exc:
+                self.warn("Could not read the connections of governance group \"%s\": %s" % (step.name, exc))
+        if maybe and not result.connections:
+            return False
+        result.in_use = True
+        return True

@@ -1,0 +1,145 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the sailpoint.isc collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Read a snapshot of what a request touches: its groups, their members, and the identities it names.
+
+Private to the collection (``_`` prefix). The second step of the pipeline (``_pipeline.py``). Groups
+named by id are read with one GET each. Groups named by name are read with one targeted request
+(``name eq`` / ``name in (...)``) when they fit in one filter and the request does not purge; otherwise
+with the full listing (pages of 250), which a purge needs anyway. Members are read (pages of 50) only
+for existing groups whose members are managed (and, when the request trusts it, whose ``memberCount`` is not 0).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
+
+from ansible_collections.sailpoint.isc.plugins.module_utils._desired import PRESENT, Entry, Request, quote
+from ansible_collections.sailpoint.isc.plugins.module_utils._filters import batched, eq, in_
+from ansible_collections.sailpoint.isc.plugins.module_utils._identities import IscIdentityResolutionError, parse_reference, resolve_references
+from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import PLACEHOLDER_ID, exact_name_matches, owner_id_of
+
+Group = Dict[str, Any]
+
+
+class Snapshot:
+    """What the tenant holds for a request.
+
+    ``groups``: every group read (the whole tenant when ``complete``); ``matches``: per entry, its group
+    (None when it does not exist); ``members``: group id -> {identity id -> member record};
+    ``namesakes``: per renamed entry, the ids of other groups that already carry the new name;
+    ``ambiguous``: a problem per entry whose name several groups carry;
+    ``identities``: every reference of the request, ``(key, value)`` -> resolved identity.
+    """
+
+    def __init__(self) -> None:
+        self.groups = []  # type: List[Group]
+        self.complete = False
+        self.matches = []  # type: List[Optional[Group]]
+        self.members = {}  # type: Dict[str, Dict[str, Dict[str, Any]]]
+        self.namesakes = {}  # type: Dict[int, List[str]]
+        self.ambiguous = []  # type: List[str]
+        self.identities = {}  # type: Dict[Any, Dict[str, Any]]
+
+
+def read(client: Any, request: Request, check_mode: bool) -> Snapshot:
+    """The groups and members of ``request`` (see :class:`Snapshot`; ``identities`` is :func:`resolve`'s).
+
+    Raises the client's IscError on API failures. A name that several groups carry is recorded in
+    ``ambiguous`` (the planner refuses it).
+    """
+    snapshot = Snapshot()
+    _read_groups(client, request, check_mode, snapshot)
+    for index, entry in enumerate(request.entries):
+        group = snapshot.matches[index]
+        if group is None or entry.state != PRESENT or entry.members is None:
+            continue
+        if group["id"] == PLACEHOLDER_ID or (request.trust_member_count and group.get("memberCount") == 0):
+            continue
+        if group["id"] not in snapshot.members:
+            snapshot.members[group["id"]] = {member["id"]: member for member in client.list_members(group["id"])}
+    return snapshot
+
+
+def _read_groups(client: Any, request: Request, check_mode: bool, snapshot: Snapshot) -> None:
+    by_name = [entry.name for entry in request.entries if entry.id is None]
+    filters = batched(lambda chunk: in_("name", chunk) if len(chunk) > 1 else eq("name", chunk[0]), by_name)
+    if request.purge or len(filters) > 1:
+        snapshot.groups = list(client.list_workgroups())
+        snapshot.complete = True
+    else:
+        for name_filter in filters:
+            snapshot.groups.extend(client.list_workgroups(filters=name_filter))
+    for index, entry in enumerate(request.entries):
+        if entry.id is None:
+            matches = exact_name_matches(snapshot.groups, entry.name)
+            if len(matches) > 1:
+                snapshot.ambiguous.append(_ambiguous(entry, sorted(str(group.get("id")) for group in matches)))
+            snapshot.matches.append(matches[0] if matches else None)
+            continue
+        group = _by_id(client, entry, check_mode)
+        snapshot.matches.append(group)
+        if group is not None and entry.name is not None and group.get("name") != entry.name and group["id"] != PLACEHOLDER_ID:
+            others = [str(g.get("id")) for g in client.find_workgroups_by_name(entry.name) if g.get("id") != group["id"]]
+            if others:
+                snapshot.namesakes[index] = sorted(others)
+
+
+def _by_id(client: Any, entry: Entry, check_mode: bool) -> Optional[Group]:
+    if entry.id == PLACEHOLDER_ID and check_mode:
+        # The id the workgroup module reports for a group it would create: a new, empty group in check mode.
+        return {"id": PLACEHOLDER_ID, "name": None, "memberCount": 0}
+    return client.get_workgroup(entry.id)
+
+
+def _ambiguous(entry: Entry, ids: List[str]) -> str:
+    if entry.where:  # an entry of a list: the list is keyed by name, so only ISC can be mended
+        return "%d governance groups are named %s (ids: %s); rename or delete all but one of them first" % (
+            len(ids), quote(entry.name), ", ".join(ids))
+    return "%d governance groups are named '%s' (ids: %s); give the id of the one you mean instead of the name." % (
+        len(ids), entry.name, ", ".join(ids))
+
+
+def resolve(client: Any, request: Request, snapshot: Snapshot, warn: Optional[Callable[[str], None]] = None,
+            malformed: Sequence[str] = ()) -> None:
+    """Resolve every identity reference of the request in one batch into ``snapshot.identities`` (see
+    resolve_references): plain ids of owners and members the snapshot shows need no request. Raises
+    IscIdentityResolutionError naming every bad reference (and the groups of a list that use it), the
+    ``malformed`` ones (see ``_desired.validate``) first."""
+    known = {}  # type: Dict[str, Mapping[str, Any]]
+    for group in snapshot.groups + [group for group in snapshot.matches if group is not None]:
+        owner = group.get("owner")
+        if owner_id_of(group):
+            known[owner["id"]] = owner
+    for members in snapshot.members.values():
+        known.update(members)
+    users = {}  # type: Dict[Any, List[Entry]]
+    for entry in request.entries:
+        for _where, reference in entry.references():
+            try:
+                users.setdefault(parse_reference(reference), []).append(entry)
+            except ValueError:
+                continue  # malformed: reported with the others below
+    problems = list(malformed)
+    try:
+        snapshot.identities = resolve_references(client, list(users), request.verify_ids, known, request.trust_unverifiable_ids, warn)
+    except IscIdentityResolutionError as exc:
+        problems.extend(_name_users(exc.problems, users))
+    if problems:
+        raise IscIdentityResolutionError(problems)
+
+
+def _name_users(problems: List[str], users: Mapping[Any, List[Entry]]) -> List[str]:
+    """Each problem plus the groups of a list that use the reference it names (it starts ``key 'value':``)."""
+    by_prefix = {"%s %r:" % reference: entries for reference, entries in users.items()}
+    named = []
+    for problem in problems:
+        entries = next((by_prefix[problem[:position + 1]] for position, char in enumerate(problem)
+                        if char == ":" and problem[:position + 1] in by_prefix), [])
+        names = [quote(entry.name) for entry in entries if entry.where]
+        if names:
+            problem = "%s (in %s)" % (problem, ", ".join(names[:5]) + (" and %d more" % (len(names) - 5) if len(names) > 5 else ""))
+        named.append(problem)
+    return named

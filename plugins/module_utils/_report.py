@@ -1,0 +1,371 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the sailpoint.isc collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The result: what the pipeline's outcome looks like to the user of each module.
+
+Private to the collection (``_`` prefix). The last step of the pipeline. One outcome (``_executor.py``),
+three documented return shapes: the converge of a list (``workgroups``: summary lines, plan, counts,
+failures, diff keyed by group name), one group (``workgroup``: the group, a per-field diff) and one
+membership (``workgroup_members``: added/removed identities, a text diff of ``name (id)`` lines). They
+share the views below (identity labels, sort order, failure descriptions), so they never disagree.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Set
+
+from ansible_collections.sailpoint.isc.plugins.module_utils._executor import Outcome, StepResult
+from ansible_collections.sailpoint.isc.plugins.module_utils._members import ADD, REMOVE, describe_failures, label, membership_diff, plural
+from ansible_collections.sailpoint.isc.plugins.module_utils._module import fail
+from ansible_collections.sailpoint.isc.plugins.module_utils._plan import CREATE, DELETE, IN_USE, REASON_ABSENT, UNCHANGED, UPDATE, Plan, Step
+from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import (
+    MANAGED_FIELDS,
+    PLACEHOLDER_ID,
+    describe,
+    format_connections,
+    normalize_description,
+    owner_id_of,
+)
+
+# The summary lists at most this many members per group and direction, then counts the rest.
+SUMMARY_MEMBER_LINES = 10
+# Descriptions longer than this are shortened in the summary (never in the plan or the diff).
+SUMMARY_TEXT_WIDTH = 60
+
+
+# ------------------------------------------------------------------ shared views
+def _quote(text: Any) -> str:
+    return '"%s"' % text
+
+
+def _short(text: Optional[str]) -> str:
+    text = " ".join((text or "").split())
+    if len(text) > SUMMARY_TEXT_WIDTH:
+        text = text[:SUMMARY_TEXT_WIDTH - 3] + "..."
+    return _quote(text)
+
+
+def _who(identity: Optional[Mapping[str, Any]]) -> str:
+    """The summary's name for an identity: its name, else its id."""
+    if not identity:
+        return "nobody"
+    return str(identity.get("name") or identity.get("id"))
+
+
+def changes(plan: Plan, step: Step) -> Dict[str, Dict[str, Any]]:
+    """``{field: {before, after}}`` of an update: names and descriptions as strings, owners as ``{id, name}``."""
+    result = {}  # type: Dict[str, Dict[str, Any]]
+    for field in MANAGED_FIELDS:
+        if field not in step.fields:
+            continue
+        if field == "owner":
+            result[field] = {"before": plan.identity(owner_id_of(step.group)), "after": plan.identity(step.fields["owner"])}
+        elif field == "description":
+            result[field] = {"before": normalize_description(step.group.get("description")), "after": step.fields["description"]}
+        else:
+            result[field] = {"before": step.group.get(field), "after": step.fields[field]}
+    return result
+
+
+def in_use_view(step: Step) -> Dict[str, Any]:
+    """A group that was to be deleted but is in use: ``{name, id, reason, connection_count, connections}``."""
+    count = step.connection_count
+    connections = step.result.connections if step.result is not None else None
+    if not (isinstance(count, int) and count > 0) and connections is not None:
+        count = len(connections)  # the listing did not know (a 409 or 400 answer told)
+    return {"name": step.name, "id": step.id, "reason": step.reason, "connection_count": count, "connections": connections}
+
+
+# ------------------------------------------------------------------ sailpoint.isc.workgroups
+def plan_dict(plan: Plan) -> Dict[str, Any]:
+    """RV(plan): ``{to_create, to_update, to_delete, in_use, unchanged}`` (``to_`` keys: ``plan.update`` would be the dict method in Jinja)."""
+    return {
+        "to_create": [{"name": step.name, "description": step.fields.get("description"), "owner": plan.identity(step.fields["owner"]),
+                       "members": plan.identities(step.add), "member_count": len(step.add)} for step in plan.of(CREATE)],
+        "to_update": [{"name": step.name, "id": step.id, "changes": changes(plan, step), "members_add": plan.identities(step.add),
+                       "members_remove": plan.identities(step.remove)} for step in plan.of(UPDATE)],
+        "to_delete": [{"name": step.name, "id": step.id, "reason": step.reason, "description": normalize_description(step.group.get("description")),
+                       "owner": plan.identity(owner_id_of(step.group)), "member_count": step.group.get("memberCount")} for step in plan.of(DELETE)],
+        "in_use": [{"name": step.name, "id": step.id, "reason": step.reason, "connection_count": step.connection_count} for step in plan.of(IN_USE)],
+        "unchanged": [step.name for step in plan.of(UNCHANGED)],
+    }
+
+
+def _member_lines(sign: str, members: Sequence[Mapping[str, Any]]) -> List[str]:
+    lines = ["    %s %s" % (sign, label(member)) for member in members[:SUMMARY_MEMBER_LINES]]
+    if len(members) > SUMMARY_MEMBER_LINES:
+        lines.append("    %s ... and %d more" % (sign, len(members) - SUMMARY_MEMBER_LINES))
+    return lines
+
+
+def render_summary(plan: Plan) -> List[str]:
+    """Readable lines: a ``Plan: ...`` header, then one line per action (members listed below, up to 10 each way)."""
+    lines = ["Plan: %d to create, %d to update, %d to delete, %d unchanged"
+             % (len(plan.of(CREATE)), len(plan.of(UPDATE)), len(plan.of(DELETE)), len(plan.of(UNCHANGED)))]
+    for step in plan.of(CREATE):
+        detail = "owner %s, %s" % (_who(plan.identity(step.fields["owner"])), plural(len(step.add), "member"))
+        if step.fields.get("description"):
+            detail += ", description %s" % _short(step.fields["description"])
+        lines.append("+ create %s (%s)" % (_quote(step.name), detail))
+        lines.extend(_member_lines("+", plan.identities(step.add)))
+    for step in plan.of(UPDATE):
+        parts = []
+        diff = changes(plan, step)
+        if "name" in diff:
+            parts.append("name %s -> %s" % (_short(diff["name"]["before"]), _short(diff["name"]["after"])))
+        if "description" in diff:
+            parts.append("description %s -> %s" % (_short(diff["description"]["before"]), _short(diff["description"]["after"])))
+        if "owner" in diff:
+            parts.append("owner %s -> %s" % (_who(diff["owner"]["before"]), _who(diff["owner"]["after"])))
+        if step.add or step.remove:
+            parts.append("members +%d -%d" % (len(step.add), len(step.remove)))
+        lines.append("~ update %s: %s" % (_quote(step.name), "; ".join(parts)))
+        lines.extend(_member_lines("+", plan.identities(step.add)))
+        lines.extend(_member_lines("-", plan.identities(step.remove)))
+    for step in plan.of(DELETE):
+        why = "state absent" if step.reason == REASON_ABSENT else "not in the list, purge"
+        count = step.group.get("memberCount")
+        if isinstance(count, int):
+            why += ", %s" % plural(count, "member")
+        lines.append("- delete %s (%s)" % (_quote(step.name), why))
+    for step in plan.of(IN_USE):
+        lines.append("! keep %s: in use by %s, cannot be deleted (%s)"
+                     % (_quote(step.name), plural(step.connection_count, "connection"), "state absent" if step.reason == REASON_ABSENT else "purge"))
+    return lines
+
+
+def _view(plan: Plan, description: Optional[str], owner_id: Optional[str], members: Optional[Set[str]] = None,
+          member_count: Any = None) -> Dict[str, Any]:
+    owner = plan.identity(owner_id)
+    view = {"description": normalize_description(description), "owner": label(owner) if owner else None}  # type: Dict[str, Any]
+    if members is not None:
+        view["members"] = [label(identity) for identity in plan.identities(members)]
+    elif member_count is not None:
+        view["member_count"] = member_count
+    return view
+
+
+def build_diff(plan: Plan) -> Dict[str, Dict[str, Any]]:
+    """``{"before": {name: view}, "after": {name: view}}`` for the groups with actions.
+
+    A view has ``description``, ``owner`` (``name (id)``) and, where the members are managed (or the
+    group is created), ``members``: sorted ``name (id)`` lines. A created group is only in ``after``,
+    a deleted one only in ``before`` (with ``member_count``, as its members are not read).
+    """
+    before = {}  # type: Dict[str, Any]
+    after = {}  # type: Dict[str, Any]
+    for step in plan.of(CREATE):
+        after[step.name] = _view(plan, step.fields.get("description"), step.fields["owner"], set(step.add))
+    for step in plan.of(UPDATE):
+        group = step.group
+        description = step.fields["description"] if "description" in step.fields else group.get("description")
+        owner_id = step.fields.get("owner") or owner_id_of(group)
+        before[step.name] = _view(plan, group.get("description"), owner_id_of(group), step.members_before)
+        after[step.name] = _view(plan, description, owner_id, step.members_after)
+    for step in plan.of(DELETE):
+        key = step.name if step.name not in before else "%s (%s)" % (step.name, step.id)  # purged namesakes
+        before[key] = _view(plan, step.group.get("description"), owner_id_of(step.group), member_count=step.group.get("memberCount"))
+    return {"before": before, "after": after}
+
+
+def report_converge(module: Any, outcome: Outcome) -> None:
+    """exit_json with the plan, summary, counts and diff; fail_json naming every failure and what did succeed."""
+    plan = outcome.plan
+    for step in outcome.in_use:
+        _warn_in_use(module, step)
+    for step in plan.steps:
+        if step.result is not None and step.result.gone:
+            module.warn("Governance group \"%s\" (id %s) was already deleted by someone else." % (step.name, step.id))
+    counts = outcome.counts()
+    result = {"changed": outcome.changed, "summary": render_summary(plan) + [_last_line(outcome, counts)], "plan": plan_dict(plan),
+              "in_use": [in_use_view(step) for step in outcome.in_use], "failures": outcome.failures, "counts": counts,
+              "msg": _converge_message(outcome, counts)}  # type: Dict[str, Any]
+    if module._diff:
+        result["diff"] = build_diff(plan)
+    if not outcome.failures:
+        module.exit_json(**result)
+    parts = []
+    for failure in outcome.failures:
+        if "identities" in failure:  # the message names each refused identity with its status
+            text = "\"%s\" %s: %s" % (failure["name"], failure["action"], failure["message"])
+        else:
+            text = "\"%s\" %s: %s" % (failure["name"], failure["action"], "HTTP %s" % failure["status"] if failure["status"] else "failed")
+            if failure["message"]:
+                text += " %s" % failure["message"]
+        if failure["tracking_id"]:
+            text += " [trackingId: %s]" % failure["tracking_id"]
+        parts.append(text.rstrip("."))
+    stopped = " The remaining writes were not attempted after this error." if outcome.stopped is not None else ""
+    msg = "Failed to converge the governance groups (%s): %s.%s What succeeded: %s Run the task again to finish the job." % (
+        plural(len(outcome.failures), "failure"), "; ".join(parts), stopped, result.pop("msg"))
+    fail(module, msg, **result)
+
+
+def _warn_in_use(module: Any, step: Step) -> None:
+    view = in_use_view(step)
+    used_by = ": %s" % format_connections(view["connections"]) if view["connections"] else ""
+    count = view["connection_count"]
+    module.warn("Governance group \"%s\" (id %s) cannot be deleted: it is in use%s%s. Remove it from these objects first%s."
+                % (step.name, step.id, " by %s" % plural(count, "connection") if count else "", used_by,
+                   ", or add it to protected" if step.reason == "purge" else ""))
+
+
+def _converge_message(outcome: Outcome, counts: Mapping[str, int]) -> str:
+    """One sentence: what was done, or what check mode would do."""
+    if not (outcome.plan.actions or outcome.failures):
+        return "Nothing to change: every listed governance group is as requested (%d unchanged)." % counts["unchanged"]
+    text = "Created %d, updated %d and deleted %d governance groups; added %d and removed %d members; %d unchanged."
+    if outcome.check_mode:
+        text = "Would create %d, update %d and delete %d governance groups (add %d and remove %d members); %d unchanged."
+    return text % (counts["created"], counts["updated"], counts["deleted"], counts["members_added"], counts["members_removed"], counts["unchanged"])
+
+
+def _last_line(outcome: Outcome, counts: Mapping[str, int]) -> str:
+    """The summary's last line: what was done (or that check mode changed nothing)."""
+    if outcome.check_mode:
+        return "Check mode: nothing was changed."
+    line = "Done: %d created, %d updated, %d deleted, %d unchanged; members +%d -%d" % (
+        counts["created"], counts["updated"], counts["deleted"], counts["unchanged"], counts["members_added"], counts["members_removed"])
+    if outcome.failures:
+        line += "; %s (see failures)" % plural(len(outcome.failures), "failure")
+    return line
+
+
+# ------------------------------------------------------------------ sailpoint.isc.workgroup
+def _field_views(plan: Plan, group: Mapping[str, Any], fields: Sequence[str]) -> Dict[str, Any]:
+    """The fields of ``group`` as ``--diff`` shows them: descriptions never None, owners ``{id, name}`` (name when known)."""
+    view = {}  # type: Dict[str, Any]
+    for field in fields:
+        if field == "description":
+            view[field] = normalize_description(group.get("description"))
+        elif field == "owner":
+            owner = group.get("owner") if isinstance(group.get("owner"), Mapping) else None
+            if owner is None:
+                view[field] = None
+            else:
+                view[field] = {"id": owner.get("id")}
+                name = owner.get("name") or owner.get("displayName") or (plan.known.get(owner.get("id")) or {}).get("name")
+                if name:
+                    view[field]["name"] = name
+        else:
+            view[field] = group.get(field)
+    return view
+
+
+def _would_be(plan: Plan, step: Step) -> Dict[str, Any]:
+    """The group as check mode reports it: the current one (or a placeholder) with the planned fields set."""
+    group = copy.deepcopy(dict(step.group)) if step.group is not None else {"id": PLACEHOLDER_ID, "description": "", "memberCount": 0,
+                                                                            "connectionCount": 0}
+    for field, value in step.fields.items():
+        if field == "owner":
+            value = {"type": "IDENTITY", "id": value}
+            if plan.identity(value["id"])["name"]:
+                value["name"] = plan.identity(value["id"])["name"]
+        group[field] = value
+    return group
+
+
+def report_workgroup(module: Any, outcome: Outcome) -> None:
+    """exit_json (or fail_json) for the one group of sailpoint.isc.workgroup."""
+    plan = outcome.plan
+    step = plan.steps[0]
+    result = step.result
+    target = describe(step.id, step.name)
+    if step.action == UNCHANGED:
+        if step.group is None:
+            entry = step.entry
+            module.exit_json(changed=False, workgroup={},
+                             msg="Nothing to delete: %s does not exist." % describe(entry.id, None if entry.id else entry.name))
+        module.exit_json(changed=False, workgroup=step.group, msg="Nothing to change: %s is already as requested." % target)
+    if step.action in (DELETE, IN_USE):
+        _report_delete(module, outcome, step, target)
+    planned = _would_be(plan, step)
+    fields = list(MANAGED_FIELDS) if step.action == CREATE else [field for field in MANAGED_FIELDS if field in step.fields]
+    diff = {"before": {} if step.group is None else _field_views(plan, step.group, fields), "after": _field_views(plan, planned, fields)}
+    summary = ", ".join(fields)
+    verb = {CREATE: ("Would create %s.", "Created %s."), UPDATE: ("Would update %s: " + summary + ".", "Updated %s: " + summary + ".")}[step.action]
+    if outcome.check_mode:
+        _exit(module, True, verb[0] % describe(name=step.name) if step.action == CREATE else verb[0] % target, planned, diff)
+    if result.errors:
+        action, error = result.errors[0]
+        what = "create " + describe(name=step.name) if step.action == CREATE else "update %s (%s)" % (target, summary)
+        fail(module, "Failed to %s: %s" % (what, error), error)
+    after = result.group or planned
+    _exit(module, True, verb[1] % (describe(after.get("id"), step.name) if step.action == CREATE else target), after, diff)
+
+
+def _report_delete(module: Any, outcome: Outcome, step: Step, target: str) -> None:
+    result = step.result
+    if result.in_use:
+        view = in_use_view(step)
+        listed = ": %s" % format_connections(view["connections"]) if view["connections"] else ""
+        fail(module, "Cannot delete %s: it is still used by %s connection(s)%s. Remove the group from these objects first."
+             % (target, view["connection_count"], listed), connections=view["connections"])
+    diff = {"before": _field_views(outcome.plan, step.group, MANAGED_FIELDS), "after": {}}
+    if outcome.check_mode:
+        _exit(module, True, "Would delete %s." % target, {}, diff)
+    if result.gone:
+        _exit(module, False, "Nothing to delete: %s was deleted by someone else meanwhile." % target, {})
+    if result.errors:
+        error = result.errors[0][1]
+        fail(module, "Failed to delete %s: %s" % (target, error), error)
+    _exit(module, True, "Deleted %s." % target, {}, diff)
+
+
+def _exit(module: Any, changed: bool, msg: str, workgroup: Mapping[str, Any], diff: Optional[Dict[str, Any]] = None) -> None:
+    result = {"changed": changed, "msg": msg, "workgroup": dict(workgroup)}  # type: Dict[str, Any]
+    if diff is not None and module._diff:
+        result["diff"] = diff
+    module.exit_json(**result)
+
+
+# ------------------------------------------------------------------ sailpoint.isc.workgroup_members
+def report_members(module: Any, outcome: Outcome) -> None:
+    """exit_json (or fail_json) for the membership of the one group of sailpoint.isc.workgroup_members."""
+    plan = outcome.plan
+    step = plan.steps[0]
+    target = describe(step.id, step.name)
+    before = step.members_before or set()
+    if step.action == UNCHANGED or outcome.check_mode:
+        added, removed, after = step.add, step.remove, before if step.members_after is None else step.members_after
+    else:
+        result = step.result
+        added, removed = result.done[ADD], result.done[REMOVE]
+        after = (before - set(result.done[REMOVE] + result.already[REMOVE])) | set(result.done[ADD] + result.already[ADD])
+    report = {"changed": bool(added or removed), "workgroup": {"id": step.id, "name": step.name},
+              "added": plan.records(added), "removed": plan.records(removed), "added_count": len(added), "removed_count": len(removed)}
+    if module._diff:
+        report["diff"] = membership_diff(target, plan.records(before), plan.records(after))
+    if step.result is not None and (step.result.errors or step.result.refused[ADD] or step.result.refused[REMOVE]) and not outcome.check_mode:
+        _fail_members(module, plan, step.result, target, report)
+    report.update(members=plan.records(after), member_count=len(after))
+    if not (added or removed):
+        report["msg"] = "%s already has the requested membership (%s)." % (target[:1].upper() + target[1:], plural(len(after), "member"))
+    else:
+        report["msg"] = "%s %d and %s %s of %s; it %s %s." % (
+            "Would add" if outcome.check_mode else "Added", len(added), "remove" if outcome.check_mode else "removed",
+            plural(len(removed), "member"), target, "would then have" if outcome.check_mode else "now has", plural(len(after), "member"))
+    module.exit_json(**report)
+
+
+def _fail_members(module: Any, plan: Plan, result: StepResult, target: str, report: Dict[str, Any]) -> None:
+    """fail_json naming every refused identity (or the failed request) and what was done before."""
+    known = plan.known
+    refused = result.refused
+    parts = []
+    for action, verb in ((ADD, "adding"), (REMOVE, "removing")):
+        if refused[action]:
+            parts.append("%s %s failed: %s" % (verb, plural(len(refused[action]), "member"), describe_failures(refused[action], known)))
+    error = result.errors[0][1] if result.errors else None
+    if error is not None:
+        parts.append(str(error))
+    done = "added %d and removed %d before the failure" % (len(result.done[ADD]), len(result.done[REMOVE]))
+    if refused[ADD] or (result.errors and result.errors[0][0] == ADD):
+        done += "; nobody was removed because an addition failed"
+    report["failed_members"] = [{"id": item["id"], "name": (known.get(item["id"]) or {}).get("name"), "action": action,
+                                 "status": item["status"], "description": item["description"]}
+                                for action in (ADD, REMOVE) for item in refused[action]]
+    fail(module, "Failed to update the members of %s: %s (%s; run the task again to finish)." % (target, "; ".join(parts), done), error, **report)

@@ -1,0 +1,61 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the sailpoint.isc collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Run a module's main() in-process against the emulator, and read what it sent: shared by the module tests."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Callable, Dict, Iterable, List
+
+import pytest
+
+from ansible.module_utils.testing import patch_module_args
+
+MUTATING = ("POST", "PATCH", "PUT", "DELETE")
+TOKEN_PATH = "/oauth/token"
+
+
+class Run(dict):
+    """A module's JSON result; ``requests`` are the requests it sent (token included), in order."""
+
+    requests = []  # type: List[Dict[str, Any]]
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.get("failed"))
+
+
+def run_module(main: Callable[[], None], emulator: Any, capsys: Any, check_mode: bool = False, diff: bool = False, **args: Any) -> Run:
+    """Run ``main`` with the emulator's connection options (``args`` may override them) and the given module args."""
+    module_args = dict(base_url=emulator.base_url, client_id=emulator.client_id, client_secret=emulator.client_secret,
+                       _ansible_check_mode=check_mode, _ansible_diff=diff)
+    module_args.update(args)
+    before = len(emulator.requests())
+    with patch_module_args(module_args):
+        with pytest.raises(SystemExit) as exit_info:
+            main()
+    result = Run(json.loads(capsys.readouterr().out))
+    assert result.failed == (exit_info.value.code == 1)
+    result.requests = emulator.requests()[before:]
+    return result
+
+
+def api_requests(requests: Iterable[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """The requests to the API (the token requests left out)."""
+    return [r for r in requests if r["path"] != TOKEN_PATH]
+
+
+def mutations(requests: Iterable[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """The API requests that may change the tenant."""
+    return [r for r in api_requests(requests) if r["method"] in MUTATING]
+
+
+def ops(requests: Iterable[Dict[str, Any]]) -> Dict[str, int]:
+    """How many requests of each operation (the spec's operationId, else the path)."""
+    counts = {}  # type: Dict[str, int]
+    for request in requests:
+        key = request.get("operation") or request["path"]
+        counts[key] = counts.get(key, 0) + 1
+    return counts
