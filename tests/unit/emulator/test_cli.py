@@ -63,7 +63,7 @@ def test_cli_demo_tenant_and_default_rate_limit():
         assert (values["SAIL_CLIENT_ID"], values["SAIL_CLIENT_SECRET"]) == ("demo-client-id", "demo-client-secret")
         headers = token(values)
         groups = requests.get(values["SAIL_BASE_URL"] + "/v2024/workgroups", headers=headers, timeout=10)
-        assert groups.status_code == 200 and len(groups.json()) == 4
+        assert groups.status_code == 200 and len(groups.json()) == 5
         faults = requests.get(values["SAIL_BASE_URL"] + "/__emulator/faults", timeout=10).json()
         assert faults["rate_limit"] == {"requests": 100, "per_seconds": 10}
         # A dropped connection must not print anything (the server is quiet unless --verbose).
