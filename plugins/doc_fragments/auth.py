@@ -19,7 +19,7 @@ options:
       - Must use C(https). Plain C(http) is refused except for loopback hosts (C(localhost), C(127.0.0.0/8), C(::1)),
         so that credentials and tokens never cross a network in clear text.
       - If not set, the value of the E(SAIL_BASE_URL) environment variable is used.
-      - One of the two must be set. Without either, the task fails before any request with a message that names
+      - O(base_url) or E(SAIL_BASE_URL) must be set. Without either, the task fails before any request with a message that names
         O(base_url), the variable C(isc_base_url) (of the role and the export playbook) and E(SAIL_BASE_URL).
     type: str
   client_id:
