@@ -52,8 +52,8 @@ def user(tmp_path_factory):
 def test_documented_introspection_lists_requests(user):
     home, env = user
     commands, expected = documented_check()
-    assert [command.split()[:3] for command in commands] == [["ansible-galaxy", "collection", "install"],
-                                                              ["ansible-builder", "introspect", "--sanitize"]]
+    programs = [["ansible-galaxy", "collection", "install"], ["ansible-builder", "introspect", "--sanitize"]]
+    assert [command.split()[:3] for command in commands] == programs
     target = str(home / "ee-check")
     outputs = []
     for command in commands:
