@@ -25,6 +25,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 help:  ## Show the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@echo "  BUILD=$(BUILD)  (outside the checkout; make BUILD=... picks another)"
 
 $(VENV)/.installed: requirements-dev.txt requirements.txt tests/unit/emulator/requirements-clients.txt
 	@echo "==> venv: $(PYTHON) -> $(VENV), pinned dev dependencies"
@@ -49,7 +50,7 @@ $(OLDEST_VENV)/.installed: requirements-oldest.txt
 
 venv-oldest: $(OLDEST_VENV)/.installed
 
-collection: venv  ## Copy the checkout to .build/collections/ansible_collections/sailpoint/isc (ansible-test refuses symlinks).
+collection: venv  ## Copy the checkout to $BUILD/collections/ansible_collections/sailpoint/isc (ansible-test refuses symlinks).
 	@echo "==> collection: copy to $(COLLECTION)"
 	rm -rf $(COLLECTION) && mkdir -p $(COLLECTION)
 	git ls-files -co --exclude-standard -z | tar --null -cf - -T - | tar -xf - -C $(COLLECTION)

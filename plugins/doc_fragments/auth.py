@@ -19,15 +19,18 @@ options:
       - Must use C(https). Plain C(http) is refused except for loopback hosts (C(localhost), C(127.0.0.0/8), C(::1)),
         so that credentials and tokens never cross a network in clear text.
       - If not set, the value of the E(SAIL_BASE_URL) environment variable is used.
+      - O(base_url) or E(SAIL_BASE_URL) must be set. Without either, the task fails before any request with a message that names
+        O(base_url), the variable C(isc_base_url) (of the role and the export playbook) and E(SAIL_BASE_URL).
     type: str
-    required: true
   client_id:
     description:
       - Client ID of an ISC API client or personal access token (PAT). Used with O(client_secret) to fetch
         OAuth2 tokens (client credentials grant) from C(<base_url>/oauth/token).
       - Looking up identities by alias, email or name needs a token with user context, that is a personal access token.
       - If not set, the value of the E(SAIL_CLIENT_ID) environment variable is used.
-      - Either O(client_id) and O(client_secret), or O(access_token), or both must be given.
+      - Either O(client_id) and O(client_secret), or O(access_token), or both must be given. Without them, the task
+        fails before any request with a message that names the options, the variables (C(isc_client_id),
+        C(isc_client_secret), C(isc_access_token)) and the environment variables.
     type: str
   client_secret:
     description:

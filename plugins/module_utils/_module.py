@@ -34,15 +34,24 @@ from ansible_collections.sailpoint.isc.plugins.module_utils._executor import Out
 from ansible_collections.sailpoint.isc.plugins.module_utils._pipeline import StageError, run
 from ansible_collections.sailpoint.isc.plugins.module_utils._transport import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
 
-ISC_REQUIRED_TOGETHER = [["client_id", "client_secret"]]
-ISC_REQUIRED_ONE_OF = [["client_id", "access_token"]]
 _SECRET_OPTIONS = ("client_secret", "access_token")
+# Where each connection option can come from: the module option (or module_defaults), the variable the role
+# sailpoint.isc.governance_groups and the playbook sailpoint.isc.export read, and the environment variable.
+# AnsibleModule's own checks ("missing required arguments: base_url") name only the option, so a user who
+# configures the role or the environment could not tell what to set; connection_problems() names all three.
+_SOURCES = {
+    "base_url": ("isc_base_url", "SAIL_BASE_URL"),
+    "client_id": ("isc_client_id", "SAIL_CLIENT_ID"),
+    "client_secret": ("isc_client_secret", "SAIL_CLIENT_SECRET"),
+    "access_token": ("isc_access_token", "SAIL_ACCESS_TOKEN"),
+}
 
 
 def isc_argument_spec() -> Dict[str, Any]:
     """The connection options every module of the collection accepts (a fresh dict each call)."""
     return {
-        "base_url": {"type": "str", "required": True, "fallback": (env_fallback, ["SAIL_BASE_URL"])},
+        # Not required=True: client_from_module reports a missing one with every place it can be set.
+        "base_url": {"type": "str", "fallback": (env_fallback, ["SAIL_BASE_URL"])},
         "client_id": {"type": "str", "fallback": (env_fallback, ["SAIL_CLIENT_ID"])},
         "client_secret": {"type": "str", "no_log": True, "fallback": (env_fallback, ["SAIL_CLIENT_SECRET"])},
         "access_token": {"type": "str", "no_log": True, "fallback": (env_fallback, ["SAIL_ACCESS_TOKEN"])},
@@ -57,15 +66,39 @@ def isc_argument_spec() -> Dict[str, Any]:
 def isc_module_kwargs(argument_spec: Optional[Dict[str, Any]] = None, **kwargs: Any) -> Dict[str, Any]:
     """Keyword arguments for AnsibleModule: the connection spec merged with the module's own.
 
-    ``required_together`` and ``required_one_of`` given in ``kwargs`` are extended, not replaced.
+    The connection options are checked by client_from_module (see connection_problems), not by
+    ``required_*`` rules here, so that the message names the role and environment variables too.
     """
     spec = isc_argument_spec()
     spec.update(argument_spec or {})
     result = dict(kwargs)
     result["argument_spec"] = spec
-    result["required_together"] = [list(x) for x in ISC_REQUIRED_TOGETHER] + list(kwargs.get("required_together") or [])
-    result["required_one_of"] = [list(x) for x in ISC_REQUIRED_ONE_OF] + list(kwargs.get("required_one_of") or [])
     return result
+
+
+def _where(option: str) -> str:
+    variable, environment = _SOURCES[option]
+    return "%s (variable %s, environment variable %s)" % (option, variable, environment)
+
+
+def connection_problems(params: Dict[str, Any]) -> List[str]:
+    """What is missing from the connection options, each naming where to set it; [] when complete.
+
+    Empty strings count as unset (AWX injects an empty string for a credential field left blank).
+    """
+    problems = []
+    if not params.get("base_url"):
+        problems.append("no tenant URL: set the option %s to the tenant's API root, e.g. https://acme.api.identitynow.com"
+                        % _where("base_url"))
+    client_id, client_secret = params.get("client_id"), params.get("client_secret")
+    if client_id and not client_secret:
+        problems.append("client_id is set but client_secret is not: set the option %s" % _where("client_secret"))
+    elif client_secret and not client_id:
+        problems.append("client_secret is set but client_id is not: set the option %s" % _where("client_id"))
+    elif not client_id and not params.get("access_token"):
+        problems.append("no credentials: set the options %s and %s, or %s"
+                        % (_where("client_id"), _where("client_secret"), _where("access_token")))
+    return problems
 
 
 def client_from_module(module: Any, **client_kwargs: Any) -> IscClient:
@@ -77,6 +110,9 @@ def client_from_module(module: Any, **client_kwargs: Any) -> IscClient:
     if not HAS_REQUESTS:
         module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
     params = module.params
+    problems = connection_problems(params)
+    if problems:
+        module.fail_json(msg="Cannot connect to SailPoint ISC, nothing was sent: %s." % "; ".join(problems))
     error = None  # type: Optional[IscError]
     try:
         return IscClient(

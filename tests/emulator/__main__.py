@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import signal
 import sys
 import threading
@@ -70,11 +71,13 @@ def main(argv: Optional[List[str]] = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     emu.start()
-    # One KEY=value per line so scripts can parse or `eval` them.
-    print("ISC_BASE_URL=%s" % emu.base_url)
-    print("ISC_TOKEN_URL=%s/oauth/token" % emu.base_url)
-    print("ISC_CLIENT_ID=%s" % emu.client_id)
-    print("ISC_CLIENT_SECRET=%s" % emu.client_secret)
+    # A ready shell block: the SAIL_* names are the ones the collection's modules read (and SailPoint's CLI and
+    # SDKs), so pasting the lines (or `eval`) into the shell that runs ansible-playbook is the whole setup.
+    for name, value in (("SAIL_BASE_URL", emu.base_url), ("SAIL_CLIENT_ID", emu.client_id),
+                        ("SAIL_CLIENT_SECRET", emu.client_secret)):
+        print("export %s=%s" % (name, shlex.quote(value)))
+    print("# ISC emulator at %s (token URL %s/oauth/token). Paste the export lines above into the shell that runs "
+          "ansible-playbook; Ctrl-C here stops the emulator." % (emu.base_url, emu.base_url))
     sys.stdout.flush()
     while not stop.wait(0.5):
         pass

@@ -127,7 +127,7 @@ def load_seed(tenant: Tenant, seed: Any) -> Dict[str, int]:
 
 
 def demo_seed() -> Dict[str, Any]:
-    """The demo tenant: 520 generated identities (5 uncorrelated), a few named ones, four groups, two extra clients."""
+    """The demo tenant: 520 generated identities (5 uncorrelated), a few named ones, five groups, two extra clients."""
     gen = [generated_identity(i, 100) for i in range(520)]
     named = [
         {"id": DEMO_CLIENT_IDENTITY, "name": "Demo Admin", "alias": "demo.admin", "email": "demo.admin@example.com",
@@ -143,6 +143,13 @@ def demo_seed() -> Dict[str, Any]:
         {"id": hex_id("isc-emulator", "uncorrelated-contractor"), "name": "Uma Uncorrelated", "alias": "uma.uncorrelated",
          "email": "uma.uncorrelated@example.com", "firstName": "Uma", "lastName": "Uncorrelated", "correlated": False,
          "created": "2023-12-05T08:00:00.000Z"},
+        # The identities the README's example names (by alias, by email and by id), so that it runs as printed.
+        {"id": "2c9180835d2e5168015d32f890ca1581", "name": "Ada Lovelace", "alias": "ada.lovelace", "email": "ada.lovelace@example.com",
+         "firstName": "Ada", "lastName": "Lovelace", "created": "2023-12-06T08:00:00.000Z"},
+        {"id": "2c9180835d2e5168015d32f890ca1582", "name": "Alan Turing", "alias": "alan.turing", "email": "alan.turing@example.com",
+         "firstName": "Alan", "lastName": "Turing", "created": "2023-12-06T08:01:00.000Z"},
+        {"id": "2c9180835d2e5168015d32f890ca1583", "name": "Grace Hopper", "alias": "grace.hopper", "email": "grace.hopper@example.com",
+         "firstName": "Grace", "lastName": "Hopper", "created": "2023-12-06T08:02:00.000Z"},
     ]
     ids = [i["id"] for i in gen]
     groups = [
@@ -163,5 +170,9 @@ def demo_seed() -> Dict[str, Any]:
          "members": ids[100:220], "created": "2024-03-03T10:00:00.000Z"},
         {"id": hex_id("isc-emulator", "group", "empty-group"), "name": "Empty Group", "description": "No members yet.",
          "owner": DEMO_CLIENT_IDENTITY, "members": [], "created": "2024-03-04T10:00:00.000Z"},
+        # The group the README's example deletes (state: absent).
+        {"id": hex_id("isc-emulator", "group", "retired-reviewers"), "name": "Retired Reviewers",
+         "description": "Reviewed access before the reorganisation.", "owner": ids[30],
+         "members": ids[30:32], "created": "2024-03-05T10:00:00.000Z"},
     ]
     return {"identities": gen + named, "groups": groups, "clients": [dict(DEMO_APP_CLIENT), dict(DEMO_READONLY_CLIENT)]}

@@ -52,3 +52,27 @@ def test_role_uses_play_module_defaults(emulator, tmp_path):
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
     assert [group["name"] for group in emulator.state.groups.values()] == ["Defaults Only"]
     assert any(entry["path"] == "/v2024/workgroups" and entry["method"] == "POST" for entry in emulator.requests())
+
+
+def test_role_without_connection_names_the_variables(tmp_path):
+    """Without any connection, the role's failure names the variables and environment variables to set."""
+    (tmp_path / "playbook.yml").write_text(textwrap.dedent("""\
+        - name: The role without any connection
+          hosts: localhost
+          gather_facts: false
+          roles:
+            - role: sailpoint.isc.governance_groups
+              vars:
+                isc_governance_groups: [{name: Nowhere, owner: "%s"}]
+        """ % OWNER))
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("ANSIBLE_", "SAIL_"))}
+    env.update(ANSIBLE_COLLECTIONS_PATH=collections_path(), ANSIBLE_NOCOLOR="1", ANSIBLE_HOME=str(tmp_path / "ansible-home"),
+               ANSIBLE_LOCAL_TEMP=str(tmp_path / "tmp"), ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_INVENTORY_UNPARSED_WARNING="0")
+    proc = subprocess.run([ansible_playbook(), "-i", "localhost,", "-c", "local", "-e", "ansible_python_interpreter=" + sys.executable,
+                           str(tmp_path / "playbook.yml")], cwd=str(tmp_path), env=env, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, universal_newlines=True, timeout=300, check=False)
+    assert proc.returncode != 0
+    for name in ("base_url", "isc_base_url", "SAIL_BASE_URL", "isc_client_id", "SAIL_CLIENT_ID", "isc_access_token",
+                 "SAIL_ACCESS_TOKEN"):
+        assert name in proc.stdout, (name, proc.stdout[-3000:])
+    assert "missing required arguments" not in proc.stdout

@@ -29,7 +29,7 @@ def test_seed_state_and_reset(emulator):
     assert emulator.state.groups["2" * 32]["owner"] == "1" * 32
     response = control(emulator, "POST", "reset")
     assert response.status_code == 200 and response.json()["counts"] == {"identities": 0, "groups": 0, "clients": 1}
-    assert control(emulator, "POST", "reset", json={"seed": "demo"}).json()["counts"]["groups"] == 4
+    assert control(emulator, "POST", "reset", json={"seed": "demo"}).json()["counts"]["groups"] == 5
 
 
 @pytest.mark.parametrize("seed,message", [
@@ -90,7 +90,8 @@ def test_demo_tenant_over_http(contract):
     with Emulator(seed="demo", client_id="cid", client_secret="csecret", faults={"rate_limit": None}) as emu:
         api = Api(emu, contract=contract)
         groups = api.get("/workgroups", params={"sorters": "name"}).json()
-        assert [g["name"] for g in groups] == ["All Engineering", "Empty Group", "Finance Approvers", "IT Security Reviewers"]
+        names = ["All Engineering", "Empty Group", "Finance Approvers", "IT Security Reviewers", "Retired Reviewers"]
+        assert [g["name"] for g in groups] == names
         big = [g for g in groups if g["name"] == "All Engineering"][0]
         assert big["memberCount"] == 120
         app = Api(emu, client_id="demo-app-client-id", client_secret="demo-app-client-secret", contract=contract)

@@ -61,8 +61,8 @@ def test_module_kwargs_merge_the_module_spec():
     kwargs = isc_module_kwargs(argument_spec={"name": {"type": "str"}}, required_one_of=[["name", "id"]],
                                supports_check_mode=True)
     assert "name" in kwargs["argument_spec"] and "base_url" in kwargs["argument_spec"]
-    assert kwargs["required_together"] == [["client_id", "client_secret"]]
-    assert kwargs["required_one_of"] == [["client_id", "access_token"], ["name", "id"]]
+    assert "required_together" not in kwargs
+    assert kwargs["required_one_of"] == [["name", "id"]]
     assert kwargs["supports_check_mode"] is True
 
 
@@ -81,17 +81,50 @@ def test_environment_fallbacks(monkeypatch, make_module):
     assert SECRET in module.no_log_values
 
 
-@pytest.mark.parametrize("args, fragment", [
-    ({"client_id": "cid", "client_secret": SECRET}, "base_url"),
-    ({"base_url": "https://a.example", "client_id": "cid"}, "parameters are required together: client_id, client_secret"),
-    ({"base_url": "https://a.example"}, "one of the following is required: client_id, access_token"),
-    ({"base_url": "https://a.example", "access_token": TOKEN, "api_version": "v3"}, "api_version"),
-])
-def test_argument_validation_failures(capsys, args, fragment, make_module):
-    result = _failure(capsys, lambda: make_module(args))
+def test_argument_validation_failures(capsys, make_module):
+    result = _failure(capsys, lambda: make_module({"base_url": "https://a.example", "access_token": TOKEN, "api_version": "v3"}))
     assert result["failed"] is True
-    assert fragment in result["msg"]
+    assert "api_version" in result["msg"]
+    assert TOKEN not in json.dumps(result)
+
+
+BASE_URL_SOURCES = "option base_url (variable isc_base_url, environment variable SAIL_BASE_URL)"
+CREDENTIAL_SOURCES = ("options client_id (variable isc_client_id, environment variable SAIL_CLIENT_ID) and client_secret "
+                      "(variable isc_client_secret, environment variable SAIL_CLIENT_SECRET), or access_token "
+                      "(variable isc_access_token, environment variable SAIL_ACCESS_TOKEN)")
+
+
+@pytest.mark.parametrize("args, expected", [
+    ({"client_id": "cid", "client_secret": SECRET}, ["no tenant URL: set the " + BASE_URL_SOURCES]),
+    ({"base_url": "", "access_token": TOKEN}, ["no tenant URL: set the " + BASE_URL_SOURCES]),
+    ({}, ["no tenant URL: set the " + BASE_URL_SOURCES, "no credentials: set the " + CREDENTIAL_SOURCES]),
+    ({"base_url": "URL"}, ["no credentials: set the " + CREDENTIAL_SOURCES]),
+    ({"base_url": "URL", "client_id": "", "access_token": ""}, ["no credentials: set the " + CREDENTIAL_SOURCES]),
+    ({"base_url": "URL", "client_id": "cid"},
+     ["client_id is set but client_secret is not: set the option client_secret (variable isc_client_secret, "
+      "environment variable SAIL_CLIENT_SECRET)"]),
+    ({"base_url": "URL", "client_secret": SECRET},
+     ["client_secret is set but client_id is not: set the option client_id (variable isc_client_id, "
+      "environment variable SAIL_CLIENT_ID)"]),
+])
+def test_missing_connection_names_every_source(capsys, make_module, emulator, args, expected):
+    """A missing connection option fails naming the option, the role/playbook variable and the environment variable."""
+    args = {key: emulator.base_url if value == "URL" else value for key, value in args.items()}
+    module = make_module(args)  # no longer refused by AnsibleModule itself, whose message named the option only
+    result = _failure(capsys, lambda: client_from_module(module))
+    assert result["failed"] is True
+    assert result["msg"].startswith("Cannot connect to SailPoint ISC, nothing was sent: ")
+    for problem in expected:
+        assert problem in result["msg"]
+    assert result["msg"].count(": set the ") == len(expected)
     assert SECRET not in json.dumps(result) and TOKEN not in json.dumps(result)
+    assert emulator.requests() == []
+
+
+def test_connection_from_the_environment_alone_is_complete(monkeypatch, make_module):
+    monkeypatch.setenv("SAIL_BASE_URL", "https://acme.api.identitynow.com")
+    monkeypatch.setenv("SAIL_ACCESS_TOKEN", TOKEN)
+    assert _module.connection_problems(make_module({}).params) == []
 
 
 def test_plain_http_to_a_remote_host_fails_the_module(capsys, make_module):
