@@ -102,7 +102,8 @@ def _member_lines(sign: str, members: Sequence[Mapping[str, Any]]) -> List[str]:
 
 
 def render_summary(plan: Plan) -> List[str]:
-    """Readable lines: a ``Plan: ...`` header, then one line per action (members listed below, up to 10 each way)."""
+    """Readable lines: a ``Plan: ...`` header, then one line per action (members listed below, up to 10 each way),
+    and one per group listed as absent that the tenant does not have."""
     lines = ["Plan: %d to create, %d to update, %d to delete, %d unchanged"
              % (len(plan.of(CREATE)), len(plan.of(UPDATE)), len(plan.of(DELETE)), len(plan.of(UNCHANGED)))]
     for step in plan.of(CREATE):
@@ -134,6 +135,9 @@ def render_summary(plan: Plan) -> List[str]:
     for step in plan.of(IN_USE):
         lines.append("! keep %s: in use by %s, cannot be deleted (%s)"
                      % (_quote(step.name), plural(step.connection_count, "connection"), "state absent" if step.reason == REASON_ABSENT else "purge"))
+    for step in plan.of(UNCHANGED):
+        if step.group is None:  # listed as absent and not in the tenant: named, so that a misspelled name shows
+            lines.append("= absent %s (not found)" % _quote(step.name))
     return lines
 
 

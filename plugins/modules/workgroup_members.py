@@ -148,6 +148,22 @@ EXAMPLES = r"""
     - name: Show the plan
       ansible.builtin.debug:
         msg: "{{ plan.msg }} add: {{ plan.added | map(attribute='name') | list }}, remove: {{ plan.removed | map(attribute='name') | list }}"
+
+    # Create a group, then set its members: pass the id the first task returns. In check mode the group is not
+    # created, so a lookup by name would fail; the check-mode placeholder id of the first task is accepted instead.
+    - name: Create the group
+      sailpoint.isc.workgroup:
+        name: Cloud Reviewers
+        owner:
+          alias: ada.lovelace
+      register: created
+
+    - name: Set its members (works in check mode too)
+      sailpoint.isc.workgroup_members:
+        workgroup_id: "{{ created.workgroup.id }}"
+        exclusive: true
+        members:
+          - alias: alan
 """
 
 RETURN = r"""
@@ -318,6 +334,10 @@ from ansible_collections.sailpoint.isc.plugins.module_utils._pipeline import PLA
 from ansible_collections.sailpoint.isc.plugins.module_utils._report import report_members
 from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import describe
 
+# A play that creates a group and then sets its members by name cannot find the group in check mode (it was not created).
+CHECK_MODE_CHAIN_HINT = (" In check mode a group that an earlier task would create does not exist yet: give this task"
+                         " workgroup_id: \"{{ <registered result>.workgroup.id }}\" from the task that creates it (check mode"
+                         " accepts the placeholder id it reports) instead of workgroup_name.")
 WORDING = {VALIDATE: "Invalid options for {group}: {error}", READ: "Failed to read {group} and its members: {error}",
            RESOLVE: "Failed to resolve the members for {group}: {error}", PLAN: "{error}"}
 
@@ -341,8 +361,10 @@ def main() -> None:
                              "to remove every member use state=present, exclusive=true, members=[]")
     target = describe(params["workgroup_id"], params["workgroup_name"])
     mode = REMOVE if params["state"] == ABSENT else EXACT if params["exclusive"] else ADD
-    entry = Entry(id=params["workgroup_id"], name=params["workgroup_name"], members=params["members"], members_mode=mode,
-                  missing="Cannot manage members: %s was not found." % target)
+    missing = "Cannot manage members: %s was not found." % target
+    if module.check_mode and params["workgroup_name"]:
+        missing += CHECK_MODE_CHAIN_HINT
+    entry = Entry(id=params["workgroup_id"], name=params["workgroup_name"], members=params["members"], members_mode=mode, missing=missing)
     # Plain ids are checked to exist (except current members); a token that may not read identities trusts them, warning.
     request = Request([entry], verify_ids=True, trust_unverifiable_ids=True, trust_member_count=False)
     report_members(module, run_pipeline(module, request, WORDING, target))

@@ -109,6 +109,13 @@ options:
         that are already members or owners in the tenant.
     type: bool
     default: false
+  groups_label:
+    description:
+      - How messages point into O(groups), for example V(groups[0] "Finance Approvers" members[1]).
+      - A wrapper sets it to the name of the variable its users edit; the role P(sailpoint.isc.governance_groups#role)
+        sets V(isc_governance_groups).
+    type: str
+    default: groups
 extends_documentation_fragment:
   - sailpoint.isc.auth
   - sailpoint.isc.auth.action_group
@@ -440,6 +447,7 @@ def main() -> None:
             "purge": {"type": "bool", "default": False},
             "protected": {"type": "list", "elements": "str", "default": []},
             "verify_identity_ids": {"type": "bool", "default": False},
+            "groups_label": {"type": "str", "default": "groups"},
         },
         supports_check_mode=True,
     ))
@@ -448,7 +456,8 @@ def main() -> None:
     for index, group in enumerate(params["groups"]):
         exclusive = params["members_exclusive"] if group["members_exclusive"] is None else group["members_exclusive"]
         entries.append(Entry(name=group["name"], state=group["state"], description=group["description"], owner=group["owner"],
-                             members=group["members"], members_mode=EXACT if exclusive else ADD, where="groups[%d]" % index))
+                             members=group["members"], members_mode=EXACT if exclusive else ADD,
+                             where="%s[%d]" % (params["groups_label"], index)))
     request = Request(entries, purge=params["purge"], protected=params["protected"], verify_ids=params["verify_identity_ids"])
     report_converge(module, run_pipeline(module, request, WORDING))
 

@@ -182,6 +182,10 @@ def test_missing_group(emulator, capsys):
     seed(emulator, [ADA])
     result, failed, requests = run(emulator, capsys, workgroup_name="Nope", members=[ADA])
     assert failed and result["msg"] == "Cannot manage members: governance group 'Nope' was not found."
+    # in check mode the group may be one an earlier task would create: the message says how to chain the two
+    result, failed, requests = run(emulator, capsys, check_mode=True, workgroup_name="Nope", members=[ADA])
+    assert failed and result["msg"].startswith("Cannot manage members: governance group 'Nope' was not found. In check mode")
+    assert 'workgroup_id: "{{ <registered result>.workgroup.id }}"' in result["msg"] and mutations(requests) == []
     result, failed, requests = run(emulator, capsys, workgroup_id=UNKNOWN, members=[ADA])
     assert failed and UNKNOWN in result["msg"] and "not found" in result["msg"]
     assert counts(requests) == {"getWorkgroup": 1}

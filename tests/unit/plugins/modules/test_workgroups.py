@@ -186,6 +186,7 @@ def test_state_absent_and_description_equivalence(emulator, capsys):
                            {"id": "b" * 32, "name": "B", "owner": OWNER, "members": []}])
     result, requests = run(emulator, capsys, groups=[{"name": "A", "description": ""}, {"name": "B", "state": "absent"}, {"name": "C", "state": "absent"}])
     assert result["changed"] and result["plan"]["unchanged"] == ["A", "C"]
+    assert result["summary"][-2:] == ['= absent "C" (not found)', "Done: 0 created, 0 updated, 1 deleted, 2 unchanged; members +0 -0"]
     assert [r["operation"] for r in mutations(requests)] == ["deleteWorkgroup"]  # one group: a plain DELETE
     assert set(tenant_groups(emulator)) == {"A"}
 
@@ -283,6 +284,13 @@ def test_bad_references_and_duplicate_names_fail_before_any_request(emulator, ca
     assert result["problems"][0] == '"B" is listed 2 times (groups[1], groups[2]); each name may appear once'
     assert result["problems"][1].startswith('groups[0] "A" owner: ') and "exactly one of" in result["problems"][1]
     assert result["problems"][2].startswith('groups[0] "A" members[0]: ') and "unknown keys nick" in result["problems"][2]
+
+    # a wrapper names the list the way its users know it (the role: isc_governance_groups)
+    result, requests = run(emulator, capsys, groups_label="isc_governance_groups",
+                           groups=[{"name": "A", "owner": {"alias": "x", "email": "y"}}, {"name": "A", "owner": OWNER}])
+    assert result["failed"] and requests == []
+    assert result["problems"] == ['"A" is listed 2 times (isc_governance_groups[0], isc_governance_groups[1]); each name may appear once',
+                                  'isc_governance_groups[0] "A" owner: %r must have exactly one of id, alias, email, name' % {"alias": "x", "email": "y"}]
 
     result, requests = run(emulator, capsys, groups=[{"name": "P", "state": "absent"}], protected=["P"])
     assert result["failed"] and requests == [] and "state is absent but the name is in protected" in result["msg"]
