@@ -84,7 +84,7 @@ integration: collection  ## ansible-test integration targets: real ansible-playb
 	    --integration-config tests/integration/integration_config.yml -- \
 	    $(BIN)/ansible-test integration --local --color no --python-interpreter $(BIN)/python
 
-integration-oldest: collection venv-oldest  ## The integration targets again, on the oldest declared ansible-core (2.17).
+integration-oldest: collection venv-oldest  ## The integration targets again, on the oldest declared ansible-core (2.16, as AAP 2.5 EEs ship it).
 	@echo "==> integration-oldest: ansible-test integration on ansible-core $$($(OLDEST_BIN)/python -c 'import ansible; print(ansible.__version__)')"
 	cd $(COLLECTION) && PATH="$(OLDEST_BIN):$$PATH" $(BIN)/python -m tests.utils.with_emulator --seed empty --rate-limit-off --tenants 2 \
 	    --integration-config tests/integration/integration_config.yml -- \
