@@ -112,7 +112,7 @@ class TlsFront:
     def _accept(self):
         while True:
             try:
-                raw, _ = self._listener.accept()
+                raw = self._listener.accept()[0]
             except OSError:
                 return
             threading.Thread(target=self._serve, args=(raw,), daemon=True).start()
@@ -219,7 +219,7 @@ def test_https_proxy_tunnels_to_a_tenant_with_an_internal_ca(emulator, forward_p
 
 def test_internal_ca_without_requests_ca_bundle_is_refused(emulator, internal_ca, tmp_path):
     _seed_one_group(emulator)
-    base_url, _ = internal_ca
+    base_url = internal_ca[0]
     proc = _run(emulator, tmp_path, base_url, {})
     assert proc.returncode != 0
     assert "TLS certificate verification failed; fix the CA bundle" in proc.stdout, proc.stdout[-3000:]
