@@ -81,13 +81,13 @@ units-sdk-v2024: $(SDK_V2024)/.installed  ## The emulator against the official S
 
 integration: collection  ## ansible-test integration targets: real ansible-playbook runs against the emulator.
 	@echo "==> integration: ansible-test integration against the emulator"
-	cd $(COLLECTION) && PATH="$(BIN):$$PATH" $(BIN)/python -m tests.utils.with_emulator --seed empty --rate-limit-off \
+	cd $(COLLECTION) && PATH="$(BIN):$$PATH" $(BIN)/python -m tests.utils.with_emulator --seed empty --rate-limit-off --tenants 2 \
 	    --integration-config tests/integration/integration_config.yml -- \
 	    $(BIN)/ansible-test integration --local --color no --python-interpreter $(BIN)/python
 
-integration-oldest: collection venv-oldest  ## The integration targets again, on the oldest declared ansible-core (2.17).
+integration-oldest: collection venv-oldest  ## The integration targets again, on the oldest declared ansible-core (2.16, as AAP 2.5 EEs ship it).
 	@echo "==> integration-oldest: ansible-test integration on ansible-core $$($(OLDEST_BIN)/python -c 'import ansible; print(ansible.__version__)')"
-	cd $(COLLECTION) && PATH="$(OLDEST_BIN):$$PATH" $(BIN)/python -m tests.utils.with_emulator --seed empty --rate-limit-off \
+	cd $(COLLECTION) && PATH="$(OLDEST_BIN):$$PATH" $(BIN)/python -m tests.utils.with_emulator --seed empty --rate-limit-off --tenants 2 \
 	    --integration-config tests/integration/integration_config.yml -- \
 	    $(OLDEST_BIN)/ansible-test integration --local --color no --python-interpreter $(OLDEST_BIN)/python
 

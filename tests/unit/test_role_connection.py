@@ -1,9 +1,12 @@
-"""The governance_groups role takes its connection from the play's module_defaults.
+"""The governance_groups role takes its connection from the play's module_defaults and its own variables.
 
 Regression test: the role used to pass every connection option as ``"{{ var | default(omit) }}"``, and a
 task argument (even one templated to omit) hides ``module_defaults``, so a play that set the connection
 only in ``module_defaults: {group/sailpoint.isc.isc: ...}`` failed with "missing required arguments".
 No SAIL_* variable is set here, so the play's module_defaults are the only source of the connection.
+
+The role's ``isc_validate_certs`` and ``isc_request_timeout`` (the same names as the export playbook's) must
+reach the module too: the role used to drop both, so a role run could neither lengthen nor shorten its timeout.
 """
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 
 from tests.utils.playbook import ansible_playbook, collections_path
 
@@ -37,18 +41,23 @@ PLAYBOOK = textwrap.dedent("""\
     """ % OWNER)
 
 
-def test_role_uses_play_module_defaults(emulator, tmp_path):
-    emulator.seed({"identities": [{"id": OWNER, "name": "Owner One", "alias": "owner1", "email": "owner1@example.com"}]})
-    (tmp_path / "playbook.yml").write_text(PLAYBOOK)
-    (tmp_path / "vars.json").write_text(json.dumps({"emulator_url": emulator.base_url, "emulator_client_id": emulator.client_id,
-                                                    "emulator_client_secret": emulator.client_secret,
-                                                    "ansible_python_interpreter": sys.executable}))
+def _run_playbook(emulator, tmp_path, playbook, extra_vars=None):
+    (tmp_path / "playbook.yml").write_text(playbook)
+    variables = {"emulator_url": emulator.base_url, "emulator_client_id": emulator.client_id,
+                 "emulator_client_secret": emulator.client_secret, "ansible_python_interpreter": sys.executable}
+    variables.update(extra_vars or {})
+    (tmp_path / "vars.json").write_text(json.dumps(variables))
     env = {key: value for key, value in os.environ.items() if not key.startswith(("ANSIBLE_", "SAIL_"))}
     env.update(ANSIBLE_COLLECTIONS_PATH=collections_path(), ANSIBLE_NOCOLOR="1", ANSIBLE_HOME=str(tmp_path / "ansible-home"),
                ANSIBLE_LOCAL_TEMP=str(tmp_path / "tmp"), ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_INVENTORY_UNPARSED_WARNING="0")
-    proc = subprocess.run([ansible_playbook(), "-i", "localhost,", "-c", "local", "-e", "@" + str(tmp_path / "vars.json"),
+    return subprocess.run([ansible_playbook(), "-i", "localhost,", "-c", "local", "-e", "@" + str(tmp_path / "vars.json"),
                            str(tmp_path / "playbook.yml")], cwd=str(tmp_path), env=env, stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE, universal_newlines=True, timeout=300, check=False)
+
+
+def test_role_uses_play_module_defaults(emulator, tmp_path):
+    emulator.seed({"identities": [{"id": OWNER, "name": "Owner One", "alias": "owner1", "email": "owner1@example.com"}]})
+    proc = _run_playbook(emulator, tmp_path, PLAYBOOK)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
     assert [group["name"] for group in emulator.state.groups.values()] == ["Defaults Only"]
     assert any(entry["path"] == "/v2024/workgroups" and entry["method"] == "POST" for entry in emulator.requests())
@@ -76,3 +85,49 @@ def test_role_without_connection_names_the_variables(tmp_path):
                  "SAIL_ACCESS_TOKEN"):
         assert name in proc.stdout, (name, proc.stdout[-3000:])
     assert "missing required arguments" not in proc.stdout
+
+
+ROLE_VARS_PLAYBOOK = textwrap.dedent("""\
+    - name: The role with isc_validate_certs and isc_request_timeout
+      hosts: localhost
+      gather_facts: false
+      tasks:
+        - name: Converge one group
+          ansible.builtin.include_role:
+            name: sailpoint.isc.governance_groups
+          vars:
+            isc_base_url: "{{ emulator_url }}"
+            isc_client_id: "{{ emulator_client_id }}"
+            isc_client_secret: "{{ emulator_client_secret }}"
+            isc_validate_certs: "{{ role_validate_certs }}"
+            isc_request_timeout: "{{ role_request_timeout }}"
+            isc_governance_groups_max_retries: 0
+            isc_governance_groups:
+              - name: Role Variables
+                owner: "%s"
+    """ % OWNER)
+
+
+def test_role_passes_validate_certs(emulator, tmp_path):
+    """isc_validate_certs=false reaches the module: its client warns that certificates are not verified."""
+    emulator.seed({"identities": [{"id": OWNER, "name": "Owner One"}]})
+    proc = _run_playbook(emulator, tmp_path, ROLE_VARS_PLAYBOOK, {"role_validate_certs": False, "role_request_timeout": 30})
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    assert "validate_certs is false: the TLS certificate of %s is not verified" % emulator.base_url in proc.stdout + proc.stderr
+    assert [group["name"] for group in emulator.state.groups.values()] == ["Role Variables"]
+
+
+def test_role_passes_request_timeout(emulator, tmp_path):
+    """isc_request_timeout reaches the module: a tenant slower than the timeout fails the run, the module default (30 s) would not."""
+    emulator.seed({"identities": [{"id": OWNER, "name": "Owner One"}]})
+    emulator.set_faults({"rate_limit": None, "latency_ms": 1500})
+    proc = _run_playbook(emulator, tmp_path, ROLE_VARS_PLAYBOOK, {"role_validate_certs": True, "role_request_timeout": 0.3})
+    assert proc.returncode != 0, proc.stdout[-4000:]
+    assert "timed out (ReadTimeout)" in proc.stdout, proc.stdout[-4000:]
+    assert "validate_certs is false" not in proc.stdout + proc.stderr
+    assert emulator.state.groups == {}
+    # The emulator still answers the abandoned request after the module gave up: wait for it (bounded), so that no
+    # request of this test is in flight when the next test resets the shared emulator.
+    deadline = time.monotonic() + 10
+    while not any(entry["path"] == "/v2024/workgroups" for entry in emulator.requests()) and time.monotonic() < deadline:
+        time.sleep(0.05)

@@ -5,11 +5,17 @@ command, and is stopped even when the command fails. The command sees the emulat
 ``SAIL_*`` environment variables (the names SailPoint's CLI and SDKs use) and, for ansible-test,
 through an ``integration_config.yml`` written where ``--integration-config`` says.
 
-    python -m tests.utils.with_emulator [--seed demo|empty|FILE] [--integration-config PATH] -- COMMAND...
+``--tenants N`` starts N emulators, each a tenant of its own with its own client id and secret (the
+first keeps the emulator defaults). The ``SAIL_*`` variables and the config's ``isc_*`` keys name the
+first; the config's ``isc_tenants`` lists all of them, for tests that converge several tenants at once.
+
+    python -m tests.utils.with_emulator [--seed demo|empty|FILE] [--tenants N] [--integration-config PATH] -- COMMAND...
 """
 import argparse
+import contextlib
 import json
 import os
+import secrets
 import subprocess
 import sys
 
@@ -21,12 +27,15 @@ def _parse_args(argv):
     parser.add_argument("--seed", default="demo", help="demo, empty, or a JSON seed file")
     parser.add_argument("--integration-config", help="write an ansible-test integration_config.yml here")
     parser.add_argument("--rate-limit-off", action="store_true", help="turn the 100 requests / 10 s limit off")
+    parser.add_argument("--tenants", type=int, default=1, help="how many emulators (tenants) to start (default 1)")
     parser.add_argument("command", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
     if args.command and args.command[0] == "--":
         args.command = args.command[1:]
     if not args.command:
         parser.error("a command to run is required after --")
+    if args.tenants < 1:
+        parser.error("--tenants must be at least 1")
     return args
 
 
@@ -39,12 +48,15 @@ def _seed(name):
         return json.load(seed_file)
 
 
-def _write_integration_config(path, emulator):
+def _write_integration_config(path, emulators):
     # JSON is valid YAML, and needs no YAML library here.
+    first = emulators[0]
     config = {
-        "isc_base_url": emulator.base_url,
-        "isc_client_id": emulator.client_id,
-        "isc_client_secret": emulator.client_secret,
+        "isc_base_url": first.base_url,
+        "isc_client_id": first.client_id,
+        "isc_client_secret": first.client_secret,
+        "isc_tenants": [{"base_url": emu.base_url, "client_id": emu.client_id, "client_secret": emu.client_secret}
+                        for emu in emulators],
     }
     with open(path, "w", encoding="utf-8") as config_file:
         json.dump(config, config_file, indent=2)
@@ -54,12 +66,20 @@ def _write_integration_config(path, emulator):
 def main(argv=None):
     args = _parse_args(sys.argv[1:] if argv is None else argv)
     faults = {"rate_limit": None} if args.rate_limit_off else None
-    with Emulator(port=0, seed=_seed(args.seed), faults=faults) as emulator:
+    with contextlib.ExitStack() as stack:
+        emulator = stack.enter_context(Emulator(port=0, seed=_seed(args.seed), faults=faults))
+        # Further tenants get credentials of their own, so a test can tell from each emulator's request log
+        # whose credentials and tokens reached it.
+        others = [stack.enter_context(Emulator(port=0, seed=_seed(args.seed), faults=faults, client_id="tenant%d-client-id" % number,
+                                               client_secret=secrets.token_urlsafe(16)))
+                  for number in range(2, args.tenants + 1)]
         if args.integration_config:
-            _write_integration_config(args.integration_config, emulator)
+            _write_integration_config(args.integration_config, [emulator] + others)
         env = dict(os.environ)
         env.update(SAIL_BASE_URL=emulator.base_url, SAIL_CLIENT_ID=emulator.client_id, SAIL_CLIENT_SECRET=emulator.client_secret)
         print("ISC emulator at %s" % emulator.base_url, flush=True)
+        for number, other in enumerate(others, 2):
+            print("ISC emulator (tenant %d) at %s" % (number, other.base_url), flush=True)
         try:
             return subprocess.call(args.command, env=env)
         finally:
