@@ -23,6 +23,8 @@ from ansible_collections.sailpoint.isc.plugins.module_utils._members import (
     plural,
 )
 
+from ._counted import CountedId
+
 
 # ------------------------------------------------------------------ classify_results
 def test_add_results_done_already_failed():
@@ -72,20 +74,6 @@ def test_duplicate_items_keep_first_verdict():
 def test_all_done_is_ok():
     outcome = classify_results(REMOVE, [{"id": i, "status": 204} for i in "abc"], requested="abc")
     assert outcome.ok and outcome.done == ["a", "b", "c"] and outcome.already == []
-
-
-class CountedId(str):
-    """An identity id that counts how often it is hashed or compared (every set/dict operation does one or the other)."""
-
-    operations = 0
-
-    def __eq__(self, other):
-        CountedId.operations += 1
-        return str.__eq__(self, other)
-
-    def __hash__(self):
-        CountedId.operations += 1
-        return str.__hash__(self)
 
 
 def test_classify_is_linear_in_the_items():

@@ -27,6 +27,8 @@ from ansible_collections.sailpoint.isc.plugins.module_utils._reader import Snaps
 from ansible_collections.sailpoint.isc.plugins.module_utils._report import SUMMARY_MEMBER_LINES, build_diff, plan_dict, render_summary
 from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import PLACEHOLDER_ID
 
+from ._counted import CountedId
+
 ADA = {"id": "id-ada", "name": "Ada Lovelace"}
 ALAN = {"id": "id-alan", "name": "Alan Turing"}
 GRACE = {"id": "id-grace", "name": "Grace Hopper"}
@@ -417,20 +419,6 @@ def test_diff_of_an_update_without_managed_members_has_no_member_list():
 
 
 # ------------------------------------------------------------------ linear in members
-class CountedId(str):
-    """An identity id that counts how often it is hashed or compared for equality (every set and dict operation does one or the other)."""
-
-    operations = 0
-
-    def __eq__(self, other):
-        CountedId.operations += 1
-        return str.__eq__(self, other)
-
-    def __hash__(self):
-        CountedId.operations += 1
-        return str.__hash__(self)
-
-
 def test_ten_thousand_members_take_a_linear_number_of_operations():
     size = 10000
     current_ids = [CountedId("m%05d" % i) for i in range(size)]
