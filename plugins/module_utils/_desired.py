@@ -77,12 +77,19 @@ class Request:
     unverified (with a warning) when the token may not read identities. ``trust_member_count`` skips the
     member read of a group whose ``memberCount`` is 0 (a converge of many groups saves a request per empty
     group; the membership module reads anyway, as its documented cost says).
+
+    The guards against deleting too much: ``max_deletes`` (None: no limit) is the most groups one run may
+    delete (``_plan.guard`` refuses a larger plan before any write, check mode included); a purge with no
+    entry at all is refused by :func:`validate` unless ``allow_empty_purge``.
     """
 
     def __init__(self, entries: Sequence[Entry], purge: bool = False, protected: Sequence[str] = (), verify_ids: bool = False,
-                 trust_unverifiable_ids: bool = False, trust_member_count: bool = True) -> None:
+                 trust_unverifiable_ids: bool = False, trust_member_count: bool = True, max_deletes: Optional[int] = None,
+                 allow_empty_purge: bool = False) -> None:
         self.entries = list(entries)
         self.purge = purge
+        self.max_deletes = max_deletes
+        self.allow_empty_purge = allow_empty_purge
         self.protected = list(protected)
         self.verify_ids = verify_ids
         self.trust_unverifiable_ids = trust_unverifiable_ids
@@ -107,6 +114,13 @@ def validate(request: Request, check_mode: bool = False) -> List[str]:
     references = []  # type: List[str]
     positions = {}  # type: Dict[str, List[str]]
     protected = set(request.protected)
+    if request.purge and not request.entries and not request.allow_empty_purge:
+        problems.append("the list of groups is empty and purge is on, which would delete every governance group of the tenant "
+                        "that is not protected; if that is intended, also set allow_empty_purge to true (role variable "
+                        "isc_governance_groups_allow_empty_purge)")
+    if request.max_deletes is not None and (isinstance(request.max_deletes, bool) or not isinstance(request.max_deletes, int)
+                                            or request.max_deletes < 0):
+        problems.append("max_deletes must be a whole number of 0 or more, got %r" % (request.max_deletes,))
     for entry in request.entries:
         if entry.id == PLACEHOLDER_ID and not check_mode:
             problems.append("%r is the placeholder id that sailpoint.isc.workgroup reports in check mode for a group it would "

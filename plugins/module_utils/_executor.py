@@ -80,6 +80,7 @@ class Outcome:
         self.check_mode = check_mode
         self.failures = []  # type: List[Dict[str, Any]]
         self.stopped = None  # type: Optional[IscError]
+        self.refused = None  # type: Optional[str]  # why the guard refused the plan (_plan.guard); then nothing ran
         self.connection_reads = 0
 
     @property

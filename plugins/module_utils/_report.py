@@ -178,6 +178,8 @@ def build_diff(plan: Plan) -> Dict[str, Dict[str, Any]]:
 def report_converge(module: Any, outcome: Outcome) -> None:
     """exit_json with the plan, summary, counts and diff; fail_json naming every failure and what did succeed."""
     plan = outcome.plan
+    if outcome.refused is not None:
+        _refuse(module, outcome)
     for step in outcome.in_use:
         _warn_in_use(module, step)
     for step in plan.steps:
@@ -206,6 +208,20 @@ def report_converge(module: Any, outcome: Outcome) -> None:
     msg = "Failed to converge the governance groups (%s): %s.%s What succeeded: %s Run the task again to finish the job." % (
         plural(len(outcome.failures), "failure"), "; ".join(parts), stopped, result.pop("msg"))
     fail(module, msg, **result)
+
+
+def _refuse(module: Any, outcome: Outcome) -> None:
+    """fail_json for a plan the guard refused (``_plan.guard``): the plan is shown, nothing was written."""
+    plan = outcome.plan
+    deletes = len(plan.of(DELETE))
+    result = {"changed": False, "summary": render_summary(plan) + ["Refused: nothing was changed (see msg)."], "plan": plan_dict(plan),
+              "in_use": [], "failures": [], "counts": dict.fromkeys(("created", "updated", "deleted", "unchanged", "members_added",
+                                                                      "members_removed"), 0)}  # type: Dict[str, Any]
+    if module._diff:
+        result["diff"] = build_diff(plan)
+    fail(module, "Refused to run the plan, nothing was changed: %s. Review the plan (summary, plan.to_delete); if these deletions "
+         "are intended, set max_deletes to %d or more (role variable isc_governance_groups_max_deletes)." % (outcome.refused, deletes),
+         **result)
 
 
 def _warn_in_use(module: Any, step: Step) -> None:

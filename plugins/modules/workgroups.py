@@ -89,9 +89,28 @@ options:
   purge:
     description:
       - Also delete every group of the tenant whose name is not in O(groups) and not in O(protected).
-        With an empty O(groups) that is every group that is not protected; run with C(--check) first.
+        With an empty O(groups) that is every group that is not protected, so it needs O(allow_empty_purge=true);
+        run with C(--check) first. At most O(max_deletes) groups are deleted per run.
       - Groups in use (with connections) are not deleted; they are reported in RV(in_use) and as a warning, and the
         task does not fail because of them.
+    type: bool
+    default: false
+  max_deletes:
+    description:
+      - The most groups one run may delete (O(purge) and O(groups[].state=absent) together; groups in use are not counted,
+        they are never deleted).
+      - A plan that deletes more fails the task before any write, check mode included, with the plan in RV(summary) and
+        RV(plan) and a message saying how many deletions it has; set O(max_deletes) to at least that number to allow it.
+      - The default V(10) lets the usual cleanup of a change through (a few groups dropped from the list or listed as
+        absent) and stops what a purge against a wrong, truncated or empty list, or the wrong tenant, would do - delete
+        most of a tenant. V(0) forbids every delete.
+    type: int
+    default: 10
+  allow_empty_purge:
+    description:
+      - Whether O(purge=true) with an empty O(groups) is allowed. It would delete every group that is not in O(protected),
+        so by default it fails before any request (an empty list usually comes from a missing or mistyped variable).
+      - O(max_deletes) still applies.
     type: bool
     default: false
   protected:
@@ -446,6 +465,8 @@ def main() -> None:
             "members_exclusive": {"type": "bool", "default": True},
             "purge": {"type": "bool", "default": False},
             "protected": {"type": "list", "elements": "str", "default": []},
+            "max_deletes": {"type": "int", "default": 10},
+            "allow_empty_purge": {"type": "bool", "default": False},
             "verify_identity_ids": {"type": "bool", "default": False},
             "groups_label": {"type": "str", "default": "groups"},
         },
@@ -458,7 +479,8 @@ def main() -> None:
         entries.append(Entry(name=group["name"], state=group["state"], description=group["description"], owner=group["owner"],
                              members=group["members"], members_mode=EXACT if exclusive else ADD,
                              where="%s[%d]" % (params["groups_label"], index)))
-    request = Request(entries, purge=params["purge"], protected=params["protected"], verify_ids=params["verify_identity_ids"])
+    request = Request(entries, purge=params["purge"], protected=params["protected"], verify_ids=params["verify_identity_ids"],
+                      max_deletes=params["max_deletes"], allow_empty_purge=params["allow_empty_purge"])
     report_converge(module, run_pipeline(module, request, WORDING))
 
 

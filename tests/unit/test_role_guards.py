@@ -87,3 +87,40 @@ def test_role_with_an_explicit_empty_list_runs(emulator, tmp_path):
     assert proc.returncode == 0, _output(proc)[-3000:]
     assert "Plan: 0 to create, 0 to update, 0 to delete, 0 unchanged" in proc.stdout
     assert [group["name"] for group in emulator.state.groups.values()] == ["Keep Me"]
+
+
+def test_role_refuses_an_empty_purge_unless_allowed(emulator, tmp_path):
+    _seed(emulator)
+    before = len(emulator.requests())
+    proc = _run_playbook(emulator, tmp_path, _play("purging with an empty list", """\
+        isc_governance_groups: []
+        isc_governance_groups_purge: true
+        """))
+    output = _output(proc)
+    assert proc.returncode == 2, output[-3000:]
+    assert "the list of groups is empty and purge is on" in output and "isc_governance_groups_allow_empty_purge" in output
+    assert emulator.requests()[before:] == []
+    proc = _run_playbook(emulator, tmp_path, _play("purging with an empty list, allowed", """\
+        isc_governance_groups: []
+        isc_governance_groups_purge: true
+        isc_governance_groups_allow_empty_purge: true
+        """))
+    assert proc.returncode == 0, _output(proc)[-3000:]
+    assert list(emulator.state.groups.values()) == []
+
+
+def test_role_refuses_more_deletes_than_its_limit_showing_the_plan(emulator, tmp_path):
+    _seed(emulator)
+    emulator.seed({"groups": [{"name": "Old %d" % index, "owner": OWNER} for index in range(3)]})
+    proc = _run_playbook(emulator, tmp_path, _play("purging more than the limit", """\
+        isc_governance_groups: [{name: Keep Me}]
+        isc_governance_groups_purge: true
+        isc_governance_groups_max_deletes: 2
+        """))
+    output = _output(proc)
+    assert proc.returncode == 2, output[-3000:]
+    assert "the plan deletes 3 governance groups" in output and "set max_deletes to 3 or more" in output
+    assert '"Plan: 0 to create, 0 to update, 3 to delete, 1 unchanged"' in output  # the role's debug task shows the plan
+    assert '"- delete \\"Old 0\\" (not in the list, purge, 0 members)"' in output
+    assert len(emulator.state.groups) == 4
+    assert not [entry for entry in emulator.requests() if entry["method"] in ("POST", "PATCH", "DELETE") and entry["path"] != "/oauth/token"]

@@ -20,6 +20,7 @@ from ansible_collections.sailpoint.isc.plugins.module_utils._plan import (
     UNCHANGED,
     UPDATE,
     check,
+    guard,
     membership,
     plan,
 )
@@ -191,6 +192,27 @@ def test_groups_in_use_are_kept_not_deleted():
     assert result["in_use"] == [{"name": "Also used", "id": "g-also-used", "reason": REASON_ABSENT, "connection_count": 1},
                                 {"name": "Used", "id": "g-used", "reason": REASON_PURGE, "connection_count": 2}]
     assert the_plan.actions == 1
+
+
+def test_guard_refuses_a_plan_with_more_deletes_than_max_deletes_counting_deletes_only():
+    tenant = (group("Used", connections=2), group("Absent"), group("Old 1"), group("Old 2"))
+    entries = [Entry("Absent", state="absent")]
+    request = Request(entries, purge=True, max_deletes=2)
+    the_plan = plan(request, snapshot(request, *tenant))
+    assert guard(request, the_plan) == ("the plan deletes 3 governance groups (2 not in the list, purge; 1 listed as absent), "
+                                        "more than the limit of 2 per run")
+    for limit in (3, None):  # in use ("Used") is not counted; None is no limit
+        request = Request(entries, purge=True, max_deletes=limit)
+        assert guard(request, plan(request, snapshot(request, *tenant))) is None
+
+
+def test_validate_refuses_an_empty_purge_unless_allowed_and_a_negative_limit():
+    with pytest.raises(IscInputError) as info:
+        validate(Request([], purge=True, max_deletes=-3))
+    assert [problem.split(",")[0] for problem in info.value.problems] == ["the list of groups is empty and purge is on",
+                                                                          "max_deletes must be a whole number of 0 or more"]
+    assert validate(Request([], purge=True, allow_empty_purge=True, max_deletes=0)) == []
+    assert validate(Request([], purge=False)) == []
 
 
 def test_an_unchanged_tenant_has_no_actions():

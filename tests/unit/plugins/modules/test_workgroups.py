@@ -197,7 +197,7 @@ def test_purge_deletes_in_chunks_of_100_and_keeps_protected_and_in_use_groups(em
         {"id": "b" * 32, "name": "In use", "owner": OWNER, "members": [], "connections": [CONNECTION]},
         {"id": "c" * 32, "name": "Listed", "owner": OWNER, "members": []},
     ])
-    result, requests = run(emulator, capsys, groups=[{"name": "Listed"}], purge=True, protected=["Protected"])
+    result, requests = run(emulator, capsys, groups=[{"name": "Listed"}], purge=True, protected=["Protected"], max_deletes=150)
     assert not result.get("failed") and result["changed"]
     assert ops(requests)["deleteWorkgroupsInBulk"] == 2 and ops(requests)["listConnections"] == 1
     assert result["counts"]["deleted"] == 150
@@ -208,7 +208,7 @@ def test_purge_deletes_in_chunks_of_100_and_keeps_protected_and_in_use_groups(em
     assert '! keep "In use": in use by 1 connection, cannot be deleted (purge)' in result["summary"]
 
     # re-run: the group in use is reported again but costs no write, so the run is unchanged
-    again, requests = run(emulator, capsys, groups=[{"name": "Listed"}], purge=True, protected=["Protected"])
+    again, requests = run(emulator, capsys, groups=[{"name": "Listed"}], purge=True, protected=["Protected"], max_deletes=150)
     assert not again["changed"] and mutations(requests) == [] and again["in_use"][0]["name"] == "In use"
     assert len(requests) == floor(1, [], 0) + 1  # purge: the listing (153 groups, one page) + the one connections read
 
@@ -362,3 +362,59 @@ def test_a_stop_after_a_patch_still_counts_what_was_done(emulator, capsys, monke
     assert [(f["name"], f["action"], f["status"]) for f in result["failures"]] == [("A", "add members", 429)]
     assert [r["operation"] for r in mutations(requests)] == ["patchWorkgroup"]  # B is not attempted after the 429
     assert tenant_groups(emulator)["A"]["description"] == "new" and tenant_groups(emulator)["B"]["description"] == "old"
+
+
+# ------------------------------------------------------------------ guards against deleting too much
+def test_a_purge_above_max_deletes_fails_before_any_write_showing_the_plan(emulator, capsys):
+    seed(emulator, generated_groups=11, groups=[{"id": "c" * 32, "name": "Listed", "owner": OWNER, "members": []}])
+    before = tenant_groups(emulator)
+    for check_mode in (True, False):
+        result, requests = run(emulator, capsys, check_mode=check_mode, diff=True, groups=[{"name": "Listed"}], purge=True)
+        assert result.failed and not result["changed"]
+        assert result["msg"] == (
+            "Refused to run the plan, nothing was changed: the plan deletes 11 governance groups (11 not in the list, purge; 0 listed "
+            "as absent), more than the limit of 10 per run. Review the plan (summary, plan.to_delete); if these deletions are "
+            "intended, set max_deletes to 11 or more (role variable isc_governance_groups_max_deletes).")
+        assert result["summary"][0] == "Plan: 0 to create, 0 to update, 11 to delete, 1 unchanged"
+        assert result["summary"][-1] == "Refused: nothing was changed (see msg)."
+        assert len(result["plan"]["to_delete"]) == 11 and len(result["diff"]["before"]) == 11
+        assert mutations(requests) == [] and ops(requests) == {"/oauth/token": 1, "listWorkgroups": 1}
+        assert tenant_groups(emulator) == before
+
+    # state: absent counts too; raising the limit lets the same plan run
+    absent = [{"name": "Listed", "state": "absent"}]
+    result, requests = run(emulator, capsys, groups=absent, purge=True, max_deletes=11)
+    assert result.failed and "(11 not in the list, purge; 1 listed as absent), more than the limit of 11" in result["msg"]
+    assert "set max_deletes to 12 or more" in result["msg"] and mutations(requests) == []
+    result, requests = run(emulator, capsys, groups=absent, purge=True, max_deletes=12)
+    assert not result.failed and result["counts"]["deleted"] == 12 and tenant_groups(emulator) == {}
+    assert ops(mutations(requests)) == {"deleteWorkgroupsInBulk": 1}
+
+
+def test_max_deletes_counts_deletes_only_and_zero_forbids_every_delete(emulator, capsys):
+    seed(emulator, groups=[{"id": "a" * 32, "name": "In use", "owner": OWNER, "members": [], "connections": [CONNECTION]},
+                           {"id": "c" * 32, "name": "Old", "owner": OWNER, "members": []}])
+    result, requests = run(emulator, capsys, groups=[{"name": "In use", "state": "absent"}, {"name": "New", "owner": OWNER}], max_deletes=0)
+    assert not result.failed and result["counts"]["created"] == 1  # a group in use is never deleted, so it does not count
+    result, requests = run(emulator, capsys, groups=[{"name": "Old", "state": "absent"}], max_deletes=0)
+    assert result.failed and "the plan deletes 1 governance groups (0 not in the list, purge; 1 listed as absent), more than the limit of 0" \
+        in result["msg"]
+    assert mutations(requests) == [] and "Old" in tenant_groups(emulator)
+    result, requests = run(emulator, capsys, groups=[{"name": "Old", "state": "absent"}], max_deletes=-1)
+    assert result.failed and "max_deletes must be a whole number of 0 or more, got -1" in result["msg"] and requests == []
+
+
+def test_an_empty_list_with_purge_is_refused_before_any_request_unless_allowed(emulator, capsys):
+    seed(emulator, groups=[{"id": "a" * 32, "name": "Protected", "owner": OWNER, "members": []},
+                           {"id": "c" * 32, "name": "Other", "owner": OWNER, "members": []}])
+    for check_mode in (True, False):
+        result, requests = run(emulator, capsys, check_mode=check_mode, groups=[], purge=True, protected=["Protected"])
+        assert result.failed and requests == []
+        assert result["msg"] == (
+            "Invalid groups, nothing was read or changed: the list of groups is empty and purge is on, which would delete every "
+            "governance group of the tenant that is not protected; if that is intended, also set allow_empty_purge to true (role "
+            "variable isc_governance_groups_allow_empty_purge)")
+    result, requests = run(emulator, capsys, groups=[], purge=False)
+    assert not result.failed and not result["changed"] and mutations(requests) == []
+    result, requests = run(emulator, capsys, groups=[], purge=True, protected=["Protected"], allow_empty_purge=True)
+    assert not result.failed and result["counts"]["deleted"] == 1 and set(tenant_groups(emulator)) == {"Protected"}
