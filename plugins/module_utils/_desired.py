@@ -106,9 +106,10 @@ def validate(request: Request, check_mode: bool = False) -> List[str]:
 
     Raises IscInputError listing every problem: empty or duplicate names (a duplicate would make the plan
     depend on the order of the list), bad states or member modes, an absent name that is also protected,
-    the check-mode placeholder id outside check mode, and malformed identity references. When malformed
-    references are the only problems they are returned instead: the pipeline then looks up the
-    well-formed references too (reads only) and fails before any write naming every bad reference at once.
+    the check-mode placeholder id outside check mode, an empty purge not allowed, a bad ``max_deletes``,
+    and malformed identity references (a plain string or ``{id: ...}`` that is not 32 hexadecimal
+    characters among them, see ``_identities.parse_reference``). Returns ``[]`` (kept for the pipeline's
+    ``resolve``, which names unresolvable references after the lookups).
     """
     problems = []  # type: List[str]
     references = []  # type: List[str]
@@ -145,6 +146,6 @@ def validate(request: Request, check_mode: bool = False) -> List[str]:
     for name, wheres in positions.items():
         if len(wheres) > 1:
             problems.append("%s is listed %d times (%s); each name may appear once" % (quote(name), len(wheres), ", ".join(wheres)))
-    if problems:
+    if problems or references:
         raise IscInputError(problems + references)
-    return references
+    return []

@@ -7,8 +7,8 @@
 
 Private to the collection (``_`` prefix)::
 
-    validate (_desired)   the request itself, before any request is sent (malformed references alone are
-                          reported with the unresolvable ones, after the lookups, so one run names them all)
+    validate (_desired)   the request itself, before any request is sent (malformed references included:
+                          a plain id that is not 32 hexadecimal characters fails here, with a hint)
     read     (_reader)    the groups and members the request touches
     check    (_plan)      pure: ambiguous names, missing groups, creates without owner (before any lookup)
     resolve  (_reader)    every identity reference, in one batch
@@ -62,7 +62,7 @@ def _stage(name: str) -> Iterator[None]:
 def run(request: Request, connect: Callable[[], Any], check_mode: bool, warn: Optional[Callable[[str], None]] = None) -> Outcome:
     """Validate ``request``, then (with the client ``connect()`` returns) read, resolve, plan and execute it."""
     with _stage(VALIDATE):
-        malformed = validate(request, check_mode)
+        malformed = validate(request, check_mode)  # [] : every malformed reference raised
     client = connect()
     with _stage(READ):
         snapshot = read(client, request, check_mode)

@@ -47,8 +47,8 @@ options:
   owner:
     description:
       - The owner of the group, an identity reference.
-      - Either an identity id (a string), or a dictionary with exactly one of the keys C(id), C(alias), C(email) or
-        C(name).
+      - Either an identity id (a string of 32 hexadecimal characters; anything else fails before any request), or a
+        dictionary with exactly one of the keys C(id), C(alias), C(email) or C(name).
       - Looking up an identity by C(alias), C(email) or C(name) needs a token with user context (a personal
         access token). An id given as a string is used without a lookup.
       - Required to create a group. Compared by identity id, so the same owner given by alias or by id is no change.

@@ -53,8 +53,8 @@ options:
         type: str
       owner:
         description:
-          - The owner, an identity reference. Either an identity id (a string), or a dictionary with exactly one of the
-            keys C(id), C(alias), C(email) or C(name).
+          - The owner, an identity reference. Either an identity id (a string of 32 hexadecimal characters; anything else
+            fails before any request), or a dictionary with exactly one of the keys C(id), C(alias), C(email) or C(name).
           - Required to create a group. Compared by identity id.
           - Left out, the owner of an existing group is not managed.
         type: raw

@@ -28,10 +28,10 @@ from ansible_collections.sailpoint.isc.plugins.module_utils._reader import Snaps
 from ansible_collections.sailpoint.isc.plugins.module_utils._report import SUMMARY_MEMBER_LINES, build_diff, plan_dict, render_summary
 from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import PLACEHOLDER_ID
 
-ADA = {"id": "id-ada", "name": "Ada Lovelace"}
-ALAN = {"id": "id-alan", "name": "Alan Turing"}
-GRACE = {"id": "id-grace", "name": "Grace Hopper"}
-EDSGER = {"id": "id-edsger", "name": "Edsger Dijkstra"}
+ADA = {"id": "a0000000000000000000000000000001", "name": "Ada Lovelace"}
+ALAN = {"id": "a0000000000000000000000000000002", "name": "Alan Turing"}
+GRACE = {"id": "a0000000000000000000000000000004", "name": "Grace Hopper"}
+EDSGER = {"id": "a0000000000000000000000000000003", "name": "Edsger Dijkstra"}
 PEOPLE = {person["id"]: person for person in (ADA, ALAN, GRACE, EDSGER)}
 
 
@@ -97,9 +97,9 @@ def problems_of(entries, *groups, **kwargs):
 
 # ------------------------------------------------------------------ create, update, delete, purge, in use, unchanged
 def test_create_with_owner_members_and_description():
-    result = plan_dict(planned([Entry("Finance", description="Approves", owner=ADA["id"], members=ids(GRACE, ALAN) + ["id-plain", ALAN["id"]])]))
+    result = plan_dict(planned([Entry("Finance", description="Approves", owner=ADA["id"], members=ids(GRACE, ALAN) + ["a0000000000000000000000000000006", ALAN["id"]])]))
     assert result == {"to_create": [{"name": "Finance", "description": "Approves", "owner": ADA, "member_count": 3,
-                                     "members": [ALAN, GRACE, {"id": "id-plain", "name": None}]}],  # by name, unnamed ids last
+                                     "members": [ALAN, GRACE, {"id": "a0000000000000000000000000000006", "name": None}]}],  # by name, unnamed ids last
                       "to_update": [], "to_delete": [], "in_use": [], "unchanged": []}
 
 
@@ -243,22 +243,22 @@ def test_membership_modes(mode, current, desired, to_add, to_remove):
 
 def test_exact_members_add_and_remove():
     step = planned([Entry("A", members=ids(ALAN, GRACE))], group("A", members=2), members={"g-a": [ADA, ALAN]}).steps[0]
-    assert step.fields == {} and step.add == ["id-grace"] and step.remove == ["id-ada"]
-    assert step.members_before == {"id-ada", "id-alan"} and step.members_after == {"id-alan", "id-grace"}
+    assert step.fields == {} and step.add == ["a0000000000000000000000000000004"] and step.remove == ["a0000000000000000000000000000001"]
+    assert step.members_before == {"a0000000000000000000000000000001", "a0000000000000000000000000000002"} and step.members_after == {"a0000000000000000000000000000002", "a0000000000000000000000000000004"}
 
 
 def test_add_mode_never_removes():
     tenant = (group("A", members=2),)
     step = planned([Entry("A", members=ids(GRACE, ALAN), members_mode=ADD)], *tenant, members={"g-a": [ADA, ALAN]}).steps[0]
-    assert step.add == ["id-grace"] and step.remove == []
+    assert step.add == ["a0000000000000000000000000000004"] and step.remove == []
     assert planned([Entry("A", members=ids(ALAN), members_mode=ADD)], *tenant, members={"g-a": [ADA, ALAN]}).steps[0].action == UNCHANGED
 
 
 def test_remove_mode_removes_only_listed_current_members():
     tenant = (group("A", members=3),)
     step = planned([Entry("A", members=ids(ALAN, GRACE, EDSGER), members_mode=REMOVE)], *tenant, members={"g-a": [ADA, ALAN, GRACE]}).steps[0]
-    assert step.action == UPDATE and step.add == [] and step.remove == ["id-alan", "id-grace"]
-    assert step.members_after == {"id-ada"}
+    assert step.action == UPDATE and step.add == [] and step.remove == ["a0000000000000000000000000000002", "a0000000000000000000000000000004"]
+    assert step.members_after == {"a0000000000000000000000000000001"}
     nobody = planned([Entry("A", members=ids(EDSGER), members_mode=REMOVE)], *tenant, members={"g-a": [ADA, ALAN, GRACE]}).steps[0]
     assert nobody.action == UNCHANGED
     # a group created in remove mode starts empty: nobody to remove, nobody added
@@ -274,20 +274,20 @@ def test_member_order_and_duplicates_never_matter():
 def test_empty_exact_list_empties_the_group_and_omitted_members_are_not_managed():
     tenant = (group("A", members=2),)
     step = planned([Entry("A", members=[])], *tenant, members={"g-a": [ADA, ALAN]}).steps[0]
-    assert step.remove == ["id-ada", "id-alan"] and step.add == []
+    assert step.remove == ["a0000000000000000000000000000001", "a0000000000000000000000000000002"] and step.add == []
     assert planned([Entry("A", members=None)], *tenant, members={"g-a": [ADA, ALAN]}).steps[0].action == UNCHANGED
     # memberCount 0: the reader skips the listing, so no listing is the same as no members
     assert planned([Entry("A", members=[])], group("A")).steps[0].action == UNCHANGED
-    assert planned([Entry("A", members=ids(ADA))], group("A")).steps[0].add == ["id-ada"]
+    assert planned([Entry("A", members=ids(ADA))], group("A")).steps[0].add == ["a0000000000000000000000000000001"]
 
 
 def test_member_names_come_from_the_listings():
     # plain ids resolved without a lookup: names come from the listed owner; an id nobody listed stays unnamed
-    the_plan = planned([Entry("A", members=["id-ada", "id-new"])], group("A", members=1), members={"g-a": ["id-alan"]},
-                       identities={("id", "id-ada"): bare("id-ada"), ("id", "id-new"): bare("id-new")})
+    the_plan = planned([Entry("A", members=["a0000000000000000000000000000001", "a0000000000000000000000000000005"])], group("A", members=1), members={"g-a": ["a0000000000000000000000000000002"]},
+                       identities={("id", "a0000000000000000000000000000001"): bare("a0000000000000000000000000000001"), ("id", "a0000000000000000000000000000005"): bare("a0000000000000000000000000000005")})
     update = plan_dict(the_plan)["to_update"][0]
-    assert update["members_add"] == [ADA, {"id": "id-new", "name": None}]
-    assert update["members_remove"] == [{"id": "id-alan", "name": None}]
+    assert update["members_add"] == [ADA, {"id": "a0000000000000000000000000000005", "name": None}]
+    assert update["members_remove"] == [{"id": "a0000000000000000000000000000002", "name": None}]
 
 
 # ------------------------------------------------------------------ problems, all reported at once, before any identity lookup
@@ -318,7 +318,7 @@ def test_missing_entries_must_exist():
 def test_validate_reports_every_problem_of_the_request_together():
     entries = [Entry("A", where="groups[0]"), Entry("", where="groups[1]"), Entry("B", state="gone", where="groups[2]"),
                Entry("A", where="groups[3]"), Entry("P", state="absent", where="groups[4]"), Entry("A", where="groups[5]"),
-               Entry("M", members=["ok", {"alias": "x", "email": "y"}], members_mode="all", where="groups[6]")]
+               Entry("M", members=["f" * 32, {"alias": "x", "email": "y"}, "ok"], members_mode="all", where="groups[6]")]
     with pytest.raises(IscInputError) as info:
         validate(Request(entries, protected=["P"]))
     assert info.value.problems == [
@@ -328,14 +328,15 @@ def test_validate_reports_every_problem_of_the_request_together():
         "groups[6] \"M\": members_mode must be one of exact, add, remove, got 'all'",
         "\"A\" is listed 3 times (groups[0], groups[3], groups[5]); each name may appear once",
         "groups[6] \"M\" members[1]: {'alias': 'x', 'email': 'y'} must have exactly one of id, alias, email, name",
+        "groups[6] \"M\" members[2]: 'ok' is not an identity id; to look it up by alias write {alias: ok} (an identity id is 32 hexadecimal characters)",
     ]
     validate(Request([Entry("A", where="groups[0]"), Entry("a", where="groups[1]")]))  # names are case-sensitive: no problem
 
 
 def test_the_check_mode_placeholder_id_names_no_group_outside_check_mode():
     with pytest.raises(IscInputError, match="placeholder id"):
-        validate(Request([Entry(id=PLACEHOLDER_ID, members=["x"])]))
-    validate(Request([Entry(id=PLACEHOLDER_ID, members=["x"])]), check_mode=True)
+        validate(Request([Entry(id=PLACEHOLDER_ID, members=["f" * 32])]))
+    validate(Request([Entry(id=PLACEHOLDER_ID, members=["f" * 32])]), check_mode=True)
 
 
 class Tenant:
@@ -384,11 +385,11 @@ def test_summary_lines():
     assert lines == [
         "Plan: 1 to create, 1 to update, 1 to delete, 1 unchanged",
         '+ create "New" (owner Ada Lovelace, 2 members, description "Fresh")',
-        "    + Alan Turing (id-alan)",
-        "    + Grace Hopper (id-grace)",
+        "    + Alan Turing (a0000000000000000000000000000002)",
+        "    + Grace Hopper (a0000000000000000000000000000004)",
         '~ update "Upd": description "old" -> "new"; owner Ada Lovelace -> Edsger Dijkstra; members +1 -1',
-        "    + Grace Hopper (id-grace)",
-        "    - Ada Lovelace (id-ada)",
+        "    + Grace Hopper (a0000000000000000000000000000004)",
+        "    - Ada Lovelace (a0000000000000000000000000000001)",
         '- delete "Old" (not in the list, purge, 3 members)',
         '! keep "Used": in use by 2 connections, cannot be deleted (purge)',
     ]
@@ -404,11 +405,11 @@ def test_summary_of_no_change_is_the_header_only():
 
 
 def test_summary_shortens_long_descriptions_and_long_member_lists():
-    many = [{"id": "id-%03d" % i, "name": "Person %03d" % i} for i in range(25)]
+    many = [{"id": "b%031d" % i, "name": "Person %03d" % i} for i in range(25)]
     known = {("id", person["id"]): dict(bare(person["id"]), name=person["name"]) for person in many}
-    lines = render_summary(planned([Entry("A", owner="x", description="d" * 200, members=ids(*many))], identities=known))
-    assert lines[1] == '+ create "A" (owner x, 25 members, description "%s...")' % ("d" * 57)
-    assert lines[2:] == ["    + Person %03d (id-%03d)" % (i, i) for i in range(SUMMARY_MEMBER_LINES)] + ["    + ... and 15 more"]
+    lines = render_summary(planned([Entry("A", owner="f" * 32, description="d" * 200, members=ids(*many))], identities=known))
+    assert lines[1] == '+ create "A" (owner %s, 25 members' % ("f" * 32) + ', description "%s...")' % ("d" * 57)
+    assert lines[2:] == ["    + Person %03d (b%031d)" % (i, i) for i in range(SUMMARY_MEMBER_LINES)] + ["    + ... and 15 more"]
 
 
 def test_summary_of_a_state_absent_delete():
@@ -418,24 +419,24 @@ def test_summary_of_a_state_absent_delete():
 # ------------------------------------------------------------------ diff
 def test_diff_shows_only_groups_with_actions_keyed_by_name():
     tenant = (group("Upd", description="old", members=2), group("Same"), group("Old", description="bye", members=3), group("Old", gid="g-old-2"))
-    entries = [Entry("New", owner=ADA["id"], members=[ALAN["id"], "id-x"]), Entry("Upd", members=ids(ALAN, GRACE)), Entry("Same", description="")]
+    entries = [Entry("New", owner=ADA["id"], members=[ALAN["id"], "a0000000000000000000000000000007"]), Entry("Upd", members=ids(ALAN, GRACE)), Entry("Same", description="")]
     diff = build_diff(planned(entries, *tenant, purge=True, members={"g-upd": [ADA, ALAN]}))
-    assert diff["after"]["New"] == {"description": "", "owner": "Ada Lovelace (id-ada)", "members": ["Alan Turing (id-alan)", "id-x"]}
+    assert diff["after"]["New"] == {"description": "", "owner": "Ada Lovelace (a0000000000000000000000000000001)", "members": ["Alan Turing (a0000000000000000000000000000002)", "a0000000000000000000000000000007"]}
     assert "New" not in diff["before"] and "Same" not in diff["before"] and "Same" not in diff["after"]
-    assert diff["before"]["Upd"] == {"description": "old", "owner": "Ada Lovelace (id-ada)",
-                                     "members": ["Ada Lovelace (id-ada)", "Alan Turing (id-alan)"]}
-    assert diff["after"]["Upd"] == {"description": "old", "owner": "Ada Lovelace (id-ada)",
-                                    "members": ["Alan Turing (id-alan)", "Grace Hopper (id-grace)"]}
+    assert diff["before"]["Upd"] == {"description": "old", "owner": "Ada Lovelace (a0000000000000000000000000000001)",
+                                     "members": ["Ada Lovelace (a0000000000000000000000000000001)", "Alan Turing (a0000000000000000000000000000002)"]}
+    assert diff["after"]["Upd"] == {"description": "old", "owner": "Ada Lovelace (a0000000000000000000000000000001)",
+                                    "members": ["Alan Turing (a0000000000000000000000000000002)", "Grace Hopper (a0000000000000000000000000000004)"]}
     # deleted groups: before only, with the listed member count (their members are not read); namesakes keyed apart
-    assert diff["before"]["Old"] == {"description": "bye", "owner": "Ada Lovelace (id-ada)", "member_count": 3}
+    assert diff["before"]["Old"] == {"description": "bye", "owner": "Ada Lovelace (a0000000000000000000000000000001)", "member_count": 3}
     assert diff["before"]["Old (g-old-2)"]["member_count"] == 0
     assert set(diff["after"]) == {"New", "Upd"}
 
 
 def test_diff_of_an_update_without_managed_members_has_no_member_list():
     diff = build_diff(planned([Entry("A", owner=ALAN["id"])], group("A", description="d", members=5)))
-    assert diff == {"before": {"A": {"description": "d", "owner": "Ada Lovelace (id-ada)"}},
-                    "after": {"A": {"description": "d", "owner": "Alan Turing (id-alan)"}}}
+    assert diff == {"before": {"A": {"description": "d", "owner": "Ada Lovelace (a0000000000000000000000000000001)"}},
+                    "after": {"A": {"description": "d", "owner": "Alan Turing (a0000000000000000000000000000002)"}}}
 
 
 # ------------------------------------------------------------------ linear in members
@@ -455,8 +456,8 @@ class CountedId(str):
 
 def test_ten_thousand_members_take_a_linear_number_of_operations():
     size = 10000
-    current_ids = [CountedId("m%05d" % i) for i in range(size)]
-    desired_ids = [CountedId("m%05d" % i) for i in range(size // 2, size + size // 2)]  # distinct objects, half of them equal
+    current_ids = [CountedId("c%031d" % i) for i in range(size)]
+    desired_ids = [CountedId("c%031d" % i) for i in range(size // 2, size + size // 2)]  # distinct objects, half of them equal
     request = Request([Entry("Big", owner=ADA["id"], members=desired_ids)])
     snap = snapshot(request, group("Big", members=size), members={"g-big": [{"id": i, "name": None} for i in current_ids]})
     CountedId.operations = 0

@@ -418,3 +418,20 @@ def test_an_empty_list_with_purge_is_refused_before_any_request_unless_allowed(e
     assert not result.failed and not result["changed"] and mutations(requests) == []
     result, requests = run(emulator, capsys, groups=[], purge=True, protected=["Protected"], allow_empty_purge=True)
     assert not result.failed and result["counts"]["deleted"] == 1 and set(tenant_groups(emulator)) == {"Protected"}
+
+
+# ------------------------------------------------------------------ identity references must look like ids
+def test_an_alias_written_as_a_plain_string_fails_before_any_request(emulator, capsys):
+    seed(emulator, groups=[{"id": "c" * 32, "name": "Finance", "owner": OWNER, "members": [IDS[1]]}])
+    before = tenant_groups(emulator)
+    for check_mode in (True, False):
+        result, requests = run(emulator, capsys, check_mode=check_mode, groups=[
+            {"name": "Finance", "owner": "demo.admin", "members": ["alan.clark", {"alias": NAMES[2]}, IDS[3], {"id": "x" * 300}]}])
+        assert result.failed and requests == []
+        assert result["msg"] == (
+            "Invalid groups, nothing was read or changed: groups[0] \"Finance\" owner: 'demo.admin' is not an identity id; to look it up "
+            "by alias write {alias: demo.admin} (an identity id is 32 hexadecimal characters); groups[0] \"Finance\" members[0]: "
+            "'alan.clark' is not an identity id; to look it up by alias write {alias: alan.clark} (an identity id is 32 hexadecimal "
+            "characters); groups[0] \"Finance\" members[3]: {id: ...}: '%s... (300 characters)' is not an identity id; to look it up "
+            "by alias write {alias: %s... (300 characters)} (an identity id is 32 hexadecimal characters)" % ("x" * 80, "x" * 80))
+        assert tenant_groups(emulator) == before
