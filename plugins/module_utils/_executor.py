@@ -12,7 +12,10 @@ last (one DELETE for a single group, else bulk-delete in chunks of 100). Member 
 MEMBER_CHUNK and every chunk is accounted for, so what landed is counted even when a later chunk fails.
 
 A failure of one group does not stop the others, except the errors in STOP_ERRORS (the connection, the
-credentials, the rate limit): they are not about one group, so the remaining writes are not attempted.
+credentials, the token's rights, the rate limit): they are not about one group, so the remaining writes are
+not attempted (``Outcome.skipped`` names their groups). The token's rights are a 401 after the one
+re-authentication (``IscAuthError``) and a 403 (``IscForbiddenError``: a missing scope or user level); ISC's
+message names what is missing, and every other write would fail alike.
 Groups that cannot be deleted because they are in use are recorded with their connections (read for at
 most CONNECTION_READS groups per run).
 """
@@ -20,7 +23,7 @@ most CONNECTION_READS groups per run).
 from __future__ import annotations
 
 import itertools
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Set
 
 from ansible_collections.sailpoint.isc.plugins.module_utils._client import MEMBER_CHUNK, PAGE_LIMITS, WORKGROUP_DELETE_CHUNK, chunked
 from ansible_collections.sailpoint.isc.plugins.module_utils._errors import (
@@ -29,6 +32,7 @@ from ansible_collections.sailpoint.isc.plugins.module_utils._errors import (
     IscConfigError,
     IscConnectionError,
     IscError,
+    IscForbiddenError,
     IscNotFoundError,
     IscRateLimitError,
 )
@@ -37,7 +41,7 @@ from ansible_collections.sailpoint.isc.plugins.module_utils._plan import CREATE,
 from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import build_create_body, build_patch
 
 # After these errors the remaining writes are not attempted: they are not about one group and would fail alike.
-STOP_ERRORS = (IscConnectionError, IscAuthError, IscRateLimitError, IscConfigError)
+STOP_ERRORS = (IscConnectionError, IscAuthError, IscForbiddenError, IscRateLimitError, IscConfigError)
 # Connections are read (one request, the first page) for at most this many groups in use per run.
 CONNECTION_READS = 10
 
@@ -81,6 +85,7 @@ class Outcome:
         self.failures = []  # type: List[Dict[str, Any]]
         self.stopped = None  # type: Optional[IscError]
         self.refused = None  # type: Optional[str]  # why the guard refused the plan (_plan.guard); then nothing ran
+        self.skipped = []  # type: List[Step]  # after a STOP_ERRORS error: the steps whose writes were not attempted
         self.connection_reads = 0
 
     @property
@@ -132,14 +137,17 @@ class Executor:
             self._in_use(step)
         if self.outcome.check_mode:
             return self.outcome
+        attempted = set()  # type: Set[int]
         try:
             for step in plan.of(CREATE):
+                attempted.add(id(step))
                 self._create(step)
             for step in plan.of(UPDATE):
+                attempted.add(id(step))
                 self._update(step)
-            self._delete(plan.of(DELETE))
+            self._delete(plan.of(DELETE), attempted)
         except _Stop:
-            pass
+            self.outcome.skipped = [step for step in plan.steps if step.action in (CREATE, UPDATE, DELETE) and id(step) not in attempted]
         return self.outcome
 
     # ------------------------------------------------------------ bookkeeping
@@ -221,9 +229,10 @@ class Executor:
                        message="ISC refused %s: %s" % (plural(len(refused), "identity", "identities"), describe_failures(refused, known)))
         return not refused
 
-    def _delete(self, steps: List[Step]) -> None:
+    def _delete(self, steps: List[Step], attempted: Set[int]) -> None:
         if len(steps) == 1:  # a plain DELETE: the same one request, and its answer needs no 207 parsing
             step = steps[0]
+            attempted.add(id(step))
             try:
                 self.client.delete_workgroup(step.id)
                 self._deleted(step, 204)
@@ -237,6 +246,7 @@ class Executor:
             return
         by_id = {step.id: step for step in steps}
         for chunk in chunked(list(by_id), WORKGROUP_DELETE_CHUNK):
+            attempted.update(id(by_id[group_id]) for group_id in chunk)
             try:
                 answers = self.client.bulk_delete_workgroups(chunk)
             except IscError as exc:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import copy
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Set
 
+from ansible_collections.sailpoint.isc.plugins.module_utils._errors import IscAuthError, IscForbiddenError
 from ansible_collections.sailpoint.isc.plugins.module_utils._executor import Outcome, StepResult
 from ansible_collections.sailpoint.isc.plugins.module_utils._members import ADD, REMOVE, describe_failures, label, membership_diff, plural
 from ansible_collections.sailpoint.isc.plugins.module_utils._module import fail
@@ -204,10 +205,28 @@ def report_converge(module: Any, outcome: Outcome) -> None:
         if failure["tracking_id"]:
             text += " [trackingId: %s]" % failure["tracking_id"]
         parts.append(text.rstrip("."))
-    stopped = " The remaining writes were not attempted after this error." if outcome.stopped is not None else ""
-    msg = "Failed to converge the governance groups (%s): %s.%s What succeeded: %s Run the task again to finish the job." % (
-        plural(len(outcome.failures), "failure"), "; ".join(parts), stopped, result.pop("msg"))
+    stopped, again = stop_sentence(outcome), "Run the task again to finish the job."
+    if isinstance(outcome.stopped, (IscAuthError, IscForbiddenError)):
+        again = "Give the token the rights ISC names above, then run the task again."
+    msg = "Failed to converge the governance groups (%s): %s.%s What succeeded: %s %s" % (
+        plural(len(outcome.failures), "failure"), "; ".join(parts), stopped, result.pop("msg"), again)
     fail(module, msg, **result)
+
+
+def stop_sentence(outcome: Outcome) -> str:
+    """`` The remaining writes ... were not attempted ...`` after a STOP_ERRORS error (with why, for the token's rights); ``''`` otherwise."""
+    error = outcome.stopped
+    if error is None:
+        return ""
+    skipped = outcome.skipped
+    names = ", ".join(_quote(step.name) for step in skipped[:5]) + (" and %d more" % (len(skipped) - 5) if len(skipped) > 5 else "")
+    what = "The remaining writes (%s: %s) were not attempted" % (plural(len(skipped), "group"), names) if skipped else \
+        "The remaining writes were not attempted"
+    if isinstance(error, IscForbiddenError):
+        return " %s: the token lacks the rights for them (HTTP 403; ISC's message above names the missing scope or user level)." % what
+    if isinstance(error, IscAuthError):
+        return " %s: the token was rejected (HTTP 401) even after fetching a new one." % what
+    return " %s after this error." % what
 
 
 def _refuse(module: Any, outcome: Outcome) -> None:

@@ -29,7 +29,10 @@ description:
   - Writes, in this order. Creates, each followed by a bulk-add of its members. Updates, each one JSON patch with only the
     differing fields, then the member additions, then the removals (none if an addition failed). Deletes last, through
     the bulk-delete endpoint in chunks of 100.
-  - A group that fails does not stop the others. At the end the task fails if anything failed, naming each failure
+  - A group that fails does not stop the others, except for errors that are not about one group - the connection, the
+    token's rights (HTTP 403 for a missing scope or user level, HTTP 401 after one re-authentication) and the rate limit
+    once the retries ran out. They end the writes; the message names ISC's reason and the groups not attempted.
+  - At the end the task fails if anything failed, naming each failure
     (group, HTTP status, ISC message, tracking id) and reporting what did succeed, so that running it again finishes the job.
 author:
   - sailpoint.isc contributors (@sailpoint-isc)

@@ -330,7 +330,28 @@ def test_a_connection_error_stops_the_remaining_writes(emulator, capsys, monkeyp
     result, requests = run(emulator, capsys, groups=[{"name": "A", "owner": OWNER}, {"name": "B", "owner": OWNER}])
     assert result["failed"] and not result["changed"]
     assert [f["name"] for f in result["failures"]] == ["A"]
-    assert "The remaining writes were not attempted" in result["msg"]
+    assert 'The remaining writes (1 group: "B") were not attempted after this error.' in result["msg"]
+
+
+def test_a_token_without_the_rights_stops_at_the_first_403_naming_what_is_missing(emulator, capsys):
+    """403 (a missing scope): one failure with ISC's message, the other writes not attempted, the tenant unchanged."""
+    seed(emulator, groups=[{"id": "c" * 32, "name": "Existing", "owner": OWNER, "members": []},
+                           {"id": "d" * 32, "name": "Old", "owner": OWNER, "members": []}])
+    emulator.seed({"clients": [{"client_id": "read-only", "client_secret": "s3cret-read-only", "user_context": True,
+                                "scopes": ["idn:workgroup:read", "idn:identity:read", "sp:scopes:default"]}]})
+    before = tenant_groups(emulator)
+    groups = [{"name": "New 1", "owner": OWNER}, {"name": "New 2", "owner": OWNER}, {"name": "Existing", "members": [IDS[1]]},
+              {"name": "Old", "state": "absent"}]
+    result, requests = run(emulator, capsys, client_id="read-only", client_secret="s3cret-read-only", groups=groups)
+    assert result.failed and not result["changed"]
+    assert [(f["name"], f["action"], f["status"]) for f in result["failures"]] == [("New 1", "create", 403)]
+    assert "idn:workgroup:manage" in result["failures"][0]["message"]
+    assert result["msg"].startswith('Failed to converge the governance groups (1 failure): "New 1" create: HTTP 403 ')
+    assert ('The remaining writes (3 groups: "New 2", "Existing", "Old") were not attempted: the token lacks the rights for them '
+            "(HTTP 403; ISC's message above names the missing scope or user level).") in result["msg"]
+    assert result["msg"].endswith("Give the token the rights ISC names above, then run the task again.")
+    assert [(r["method"], r["status"]) for r in mutations(requests)] == [("POST", 403)]  # one write, then none
+    assert tenant_groups(emulator) == before
 
 
 def test_a_lost_create_response_still_makes_exactly_one_group(emulator, capsys, monkeypatch):
