@@ -16,7 +16,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from ansible_collections.sailpoint.isc.plugins.module_utils._errors import IscInputError
 from ansible_collections.sailpoint.isc.plugins.module_utils._identities import parse_reference
-from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import PLACEHOLDER_ID
+from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import MAX_NAME_LENGTH, PLACEHOLDER_ID, quoted_name
 
 PRESENT = "present"
 ABSENT = "absent"
@@ -97,14 +97,15 @@ class Request:
 
 
 def quote(name: Any) -> str:
-    """A group name in the messages about a list: ``"Name"``."""
-    return '"%s"' % name
+    """A group name in the messages about a list: ``"Name"`` (an over-long one shortened, see ``quoted_name``)."""
+    return quoted_name(name, '"')
 
 
 def validate(request: Request, check_mode: bool = False) -> List[str]:
     """Check the request itself, before any request; no tenant data needed.
 
-    Raises IscInputError listing every problem: empty or duplicate names (a duplicate would make the plan
+    Raises IscInputError listing every problem: empty, over-long (more than MAX_NAME_LENGTH characters: ISC
+    cannot take them; the message shows the first 80 and the length) or duplicate names (a duplicate would make the plan
     depend on the order of the list), bad states or member modes, an absent name that is also protected,
     the check-mode placeholder id outside check mode, an empty purge not allowed, a bad ``max_deletes``,
     and malformed identity references (a plain string or ``{id: ...}`` that is not 32 hexadecimal
@@ -129,6 +130,10 @@ def validate(request: Request, check_mode: bool = False) -> List[str]:
             continue
         if (entry.id is None or entry.name is not None) and (not isinstance(entry.name, str) or not entry.name.strip()):
             problems.append("%sname must be a non-empty string, got %r" % (entry.where + ": " if entry.where else "", entry.name))
+            continue
+        if isinstance(entry.name, str) and len(entry.name) > MAX_NAME_LENGTH:
+            problems.append("%sname is %d characters long, more than the %d a governance group name may have: %s"
+                            % (entry.where + ": " if entry.where else "", len(entry.name), MAX_NAME_LENGTH, quoted_name(entry.name)))
             continue
         if entry.id is None:
             positions.setdefault(entry.name, []).append(entry.where)

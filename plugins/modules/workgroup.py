@@ -36,6 +36,8 @@ options:
         fails and lists their ids; give O(id) then.
       - With O(id), the name the group should have (a rename when it differs); not used with O(state=absent).
       - Required to create a group.
+      - At most 128 characters (ISC documents no limit; the modules use a conservative one that every real name fits).
+        A longer name fails before any request.
     type: str
   description:
     description:

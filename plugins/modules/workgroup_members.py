@@ -41,7 +41,7 @@ options:
     type: str
   workgroup_name:
     description:
-      - The exact name of the governance group (case-sensitive).
+      - The exact name of the governance group (case-sensitive), at most 128 characters.
       - When several groups have this name the task fails and lists their ids; use O(workgroup_id) then.
     type: str
   members:

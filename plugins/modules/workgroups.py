@@ -47,6 +47,8 @@ options:
       name:
         description:
           - The exact name of the group (case-sensitive). Each name may appear once in the list.
+          - At most 128 characters (ISC documents no limit; the modules use a conservative one that every real name fits).
+            A longer name fails before any request.
         type: str
         required: true
       description:

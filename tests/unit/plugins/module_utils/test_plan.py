@@ -471,3 +471,14 @@ def test_ten_thousand_members_take_a_linear_number_of_operations():
     item = plan_dict(the_plan)["to_update"][0]
     assert len(item["members_add"]) == size // 2 and len(item["members_remove"]) == size // 2
     assert len(diff["before"]["Big"]["members"]) == size and len(diff["after"]["Big"]["members"]) == size
+
+
+def test_validate_refuses_names_longer_than_128_characters_showing_their_first_80():
+    assert validate(Request([Entry("n" * 128, where="groups[0]")])) == []
+    with pytest.raises(IscInputError) as info:
+        validate(Request([Entry("n" * 129, where="groups[0]"), Entry("x" * 5000, where="groups[1]"), Entry(id="a" * 32, name="r" * 200)]))
+    assert info.value.problems == [
+        "groups[0]: name is 129 characters long, more than the 128 a governance group name may have: '%s...' (129 characters)" % ("n" * 80),
+        "groups[1]: name is 5000 characters long, more than the 128 a governance group name may have: '%s...' (5000 characters)" % ("x" * 80),
+        "name is 200 characters long, more than the 128 a governance group name may have: '%s...' (200 characters)" % ("r" * 80),
+    ]

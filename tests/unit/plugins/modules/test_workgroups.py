@@ -456,3 +456,13 @@ def test_an_alias_written_as_a_plain_string_fails_before_any_request(emulator, c
             "characters); groups[0] \"Finance\" members[3]: {id: ...}: '%s... (300 characters)' is not an identity id; to look it up "
             "by alias write {alias: %s... (300 characters)} (an identity id is 32 hexadecimal characters)" % ("x" * 80, "x" * 80))
         assert tenant_groups(emulator) == before
+
+
+def test_an_over_long_name_fails_before_any_request_without_echoing_it(emulator, capsys):
+    seed(emulator)
+    long_name = "L" * 70000
+    result, requests = run(emulator, capsys, groups=[{"name": "Fine", "owner": OWNER}, {"name": long_name, "owner": OWNER}])
+    assert result.failed and requests == []
+    assert result["msg"] == ("Invalid groups, nothing was read or changed: groups[1]: name is 70000 characters long, more than the 128 a "
+                             "governance group name may have: '%s...' (70000 characters)" % ("L" * 80))
+    assert tenant_groups(emulator) == {}
