@@ -18,6 +18,12 @@ re-authentication (``IscAuthError``) and a 403 (``IscForbiddenError``: a missing
 message names what is missing, and every other write would fail alike.
 Groups that cannot be deleted because they are in use are recorded with their connections (read for at
 most CONNECTION_READS groups per run).
+
+Simultaneous runs: two runs that plan the same new group both create it. So after its creates a run lists
+the names it created (one ``name in (...)`` request per 50 names) and, where a name is now carried by
+several groups, settles it the same way in every racing run: the oldest group (``created``, then ``id``)
+wins; a run whose group lost deletes its own group and converges the winner instead (description, owner,
+members, as its entry asks). Every run sees the groups created before its own, so all of them agree.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ import itertools
 from typing import Any, Callable, Dict, List, Optional, Set
 
 from ansible_collections.sailpoint.isc.plugins.module_utils._client import MEMBER_CHUNK, PAGE_LIMITS, WORKGROUP_DELETE_CHUNK, chunked
+from ansible_collections.sailpoint.isc.plugins.module_utils._desired import REMOVE as REMOVE_MODE
 from ansible_collections.sailpoint.isc.plugins.module_utils._errors import (
     IscApiError,
     IscAuthError,
@@ -37,8 +44,16 @@ from ansible_collections.sailpoint.isc.plugins.module_utils._errors import (
     IscRateLimitError,
 )
 from ansible_collections.sailpoint.isc.plugins.module_utils._members import ADD, REMOVE, classify_results, describe_failures, plural
-from ansible_collections.sailpoint.isc.plugins.module_utils._plan import CREATE, DELETE, IN_USE, UNCHANGED, UPDATE, Plan, Step
-from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import build_create_body, build_patch
+from ansible_collections.sailpoint.isc.plugins.module_utils._filters import BATCH_LENGTH, BATCH_VALUES, batched, eq, in_
+from ansible_collections.sailpoint.isc.plugins.module_utils._plan import CREATE, DELETE, IN_USE, UNCHANGED, UPDATE, Plan, Step, membership
+from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import (
+    build_create_body,
+    build_patch,
+    exact_name_matches,
+    field_value,
+    normalize_description,
+    seniority,
+)
 
 # After these errors the remaining writes are not attempted: they are not about one group and would fail alike.
 STOP_ERRORS = (IscConnectionError, IscAuthError, IscForbiddenError, IscRateLimitError, IscConfigError)
@@ -70,6 +85,8 @@ class StepResult:
         self.gone = False  # deleted by someone else before our delete
         self.in_use = False
         self.connections = None  # type: Optional[List[Dict[str, Any]]]
+        self.joined = None  # type: Optional[Dict[str, Any]]  # a create that lost a race: the older group it converged instead
+        self.discarded = None  # type: Optional[str]  # ... and the id of the group it created, then deleted
 
     @property
     def changed(self) -> bool:
@@ -142,6 +159,7 @@ class Executor:
             for step in plan.of(CREATE):
                 attempted.add(id(step))
                 self._create(step)
+            self._settle(plan.of(CREATE))
             for step in plan.of(UPDATE):
                 attempted.add(id(step))
                 self._update(step)
@@ -197,6 +215,64 @@ class Executor:
             self._fail(step, ADD, message="ISC's answer to the create has no group id; members were not added")
             return
         self._members(step, ADD, step.add)
+
+    # ------------------------------------------------------------ simultaneous runs
+    def _settle(self, steps: List[Step]) -> None:
+        """After the creates: each name this run created must be carried by one group (see the module docstring)."""
+        created = [step for step in steps if step.result.created and step.result.group and step.result.group.get("id")]
+        names = list(dict.fromkeys(step.name for step in created))
+        listed = []  # type: List[Dict[str, Any]]
+        for name_filter in batched(lambda chunk: in_("name", chunk) if len(chunk) > 1 else eq("name", chunk[0]), names,
+                                   BATCH_VALUES, BATCH_LENGTH):
+            try:
+                listed.extend(self.client.list_workgroups(filters=name_filter))
+            except IscError as exc:
+                self.warn("Could not check that the governance groups this run created have no namesake created by a "
+                          "simultaneous run: %s" % exc)
+                self._stop_after(exc)
+                return
+        for step in created:
+            own = step.result.group
+            same = {group["id"]: group for group in exact_name_matches(listed, step.name) if group.get("id")}
+            same.setdefault(own["id"], own)
+            if len(same) < 2:
+                continue
+            winner = min(same.values(), key=seniority)
+            if winner["id"] != own["id"]:
+                self._join(step, winner)
+
+    def _join(self, step: Step, winner: Dict[str, Any]) -> None:
+        """This run's group lost the race: delete it, then converge the winner to the step's entry."""
+        result = step.result
+        own_id = result.group["id"]
+        try:
+            self.client.delete_workgroup(own_id)
+        except IscNotFoundError:
+            pass
+        except IscError as exc:
+            self._fail(step, DELETE, exc)
+            return
+        self.warn("Governance group \"%s\" was created by a simultaneous run too: kept the older group (id %s), deleted the "
+                  "one this run created (id %s) and brought the older one to the requested state." % (step.name, winner["id"], own_id))
+        result.joined, result.discarded, result.group = winner, own_id, winner
+        for action in (ADD, REMOVE):
+            result.done[action], result.already[action], result.refused[action] = [], [], []
+        entry = step.entry
+        join = Step(UPDATE, step.name, winner, entry)
+        join.result = result
+        join.fields = {field: value for field, value in step.fields.items() if field != "name"
+                       and field_value(field, winner) != (normalize_description(value) if field == "description" else value)}
+        if entry is not None and entry.members is not None and entry.members_mode != REMOVE_MODE:  # a create never removes
+            try:
+                current = {member["id"]: member for member in self.client.list_members(winner["id"]) if member.get("id")}
+            except IscError as exc:
+                self._fail(join, ADD, exc)
+                return
+            for identity_id, record in current.items():
+                self.outcome.plan.known.setdefault(identity_id, {"id": identity_id, "name": record.get("name"), "email": record.get("email")})
+            to_add, to_remove = membership(set(current), set(step.members_after or ()), entry.members_mode)
+            join.add, join.remove = sorted(to_add), sorted(to_remove)
+        self._update(join)
 
     def _update(self, step: Step) -> None:
         if step.fields:
@@ -292,3 +368,4 @@ class Executor:
             return False
         result.in_use = True
         return True
+

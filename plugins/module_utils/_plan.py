@@ -159,6 +159,10 @@ def plan(request: Request, snapshot: Any) -> Plan:
             result.steps.append(_create(entry, snapshot.identities))
         else:
             result.steps.append(_update(entry, group, snapshot))
+            if index in getattr(snapshot, "racing", {}):
+                result.warnings.append("Governance group '%s' was just created by simultaneous runs (younger copies: %s); this run "
+                                       "converges the oldest (id %s), and the runs that created the others delete them."
+                                       % (entry.name, ", ".join(snapshot.racing[index]), group.get("id")))
             if index in snapshot.namesakes:
                 result.warnings.append("Other governance groups are already named '%s' (ids: %s); looking this group up by name "
                                        "will fail until the names differ." % (entry.name, ", ".join(snapshot.namesakes[index])))

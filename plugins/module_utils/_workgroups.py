@@ -27,6 +27,9 @@ MANAGED_FIELDS = ("name", "description", "owner")
 # conservative bound: every real group name fits, ISC's UI lists names on one line, and a lookup by name puts the
 # name in the URL (a 70,000-character name got HTTP 414 there). A longer name fails before any request.
 MAX_NAME_LENGTH = 128
+# Namesakes created within this many seconds of the oldest are taken for a race of simultaneous runs (see race_winner).
+RACE_WINDOW = 120.0
+_LATEST = datetime.datetime.max.replace(tzinfo=datetime.timezone.utc)
 # How much of an over-long value a message shows (then its length).
 SHOWN_CHARACTERS = 80
 
@@ -133,6 +136,32 @@ def parse_timestamp(value: Any) -> Optional[datetime.datetime]:
         return datetime.datetime(year, month, day, hour, minute, second, tzinfo=datetime.timezone(offset))
     except ValueError:
         return None
+
+
+def seniority(group: Mapping[str, Any]) -> Any:
+    """Sort key of namesakes, the oldest first: ``created`` (parsed, then as written, for sub-second order), then ``id``.
+
+    Simultaneous runs that created the same group all keep the first by this key (see ``_executor``)."""
+    created = group.get("created")
+    return (parse_timestamp(created) or _LATEST, str(created or ""), str(group.get("id")))
+
+
+def race_winner(namesakes: Iterable[Mapping[str, Any]]) -> Optional[Dict[str, Any]]:
+    """The group to converge when several groups carry a name because simultaneous runs created it, else None.
+
+    That is the case when every namesake was created within RACE_WINDOW seconds of the oldest: the runs that
+    created the others delete them once they see it (``_executor``). Namesakes further apart are a real
+    ambiguity that only a person can mend.
+    """
+    groups = sorted((dict(group) for group in namesakes), key=seniority)
+    first = parse_timestamp(groups[0].get("created")) if groups else None
+    if first is None:
+        return None
+    for group in groups[1:]:
+        created = parse_timestamp(group.get("created"))
+        if created is None or (created - first).total_seconds() > RACE_WINDOW:
+            return None
+    return groups[0]
 
 
 def find_created_group(candidates: Iterable[Mapping[str, Any]], body: Mapping[str, Any],

@@ -20,6 +20,10 @@ description:
   - Updates are sent as one JSON patch holding only the fields that differ; when nothing differs no request that
     writes is sent. Owners are compared by identity id only.
   - Members are managed with M(sailpoint.isc.workgroup_members).
+  - Simultaneous runs that create the same group never leave a duplicate. After a create the module lists the name
+    once more; when several groups carry it, every run keeps the oldest (by C(created), then C(id)), and a run whose
+    group is not the oldest deletes its own and brings the oldest to the requested description and owner (it returns
+    that group, with a warning).
 author:
   - sailpoint.isc contributors (@sailpoint-isc)
 options:

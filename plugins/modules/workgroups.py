@@ -20,10 +20,16 @@ description:
     add and remove). It returns the plan as readable RV(summary) lines, and then writes only the difference.
   - Everything runs in one process with one client, so a whole list costs one token. A converge costs at least
     1 token + ceil(groups in the tenant / 250) + ceil(members / 50) for each listed group whose members are managed,
-    + the writes; the module sends exactly that, plus the identity lookups of references that are not plain ids
-    (ceil(n / 50) per kind of reference) and one connections read per group in use that would be deleted.
+    + the writes + ceil(groups created / 50) (the check for simultaneous runs); the module sends exactly that, plus
+    the identity lookups of references that are not plain ids (ceil(n / 50) per kind of reference) and one
+    connections read per group in use that would be deleted.
   - The group name is the key (exact, case-sensitive). A name listed twice is an error before any request. A listed
-    name that several groups of the tenant carry is an error before any write, listing their ids.
+    name that several groups of the tenant carry is an error before any write, listing their ids (unless they were
+    all created within 2 minutes of each other by simultaneous runs, see below).
+  - Simultaneous runs (two jobs converging the same list at the same time) never leave a duplicate. After its creates,
+    a run lists the names it created (one request per 50 names) and, when a name is carried by several groups, every
+    run keeps the oldest (by C(created), then C(id)); a run whose group is not the oldest deletes its own group and
+    converges the oldest instead (description, owner, members), with a warning.
   - The fields O(groups[].description), O(groups[].owner) and O(groups[].members) are managed only when given.
     Left out, they keep their value in ISC (a left-out O(groups[].members) never removes anybody).
   - Writes, in this order. Creates, each followed by a bulk-add of its members. Updates, each one JSON patch with only the

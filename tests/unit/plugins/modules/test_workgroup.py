@@ -159,7 +159,7 @@ def test_rename_by_id_warns_about_a_name_clash(tenant, capsys):
 
 
 def test_duplicate_names_fail_listing_both_ids(tenant, capsys):
-    first = seed_group(tenant, name="Twins")
+    first = seed_group(tenant, name="Twins", created="2024-01-01T08:00:00.000Z")  # months apart: not a race of runs
     second = seed_group(tenant, name="Twins")
     result = run_module(workgroup.main, tenant, capsys, name="Twins", description="x")
     assert result["failed"] is True
