@@ -65,7 +65,7 @@ def test_role_with_a_misspelled_list_names_the_misspelling(emulator, tmp_path):
     output = _output(proc)
     assert proc.returncode == 2, output[-3000:]
     assert "The variable isc_governance_groups is not defined" in output
-    assert "Similarly named variables that are set: isc_governance_group (misspelled?)" in output
+    assert "Similarly named variables that are set: isc_governance_group (misspelled?). Set isc_governance_groups (documented" in output
     assert emulator.requests()[before:] == []
     assert [group["name"] for group in emulator.state.groups.values()] == ["Keep Me"]
 

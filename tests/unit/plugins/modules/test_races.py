@@ -30,7 +30,8 @@ from tests.utils.playbook import collections_path
 from ._run import run_module
 
 IDS = [generated_identity(i)["id"] for i in range(200)]
-OWNER, OTHER_OWNER = IDS[190], IDS[191]
+OWNER = IDS[190]
+OTHER_OWNER = IDS[191]
 SEEDS = (1, 2, 3, 4)  # the emulator's random seed of each repetition
 LATENCY = {"latency_ms": 100, "rate_limit": None}
 
