@@ -368,4 +368,3 @@ class Executor:
             return False
         result.in_use = True
         return True
-

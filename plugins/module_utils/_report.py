@@ -233,9 +233,9 @@ def _refuse(module: Any, outcome: Outcome) -> None:
     """fail_json for a plan the guard refused (``_plan.guard``): the plan is shown, nothing was written."""
     plan = outcome.plan
     deletes = len(plan.of(DELETE))
+    nothing = dict.fromkeys(("created", "updated", "deleted", "unchanged", "members_added", "members_removed"), 0)
     result = {"changed": False, "summary": render_summary(plan) + ["Refused: nothing was changed (see msg)."], "plan": plan_dict(plan),
-              "in_use": [], "failures": [], "counts": dict.fromkeys(("created", "updated", "deleted", "unchanged", "members_added",
-                                                                      "members_removed"), 0)}  # type: Dict[str, Any]
+              "in_use": [], "failures": [], "counts": nothing}  # type: Dict[str, Any]
     if module._diff:
         result["diff"] = build_diff(plan)
     fail(module, "Refused to run the plan, nothing was changed: %s. Review the plan (summary, plan.to_delete); if these deletions "

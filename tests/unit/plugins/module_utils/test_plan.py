@@ -33,6 +33,7 @@ ALAN = {"id": "a0000000000000000000000000000002", "name": "Alan Turing"}
 GRACE = {"id": "a0000000000000000000000000000004", "name": "Grace Hopper"}
 EDSGER = {"id": "a0000000000000000000000000000003", "name": "Edsger Dijkstra"}
 PEOPLE = {person["id"]: person for person in (ADA, ALAN, GRACE, EDSGER)}
+NEW, PLAIN, X = "a%031d" % 5, "a%031d" % 6, "a%031d" % 7  # identity ids nobody is named for
 
 
 def group(name, gid=None, description=None, owner=None, members=0, connections=0):
@@ -97,9 +98,9 @@ def problems_of(entries, *groups, **kwargs):
 
 # ------------------------------------------------------------------ create, update, delete, purge, in use, unchanged
 def test_create_with_owner_members_and_description():
-    result = plan_dict(planned([Entry("Finance", description="Approves", owner=ADA["id"], members=ids(GRACE, ALAN) + ["a0000000000000000000000000000006", ALAN["id"]])]))
+    result = plan_dict(planned([Entry("Finance", description="Approves", owner=ADA["id"], members=ids(GRACE, ALAN) + [PLAIN, ALAN["id"]])]))
     assert result == {"to_create": [{"name": "Finance", "description": "Approves", "owner": ADA, "member_count": 3,
-                                     "members": [ALAN, GRACE, {"id": "a0000000000000000000000000000006", "name": None}]}],  # by name, unnamed ids last
+                                     "members": [ALAN, GRACE, {"id": PLAIN, "name": None}]}],  # by name, unnamed ids last
                       "to_update": [], "to_delete": [], "in_use": [], "unchanged": []}
 
 
@@ -243,22 +244,22 @@ def test_membership_modes(mode, current, desired, to_add, to_remove):
 
 def test_exact_members_add_and_remove():
     step = planned([Entry("A", members=ids(ALAN, GRACE))], group("A", members=2), members={"g-a": [ADA, ALAN]}).steps[0]
-    assert step.fields == {} and step.add == ["a0000000000000000000000000000004"] and step.remove == ["a0000000000000000000000000000001"]
-    assert step.members_before == {"a0000000000000000000000000000001", "a0000000000000000000000000000002"} and step.members_after == {"a0000000000000000000000000000002", "a0000000000000000000000000000004"}
+    assert step.fields == {} and step.add == [GRACE["id"]] and step.remove == [ADA["id"]]
+    assert step.members_before == {ADA["id"], ALAN["id"]} and step.members_after == {ALAN["id"], GRACE["id"]}
 
 
 def test_add_mode_never_removes():
     tenant = (group("A", members=2),)
     step = planned([Entry("A", members=ids(GRACE, ALAN), members_mode=ADD)], *tenant, members={"g-a": [ADA, ALAN]}).steps[0]
-    assert step.add == ["a0000000000000000000000000000004"] and step.remove == []
+    assert step.add == [GRACE["id"]] and step.remove == []
     assert planned([Entry("A", members=ids(ALAN), members_mode=ADD)], *tenant, members={"g-a": [ADA, ALAN]}).steps[0].action == UNCHANGED
 
 
 def test_remove_mode_removes_only_listed_current_members():
     tenant = (group("A", members=3),)
     step = planned([Entry("A", members=ids(ALAN, GRACE, EDSGER), members_mode=REMOVE)], *tenant, members={"g-a": [ADA, ALAN, GRACE]}).steps[0]
-    assert step.action == UPDATE and step.add == [] and step.remove == ["a0000000000000000000000000000002", "a0000000000000000000000000000004"]
-    assert step.members_after == {"a0000000000000000000000000000001"}
+    assert step.action == UPDATE and step.add == [] and step.remove == [ALAN["id"], GRACE["id"]]
+    assert step.members_after == {ADA["id"]}
     nobody = planned([Entry("A", members=ids(EDSGER), members_mode=REMOVE)], *tenant, members={"g-a": [ADA, ALAN, GRACE]}).steps[0]
     assert nobody.action == UNCHANGED
     # a group created in remove mode starts empty: nobody to remove, nobody added
@@ -274,20 +275,20 @@ def test_member_order_and_duplicates_never_matter():
 def test_empty_exact_list_empties_the_group_and_omitted_members_are_not_managed():
     tenant = (group("A", members=2),)
     step = planned([Entry("A", members=[])], *tenant, members={"g-a": [ADA, ALAN]}).steps[0]
-    assert step.remove == ["a0000000000000000000000000000001", "a0000000000000000000000000000002"] and step.add == []
+    assert step.remove == [ADA["id"], ALAN["id"]] and step.add == []
     assert planned([Entry("A", members=None)], *tenant, members={"g-a": [ADA, ALAN]}).steps[0].action == UNCHANGED
     # memberCount 0: the reader skips the listing, so no listing is the same as no members
     assert planned([Entry("A", members=[])], group("A")).steps[0].action == UNCHANGED
-    assert planned([Entry("A", members=ids(ADA))], group("A")).steps[0].add == ["a0000000000000000000000000000001"]
+    assert planned([Entry("A", members=ids(ADA))], group("A")).steps[0].add == [ADA["id"]]
 
 
 def test_member_names_come_from_the_listings():
     # plain ids resolved without a lookup: names come from the listed owner; an id nobody listed stays unnamed
-    the_plan = planned([Entry("A", members=["a0000000000000000000000000000001", "a0000000000000000000000000000005"])], group("A", members=1), members={"g-a": ["a0000000000000000000000000000002"]},
-                       identities={("id", "a0000000000000000000000000000001"): bare("a0000000000000000000000000000001"), ("id", "a0000000000000000000000000000005"): bare("a0000000000000000000000000000005")})
+    the_plan = planned([Entry("A", members=[ADA["id"], NEW])], group("A", members=1), members={"g-a": [ALAN["id"]]},
+                       identities={("id", ADA["id"]): bare(ADA["id"]), ("id", NEW): bare(NEW)})
     update = plan_dict(the_plan)["to_update"][0]
-    assert update["members_add"] == [ADA, {"id": "a0000000000000000000000000000005", "name": None}]
-    assert update["members_remove"] == [{"id": "a0000000000000000000000000000002", "name": None}]
+    assert update["members_add"] == [ADA, {"id": NEW, "name": None}]
+    assert update["members_remove"] == [{"id": ALAN["id"], "name": None}]
 
 
 # ------------------------------------------------------------------ problems, all reported at once, before any identity lookup
@@ -419,9 +420,10 @@ def test_summary_of_a_state_absent_delete():
 # ------------------------------------------------------------------ diff
 def test_diff_shows_only_groups_with_actions_keyed_by_name():
     tenant = (group("Upd", description="old", members=2), group("Same"), group("Old", description="bye", members=3), group("Old", gid="g-old-2"))
-    entries = [Entry("New", owner=ADA["id"], members=[ALAN["id"], "a0000000000000000000000000000007"]), Entry("Upd", members=ids(ALAN, GRACE)), Entry("Same", description="")]
+    entries = [Entry("New", owner=ADA["id"], members=[ALAN["id"], X]), Entry("Upd", members=ids(ALAN, GRACE)), Entry("Same", description="")]
     diff = build_diff(planned(entries, *tenant, purge=True, members={"g-upd": [ADA, ALAN]}))
-    assert diff["after"]["New"] == {"description": "", "owner": "Ada Lovelace (a0000000000000000000000000000001)", "members": ["Alan Turing (a0000000000000000000000000000002)", "a0000000000000000000000000000007"]}
+    assert diff["after"]["New"] == {"description": "", "owner": "Ada Lovelace (a0000000000000000000000000000001)",
+                                    "members": ["Alan Turing (a0000000000000000000000000000002)", X]}
     assert "New" not in diff["before"] and "Same" not in diff["before"] and "Same" not in diff["after"]
     assert diff["before"]["Upd"] == {"description": "old", "owner": "Ada Lovelace (a0000000000000000000000000000001)",
                                      "members": ["Ada Lovelace (a0000000000000000000000000000001)", "Alan Turing (a0000000000000000000000000000002)"]}

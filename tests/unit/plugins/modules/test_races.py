@@ -112,7 +112,7 @@ def test_simultaneous_workgroup_creates_leave_one_group(emulator, tmp_path, runs
     raced = 0
     for seed in SEEDS:
         _reset(emulator, seed)
-        argument_sets = [dict(_connection(emulator), name="Race One", description="The one", owner=OWNER) for _ in range(runs)]
+        argument_sets = [dict(_connection(emulator), name="Race One", description="The one", owner=OWNER) for _run in range(runs)]
         results = _run_all(workgroup.__file__, argument_sets, tmp_path)
         assert [result.get("failed", False) for result in results] == [False] * runs, [result.get("msg") for result in results]
         assert _state(emulator) == {"Race One": [{"description": "The one", "owner": OWNER, "members": []}]}, "seed %d" % seed
