@@ -16,7 +16,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from ansible_collections.sailpoint.isc.plugins.module_utils._errors import IscInputError
 from ansible_collections.sailpoint.isc.plugins.module_utils._identities import parse_reference
-from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import PLACEHOLDER_ID
+from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import MAX_NAME_LENGTH, PLACEHOLDER_ID, quoted_name
 
 PRESENT = "present"
 ABSENT = "absent"
@@ -77,12 +77,19 @@ class Request:
     unverified (with a warning) when the token may not read identities. ``trust_member_count`` skips the
     member read of a group whose ``memberCount`` is 0 (a converge of many groups saves a request per empty
     group; the membership module reads anyway, as its documented cost says).
+
+    The guards against deleting too much: ``max_deletes`` (None: no limit) is the most groups one run may
+    delete (``_plan.guard`` refuses a larger plan before any write, check mode included); a purge with no
+    entry at all is refused by :func:`validate` unless ``allow_empty_purge``.
     """
 
     def __init__(self, entries: Sequence[Entry], purge: bool = False, protected: Sequence[str] = (), verify_ids: bool = False,
-                 trust_unverifiable_ids: bool = False, trust_member_count: bool = True) -> None:
+                 trust_unverifiable_ids: bool = False, trust_member_count: bool = True, max_deletes: Optional[int] = None,
+                 allow_empty_purge: bool = False) -> None:
         self.entries = list(entries)
         self.purge = purge
+        self.max_deletes = max_deletes
+        self.allow_empty_purge = allow_empty_purge
         self.protected = list(protected)
         self.verify_ids = verify_ids
         self.trust_unverifiable_ids = trust_unverifiable_ids
@@ -90,23 +97,32 @@ class Request:
 
 
 def quote(name: Any) -> str:
-    """A group name in the messages about a list: ``"Name"``."""
-    return '"%s"' % name
+    """A group name in the messages about a list: ``"Name"`` (an over-long one shortened, see ``quoted_name``)."""
+    return quoted_name(name, '"')
 
 
 def validate(request: Request, check_mode: bool = False) -> List[str]:
     """Check the request itself, before any request; no tenant data needed.
 
-    Raises IscInputError listing every problem: empty or duplicate names (a duplicate would make the plan
+    Raises IscInputError listing every problem: empty, over-long (more than MAX_NAME_LENGTH characters: ISC
+    cannot take them; the message shows the first 80 and the length) or duplicate names (a duplicate would make the plan
     depend on the order of the list), bad states or member modes, an absent name that is also protected,
-    the check-mode placeholder id outside check mode, and malformed identity references. When malformed
-    references are the only problems they are returned instead: the pipeline then looks up the
-    well-formed references too (reads only) and fails before any write naming every bad reference at once.
+    the check-mode placeholder id outside check mode, an empty purge not allowed, a bad ``max_deletes``,
+    and malformed identity references (a plain string or ``{id: ...}`` that is not 32 hexadecimal
+    characters among them, see ``_identities.parse_reference``). Returns ``[]`` (kept for the pipeline's
+    ``resolve``, which names unresolvable references after the lookups).
     """
     problems = []  # type: List[str]
     references = []  # type: List[str]
     positions = {}  # type: Dict[str, List[str]]
     protected = set(request.protected)
+    if request.purge and not request.entries and not request.allow_empty_purge:
+        problems.append("the list of groups is empty and purge is on, which would delete every governance group of the tenant "
+                        "that is not protected; if that is intended, also set allow_empty_purge to true (role variable "
+                        "isc_governance_groups_allow_empty_purge)")
+    if request.max_deletes is not None and (isinstance(request.max_deletes, bool) or not isinstance(request.max_deletes, int)
+                                            or request.max_deletes < 0):
+        problems.append("max_deletes must be a whole number of 0 or more, got %r" % (request.max_deletes,))
     for entry in request.entries:
         if entry.id == PLACEHOLDER_ID and not check_mode:
             problems.append("%r is the placeholder id that sailpoint.isc.workgroup reports in check mode for a group it would "
@@ -114,6 +130,10 @@ def validate(request: Request, check_mode: bool = False) -> List[str]:
             continue
         if (entry.id is None or entry.name is not None) and (not isinstance(entry.name, str) or not entry.name.strip()):
             problems.append("%sname must be a non-empty string, got %r" % (entry.where + ": " if entry.where else "", entry.name))
+            continue
+        if isinstance(entry.name, str) and len(entry.name) > MAX_NAME_LENGTH:
+            problems.append("%sname is %d characters long, more than the %d a governance group name may have: %s"
+                            % (entry.where + ": " if entry.where else "", len(entry.name), MAX_NAME_LENGTH, quoted_name(entry.name)))
             continue
         if entry.id is None:
             positions.setdefault(entry.name, []).append(entry.where)
@@ -131,6 +151,6 @@ def validate(request: Request, check_mode: bool = False) -> List[str]:
     for name, wheres in positions.items():
         if len(wheres) > 1:
             problems.append("%s is listed %d times (%s); each name may appear once" % (quote(name), len(wheres), ", ".join(wheres)))
-    if problems:
+    if problems or references:
         raise IscInputError(problems + references)
-    return references
+    return []

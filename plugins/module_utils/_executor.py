@@ -12,32 +12,51 @@ last (one DELETE for a single group, else bulk-delete in chunks of 100). Member 
 MEMBER_CHUNK and every chunk is accounted for, so what landed is counted even when a later chunk fails.
 
 A failure of one group does not stop the others, except the errors in STOP_ERRORS (the connection, the
-credentials, the rate limit): they are not about one group, so the remaining writes are not attempted.
+credentials, the token's rights, the rate limit): they are not about one group, so the remaining writes are
+not attempted (``Outcome.skipped`` names their groups). The token's rights are a 401 after the one
+re-authentication (``IscAuthError``) and a 403 (``IscForbiddenError``: a missing scope or user level); ISC's
+message names what is missing, and every other write would fail alike.
 Groups that cannot be deleted because they are in use are recorded with their connections (read for at
 most CONNECTION_READS groups per run).
+
+Simultaneous runs: two runs that plan the same new group both create it. So after its creates a run lists
+the names it created (one ``name in (...)`` request per 50 names) and, where a name is now carried by
+several groups, settles it the same way in every racing run: the oldest group (``created``, then ``id``)
+wins; a run whose group lost deletes its own group and converges the winner instead (description, owner,
+members, as its entry asks). Every run sees the groups created before its own, so all of them agree.
 """
 
 from __future__ import annotations
 
 import itertools
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Set
 
 from ansible_collections.sailpoint.isc.plugins.module_utils._client import MEMBER_CHUNK, PAGE_LIMITS, WORKGROUP_DELETE_CHUNK, chunked
+from ansible_collections.sailpoint.isc.plugins.module_utils._desired import REMOVE as REMOVE_MODE
 from ansible_collections.sailpoint.isc.plugins.module_utils._errors import (
     IscApiError,
     IscAuthError,
     IscConfigError,
     IscConnectionError,
     IscError,
+    IscForbiddenError,
     IscNotFoundError,
     IscRateLimitError,
 )
 from ansible_collections.sailpoint.isc.plugins.module_utils._members import ADD, REMOVE, classify_results, describe_failures, plural
-from ansible_collections.sailpoint.isc.plugins.module_utils._plan import CREATE, DELETE, IN_USE, UNCHANGED, UPDATE, Plan, Step
-from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import build_create_body, build_patch
+from ansible_collections.sailpoint.isc.plugins.module_utils._filters import BATCH_LENGTH, BATCH_VALUES, batched, eq, in_
+from ansible_collections.sailpoint.isc.plugins.module_utils._plan import CREATE, DELETE, IN_USE, UNCHANGED, UPDATE, Plan, Step, membership
+from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import (
+    build_create_body,
+    build_patch,
+    exact_name_matches,
+    field_value,
+    normalize_description,
+    seniority,
+)
 
 # After these errors the remaining writes are not attempted: they are not about one group and would fail alike.
-STOP_ERRORS = (IscConnectionError, IscAuthError, IscRateLimitError, IscConfigError)
+STOP_ERRORS = (IscConnectionError, IscAuthError, IscForbiddenError, IscRateLimitError, IscConfigError)
 # Connections are read (one request, the first page) for at most this many groups in use per run.
 CONNECTION_READS = 10
 
@@ -66,6 +85,8 @@ class StepResult:
         self.gone = False  # deleted by someone else before our delete
         self.in_use = False
         self.connections = None  # type: Optional[List[Dict[str, Any]]]
+        self.joined = None  # type: Optional[Dict[str, Any]]  # a create that lost a race: the older group it converged instead
+        self.discarded = None  # type: Optional[str]  # ... and the id of the group it created, then deleted
 
     @property
     def changed(self) -> bool:
@@ -80,6 +101,8 @@ class Outcome:
         self.check_mode = check_mode
         self.failures = []  # type: List[Dict[str, Any]]
         self.stopped = None  # type: Optional[IscError]
+        self.refused = None  # type: Optional[str]  # why the guard refused the plan (_plan.guard); then nothing ran
+        self.skipped = []  # type: List[Step]  # after a STOP_ERRORS error: the steps whose writes were not attempted
         self.connection_reads = 0
 
     @property
@@ -131,14 +154,18 @@ class Executor:
             self._in_use(step)
         if self.outcome.check_mode:
             return self.outcome
+        attempted = set()  # type: Set[int]
         try:
             for step in plan.of(CREATE):
+                attempted.add(id(step))
                 self._create(step)
+            self._settle(plan.of(CREATE))
             for step in plan.of(UPDATE):
+                attempted.add(id(step))
                 self._update(step)
-            self._delete(plan.of(DELETE))
+            self._delete(plan.of(DELETE), attempted)
         except _Stop:
-            pass
+            self.outcome.skipped = [step for step in plan.steps if step.action in (CREATE, UPDATE, DELETE) and id(step) not in attempted]
         return self.outcome
 
     # ------------------------------------------------------------ bookkeeping
@@ -189,6 +216,64 @@ class Executor:
             return
         self._members(step, ADD, step.add)
 
+    # ------------------------------------------------------------ simultaneous runs
+    def _settle(self, steps: List[Step]) -> None:
+        """After the creates: each name this run created must be carried by one group (see the module docstring)."""
+        created = [step for step in steps if step.result.created and step.result.group and step.result.group.get("id")]
+        names = list(dict.fromkeys(step.name for step in created))
+        listed = []  # type: List[Dict[str, Any]]
+        for name_filter in batched(lambda chunk: in_("name", chunk) if len(chunk) > 1 else eq("name", chunk[0]), names,
+                                   BATCH_VALUES, BATCH_LENGTH):
+            try:
+                listed.extend(self.client.list_workgroups(filters=name_filter))
+            except IscError as exc:
+                self.warn("Could not check that the governance groups this run created have no namesake created by a "
+                          "simultaneous run: %s" % exc)
+                self._stop_after(exc)
+                return
+        for step in created:
+            own = step.result.group
+            same = {group["id"]: group for group in exact_name_matches(listed, step.name) if group.get("id")}
+            same.setdefault(own["id"], own)
+            if len(same) < 2:
+                continue
+            winner = min(same.values(), key=seniority)
+            if winner["id"] != own["id"]:
+                self._join(step, winner)
+
+    def _join(self, step: Step, winner: Dict[str, Any]) -> None:
+        """This run's group lost the race: delete it, then converge the winner to the step's entry."""
+        result = step.result
+        own_id = result.group["id"]
+        try:
+            self.client.delete_workgroup(own_id)
+        except IscNotFoundError:
+            pass
+        except IscError as exc:
+            self._fail(step, DELETE, exc)
+            return
+        self.warn("Governance group \"%s\" was created by a simultaneous run too: kept the older group (id %s), deleted the "
+                  "one this run created (id %s) and brought the older one to the requested state." % (step.name, winner["id"], own_id))
+        result.joined, result.discarded, result.group = winner, own_id, winner
+        for action in (ADD, REMOVE):
+            result.done[action], result.already[action], result.refused[action] = [], [], []
+        entry = step.entry
+        join = Step(UPDATE, step.name, winner, entry)
+        join.result = result
+        join.fields = {field: value for field, value in step.fields.items() if field != "name"
+                       and field_value(field, winner) != (normalize_description(value) if field == "description" else value)}
+        if entry is not None and entry.members is not None and entry.members_mode != REMOVE_MODE:  # a create never removes
+            try:
+                current = {member["id"]: member for member in self.client.list_members(winner["id"]) if member.get("id")}
+            except IscError as exc:
+                self._fail(join, ADD, exc)
+                return
+            for identity_id, record in current.items():
+                self.outcome.plan.known.setdefault(identity_id, {"id": identity_id, "name": record.get("name"), "email": record.get("email")})
+            to_add, to_remove = membership(set(current), set(step.members_after or ()), entry.members_mode)
+            join.add, join.remove = sorted(to_add), sorted(to_remove)
+        self._update(join)
+
     def _update(self, step: Step) -> None:
         if step.fields:
             answer = self._call(step, UPDATE, lambda: self.client.patch_workgroup(step.id, build_patch(step.group, step.fields)))
@@ -220,9 +305,10 @@ class Executor:
                        message="ISC refused %s: %s" % (plural(len(refused), "identity", "identities"), describe_failures(refused, known)))
         return not refused
 
-    def _delete(self, steps: List[Step]) -> None:
+    def _delete(self, steps: List[Step], attempted: Set[int]) -> None:
         if len(steps) == 1:  # a plain DELETE: the same one request, and its answer needs no 207 parsing
             step = steps[0]
+            attempted.add(id(step))
             try:
                 self.client.delete_workgroup(step.id)
                 self._deleted(step, 204)
@@ -236,6 +322,7 @@ class Executor:
             return
         by_id = {step.id: step for step in steps}
         for chunk in chunked(list(by_id), WORKGROUP_DELETE_CHUNK):
+            attempted.update(id(by_id[group_id]) for group_id in chunk)
             try:
                 answers = self.client.bulk_delete_workgroups(chunk)
             except IscError as exc:

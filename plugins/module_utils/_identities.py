@@ -5,8 +5,8 @@
 
 """Resolve identity references (owners, members) to identities, in few requests.
 
-Private to the collection. A reference is either a plain string (an identity id, used as is
-without a request) or a dict with exactly one of ``id``, ``alias``, ``email``, ``name``.
+Private to the collection. A reference is either a plain string (an identity id, 32 hexadecimal
+characters, used as is without a request) or a dict with exactly one of ``id``, ``alias``, ``email``, ``name``.
 Dict references are looked up through ``GET /identities`` (``defaultFilter=NONE``): grouped by
 key, deduplicated, and sent as ``id in (...)`` or ``or``-joined ``eq`` filters of at most
 ``CHUNK_SIZE`` values and ``MAX_FILTER_LENGTH`` URL-encoded characters per request. The server
@@ -16,12 +16,14 @@ Every bad reference is reported in one error.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
 
 from ansible_collections.sailpoint.isc.plugins.module_utils._errors import IscForbiddenError, IscInputError
 from ansible_collections.sailpoint.isc.plugins.module_utils._filters import BATCH_LENGTH, BATCH_VALUES, batched, eq, in_, or_
 
 REFERENCE_KEYS = ("id", "alias", "email", "name")
+IDENTITY_ID = re.compile(r"\A[0-9a-fA-F]{32}\Z")  # ISC identity ids: 32 hexadecimal characters
 CHUNK_SIZE = BATCH_VALUES
 MAX_FILTER_LENGTH = BATCH_LENGTH  # URL-encoded characters of one filters parameter
 
@@ -51,11 +53,31 @@ def describe_reference(reference: Any) -> str:
     return repr(reference)
 
 
+def is_identity_id(value: Any) -> bool:
+    """Whether ``value`` looks like an ISC identity id: 32 hexadecimal characters."""
+    return isinstance(value, str) and IDENTITY_ID.match(value) is not None
+
+
+def _not_an_id(value: str) -> str:
+    """Why ``value`` is not an identity id, with the reference that would look it up."""
+    shown = value if len(value) <= 80 else "%s... (%d characters)" % (value[:80], len(value))
+    key = "email" if "@" in value else "alias"
+    return "%r is not an identity id; to look it up by %s write {%s: %s} (an identity id is 32 hexadecimal characters)" % (
+        shown, key, key, shown)
+
+
 def parse_reference(reference: Any) -> Reference:
-    """(key, value) of a reference; raises ValueError with a clear reason."""
+    """(key, value) of a reference; raises ValueError with a clear reason.
+
+    An id, plain (a string) or ``{id: ...}``, must look like an ISC identity id (32 hexadecimal characters):
+    anything else is refused here, before any request, with the reference that would look it up by alias or
+    email (an alias written as a plain string would otherwise reach ISC as an id and fail only on the write).
+    """
     if isinstance(reference, str):
         if not reference.strip():
             raise ValueError("an identity id must not be empty")
+        if not is_identity_id(reference):
+            raise ValueError(_not_an_id(reference))
         return "id", reference
     if not isinstance(reference, dict):
         raise ValueError("%r is neither an identity id nor a dict with one of %s" % (reference, ", ".join(REFERENCE_KEYS)))
@@ -69,6 +91,8 @@ def parse_reference(reference: Any) -> Reference:
     value = reference[key]
     if not isinstance(value, str) or not value.strip():
         raise ValueError("%r: %s must be a non-empty string" % (reference, key))
+    if key == "id" and not is_identity_id(value):
+        raise ValueError("{id: ...}: %s" % _not_an_id(value))
     return key, value
 
 

@@ -7,12 +7,14 @@
 
 Private to the collection (``_`` prefix)::
 
-    validate (_desired)   the request itself, before any request is sent (malformed references alone are
-                          reported with the unresolvable ones, after the lookups, so one run names them all)
+    validate (_desired)   the request itself, before any request is sent (malformed references included:
+                          a plain id that is not 32 hexadecimal characters fails here, with a hint)
     read     (_reader)    the groups and members the request touches
     check    (_plan)      pure: ambiguous names, missing groups, creates without owner (before any lookup)
     resolve  (_reader)    every identity reference, in one batch
     plan     (_plan)      pure: creates, updates, member adds/removes, deletes, in use, unchanged
+    guard    (_plan)      pure: a plan that deletes more than ``max_deletes`` is refused before any write
+                          (check mode too): the outcome is returned with ``refused`` set and nothing executed
     execute  (_executor)  the writes (none in check mode), with per-chunk accounting and stop rules
 
 An error before the writes is raised as :class:`StageError` naming the stage, so that each module can
@@ -28,7 +30,7 @@ from typing import Any, Callable, Iterator, Optional
 from ansible_collections.sailpoint.isc.plugins.module_utils._desired import Request, validate
 from ansible_collections.sailpoint.isc.plugins.module_utils._errors import IscError
 from ansible_collections.sailpoint.isc.plugins.module_utils._executor import Executor, Outcome
-from ansible_collections.sailpoint.isc.plugins.module_utils._plan import check, plan
+from ansible_collections.sailpoint.isc.plugins.module_utils._plan import check, guard, plan
 from ansible_collections.sailpoint.isc.plugins.module_utils._reader import read, resolve
 
 VALIDATE = "validate"
@@ -60,7 +62,7 @@ def _stage(name: str) -> Iterator[None]:
 def run(request: Request, connect: Callable[[], Any], check_mode: bool, warn: Optional[Callable[[str], None]] = None) -> Outcome:
     """Validate ``request``, then (with the client ``connect()`` returns) read, resolve, plan and execute it."""
     with _stage(VALIDATE):
-        malformed = validate(request, check_mode)
+        malformed = validate(request, check_mode)  # [] : every malformed reference raised
     client = connect()
     with _stage(READ):
         snapshot = read(client, request, check_mode)
@@ -73,4 +75,9 @@ def run(request: Request, connect: Callable[[], Any], check_mode: bool, warn: Op
     for warning in the_plan.warnings:
         if warn is not None:
             warn(warning)
+    refusal = guard(request, the_plan)
+    if refusal is not None:
+        outcome = Outcome(the_plan, check_mode)
+        outcome.refused = refusal
+        return outcome
     return Executor(client, the_plan, check_mode, warn).run()

@@ -159,6 +159,10 @@ def plan(request: Request, snapshot: Any) -> Plan:
             result.steps.append(_create(entry, snapshot.identities))
         else:
             result.steps.append(_update(entry, group, snapshot))
+            if index in getattr(snapshot, "racing", {}):
+                result.warnings.append("Governance group '%s' was just created by simultaneous runs (younger copies: %s); this run "
+                                       "converges the oldest (id %s), and the runs that created the others delete them."
+                                       % (entry.name, ", ".join(snapshot.racing[index]), group.get("id")))
             if index in snapshot.namesakes:
                 result.warnings.append("Other governance groups are already named '%s' (ids: %s); looking this group up by name "
                                        "will fail until the names differ." % (entry.name, ", ".join(snapshot.namesakes[index])))
@@ -224,3 +228,17 @@ def _delete(group: Group, reason: str, entry: Optional[Entry] = None) -> Step:
     connections = group.get("connectionCount")
     in_use = isinstance(connections, int) and not isinstance(connections, bool) and connections > 0
     return Step(IN_USE if in_use else DELETE, group.get("name"), group, entry, reason)
+
+
+def guard(request: Request, the_plan: Plan) -> Optional[str]:
+    """Pure, on the finished plan, before any write (check mode included): why the plan may not run, or None.
+
+    A plan that deletes more groups than ``request.max_deletes`` is refused whole (groups in use are not
+    counted: they are never deleted). The caller shows the plan and writes nothing.
+    """
+    deletes = the_plan.of(DELETE)
+    if request.max_deletes is not None and len(deletes) > request.max_deletes:
+        purged = sum(1 for step in deletes if step.reason == REASON_PURGE)
+        return ("the plan deletes %d governance groups (%d not in the list, purge; %d listed as absent), more than the "
+                "limit of %d per run" % (len(deletes), purged, len(deletes) - purged, request.max_deletes))
+    return None

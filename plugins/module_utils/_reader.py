@@ -19,7 +19,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
 from ansible_collections.sailpoint.isc.plugins.module_utils._desired import PRESENT, Entry, Request, quote
 from ansible_collections.sailpoint.isc.plugins.module_utils._filters import batched, eq, in_
 from ansible_collections.sailpoint.isc.plugins.module_utils._identities import IscIdentityResolutionError, parse_reference, resolve_references
-from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import PLACEHOLDER_ID, exact_name_matches, owner_id_of
+from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import PLACEHOLDER_ID, exact_name_matches, owner_id_of, race_winner
 
 Group = Dict[str, Any]
 
@@ -30,7 +30,9 @@ class Snapshot:
     ``groups``: every group read (the whole tenant when ``complete``); ``matches``: per entry, its group
     (None when it does not exist); ``members``: group id -> {identity id -> member record};
     ``namesakes``: per renamed entry, the ids of other groups that already carry the new name;
-    ``ambiguous``: a problem per entry whose name several groups carry;
+    ``ambiguous``: a problem per entry whose name several groups carry; ``racing``: per entry whose name several
+    groups carry because simultaneous runs created it (``_workgroups.race_winner``), the ids of the younger
+    ones (the entry is matched to the oldest, which every racing run keeps);
     ``identities``: every reference of the request, ``(key, value)`` -> resolved identity.
     """
 
@@ -41,6 +43,7 @@ class Snapshot:
         self.members = {}  # type: Dict[str, Dict[str, Dict[str, Any]]]
         self.namesakes = {}  # type: Dict[int, List[str]]
         self.ambiguous = []  # type: List[str]
+        self.racing = {}  # type: Dict[int, List[str]]  # per entry: the ids of the younger namesakes of a race (see race_winner)
         self.identities = {}  # type: Dict[Any, Dict[str, Any]]
 
 
@@ -75,7 +78,11 @@ def _read_groups(client: Any, request: Request, check_mode: bool, snapshot: Snap
     for index, entry in enumerate(request.entries):
         if entry.id is None:
             matches = exact_name_matches(snapshot.groups, entry.name)
-            if len(matches) > 1:
+            winner = race_winner(matches) if len(matches) > 1 else None
+            if winner is not None:  # simultaneous runs created it: converge the one they all keep
+                snapshot.racing[index] = sorted(str(group.get("id")) for group in matches if group.get("id") != winner.get("id"))
+                matches = [winner]
+            elif len(matches) > 1:
                 snapshot.ambiguous.append(_ambiguous(entry, sorted(str(group.get("id")) for group in matches)))
             snapshot.matches.append(matches[0] if matches else None)
             continue

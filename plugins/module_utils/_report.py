@@ -17,6 +17,7 @@ from __future__ import annotations
 import copy
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Set
 
+from ansible_collections.sailpoint.isc.plugins.module_utils._errors import IscAuthError, IscForbiddenError
 from ansible_collections.sailpoint.isc.plugins.module_utils._executor import Outcome, StepResult
 from ansible_collections.sailpoint.isc.plugins.module_utils._members import ADD, REMOVE, describe_failures, label, membership_diff, plural
 from ansible_collections.sailpoint.isc.plugins.module_utils._module import fail
@@ -178,6 +179,8 @@ def build_diff(plan: Plan) -> Dict[str, Dict[str, Any]]:
 def report_converge(module: Any, outcome: Outcome) -> None:
     """exit_json with the plan, summary, counts and diff; fail_json naming every failure and what did succeed."""
     plan = outcome.plan
+    if outcome.refused is not None:
+        _refuse(module, outcome)
     for step in outcome.in_use:
         _warn_in_use(module, step)
     for step in plan.steps:
@@ -202,10 +205,42 @@ def report_converge(module: Any, outcome: Outcome) -> None:
         if failure["tracking_id"]:
             text += " [trackingId: %s]" % failure["tracking_id"]
         parts.append(text.rstrip("."))
-    stopped = " The remaining writes were not attempted after this error." if outcome.stopped is not None else ""
-    msg = "Failed to converge the governance groups (%s): %s.%s What succeeded: %s Run the task again to finish the job." % (
-        plural(len(outcome.failures), "failure"), "; ".join(parts), stopped, result.pop("msg"))
+    stopped, again = stop_sentence(outcome), "Run the task again to finish the job."
+    if isinstance(outcome.stopped, (IscAuthError, IscForbiddenError)):
+        again = "Give the token the rights ISC names above, then run the task again."
+    msg = "Failed to converge the governance groups (%s): %s.%s What succeeded: %s %s" % (
+        plural(len(outcome.failures), "failure"), "; ".join(parts), stopped, result.pop("msg"), again)
     fail(module, msg, **result)
+
+
+def stop_sentence(outcome: Outcome) -> str:
+    """`` The remaining writes ... were not attempted ...`` after a STOP_ERRORS error (with why, for the token's rights); ``''`` otherwise."""
+    error = outcome.stopped
+    if error is None:
+        return ""
+    skipped = outcome.skipped
+    names = ", ".join(_quote(step.name) for step in skipped[:5]) + (" and %d more" % (len(skipped) - 5) if len(skipped) > 5 else "")
+    what = "The remaining writes (%s: %s) were not attempted" % (plural(len(skipped), "group"), names) if skipped else \
+        "The remaining writes were not attempted"
+    if isinstance(error, IscForbiddenError):
+        return " %s: the token lacks the rights for them (HTTP 403; ISC's message above names the missing scope or user level)." % what
+    if isinstance(error, IscAuthError):
+        return " %s: the token was rejected (HTTP 401) even after fetching a new one." % what
+    return " %s after this error." % what
+
+
+def _refuse(module: Any, outcome: Outcome) -> None:
+    """fail_json for a plan the guard refused (``_plan.guard``): the plan is shown, nothing was written."""
+    plan = outcome.plan
+    deletes = len(plan.of(DELETE))
+    nothing = dict.fromkeys(("created", "updated", "deleted", "unchanged", "members_added", "members_removed"), 0)
+    result = {"changed": False, "summary": render_summary(plan) + ["Refused: nothing was changed (see msg)."], "plan": plan_dict(plan),
+              "in_use": [], "failures": [], "counts": nothing}  # type: Dict[str, Any]
+    if module._diff:
+        result["diff"] = build_diff(plan)
+    fail(module, "Refused to run the plan, nothing was changed: %s. Review the plan (summary, plan.to_delete); if these deletions "
+         "are intended, set max_deletes to %d or more (role variable isc_governance_groups_max_deletes)." % (outcome.refused, deletes),
+         **result)
 
 
 def _warn_in_use(module: Any, step: Step) -> None:

@@ -23,6 +23,15 @@ PLACEHOLDER_ID = "(would be created)"
 # The fields of a group that can be managed, in the order they are compared and patched (FACTS 4:
 # PATCH takes name, description and owner).
 MANAGED_FIELDS = ("name", "description", "owner")
+# The longest governance group name the modules send. ISC documents no limit for WorkgroupDto.name; 128 is a
+# conservative bound: every real group name fits, ISC's UI lists names on one line, and a lookup by name puts the
+# name in the URL (a 70,000-character name got HTTP 414 there). A longer name fails before any request.
+MAX_NAME_LENGTH = 128
+# Namesakes created within this many seconds of the oldest are taken for a race of simultaneous runs (see race_winner).
+RACE_WINDOW = 120.0
+_LATEST = datetime.datetime.max.replace(tzinfo=datetime.timezone.utc)
+# How much of an over-long value a message shows (then its length).
+SHOWN_CHARACTERS = 80
 
 # A group found after a lost create answer must have been created at most this long before the first
 # attempt (tolerates clock skew between us and the tenant).
@@ -31,13 +40,20 @@ CREATE_CLOCK_SKEW = 300.0
 _TIMESTAMP_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(Z|[+-]\d{2}:?\d{2})?$")
 
 
+def quoted_name(name: Any, mark: str = "'") -> str:
+    """A name in a message, between ``mark``; a name longer than MAX_NAME_LENGTH shows its first SHOWN_CHARACTERS and its length."""
+    if isinstance(name, str) and len(name) > MAX_NAME_LENGTH:
+        return "%s%s...%s (%d characters)" % (mark, name[:SHOWN_CHARACTERS], mark, len(name))
+    return "%s%s%s" % (mark, name, mark)
+
+
 def describe(workgroup_id: Optional[str] = None, name: Optional[str] = None) -> str:
     """How messages name a group: ``governance group 'Admins'``, or by id when that is all we have."""
     if name and workgroup_id:
-        return "governance group '%s' (id %s)" % (name, workgroup_id)
+        return "governance group %s (id %s)" % (quoted_name(name), workgroup_id)
     if workgroup_id:
         return "governance group with id '%s'" % workgroup_id
-    return "governance group '%s'" % name
+    return "governance group %s" % quoted_name(name)
 
 
 def exact_name_matches(groups: Iterable[Mapping[str, Any]], name: str) -> List[Dict[str, Any]]:
@@ -120,6 +136,32 @@ def parse_timestamp(value: Any) -> Optional[datetime.datetime]:
         return datetime.datetime(year, month, day, hour, minute, second, tzinfo=datetime.timezone(offset))
     except ValueError:
         return None
+
+
+def seniority(group: Mapping[str, Any]) -> Any:
+    """Sort key of namesakes, the oldest first: ``created`` (parsed, then as written, for sub-second order), then ``id``.
+
+    Simultaneous runs that created the same group all keep the first by this key (see ``_executor``)."""
+    created = group.get("created")
+    return (parse_timestamp(created) or _LATEST, str(created or ""), str(group.get("id")))
+
+
+def race_winner(namesakes: Iterable[Mapping[str, Any]]) -> Optional[Dict[str, Any]]:
+    """The group to converge when several groups carry a name because simultaneous runs created it, else None.
+
+    That is the case when every namesake was created within RACE_WINDOW seconds of the oldest: the runs that
+    created the others delete them once they see it (``_executor``). Namesakes further apart are a real
+    ambiguity that only a person can mend.
+    """
+    groups = sorted((dict(group) for group in namesakes), key=seniority)
+    first = parse_timestamp(groups[0].get("created")) if groups else None
+    if first is None:
+        return None
+    for group in groups[1:]:
+        created = parse_timestamp(group.get("created"))
+        if created is None or (created - first).total_seconds() > RACE_WINDOW:
+            return None
+    return groups[0]
 
 
 def find_created_group(candidates: Iterable[Mapping[str, Any]], body: Mapping[str, Any],

@@ -20,6 +20,10 @@ description:
   - Updates are sent as one JSON patch holding only the fields that differ; when nothing differs no request that
     writes is sent. Owners are compared by identity id only.
   - Members are managed with M(sailpoint.isc.workgroup_members).
+  - Simultaneous runs that create the same group never leave a duplicate. After a create the module lists the name
+    once more; when several groups carry it, every run keeps the oldest (by C(created), then C(id)), and a run whose
+    group is not the oldest deletes its own and brings the oldest to the requested description and owner (it returns
+    that group, with a warning).
 author:
   - sailpoint.isc contributors (@sailpoint-isc)
 options:
@@ -36,6 +40,8 @@ options:
         fails and lists their ids; give O(id) then.
       - With O(id), the name the group should have (a rename when it differs); not used with O(state=absent).
       - Required to create a group.
+      - At most 128 characters (ISC documents no limit; the modules use a conservative one that every real name fits).
+        A longer name fails before any request.
     type: str
   description:
     description:
@@ -47,8 +53,8 @@ options:
   owner:
     description:
       - The owner of the group, an identity reference.
-      - Either an identity id (a string), or a dictionary with exactly one of the keys C(id), C(alias), C(email) or
-        C(name).
+      - Either an identity id (a string of 32 hexadecimal characters; anything else fails before any request), or a
+        dictionary with exactly one of the keys C(id), C(alias), C(email) or C(name).
       - Looking up an identity by C(alias), C(email) or C(name) needs a token with user context (a personal
         access token). An id given as a string is used without a lookup.
       - Required to create a group. Compared by identity id, so the same owner given by alias or by id is no change.

@@ -41,14 +41,14 @@ options:
     type: str
   workgroup_name:
     description:
-      - The exact name of the governance group (case-sensitive).
+      - The exact name of the governance group (case-sensitive), at most 128 characters.
       - When several groups have this name the task fails and lists their ids; use O(workgroup_id) then.
     type: str
   members:
     description:
       - The identities this task is about.
-      - Each item is either a string, the identity id, or a dictionary with exactly one of the keys C(id), C(alias),
-        C(email) or C(name).
+      - Each item is either a string, the identity id (32 hexadecimal characters; anything else fails before any
+        request), or a dictionary with exactly one of the keys C(id), C(alias), C(email) or C(name).
       - C(alias), C(email) and C(name) must match exactly one identity (C(email) ignoring case, the others exactly).
         When a name is shared by several identities the task fails and lists their ids; use C(id), C(alias) or C(email).
       - With O(state=present) and O(exclusive=false) the listed identities that are not members are added; nobody is removed.

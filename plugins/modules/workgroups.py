@@ -20,16 +20,25 @@ description:
     add and remove). It returns the plan as readable RV(summary) lines, and then writes only the difference.
   - Everything runs in one process with one client, so a whole list costs one token. A converge costs at least
     1 token + ceil(groups in the tenant / 250) + ceil(members / 50) for each listed group whose members are managed,
-    + the writes; the module sends exactly that, plus the identity lookups of references that are not plain ids
-    (ceil(n / 50) per kind of reference) and one connections read per group in use that would be deleted.
+    + the writes + ceil(groups created / 50) (the check for simultaneous runs); the module sends exactly that, plus
+    the identity lookups of references that are not plain ids (ceil(n / 50) per kind of reference) and one
+    connections read per group in use that would be deleted.
   - The group name is the key (exact, case-sensitive). A name listed twice is an error before any request. A listed
-    name that several groups of the tenant carry is an error before any write, listing their ids.
+    name that several groups of the tenant carry is an error before any write, listing their ids (unless they were
+    all created within 2 minutes of each other by simultaneous runs, see below).
+  - Simultaneous runs (two jobs converging the same list at the same time) never leave a duplicate. After its creates,
+    a run lists the names it created (one request per 50 names) and, when a name is carried by several groups, every
+    run keeps the oldest (by C(created), then C(id)); a run whose group is not the oldest deletes its own group and
+    converges the oldest instead (description, owner, members), with a warning.
   - The fields O(groups[].description), O(groups[].owner) and O(groups[].members) are managed only when given.
     Left out, they keep their value in ISC (a left-out O(groups[].members) never removes anybody).
   - Writes, in this order. Creates, each followed by a bulk-add of its members. Updates, each one JSON patch with only the
     differing fields, then the member additions, then the removals (none if an addition failed). Deletes last, through
     the bulk-delete endpoint in chunks of 100.
-  - A group that fails does not stop the others. At the end the task fails if anything failed, naming each failure
+  - A group that fails does not stop the others, except for errors that are not about one group - the connection, the
+    token's rights (HTTP 403 for a missing scope or user level, HTTP 401 after one re-authentication) and the rate limit
+    once the retries ran out. They end the writes; the message names ISC's reason and the groups not attempted.
+  - At the end the task fails if anything failed, naming each failure
     (group, HTTP status, ISC message, tracking id) and reporting what did succeed, so that running it again finishes the job.
 author:
   - sailpoint.isc contributors (@sailpoint-isc)
@@ -44,6 +53,8 @@ options:
       name:
         description:
           - The exact name of the group (case-sensitive). Each name may appear once in the list.
+          - At most 128 characters (ISC documents no limit; the modules use a conservative one that every real name fits).
+            A longer name fails before any request.
         type: str
         required: true
       description:
@@ -53,8 +64,8 @@ options:
         type: str
       owner:
         description:
-          - The owner, an identity reference. Either an identity id (a string), or a dictionary with exactly one of the
-            keys C(id), C(alias), C(email) or C(name).
+          - The owner, an identity reference. Either an identity id (a string of 32 hexadecimal characters; anything else
+            fails before any request), or a dictionary with exactly one of the keys C(id), C(alias), C(email) or C(name).
           - Required to create a group. Compared by identity id.
           - Left out, the owner of an existing group is not managed.
         type: raw
@@ -89,9 +100,28 @@ options:
   purge:
     description:
       - Also delete every group of the tenant whose name is not in O(groups) and not in O(protected).
-        With an empty O(groups) that is every group that is not protected; run with C(--check) first.
+        With an empty O(groups) that is every group that is not protected, so it needs O(allow_empty_purge=true);
+        run with C(--check) first. At most O(max_deletes) groups are deleted per run.
       - Groups in use (with connections) are not deleted; they are reported in RV(in_use) and as a warning, and the
         task does not fail because of them.
+    type: bool
+    default: false
+  max_deletes:
+    description:
+      - The most groups one run may delete (O(purge) and O(groups[].state=absent) together; groups in use are not counted,
+        they are never deleted).
+      - A plan that deletes more fails the task before any write, check mode included, with the plan in RV(summary) and
+        RV(plan) and a message saying how many deletions it has; set O(max_deletes) to at least that number to allow it.
+      - The default V(10) lets the usual cleanup of a change through (a few groups dropped from the list or listed as
+        absent) and stops what a purge against a wrong, truncated or empty list, or the wrong tenant, would do - delete
+        most of a tenant. V(0) forbids every delete.
+    type: int
+    default: 10
+  allow_empty_purge:
+    description:
+      - Whether O(purge=true) with an empty O(groups) is allowed. It would delete every group that is not in O(protected),
+        so by default it fails before any request (an empty list usually comes from a missing or mistyped variable).
+      - O(max_deletes) still applies.
     type: bool
     default: false
   protected:
@@ -446,6 +476,8 @@ def main() -> None:
             "members_exclusive": {"type": "bool", "default": True},
             "purge": {"type": "bool", "default": False},
             "protected": {"type": "list", "elements": "str", "default": []},
+            "max_deletes": {"type": "int", "default": 10},
+            "allow_empty_purge": {"type": "bool", "default": False},
             "verify_identity_ids": {"type": "bool", "default": False},
             "groups_label": {"type": "str", "default": "groups"},
         },
@@ -458,7 +490,8 @@ def main() -> None:
         entries.append(Entry(name=group["name"], state=group["state"], description=group["description"], owner=group["owner"],
                              members=group["members"], members_mode=EXACT if exclusive else ADD,
                              where="%s[%d]" % (params["groups_label"], index)))
-    request = Request(entries, purge=params["purge"], protected=params["protected"], verify_ids=params["verify_identity_ids"])
+    request = Request(entries, purge=params["purge"], protected=params["protected"], verify_ids=params["verify_identity_ids"],
+                      max_deletes=params["max_deletes"], allow_empty_purge=params["allow_empty_purge"])
     report_converge(module, run_pipeline(module, request, WORDING))
 
 

@@ -59,8 +59,9 @@ def _identity_calls(emu):
 
 # ------------------------------------------------------------------ pure
 @pytest.mark.parametrize("reference, parsed", [
-    ("abc", ("id", "abc")),
-    ({"id": "abc"}, ("id", "abc")),
+    ("2c9180835d2e5168015d32f890ca1581", ("id", "2c9180835d2e5168015d32f890ca1581")),
+    ("2C9180835D2E5168015D32F890CA1581", ("id", "2C9180835D2E5168015D32F890CA1581")),  # hexadecimal in any case
+    ({"id": "2c9180835d2e5168015d32f890ca1581"}, ("id", "2c9180835d2e5168015d32f890ca1581")),
     ({"alias": "a"}, ("alias", "a")),
     ({"email": "e@x"}, ("email", "e@x")),
     ({"name": "N"}, ("name", "N")),
@@ -77,6 +78,14 @@ def test_parse_reference(reference, parsed):
     ({"alias": "a", "email": "b"}, "exactly one of"),
     ({"login": "a"}, "unknown keys login"),
     ({"alias": 5}, "must be a non-empty string"),
+    ("demo.admin", "'demo.admin' is not an identity id; to look it up by alias write {alias: demo.admin}"),
+    ("ada@example.com", "'ada@example.com' is not an identity id; to look it up by email write {email: ada@example.com}"),
+    ({"id": "demo.admin"}, "{id: ...}: 'demo.admin' is not an identity id; to look it up by alias write {alias: demo.admin}"),
+    ("2c9180835d2e5168015d32f890ca158", "is not an identity id"),  # 31 characters
+    ("2c9180835d2e5168015d32f890ca15810", "is not an identity id"),  # 33
+    ("2c9180835d2e5168015d32f890ca158g", "is not an identity id"),  # not hexadecimal
+    ("2c9180835d2e5168015d32f890ca1581\n", "is not an identity id"),
+    ("x" * 5000, "'%s... (5000 characters)' is not an identity id" % ("x" * 80)),  # a huge value is not echoed whole
 ])
 def test_parse_reference_errors(reference, fragment):
     with pytest.raises(ValueError) as info:
@@ -100,8 +109,9 @@ def test_filter_chunks_respect_count_and_length():
 
 def test_plain_ids_need_no_request(emulator):
     client = _client(emulator)
-    assert resolve_identities(client, ["id-1", {"id": "id-2"}]) == [
-        {"id": "id-1", "name": None, "alias": None, "email": None}, {"id": "id-2", "name": None, "alias": None, "email": None}]
+    one, two = "1" * 32, "2" * 32
+    assert resolve_identities(client, [one, {"id": two}]) == [
+        {"id": one, "name": None, "alias": None, "email": None}, {"id": two, "name": None, "alias": None, "email": None}]
     assert resolve_identities(client, []) == []
     assert emulator.requests() == []
 

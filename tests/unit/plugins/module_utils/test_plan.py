@@ -20,6 +20,7 @@ from ansible_collections.sailpoint.isc.plugins.module_utils._plan import (
     UNCHANGED,
     UPDATE,
     check,
+    guard,
     membership,
     plan,
 )
@@ -29,11 +30,12 @@ from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import P
 
 from ._counted import CountedId
 
-ADA = {"id": "id-ada", "name": "Ada Lovelace"}
-ALAN = {"id": "id-alan", "name": "Alan Turing"}
-GRACE = {"id": "id-grace", "name": "Grace Hopper"}
-EDSGER = {"id": "id-edsger", "name": "Edsger Dijkstra"}
+ADA = {"id": "a0000000000000000000000000000001", "name": "Ada Lovelace"}
+ALAN = {"id": "a0000000000000000000000000000002", "name": "Alan Turing"}
+GRACE = {"id": "a0000000000000000000000000000004", "name": "Grace Hopper"}
+EDSGER = {"id": "a0000000000000000000000000000003", "name": "Edsger Dijkstra"}
 PEOPLE = {person["id"]: person for person in (ADA, ALAN, GRACE, EDSGER)}
+NEW, PLAIN, X = "a%031d" % 5, "a%031d" % 6, "a%031d" % 7  # identity ids nobody is named for
 
 
 def group(name, gid=None, description=None, owner=None, members=0, connections=0):
@@ -98,9 +100,9 @@ def problems_of(entries, *groups, **kwargs):
 
 # ------------------------------------------------------------------ create, update, delete, purge, in use, unchanged
 def test_create_with_owner_members_and_description():
-    result = plan_dict(planned([Entry("Finance", description="Approves", owner=ADA["id"], members=ids(GRACE, ALAN) + ["id-plain", ALAN["id"]])]))
+    result = plan_dict(planned([Entry("Finance", description="Approves", owner=ADA["id"], members=ids(GRACE, ALAN) + [PLAIN, ALAN["id"]])]))
     assert result == {"to_create": [{"name": "Finance", "description": "Approves", "owner": ADA, "member_count": 3,
-                                     "members": [ALAN, GRACE, {"id": "id-plain", "name": None}]}],  # by name, unnamed ids last
+                                     "members": [ALAN, GRACE, {"id": PLAIN, "name": None}]}],  # by name, unnamed ids last
                       "to_update": [], "to_delete": [], "in_use": [], "unchanged": []}
 
 
@@ -195,6 +197,27 @@ def test_groups_in_use_are_kept_not_deleted():
     assert the_plan.actions == 1
 
 
+def test_guard_refuses_a_plan_with_more_deletes_than_max_deletes_counting_deletes_only():
+    tenant = (group("Used", connections=2), group("Absent"), group("Old 1"), group("Old 2"))
+    entries = [Entry("Absent", state="absent")]
+    request = Request(entries, purge=True, max_deletes=2)
+    the_plan = plan(request, snapshot(request, *tenant))
+    assert guard(request, the_plan) == ("the plan deletes 3 governance groups (2 not in the list, purge; 1 listed as absent), "
+                                        "more than the limit of 2 per run")
+    for limit in (3, None):  # in use ("Used") is not counted; None is no limit
+        request = Request(entries, purge=True, max_deletes=limit)
+        assert guard(request, plan(request, snapshot(request, *tenant))) is None
+
+
+def test_validate_refuses_an_empty_purge_unless_allowed_and_a_negative_limit():
+    with pytest.raises(IscInputError) as info:
+        validate(Request([], purge=True, max_deletes=-3))
+    assert [problem.split(",")[0] for problem in info.value.problems] == ["the list of groups is empty and purge is on",
+                                                                          "max_deletes must be a whole number of 0 or more"]
+    assert validate(Request([], purge=True, allow_empty_purge=True, max_deletes=0)) == []
+    assert validate(Request([], purge=False)) == []
+
+
 def test_an_unchanged_tenant_has_no_actions():
     the_plan = planned([Entry("A", description="d", owner=ADA["id"], members=ids(ALAN))], group("A", description="d", members=1),
                        members={"g-a": [ALAN]}, purge=True)
@@ -223,22 +246,22 @@ def test_membership_modes(mode, current, desired, to_add, to_remove):
 
 def test_exact_members_add_and_remove():
     step = planned([Entry("A", members=ids(ALAN, GRACE))], group("A", members=2), members={"g-a": [ADA, ALAN]}).steps[0]
-    assert step.fields == {} and step.add == ["id-grace"] and step.remove == ["id-ada"]
-    assert step.members_before == {"id-ada", "id-alan"} and step.members_after == {"id-alan", "id-grace"}
+    assert step.fields == {} and step.add == [GRACE["id"]] and step.remove == [ADA["id"]]
+    assert step.members_before == {ADA["id"], ALAN["id"]} and step.members_after == {ALAN["id"], GRACE["id"]}
 
 
 def test_add_mode_never_removes():
     tenant = (group("A", members=2),)
     step = planned([Entry("A", members=ids(GRACE, ALAN), members_mode=ADD)], *tenant, members={"g-a": [ADA, ALAN]}).steps[0]
-    assert step.add == ["id-grace"] and step.remove == []
+    assert step.add == [GRACE["id"]] and step.remove == []
     assert planned([Entry("A", members=ids(ALAN), members_mode=ADD)], *tenant, members={"g-a": [ADA, ALAN]}).steps[0].action == UNCHANGED
 
 
 def test_remove_mode_removes_only_listed_current_members():
     tenant = (group("A", members=3),)
     step = planned([Entry("A", members=ids(ALAN, GRACE, EDSGER), members_mode=REMOVE)], *tenant, members={"g-a": [ADA, ALAN, GRACE]}).steps[0]
-    assert step.action == UPDATE and step.add == [] and step.remove == ["id-alan", "id-grace"]
-    assert step.members_after == {"id-ada"}
+    assert step.action == UPDATE and step.add == [] and step.remove == [ALAN["id"], GRACE["id"]]
+    assert step.members_after == {ADA["id"]}
     nobody = planned([Entry("A", members=ids(EDSGER), members_mode=REMOVE)], *tenant, members={"g-a": [ADA, ALAN, GRACE]}).steps[0]
     assert nobody.action == UNCHANGED
     # a group created in remove mode starts empty: nobody to remove, nobody added
@@ -254,20 +277,20 @@ def test_member_order_and_duplicates_never_matter():
 def test_empty_exact_list_empties_the_group_and_omitted_members_are_not_managed():
     tenant = (group("A", members=2),)
     step = planned([Entry("A", members=[])], *tenant, members={"g-a": [ADA, ALAN]}).steps[0]
-    assert step.remove == ["id-ada", "id-alan"] and step.add == []
+    assert step.remove == [ADA["id"], ALAN["id"]] and step.add == []
     assert planned([Entry("A", members=None)], *tenant, members={"g-a": [ADA, ALAN]}).steps[0].action == UNCHANGED
     # memberCount 0: the reader skips the listing, so no listing is the same as no members
     assert planned([Entry("A", members=[])], group("A")).steps[0].action == UNCHANGED
-    assert planned([Entry("A", members=ids(ADA))], group("A")).steps[0].add == ["id-ada"]
+    assert planned([Entry("A", members=ids(ADA))], group("A")).steps[0].add == [ADA["id"]]
 
 
 def test_member_names_come_from_the_listings():
     # plain ids resolved without a lookup: names come from the listed owner; an id nobody listed stays unnamed
-    the_plan = planned([Entry("A", members=["id-ada", "id-new"])], group("A", members=1), members={"g-a": ["id-alan"]},
-                       identities={("id", "id-ada"): bare("id-ada"), ("id", "id-new"): bare("id-new")})
+    the_plan = planned([Entry("A", members=[ADA["id"], NEW])], group("A", members=1), members={"g-a": [ALAN["id"]]},
+                       identities={("id", ADA["id"]): bare(ADA["id"]), ("id", NEW): bare(NEW)})
     update = plan_dict(the_plan)["to_update"][0]
-    assert update["members_add"] == [ADA, {"id": "id-new", "name": None}]
-    assert update["members_remove"] == [{"id": "id-alan", "name": None}]
+    assert update["members_add"] == [ADA, {"id": NEW, "name": None}]
+    assert update["members_remove"] == [{"id": ALAN["id"], "name": None}]
 
 
 # ------------------------------------------------------------------ problems, all reported at once, before any identity lookup
@@ -298,7 +321,7 @@ def test_missing_entries_must_exist():
 def test_validate_reports_every_problem_of_the_request_together():
     entries = [Entry("A", where="groups[0]"), Entry("", where="groups[1]"), Entry("B", state="gone", where="groups[2]"),
                Entry("A", where="groups[3]"), Entry("P", state="absent", where="groups[4]"), Entry("A", where="groups[5]"),
-               Entry("M", members=["ok", {"alias": "x", "email": "y"}], members_mode="all", where="groups[6]")]
+               Entry("M", members=["f" * 32, {"alias": "x", "email": "y"}, "ok"], members_mode="all", where="groups[6]")]
     with pytest.raises(IscInputError) as info:
         validate(Request(entries, protected=["P"]))
     assert info.value.problems == [
@@ -308,14 +331,15 @@ def test_validate_reports_every_problem_of_the_request_together():
         "groups[6] \"M\": members_mode must be one of exact, add, remove, got 'all'",
         "\"A\" is listed 3 times (groups[0], groups[3], groups[5]); each name may appear once",
         "groups[6] \"M\" members[1]: {'alias': 'x', 'email': 'y'} must have exactly one of id, alias, email, name",
+        "groups[6] \"M\" members[2]: 'ok' is not an identity id; to look it up by alias write {alias: ok} (an identity id is 32 hexadecimal characters)",
     ]
     validate(Request([Entry("A", where="groups[0]"), Entry("a", where="groups[1]")]))  # names are case-sensitive: no problem
 
 
 def test_the_check_mode_placeholder_id_names_no_group_outside_check_mode():
     with pytest.raises(IscInputError, match="placeholder id"):
-        validate(Request([Entry(id=PLACEHOLDER_ID, members=["x"])]))
-    validate(Request([Entry(id=PLACEHOLDER_ID, members=["x"])]), check_mode=True)
+        validate(Request([Entry(id=PLACEHOLDER_ID, members=["f" * 32])]))
+    validate(Request([Entry(id=PLACEHOLDER_ID, members=["f" * 32])]), check_mode=True)
 
 
 class Tenant:
@@ -364,11 +388,11 @@ def test_summary_lines():
     assert lines == [
         "Plan: 1 to create, 1 to update, 1 to delete, 1 unchanged",
         '+ create "New" (owner Ada Lovelace, 2 members, description "Fresh")',
-        "    + Alan Turing (id-alan)",
-        "    + Grace Hopper (id-grace)",
+        "    + Alan Turing (a0000000000000000000000000000002)",
+        "    + Grace Hopper (a0000000000000000000000000000004)",
         '~ update "Upd": description "old" -> "new"; owner Ada Lovelace -> Edsger Dijkstra; members +1 -1',
-        "    + Grace Hopper (id-grace)",
-        "    - Ada Lovelace (id-ada)",
+        "    + Grace Hopper (a0000000000000000000000000000004)",
+        "    - Ada Lovelace (a0000000000000000000000000000001)",
         '- delete "Old" (not in the list, purge, 3 members)',
         '! keep "Used": in use by 2 connections, cannot be deleted (purge)',
     ]
@@ -384,11 +408,11 @@ def test_summary_of_no_change_is_the_header_only():
 
 
 def test_summary_shortens_long_descriptions_and_long_member_lists():
-    many = [{"id": "id-%03d" % i, "name": "Person %03d" % i} for i in range(25)]
+    many = [{"id": "b%031d" % i, "name": "Person %03d" % i} for i in range(25)]
     known = {("id", person["id"]): dict(bare(person["id"]), name=person["name"]) for person in many}
-    lines = render_summary(planned([Entry("A", owner="x", description="d" * 200, members=ids(*many))], identities=known))
-    assert lines[1] == '+ create "A" (owner x, 25 members, description "%s...")' % ("d" * 57)
-    assert lines[2:] == ["    + Person %03d (id-%03d)" % (i, i) for i in range(SUMMARY_MEMBER_LINES)] + ["    + ... and 15 more"]
+    lines = render_summary(planned([Entry("A", owner="f" * 32, description="d" * 200, members=ids(*many))], identities=known))
+    assert lines[1] == '+ create "A" (owner %s, 25 members' % ("f" * 32) + ', description "%s...")' % ("d" * 57)
+    assert lines[2:] == ["    + Person %03d (b%031d)" % (i, i) for i in range(SUMMARY_MEMBER_LINES)] + ["    + ... and 15 more"]
 
 
 def test_summary_of_a_state_absent_delete():
@@ -398,31 +422,32 @@ def test_summary_of_a_state_absent_delete():
 # ------------------------------------------------------------------ diff
 def test_diff_shows_only_groups_with_actions_keyed_by_name():
     tenant = (group("Upd", description="old", members=2), group("Same"), group("Old", description="bye", members=3), group("Old", gid="g-old-2"))
-    entries = [Entry("New", owner=ADA["id"], members=[ALAN["id"], "id-x"]), Entry("Upd", members=ids(ALAN, GRACE)), Entry("Same", description="")]
+    entries = [Entry("New", owner=ADA["id"], members=[ALAN["id"], X]), Entry("Upd", members=ids(ALAN, GRACE)), Entry("Same", description="")]
     diff = build_diff(planned(entries, *tenant, purge=True, members={"g-upd": [ADA, ALAN]}))
-    assert diff["after"]["New"] == {"description": "", "owner": "Ada Lovelace (id-ada)", "members": ["Alan Turing (id-alan)", "id-x"]}
+    assert diff["after"]["New"] == {"description": "", "owner": "Ada Lovelace (a0000000000000000000000000000001)",
+                                    "members": ["Alan Turing (a0000000000000000000000000000002)", X]}
     assert "New" not in diff["before"] and "Same" not in diff["before"] and "Same" not in diff["after"]
-    assert diff["before"]["Upd"] == {"description": "old", "owner": "Ada Lovelace (id-ada)",
-                                     "members": ["Ada Lovelace (id-ada)", "Alan Turing (id-alan)"]}
-    assert diff["after"]["Upd"] == {"description": "old", "owner": "Ada Lovelace (id-ada)",
-                                    "members": ["Alan Turing (id-alan)", "Grace Hopper (id-grace)"]}
+    assert diff["before"]["Upd"] == {"description": "old", "owner": "Ada Lovelace (a0000000000000000000000000000001)",
+                                     "members": ["Ada Lovelace (a0000000000000000000000000000001)", "Alan Turing (a0000000000000000000000000000002)"]}
+    assert diff["after"]["Upd"] == {"description": "old", "owner": "Ada Lovelace (a0000000000000000000000000000001)",
+                                    "members": ["Alan Turing (a0000000000000000000000000000002)", "Grace Hopper (a0000000000000000000000000000004)"]}
     # deleted groups: before only, with the listed member count (their members are not read); namesakes keyed apart
-    assert diff["before"]["Old"] == {"description": "bye", "owner": "Ada Lovelace (id-ada)", "member_count": 3}
+    assert diff["before"]["Old"] == {"description": "bye", "owner": "Ada Lovelace (a0000000000000000000000000000001)", "member_count": 3}
     assert diff["before"]["Old (g-old-2)"]["member_count"] == 0
     assert set(diff["after"]) == {"New", "Upd"}
 
 
 def test_diff_of_an_update_without_managed_members_has_no_member_list():
     diff = build_diff(planned([Entry("A", owner=ALAN["id"])], group("A", description="d", members=5)))
-    assert diff == {"before": {"A": {"description": "d", "owner": "Ada Lovelace (id-ada)"}},
-                    "after": {"A": {"description": "d", "owner": "Alan Turing (id-alan)"}}}
+    assert diff == {"before": {"A": {"description": "d", "owner": "Ada Lovelace (a0000000000000000000000000000001)"}},
+                    "after": {"A": {"description": "d", "owner": "Alan Turing (a0000000000000000000000000000002)"}}}
 
 
 # ------------------------------------------------------------------ linear in members
 def test_ten_thousand_members_take_a_linear_number_of_operations():
     size = 10000
-    current_ids = [CountedId("m%05d" % i) for i in range(size)]
-    desired_ids = [CountedId("m%05d" % i) for i in range(size // 2, size + size // 2)]  # distinct objects, half of them equal
+    current_ids = [CountedId("c%031d" % i) for i in range(size)]
+    desired_ids = [CountedId("c%031d" % i) for i in range(size // 2, size + size // 2)]  # distinct objects, half of them equal
     request = Request([Entry("Big", owner=ADA["id"], members=desired_ids)])
     snap = snapshot(request, group("Big", members=size), members={"g-big": [{"id": i, "name": None} for i in current_ids]})
     CountedId.operations = 0
@@ -436,3 +461,14 @@ def test_ten_thousand_members_take_a_linear_number_of_operations():
     item = plan_dict(the_plan)["to_update"][0]
     assert len(item["members_add"]) == size // 2 and len(item["members_remove"]) == size // 2
     assert len(diff["before"]["Big"]["members"]) == size and len(diff["after"]["Big"]["members"]) == size
+
+
+def test_validate_refuses_names_longer_than_128_characters_showing_their_first_80():
+    assert validate(Request([Entry("n" * 128, where="groups[0]")])) == []
+    with pytest.raises(IscInputError) as info:
+        validate(Request([Entry("n" * 129, where="groups[0]"), Entry("x" * 5000, where="groups[1]"), Entry(id="a" * 32, name="r" * 200)]))
+    assert info.value.problems == [
+        "groups[0]: name is 129 characters long, more than the 128 a governance group name may have: '%s...' (129 characters)" % ("n" * 80),
+        "groups[1]: name is 5000 characters long, more than the 128 a governance group name may have: '%s...' (5000 characters)" % ("x" * 80),
+        "name is 200 characters long, more than the 128 a governance group name may have: '%s...' (200 characters)" % ("r" * 80),
+    ]

@@ -22,6 +22,8 @@ from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import (
     normalize_description,
     owner_id_of,
     parse_timestamp,
+    race_winner,
+    seniority,
 )
 
 ADA = "2c9180835d2e5168015d32f890ca1581"
@@ -174,3 +176,20 @@ def test_format_connections():
     ]
     assert format_connections(connections) == "ROLE 'Auditor role' (Owner), SOURCE 's1' (ManagementWorkgroup), ? '?' (?)"
     assert format_connections([]) == ""
+
+
+def test_the_oldest_namesake_wins_the_same_way_in_every_run():
+    a = {"id": "b" * 32, "created": "2026-01-01T10:00:00.100Z"}
+    b = {"id": "a" * 32, "created": "2026-01-01T10:00:00.200Z"}  # same second, later milliseconds
+    c = {"id": "0" * 32, "created": "2026-01-01T10:00:00.100Z"}  # same instant as a: the smaller id wins
+    for order in ([a, b, c], [c, b, a], [b, a, c]):
+        assert min(order, key=seniority) is c
+        assert race_winner(order) == c
+    assert min([{"id": "1" * 32}, a], key=seniority) is a  # a group without a created date sorts last
+
+
+def test_namesakes_far_apart_are_no_race():
+    old = {"id": "a" * 32, "created": "2024-01-01T08:00:00.000Z"}
+    assert race_winner([old, {"id": "b" * 32, "created": "2024-01-01T08:02:00.000Z"}]) == old  # 120 s: a race
+    assert race_winner([old, {"id": "b" * 32, "created": "2024-01-01T08:02:01.000Z"}]) is None  # more: ambiguous
+    assert race_winner([old, {"id": "b" * 32}]) is None  # unknown age: ambiguous

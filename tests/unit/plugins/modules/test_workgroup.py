@@ -159,7 +159,7 @@ def test_rename_by_id_warns_about_a_name_clash(tenant, capsys):
 
 
 def test_duplicate_names_fail_listing_both_ids(tenant, capsys):
-    first = seed_group(tenant, name="Twins")
+    first = seed_group(tenant, name="Twins", created="2024-01-01T08:00:00.000Z")  # months apart: not a race of runs
     second = seed_group(tenant, name="Twins")
     result = run_module(workgroup.main, tenant, capsys, name="Twins", description="x")
     assert result["failed"] is True
@@ -228,3 +228,21 @@ def test_bad_credentials_fail_clearly_without_the_secret(tenant, capsys):
     assert result["failed"] is True
     assert "POST /oauth/token: HTTP 401" in result["msg"]
     assert "wrong-secret-value" not in json.dumps(result)
+
+
+# ------------------------------------------------------------------ names ISC cannot take
+def test_an_over_long_name_fails_before_any_request_without_echoing_it(tenant, capsys):
+    gid = seed_group(tenant, name="Auditors")
+    long_name = "L" * 70000
+    for args in ({"name": long_name, "owner": ADA}, {"id": gid, "name": "M" * 129}):
+        tenant.clear_requests()
+        result = run_module(workgroup.main, tenant, capsys, **args)
+        name = args["name"]
+        assert result.failed and result.requests == []
+        assert ("name is %d characters long, more than the 128 a governance group name may have: '%s...' (%d characters)"
+                % (len(name), name[:80], len(name))) in result["msg"]
+        assert len(result["msg"]) < 600 and name[:81] not in result["msg"]
+    assert group_state(tenant, gid)["name"] == "Auditors"
+    # 128 characters is within the limit: the rename is sent
+    result = run_module(workgroup.main, tenant, capsys, id=gid, name="N" * 128)
+    assert not result.failed and group_state(tenant, gid)["name"] == "N" * 128

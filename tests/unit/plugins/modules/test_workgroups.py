@@ -74,8 +74,10 @@ def test_create_no_change_and_changed_runs_stay_at_the_floor(emulator, capsys):
     result, requests = run(emulator, capsys, groups=desired)
     assert not result.get("failed") and result["changed"]
     writes = 20 + sum(math.ceil(size / 100) for size in sizes)
-    assert len(requests) == floor(1, [], writes) == 43  # 20 names: one targeted read, not the 2 pages of the 300 other groups
-    assert ops(requests) == {"/oauth/token": 1, "listWorkgroups": 1, "createWorkgroup": 20, "updateWorkgroupMembers": 21}
+    # 20 names: one targeted read, not the 2 pages of the 300 other groups; after the creates, one listing of the
+    # 20 created names checks that no simultaneous run created them too (1 request per 50 created names)
+    assert len(requests) == floor(1, [], writes) + 1 == 44 and len(requests) <= 1.1 * floor(1, [], writes)
+    assert ops(requests) == {"/oauth/token": 1, "listWorkgroups": 2, "createWorkgroup": 20, "updateWorkgroupMembers": 21}
     assert result["counts"] == {"created": 20, "updated": 0, "deleted": 0, "unchanged": 0, "members_added": sum(sizes), "members_removed": 0}
     state = tenant_groups(emulator)
     for group in desired:
@@ -197,7 +199,7 @@ def test_purge_deletes_in_chunks_of_100_and_keeps_protected_and_in_use_groups(em
         {"id": "b" * 32, "name": "In use", "owner": OWNER, "members": [], "connections": [CONNECTION]},
         {"id": "c" * 32, "name": "Listed", "owner": OWNER, "members": []},
     ])
-    result, requests = run(emulator, capsys, groups=[{"name": "Listed"}], purge=True, protected=["Protected"])
+    result, requests = run(emulator, capsys, groups=[{"name": "Listed"}], purge=True, protected=["Protected"], max_deletes=150)
     assert not result.get("failed") and result["changed"]
     assert ops(requests)["deleteWorkgroupsInBulk"] == 2 and ops(requests)["listConnections"] == 1
     assert result["counts"]["deleted"] == 150
@@ -208,7 +210,7 @@ def test_purge_deletes_in_chunks_of_100_and_keeps_protected_and_in_use_groups(em
     assert '! keep "In use": in use by 1 connection, cannot be deleted (purge)' in result["summary"]
 
     # re-run: the group in use is reported again but costs no write, so the run is unchanged
-    again, requests = run(emulator, capsys, groups=[{"name": "Listed"}], purge=True, protected=["Protected"])
+    again, requests = run(emulator, capsys, groups=[{"name": "Listed"}], purge=True, protected=["Protected"], max_deletes=150)
     assert not again["changed"] and mutations(requests) == [] and again["in_use"][0]["name"] == "In use"
     assert len(requests) == floor(1, [], 0) + 1  # purge: the listing (153 groups, one page) + the one connections read
 
@@ -306,8 +308,8 @@ def test_unresolvable_references_are_reported_together_before_any_write(emulator
 
 
 def test_an_ambiguous_name_fails_before_any_write_listing_the_ids(emulator, capsys):
-    seed(emulator, groups=[{"id": "a" * 32, "name": "Twin", "owner": OWNER, "members": []},
-                           {"id": "b" * 32, "name": "Twin", "owner": OWNER, "members": []}])
+    seed(emulator, groups=[{"id": "a" * 32, "name": "Twin", "owner": OWNER, "members": [], "created": "2024-01-01T08:00:00.000Z"},
+                           {"id": "b" * 32, "name": "Twin", "owner": OWNER, "members": []}])  # months apart: not a race of runs
     result, requests = run(emulator, capsys, groups=[{"name": "New", "owner": OWNER}, {"name": "Twin", "description": "x"}])
     assert result["failed"] and mutations(requests) == []
     assert "2 governance groups are named \"Twin\" (ids: %s, %s)" % ("a" * 32, "b" * 32) in result["msg"]
@@ -330,7 +332,28 @@ def test_a_connection_error_stops_the_remaining_writes(emulator, capsys, monkeyp
     result, requests = run(emulator, capsys, groups=[{"name": "A", "owner": OWNER}, {"name": "B", "owner": OWNER}])
     assert result["failed"] and not result["changed"]
     assert [f["name"] for f in result["failures"]] == ["A"]
-    assert "The remaining writes were not attempted" in result["msg"]
+    assert 'The remaining writes (1 group: "B") were not attempted after this error.' in result["msg"]
+
+
+def test_a_token_without_the_rights_stops_at_the_first_403_naming_what_is_missing(emulator, capsys):
+    """403 (a missing scope): one failure with ISC's message, the other writes not attempted, the tenant unchanged."""
+    seed(emulator, groups=[{"id": "c" * 32, "name": "Existing", "owner": OWNER, "members": []},
+                           {"id": "d" * 32, "name": "Old", "owner": OWNER, "members": []}])
+    emulator.seed({"clients": [{"client_id": "read-only", "client_secret": "s3cret-read-only", "user_context": True,
+                                "scopes": ["idn:workgroup:read", "idn:identity:read", "sp:scopes:default"]}]})
+    before = tenant_groups(emulator)
+    groups = [{"name": "New 1", "owner": OWNER}, {"name": "New 2", "owner": OWNER}, {"name": "Existing", "members": [IDS[1]]},
+              {"name": "Old", "state": "absent"}]
+    result, requests = run(emulator, capsys, client_id="read-only", client_secret="s3cret-read-only", groups=groups)
+    assert result.failed and not result["changed"]
+    assert [(f["name"], f["action"], f["status"]) for f in result["failures"]] == [("New 1", "create", 403)]
+    assert "idn:workgroup:manage" in result["failures"][0]["message"]
+    assert result["msg"].startswith('Failed to converge the governance groups (1 failure): "New 1" create: HTTP 403 ')
+    assert ('The remaining writes (3 groups: "New 2", "Existing", "Old") were not attempted: the token lacks the rights for them '
+            "(HTTP 403; ISC's message above names the missing scope or user level).") in result["msg"]
+    assert result["msg"].endswith("Give the token the rights ISC names above, then run the task again.")
+    assert [(r["method"], r["status"]) for r in mutations(requests)] == [("POST", 403)]  # one write, then none
+    assert tenant_groups(emulator) == before
 
 
 def test_a_lost_create_response_still_makes_exactly_one_group(emulator, capsys, monkeypatch):
@@ -362,3 +385,86 @@ def test_a_stop_after_a_patch_still_counts_what_was_done(emulator, capsys, monke
     assert [(f["name"], f["action"], f["status"]) for f in result["failures"]] == [("A", "add members", 429)]
     assert [r["operation"] for r in mutations(requests)] == ["patchWorkgroup"]  # B is not attempted after the 429
     assert tenant_groups(emulator)["A"]["description"] == "new" and tenant_groups(emulator)["B"]["description"] == "old"
+
+
+# ------------------------------------------------------------------ guards against deleting too much
+def test_a_purge_above_max_deletes_fails_before_any_write_showing_the_plan(emulator, capsys):
+    seed(emulator, generated_groups=11, groups=[{"id": "c" * 32, "name": "Listed", "owner": OWNER, "members": []}])
+    before = tenant_groups(emulator)
+    for check_mode in (True, False):
+        result, requests = run(emulator, capsys, check_mode=check_mode, diff=True, groups=[{"name": "Listed"}], purge=True)
+        assert result.failed and not result["changed"]
+        assert result["msg"] == (
+            "Refused to run the plan, nothing was changed: the plan deletes 11 governance groups (11 not in the list, purge; 0 listed "
+            "as absent), more than the limit of 10 per run. Review the plan (summary, plan.to_delete); if these deletions are "
+            "intended, set max_deletes to 11 or more (role variable isc_governance_groups_max_deletes).")
+        assert result["summary"][0] == "Plan: 0 to create, 0 to update, 11 to delete, 1 unchanged"
+        assert result["summary"][-1] == "Refused: nothing was changed (see msg)."
+        assert len(result["plan"]["to_delete"]) == 11 and len(result["diff"]["before"]) == 11
+        assert mutations(requests) == [] and ops(requests) == {"/oauth/token": 1, "listWorkgroups": 1}
+        assert tenant_groups(emulator) == before
+
+    # state: absent counts too; raising the limit lets the same plan run
+    absent = [{"name": "Listed", "state": "absent"}]
+    result, requests = run(emulator, capsys, groups=absent, purge=True, max_deletes=11)
+    assert result.failed and "(11 not in the list, purge; 1 listed as absent), more than the limit of 11" in result["msg"]
+    assert "set max_deletes to 12 or more" in result["msg"] and mutations(requests) == []
+    result, requests = run(emulator, capsys, groups=absent, purge=True, max_deletes=12)
+    assert not result.failed and result["counts"]["deleted"] == 12 and tenant_groups(emulator) == {}
+    assert ops(mutations(requests)) == {"deleteWorkgroupsInBulk": 1}
+
+
+def test_max_deletes_counts_deletes_only_and_zero_forbids_every_delete(emulator, capsys):
+    seed(emulator, groups=[{"id": "a" * 32, "name": "In use", "owner": OWNER, "members": [], "connections": [CONNECTION]},
+                           {"id": "c" * 32, "name": "Old", "owner": OWNER, "members": []}])
+    result, requests = run(emulator, capsys, groups=[{"name": "In use", "state": "absent"}, {"name": "New", "owner": OWNER}], max_deletes=0)
+    assert not result.failed and result["counts"]["created"] == 1  # a group in use is never deleted, so it does not count
+    result, requests = run(emulator, capsys, groups=[{"name": "Old", "state": "absent"}], max_deletes=0)
+    assert result.failed and "the plan deletes 1 governance groups (0 not in the list, purge; 1 listed as absent), more than the limit of 0" \
+        in result["msg"]
+    assert mutations(requests) == [] and "Old" in tenant_groups(emulator)
+    result, requests = run(emulator, capsys, groups=[{"name": "Old", "state": "absent"}], max_deletes=-1)
+    assert result.failed and "max_deletes must be a whole number of 0 or more, got -1" in result["msg"] and requests == []
+
+
+def test_an_empty_list_with_purge_is_refused_before_any_request_unless_allowed(emulator, capsys):
+    seed(emulator, groups=[{"id": "a" * 32, "name": "Protected", "owner": OWNER, "members": []},
+                           {"id": "c" * 32, "name": "Other", "owner": OWNER, "members": []}])
+    for check_mode in (True, False):
+        result, requests = run(emulator, capsys, check_mode=check_mode, groups=[], purge=True, protected=["Protected"])
+        assert result.failed and requests == []
+        assert result["msg"] == (
+            "Invalid groups, nothing was read or changed: the list of groups is empty and purge is on, which would delete every "
+            "governance group of the tenant that is not protected; if that is intended, also set allow_empty_purge to true (role "
+            "variable isc_governance_groups_allow_empty_purge)")
+    result, requests = run(emulator, capsys, groups=[], purge=False)
+    assert not result.failed and not result["changed"] and mutations(requests) == []
+    result, requests = run(emulator, capsys, groups=[], purge=True, protected=["Protected"], allow_empty_purge=True)
+    assert not result.failed and result["counts"]["deleted"] == 1 and set(tenant_groups(emulator)) == {"Protected"}
+
+
+# ------------------------------------------------------------------ identity references must look like ids
+def test_an_alias_written_as_a_plain_string_fails_before_any_request(emulator, capsys):
+    seed(emulator, groups=[{"id": "c" * 32, "name": "Finance", "owner": OWNER, "members": [IDS[1]]}])
+    before = tenant_groups(emulator)
+    for check_mode in (True, False):
+        result, requests = run(emulator, capsys, check_mode=check_mode, groups=[
+            {"name": "Finance", "owner": "demo.admin", "members": ["alan.clark", {"alias": NAMES[2]}, IDS[3], {"id": "x" * 300}]}])
+        assert result.failed and requests == []
+        assert result["msg"] == (
+            "Invalid groups, nothing was read or changed: groups[0] \"Finance\" owner: 'demo.admin' is not an identity id; to look it up "
+            "by alias write {alias: demo.admin} (an identity id is 32 hexadecimal characters); groups[0] \"Finance\" members[0]: "
+            "'alan.clark' is not an identity id; to look it up by alias write {alias: alan.clark} (an identity id is 32 hexadecimal "
+            "characters); groups[0] \"Finance\" members[3]: {id: ...}: '%s... (300 characters)' is not an identity id; to look it up "
+            "by alias write {alias: %s... (300 characters)} (an identity id is 32 hexadecimal characters)" % ("x" * 80, "x" * 80))
+        assert tenant_groups(emulator) == before
+
+
+def test_an_over_long_name_fails_before_any_request_without_echoing_it(emulator, capsys):
+    seed(emulator)
+    long_name = "L" * 70000
+    result, requests = run(emulator, capsys, groups=[{"name": "Fine", "owner": OWNER}, {"name": long_name, "owner": OWNER}])
+    assert result.failed and requests == []
+    assert result["msg"] == ("Invalid groups, nothing was read or changed: groups[1]: name is 70000 characters long, more than the 128 a "
+                             "governance group name may have: '%s...' (70000 characters)" % ("L" * 80))
+    assert tenant_groups(emulator) == {}

@@ -1,0 +1,126 @@
+"""The governance_groups role refuses to run without its list: a missing or misspelled variable is an error, not [].
+
+Each test runs real ansible-playbook against the emulator and checks the message and that no request was sent.
+"""
+from __future__ import annotations
+
+import textwrap
+
+from tests.unit.test_role_connection import OWNER, _run_playbook
+
+PLAY = textwrap.dedent("""\
+    - name: The role %(title)s
+      hosts: localhost
+      gather_facts: false
+      module_defaults:
+        group/sailpoint.isc.isc:
+          base_url: "{{ emulator_url }}"
+          client_id: "{{ emulator_client_id }}"
+          client_secret: "{{ emulator_client_secret }}"
+      tasks:
+        - name: Run the role
+          ansible.builtin.include_role:
+            name: sailpoint.isc.governance_groups
+          vars:
+    %(vars)s
+    """)
+
+
+def _play(title, variables):
+    return PLAY % {"title": title, "vars": textwrap.indent(textwrap.dedent(variables), " " * 12)}
+
+
+def _seed(emulator):
+    emulator.seed({"identities": [{"id": OWNER, "name": "Owner One", "alias": "owner1", "email": "owner1@example.com"}],
+                   "groups": [{"name": "Keep Me", "owner": OWNER}]})
+
+
+def _output(proc):
+    return " ".join((proc.stdout + proc.stderr).split())
+
+
+def test_role_without_the_list_fails_before_any_request(emulator, tmp_path):
+    _seed(emulator)
+    before = len(emulator.requests())
+    proc = _run_playbook(emulator, tmp_path, _play("without isc_governance_groups", "isc_governance_groups_purge: true\n"))
+    output = _output(proc)
+    assert proc.returncode == 2, output[-3000:]
+    assert "The variable isc_governance_groups is not defined" in output
+    assert "documented in the role's README.md and meta/argument_specs.yml" in output
+    assert "Nothing was read or changed" in output
+    assert "Similarly named" not in output, output[output.find("Similarly"):][:400]
+    assert emulator.requests()[before:] == []
+    assert [group["name"] for group in emulator.state.groups.values()] == ["Keep Me"]
+
+
+def test_role_with_a_misspelled_list_names_the_misspelling(emulator, tmp_path):
+    _seed(emulator)
+    before = len(emulator.requests())
+    proc = _run_playbook(emulator, tmp_path, _play("with isc_governance_group (singular)", """\
+        isc_governance_groups_purge: true
+        isc_governance_group:
+          - name: Keep Me
+            owner: "%s"
+        """ % OWNER))
+    output = _output(proc)
+    assert proc.returncode == 2, output[-3000:]
+    assert "The variable isc_governance_groups is not defined" in output
+    assert "Similarly named variables that are set: isc_governance_group (misspelled?). Set isc_governance_groups (documented" in output
+    assert emulator.requests()[before:] == []
+    assert [group["name"] for group in emulator.state.groups.values()] == ["Keep Me"]
+
+
+def test_role_with_a_null_list_fails(emulator, tmp_path):
+    _seed(emulator)
+    before = len(emulator.requests())
+    proc = _run_playbook(emulator, tmp_path, _play("with isc_governance_groups null", "isc_governance_groups:\n"))
+    output = _output(proc)
+    assert proc.returncode == 2, output[-3000:]
+    assert "The variable isc_governance_groups is null" in output
+    assert emulator.requests()[before:] == []
+
+
+def test_role_with_an_explicit_empty_list_runs(emulator, tmp_path):
+    """[] set on purpose (no purge) is a valid, empty converge: the role runs and changes nothing."""
+    _seed(emulator)
+    proc = _run_playbook(emulator, tmp_path, _play("with an explicit empty list", "isc_governance_groups: []\n"))
+    assert proc.returncode == 0, _output(proc)[-3000:]
+    assert "Plan: 0 to create, 0 to update, 0 to delete, 0 unchanged" in proc.stdout
+    assert [group["name"] for group in emulator.state.groups.values()] == ["Keep Me"]
+
+
+def test_role_refuses_an_empty_purge_unless_allowed(emulator, tmp_path):
+    _seed(emulator)
+    before = len(emulator.requests())
+    proc = _run_playbook(emulator, tmp_path, _play("purging with an empty list", """\
+        isc_governance_groups: []
+        isc_governance_groups_purge: true
+        """))
+    output = _output(proc)
+    assert proc.returncode == 2, output[-3000:]
+    assert "the list of groups is empty and purge is on" in output and "isc_governance_groups_allow_empty_purge" in output
+    assert emulator.requests()[before:] == []
+    proc = _run_playbook(emulator, tmp_path, _play("purging with an empty list, allowed", """\
+        isc_governance_groups: []
+        isc_governance_groups_purge: true
+        isc_governance_groups_allow_empty_purge: true
+        """))
+    assert proc.returncode == 0, _output(proc)[-3000:]
+    assert list(emulator.state.groups.values()) == []
+
+
+def test_role_refuses_more_deletes_than_its_limit_showing_the_plan(emulator, tmp_path):
+    _seed(emulator)
+    emulator.seed({"groups": [{"name": "Old %d" % index, "owner": OWNER} for index in range(3)]})
+    proc = _run_playbook(emulator, tmp_path, _play("purging more than the limit", """\
+        isc_governance_groups: [{name: Keep Me}]
+        isc_governance_groups_purge: true
+        isc_governance_groups_max_deletes: 2
+        """))
+    output = _output(proc)
+    assert proc.returncode == 2, output[-3000:]
+    assert "the plan deletes 3 governance groups" in output and "set max_deletes to 3 or more" in output
+    assert '"Plan: 0 to create, 0 to update, 3 to delete, 1 unchanged"' in output  # the role's debug task shows the plan
+    assert '"- delete \\"Old 0\\" (not in the list, purge, 0 members)"' in output
+    assert len(emulator.state.groups) == 4
+    assert not [entry for entry in emulator.requests() if entry["method"] in ("POST", "PATCH", "DELETE") and entry["path"] != "/oauth/token"]
