@@ -1,0 +1,79 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the sailpoint.isc collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Two jobs run the role governance_groups on the same list at the same time: one group per name, every run green.
+
+Real ansible-playbook processes, started together behind a barrier, against the emulator with 100 ms latency per
+request so that their reads and creates overlap; repeated with fixed seeds. The runs must really have raced (more
+creates than names over the repetitions), else the test would prove nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import threading
+
+from tests.emulator.seed import generated_identity
+from tests.utils.playbook import ansible_playbook, collections_path
+
+IDS = [generated_identity(i)["id"] for i in range(100)]
+SEEDS = (11, 12, 13)
+RUNS = 2
+
+PLAYBOOK = textwrap.dedent("""\
+    - name: Converge the list with the role
+      hosts: localhost
+      gather_facts: false
+      roles:
+        - role: sailpoint.isc.governance_groups
+    """)
+
+
+def _run_together(tmp_path, variables):
+    (tmp_path / "playbook.yml").write_text(PLAYBOOK)
+    (tmp_path / "vars.json").write_text(json.dumps(variables))
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("ANSIBLE_", "SAIL_"))}
+    env.update(ANSIBLE_COLLECTIONS_PATH=collections_path(), ANSIBLE_NOCOLOR="1", ANSIBLE_LOCALHOST_WARNING="0",
+               ANSIBLE_INVENTORY_UNPARSED_WARNING="0")
+    barrier = threading.Barrier(RUNS)
+    procs = [None] * RUNS
+
+    def one(index):
+        run_env = dict(env, ANSIBLE_HOME=str(tmp_path / ("home-%d" % index)), ANSIBLE_LOCAL_TEMP=str(tmp_path / ("tmp-%d" % index)))
+        barrier.wait()
+        procs[index] = subprocess.run([ansible_playbook(), "-i", "localhost,", "-c", "local", "-e", "@" + str(tmp_path / "vars.json"),
+                                       str(tmp_path / "playbook.yml")], cwd=str(tmp_path), env=run_env, stdout=subprocess.PIPE,
+                                      stderr=subprocess.PIPE, universal_newlines=True, timeout=300, check=False)
+
+    threads = [threading.Thread(target=one, args=(index,)) for index in range(RUNS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return procs
+
+
+def test_simultaneous_role_runs_leave_one_group_per_name(emulator, tmp_path):
+    desired = [{"name": "Role Race %d" % index, "description": "Group %d" % index, "owner": IDS[90], "members": IDS[index * 10:index * 10 + 5]}
+               for index in range(4)]
+    raced = 0
+    for seed in SEEDS:
+        emulator.reset({"generate": {"identities": 100, "groups": 0}})
+        emulator.set_faults({"latency_ms": 100, "rate_limit": None, "random_seed": seed})
+        variables = {"isc_base_url": emulator.base_url, "isc_client_id": emulator.client_id, "isc_client_secret": emulator.client_secret,
+                     "isc_governance_groups": desired, "ansible_python_interpreter": sys.executable}
+        for proc in _run_together(tmp_path, variables):
+            assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+        groups = emulator.state.dump()["groups"]
+        assert sorted(group["name"] for group in groups) == [group["name"] for group in desired], "seed %d" % seed
+        for group in groups:
+            wanted = next(entry for entry in desired if entry["name"] == group["name"])
+            assert group.get("description") == wanted["description"] and group["owner"] == wanted["owner"], "seed %d" % seed
+            assert sorted(group["members"]) == sorted(wanted["members"]), "seed %d" % seed
+        raced += sum(1 for entry in emulator.requests() if entry.get("operation") == "createWorkgroup" and entry.get("status") == 200) - 4
+    assert raced > 0, "the runs never created the same group twice: the test did not race"
