@@ -101,7 +101,7 @@ def quote(name: Any) -> str:
     return quoted_name(name, '"')
 
 
-def validate(request: Request, check_mode: bool = False) -> List[str]:
+def validate(request: Request, check_mode: bool = False) -> None:
     """Check the request itself, before any request; no tenant data needed.
 
     Raises IscInputError listing every problem: empty, over-long (more than MAX_NAME_LENGTH characters: ISC
@@ -109,8 +109,7 @@ def validate(request: Request, check_mode: bool = False) -> List[str]:
     depend on the order of the list), bad states or member modes, an absent name that is also protected,
     the check-mode placeholder id outside check mode, an empty purge not allowed, a bad ``max_deletes``,
     and malformed identity references (a plain string or ``{id: ...}`` that is not 32 hexadecimal
-    characters among them, see ``_identities.parse_reference``). Returns ``[]`` (kept for the pipeline's
-    ``resolve``, which names unresolvable references after the lookups).
+    characters among them, see ``_identities.parse_reference``), after the other problems.
     """
     problems = []  # type: List[str]
     references = []  # type: List[str]
@@ -153,4 +152,3 @@ def validate(request: Request, check_mode: bool = False) -> List[str]:
             problems.append("%s is listed %d times (%s); each name may appear once" % (quote(name), len(wheres), ", ".join(wheres)))
     if problems or references:
         raise IscInputError(problems + references)
-    return []

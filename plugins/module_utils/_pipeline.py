@@ -62,14 +62,14 @@ def _stage(name: str) -> Iterator[None]:
 def run(request: Request, connect: Callable[[], Any], check_mode: bool, warn: Optional[Callable[[str], None]] = None) -> Outcome:
     """Validate ``request``, then (with the client ``connect()`` returns) read, resolve, plan and execute it."""
     with _stage(VALIDATE):
-        malformed = validate(request, check_mode)  # [] : every malformed reference raised
+        validate(request, check_mode)
     client = connect()
     with _stage(READ):
         snapshot = read(client, request, check_mode)
     with _stage(PLAN):
         check(request, snapshot)
     with _stage(RESOLVE):
-        resolve(client, request, snapshot, warn, malformed)
+        resolve(client, request, snapshot, warn)
     with _stage(PLAN):
         the_plan = plan(request, snapshot)
     for warning in the_plan.warnings:

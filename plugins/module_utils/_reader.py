@@ -14,7 +14,7 @@ for existing groups whose members are managed (and, when the request trusts it, 
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
+from typing import Any, Callable, Dict, List, Mapping, Optional
 
 from ansible_collections.sailpoint.isc.plugins.module_utils._desired import PRESENT, Entry, Request, quote
 from ansible_collections.sailpoint.isc.plugins.module_utils._filters import batched, eq, in_
@@ -109,12 +109,11 @@ def _ambiguous(entry: Entry, ids: List[str]) -> str:
         len(ids), entry.name, ", ".join(ids))
 
 
-def resolve(client: Any, request: Request, snapshot: Snapshot, warn: Optional[Callable[[str], None]] = None,
-            malformed: Sequence[str] = ()) -> None:
+def resolve(client: Any, request: Request, snapshot: Snapshot, warn: Optional[Callable[[str], None]] = None) -> None:
     """Resolve every identity reference of the request in one batch into ``snapshot.identities`` (see
     resolve_references): plain ids of owners and members the snapshot shows need no request. Raises
-    IscIdentityResolutionError naming every bad reference (and the groups of a list that use it), the
-    ``malformed`` ones (see ``_desired.validate``) first."""
+    IscIdentityResolutionError naming every reference that matches no identity or several (and the groups of a
+    list that use it). The references are well-formed: ``_desired.validate`` refused the others."""
     known = {}  # type: Dict[str, Mapping[str, Any]]
     for group in snapshot.groups + [group for group in snapshot.matches if group is not None]:
         owner = group.get("owner")
@@ -125,17 +124,11 @@ def resolve(client: Any, request: Request, snapshot: Snapshot, warn: Optional[Ca
     users = {}  # type: Dict[Any, List[Entry]]
     for entry in request.entries:
         for _where, reference in entry.references():
-            try:
-                users.setdefault(parse_reference(reference), []).append(entry)
-            except ValueError:
-                continue  # malformed: reported with the others below
-    problems = list(malformed)
+            users.setdefault(parse_reference(reference), []).append(entry)
     try:
         snapshot.identities = resolve_references(client, list(users), request.verify_ids, known, request.trust_unverifiable_ids, warn)
     except IscIdentityResolutionError as exc:
-        problems.extend(_name_users(exc.problems, users))
-    if problems:
-        raise IscIdentityResolutionError(problems)
+        raise IscIdentityResolutionError(_name_users(exc.problems, users))
 
 
 def _name_users(problems: List[str], users: Mapping[Any, List[Entry]]) -> List[str]:
