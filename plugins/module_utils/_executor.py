@@ -44,7 +44,7 @@ from ansible_collections.sailpoint.isc.plugins.module_utils._errors import (
     IscRateLimitError,
 )
 from ansible_collections.sailpoint.isc.plugins.module_utils._members import ADD, REMOVE, classify_results, describe_failures, plural
-from ansible_collections.sailpoint.isc.plugins.module_utils._filters import BATCH_LENGTH, BATCH_VALUES, batched, eq, in_
+from ansible_collections.sailpoint.isc.plugins.module_utils._filters import any_of
 from ansible_collections.sailpoint.isc.plugins.module_utils._plan import CREATE, DELETE, IN_USE, UNCHANGED, UPDATE, Plan, Step, membership
 from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import (
     build_create_body,
@@ -222,8 +222,7 @@ class Executor:
         created = [step for step in steps if step.result.created and step.result.group and step.result.group.get("id")]
         names = list(dict.fromkeys(step.name for step in created))
         listed = []  # type: List[Dict[str, Any]]
-        for name_filter in batched(lambda chunk: in_("name", chunk) if len(chunk) > 1 else eq("name", chunk[0]), names,
-                                   BATCH_VALUES, BATCH_LENGTH):
+        for name_filter in any_of("name", names):
             try:
                 listed.extend(self.client.list_workgroups(filters=name_filter))
             except IscError as exc:

@@ -181,3 +181,9 @@ def batched(build: Callable[[List[Any]], str], values: Sequence[Any], max_values
     if chunk:
         filters.append(build(chunk))
     return filters
+
+
+def any_of(field: str, values: Sequence[Any]) -> List[str]:
+    """Filters matching ``field`` against any of ``values``: ``field eq`` for a chunk of one, else ``field in (...)``,
+    in chunks as :func:`batched` cuts them (one request each)."""
+    return batched(lambda chunk: in_(field, chunk) if len(chunk) > 1 else eq(field, chunk[0]), values)

@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any, Callable, Dict, List, Mapping, Optional
 
 from ansible_collections.sailpoint.isc.plugins.module_utils._desired import PRESENT, Entry, Request, quote
-from ansible_collections.sailpoint.isc.plugins.module_utils._filters import batched, eq, in_
+from ansible_collections.sailpoint.isc.plugins.module_utils._filters import any_of
 from ansible_collections.sailpoint.isc.plugins.module_utils._identities import IscIdentityResolutionError, parse_reference, resolve_references
 from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import PLACEHOLDER_ID, exact_name_matches, owner_id_of, race_winner
 
@@ -68,7 +68,7 @@ def read(client: Any, request: Request, check_mode: bool) -> Snapshot:
 
 def _read_groups(client: Any, request: Request, check_mode: bool, snapshot: Snapshot) -> None:
     by_name = [entry.name for entry in request.entries if entry.id is None]
-    filters = batched(lambda chunk: in_("name", chunk) if len(chunk) > 1 else eq("name", chunk[0]), by_name)
+    filters = any_of("name", by_name)
     if request.purge or len(filters) > 1:
         snapshot.groups = list(client.list_workgroups())
         snapshot.complete = True

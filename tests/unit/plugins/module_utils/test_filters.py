@@ -12,6 +12,7 @@ import pytest
 
 from ansible_collections.sailpoint.isc.plugins.module_utils._filters import (
     and_,
+    any_of,
     batched,
     co,
     eq,
@@ -123,3 +124,10 @@ def test_batched_bounds_the_encoded_length_and_gives_a_long_value_its_own_filter
     assert filters[-1] == in_("name", ["d"])
     covered = [value for f in filters for value in values if literal(value) in f]
     assert covered == values  # every value exactly once, in order
+
+
+def test_any_of_is_eq_for_one_value_and_in_for_several_in_chunks_of_50():
+    assert any_of("name", ['Say "hi"']) == ['name eq "Say \\"hi\\""']
+    names = ["g%02d" % i for i in range(51)]
+    filters = any_of("name", names)
+    assert filters[0] == in_("name", names[:50]) and filters[1] == 'name eq "g50"'
