@@ -381,68 +381,107 @@ def _filter_matches(field: str, spec: Dict[str, Any], doc: Dict[str, Any], zone:
 
 # ------------------------------------------------------------ request body
 
-def _expect(value: Any, kind: type, name: str) -> Any:
-    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        expected = {list: "an array", dict: "an object", str: "a string", bool: "a boolean"}[kind]
-        raise bad_request('Field "%s" must be %s.' % (name, expected))
+_KINDS = {list: "an array", dict: "an object", str: "a string", bool: "a boolean"}
+# Search properties the emulator does not model: present (and not null) they are a 400, never silently ignored.
+UNSUPPORTED = ("queryDsl", "textQuery", "typeAheadQuery", "aggregations", "aggregationsDsl")
+
+
+def _field(obj: Dict[str, Any], key: str, kind: type, where: str = "") -> Any:
+    """``obj[key]`` checked against its spec type; None when absent. No property of Search is nullable: null is a 400."""
+    if key not in obj:
+        return None
+    value = obj[key]
+    if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
+        raise bad_request('Field "%s%s" must be %s.' % (where, key, _KINDS[kind]))
     return value
 
 
-def _strings(value: Any, name: str) -> List[str]:
-    for item in _expect(value, list, name):
-        _expect(item, str, name + "[]")
+def _strings(obj: Dict[str, Any], key: str, where: str = "") -> List[str]:
+    values = _field(obj, key, list, where) or []
+    if not all(isinstance(item, str) for item in values):
+        raise bad_request('Field "%s%s" must be an array of strings.' % (where, key))
+    return values
+
+
+def _enum(obj: Dict[str, Any], key: str, allowed: Sequence[str], where: str = "") -> Optional[str]:
+    value = _field(obj, key, str, where)
+    if value is not None and value not in allowed:
+        raise bad_request('Invalid %s%s "%s"; allowed values: %s.' % (where, key, value, ", ".join(allowed)))
     return value
+
+
+def _check_filter(name: str, spec: Any) -> Dict[str, Any]:
+    where = "filters.%s." % name
+    if not isinstance(spec, dict):
+        raise bad_request('Field "filters.%s" must be an object.' % name)
+    kind = _enum(spec, "type", FILTER_TYPES, where)
+    _strings(spec, "terms", where)
+    _field(spec, "exclude", bool, where)
+    bounds = _field(spec, "range", dict, where) or {}
+    for side in ("lower", "upper"):
+        bound = _field(bounds, side, dict, where + "range.")
+        if bound is not None:
+            if "value" not in bound:
+                raise bad_request('Field "%srange.%s.value" is required.' % (where, side))
+            _field(bound, "value", str, "%srange.%s." % (where, side))
+            _field(bound, "inclusive", bool, "%srange.%s." % (where, side))
+    if kind is None:
+        raise bad_request('Field "%stype" is required: one of %s.' % (where, ", ".join(FILTER_TYPES)))
+    return spec
 
 
 class SearchRequest:
     """A validated Search body (spec schema ``Search``), restricted to what the emulator serves."""
 
     def __init__(self, body: Any) -> None:
-        _expect(body, dict, "body")
-        indices = _strings(body["indices"], "indices") if body.get("indices") is not None else None
-        for index in indices or []:
+        if not isinstance(body, dict):
+            raise bad_request("The request body must be a Search object.")
+        indices = _strings(body, "indices")
+        for index in indices:
             if index not in INDEX_NAMES:
                 raise bad_request('Invalid index "%s"; allowed values: %s.' % (index, ", ".join(INDEX_NAMES)))
+        query_type = _enum(body, "queryType", QUERY_TYPES) or "SAILPOINT"
+        _enum(body, "aggregationType", ("DSL", "SAILPOINT"))
+        _field(body, "queryVersion", str)
+        _field(body, "aggregationsVersion", str)
+        _field(body, "includeNested", bool)
+        query = _field(body, "query", dict) or {}
+        text = _field(query, "query", str, "query.")
+        fields = query.get("fields")
+        if isinstance(fields, str):  # declared a string, but the spec's own example sends a list: accept both
+            fields = [f.strip() for f in fields.split(",") if f.strip()]
+        else:
+            fields = _strings(query, "fields", "query.")
+        time_zone = _field(query, "timeZone", str, "query.")
+        _field(query, "innerHit", dict, "query.")
+        self.sort = _strings(body, "sort")
+        self.search_after = _strings(body, "searchAfter")
+        result_filter = _field(body, "queryResultFilter", dict) or {}
+        self.includes = _strings(result_filter, "includes", "queryResultFilter.")
+        self.excludes = _strings(result_filter, "excludes", "queryResultFilter.")
+        self.filters = {name: _check_filter(name, spec) for name, spec in (_field(body, "filters", dict) or {}).items()}
+        # The body is well-typed; now what the emulator does not model, then the rules the documentation states.
         if not indices or "*" in indices:
             # ISC then searches every index and mixes document types; the emulator serves identities only and says so.
             raise bad_request('The emulator serves the identities index only: send "indices": ["identities"] '
                               '(without indices, or with "*", ISC searches every index).')
-        self.identities = "identities" in indices
-        query_type = body.get("queryType") if body.get("queryType") is not None else "SAILPOINT"
-        if query_type not in QUERY_TYPES:
-            raise bad_request('Invalid queryType "%s"; allowed values: %s.' % (query_type, ", ".join(QUERY_TYPES)))
         if query_type != "SAILPOINT":
-            raise bad_request('queryType %s is not supported by the emulator; use SAILPOINT.' % query_type)
-        query = _expect(body.get("query"), dict, "query") if body.get("query") is not None else {}
-        text = query.get("query")
-        if not isinstance(text, str) or not text.strip():
+            raise bad_request("queryType %s is not supported by the emulator; use SAILPOINT." % query_type)
+        for key in UNSUPPORTED:
+            if body.get(key) is not None:
+                raise bad_request("%s is not supported by the emulator; use a SAILPOINT query string." % key)
+        if query.get("innerHit") is not None:
+            raise bad_request("query.innerHit is not supported by the emulator.")
+        if not text or not text.strip():
             raise bad_request('queryType SAILPOINT requires "query": {"query": "<query string>"}.')
-        fields = query.get("fields")
-        if isinstance(fields, str):  # declared a string, but the spec's own example sends a list: accept both
-            fields = [f.strip() for f in fields.split(",") if f.strip()]
-        fields = _strings(fields, "query.fields") if fields is not None else []
-        time_zone = _expect(query["timeZone"], str, "query.timeZone") if query.get("timeZone") is not None else None
-        self.query = _Query(text, fields, time_zone)
-        self.sort = _strings(body["sort"], "sort") if body.get("sort") is not None else []
-        self.search_after = _strings(body["searchAfter"], "searchAfter") if body.get("searchAfter") is not None else []
         if self.search_after and not self.sort:
             raise bad_request("searchAfter requires sort: sort by the fields whose values searchAfter lists (always include id).")
         if self.search_after and len(self.search_after) != len(self.sort):
             raise bad_request("searchAfter has %d value(s) but sort has %d field(s); give one value per sort field."
                               % (len(self.search_after), len(self.sort)))
-        result_filter = _expect(body["queryResultFilter"], dict, "queryResultFilter") if body.get("queryResultFilter") is not None else {}
-        self.includes = _strings(result_filter["includes"], "queryResultFilter.includes") if result_filter.get("includes") is not None else []
-        self.excludes = _strings(result_filter["excludes"], "queryResultFilter.excludes") if result_filter.get("excludes") is not None else []
-        filters = _expect(body["filters"], dict, "filters") if body.get("filters") is not None else {}
-        for field, spec in filters.items():
-            _expect(spec, dict, "filters.%s" % field)
-            if spec.get("type") not in FILTER_TYPES:
-                raise bad_request('filters.%s.type must be one of %s.' % (field, ", ".join(FILTER_TYPES)))
-            if spec.get("type") == "TERMS":
-                _strings(spec.get("terms") or [], "filters.%s.terms" % field)
-        self.filters = filters
-        if body.get("includeNested") is not None:
-            _expect(body["includeNested"], bool, "includeNested")
+        self.identities = "identities" in indices
+        self.query = _Query(text, fields, time_zone)
+        _sort_fields(self.sort)  # a malformed sort is a 400 even when nothing matches
 
     def matching(self, tenant: Tenant) -> List[Dict[str, Any]]:
         """The matching documents, sorted; before paging and result filtering."""

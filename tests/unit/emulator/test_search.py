@@ -286,7 +286,11 @@ def test_indices(search, indices, status, found):
     ({"query": "name:ada"}, 'Field "query" must be an object'),
     ({"sort": "name"}, 'Field "sort" must be an array'),
     ({"queryResultFilter": {"includes": "id"}}, 'Field "queryResultFilter.includes" must be an array'),
-    ({"filters": {"name": {"type": "PREFIX"}}}, "filters.name.type must be one of"),
+    ({"filters": {"name": {"type": "PREFIX"}}}, 'Invalid filters.name.type "PREFIX"'),
+    ({"filters": {"created": {"type": "RANGE", "range": {"lower": {"inclusive": True}}}}}, 'Field "filters.created.range.lower.value" is required'),
+    ({"sort": None}, 'Field "sort" must be an array'),  # no Search property is nullable
+    ({"includeNested": "yes"}, 'Field "includeNested" must be a boolean'),
+    ({"textQuery": {"terms": ["a"], "fields": ["name"]}}, "textQuery is not supported by the emulator"),
 ])
 def test_bad_bodies_are_400(search, body, text):
     response = post(search.api, **body)
