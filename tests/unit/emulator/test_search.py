@@ -4,8 +4,12 @@ Every answer goes through conftest.Api, which validates it against isc-v2024-sea
 """
 from __future__ import annotations
 
+import os
+import re
+
 import pytest
 
+import tests.emulator
 from tests.emulator.search import SEARCH_400
 
 A, B, G, J, Z, U = ("%s" % c * 32 for c in "abcdef")  # Ada, alan (B), Grace, John, Zoë, Uma
@@ -379,3 +383,23 @@ def test_seeded_identities_see_changes(search, emulator):
 def test_seed_rejects_bad_identity_fields(emulator, entry, message):
     with pytest.raises(ValueError, match=message):
         emulator.seed({"identities": [dict({"name": "X"}, **entry)]})
+
+
+def readme_demo_queries():
+    """The (query, count) rows of the README's demo-tenant query table."""
+    with open(os.path.join(os.path.dirname(tests.emulator.__file__), "README.md"), encoding="utf-8") as handle:
+        text = handle.read()
+    table = text[text.index("Queries worth trying"):text.index("* **Groups**:")]
+    return [(query, int(count)) for query, count in re.findall(r"^\s*\| `(.+)` \| ([0-9]+) \|$", table, re.MULTILINE)]
+
+
+def test_readme_demo_queries(emulator, make_api):
+    """Every query the README suggests for the demo tenant counts what the README says."""
+    emulator.reset(seed="demo")
+    emulator.set_faults({"rate_limit": None})
+    api = make_api()
+    rows = readme_demo_queries()
+    assert len(rows) >= 8
+    for query, expected in rows:
+        response = post(api, {"query": {"query": query}}, path="/search/count")
+        assert response.headers["X-Total-Count"] == str(expected), query
