@@ -19,6 +19,7 @@ import datetime
 import fnmatch
 import re
 import threading
+import time
 import weakref
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
@@ -65,6 +66,27 @@ def identity_documents(tenant: Tenant) -> List[Dict[str, Any]]:
         with _INDEX_LOCK:
             _INDEX[tenant] = (revision, documents)
         return documents
+
+
+def visible_documents(tenant: Tenant, delay: float) -> List[Dict[str, Any]]:
+    """The documents search sees ``delay`` seconds behind the tenant (eventual consistency, FACTS.md section 12):
+    for an identity changed more recently, its newest version older than that, or nothing if it is that new.
+    Managers' names and ``isManager`` come from the current state (a simplification)."""
+    documents = identity_documents(tenant)
+    if delay <= 0:
+        return documents
+    cutoff = time.monotonic() - delay
+    with tenant.lock:
+        visible = []
+        for doc in documents:
+            history = tenant.identity_versions.get(doc["id"]) or [(0.0, None)]
+            if history[-1][0] <= cutoff:
+                visible.append(doc)
+                continue
+            older = [record for made, record in history if made <= cutoff]
+            if older:
+                visible.append(_document(older[-1], tenant.identities, doc["isManager"]))
+        return visible
 
 
 def _document(ident: Dict[str, Any], by_id: Dict[str, Dict[str, Any]], is_manager: bool) -> Dict[str, Any]:
@@ -483,12 +505,12 @@ class SearchRequest:
         self.query = _Query(text, fields, time_zone)
         _sort_fields(self.sort)  # a malformed sort is a 400 even when nothing matches
 
-    def matching(self, tenant: Tenant) -> List[Dict[str, Any]]:
+    def matching(self, tenant: Tenant, delay: float = 0.0) -> List[Dict[str, Any]]:
         """The matching documents, sorted; before paging and result filtering."""
         if not self.identities:
             return []
         zone = self.query.zone
-        docs = [d for d in identity_documents(tenant)
+        docs = [d for d in visible_documents(tenant, delay)
                 if self.query.matches(d) and all(_filter_matches(f, s, d, zone) for f, s in self.filters.items())]
         return _sorted(docs, self.sort)
 
@@ -582,19 +604,19 @@ def _compare_after(doc: Dict[str, Any], sort: Sequence[str], after: Sequence[str
 
 # -------------------------------------------------------------- operations
 
-def search(tenant: Tenant, body: Any, offset: int, limit: int) -> Tuple[int, List[Dict[str, Any]]]:
-    """searchPost: (total matching, the page of documents). Raises ApiError (400)."""
+def search(tenant: Tenant, body: Any, offset: int, limit: int, delay: float = 0.0) -> Tuple[int, List[Dict[str, Any]]]:
+    """searchPost: (total matching, the page of documents), ``delay`` seconds behind the tenant. Raises ApiError (400)."""
     request = SearchRequest(body)
     if request.search_after and offset:
         raise bad_request("offset cannot be combined with searchAfter; page with searchAfter alone.")
     if offset + limit > MAX_WINDOW:
         raise bad_request("Result window is too large: offset + limit must be less than or equal to %d, got %d. "
                           "Use searchAfter to page past %d results." % (MAX_WINDOW, offset + limit, MAX_WINDOW))
-    docs = request.matching(tenant)
+    docs = request.matching(tenant, delay)
     page = request.after(docs)[offset:offset + limit]
     return len(docs), [request.shape(d) for d in page]
 
 
-def count(tenant: Tenant, body: Any) -> int:
+def count(tenant: Tenant, body: Any, delay: float = 0.0) -> int:
     """searchCount: the number of matching documents."""
-    return len(SearchRequest(body).matching(tenant))
+    return len(SearchRequest(body).matching(tenant, delay))

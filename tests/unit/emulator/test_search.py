@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 
 import pytest
 
@@ -33,7 +34,7 @@ SEED = {"identities": [
            "prehire", manager=A),
     person(U, "Uma Uncorrelated", "uma.uncorrelated", None, "2022-01-01T08:00:00.000Z", correlated=False),
 ]}
-NAMES = {A: "A", B: "B", G: "G", J: "J", Z: "Z", U: "U"}
+NAMES = {A: "A", B: "B", G: "G", J: "J", Z: "Z", U: "U", "9" * 32: "N"}
 
 
 @pytest.fixture(name="search")
@@ -372,6 +373,21 @@ def test_seeded_identities_see_changes(search, emulator):
     emulator.seed({"identities": [dict(SEED["identities"][4], attributes={"department": "Finance"})]})
     assert search("attributes.department:Legal") == ""
     assert search("attributes.department:Finance") == "AJZ"
+
+
+def test_search_delay_models_eventual_consistency(search, emulator):
+    """With search_delay_ms, search shows each identity as it was that long ago: a changed one with its old values,
+    a new one not at all (FACTS.md section 12: seconds to minutes in ISC)."""
+    emulator.set_faults({"rate_limit": None, "search_delay_ms": 500})
+    time.sleep(0.55)  # the seeded identities are now older than the delay
+    emulator.seed({"identities": [dict(SEED["identities"][4], attributes={"department": "Finance"}),
+                                  person("9" * 32, "Nina New", "nina.new", "nina@example.com", "2025-02-01T08:00:00.000Z", "Finance")]})
+    assert search("attributes.department:Finance") == "AJ"
+    assert search("attributes.department:Legal") == "Z"
+    assert search.api.post("/search/count", json={"indices": ["identities"], "query": {"query": "*"}}).headers["X-Total-Count"] == "6"
+    time.sleep(0.55)
+    assert search("attributes.department:Finance") == "AJNZ"
+    assert search("attributes.department:Legal") == ""
 
 
 @pytest.mark.parametrize("entry, message", [
