@@ -173,12 +173,22 @@ def _unescape(text: str) -> str:
     return re.sub(r"\\(.)", r"\1", text)
 
 
+def _equals(target: str, exact: bool) -> Callable[[str], bool]:
+    if exact:
+        return lambda value: value == target
+    low = target.lower()
+    return lambda value: value.lower() == low
+
+
+def _full_match(pattern: str, exact: bool) -> Callable[[str], bool]:
+    regex = re.compile(pattern + r"\Z", (0 if exact else re.IGNORECASE) | re.DOTALL)
+    return lambda value: regex.match(value) is not None
+
+
 def _word_matcher(word: str, exact: bool) -> Callable[[str], bool]:
     """An unquoted term: ``*`` and ``?`` are wildcards unless escaped; the whole value must match."""
-    flags = 0 if exact else re.IGNORECASE
     if not re.search(r"(?<!\\)[*?]", word):
-        target = _unescape(word)
-        return (lambda v: v == target) if exact else (lambda v: v.lower() == target.lower())
+        return _equals(_unescape(word), exact)
     pattern, i = "", 0
     while i < len(word):
         char = word[i]
@@ -188,8 +198,7 @@ def _word_matcher(word: str, exact: bool) -> Callable[[str], bool]:
             continue
         pattern += ".*" if char == "*" else "." if char == "?" else re.escape(char)
         i += 1
-    regex = re.compile(pattern + r"\Z", flags | re.DOTALL)
-    return lambda v: regex.match(v) is not None
+    return _full_match(pattern, exact)
 
 
 def _phrase_text(phrase: str) -> str:
@@ -348,11 +357,12 @@ class _Query:
                 raise self._unsupported("write AND, OR and NOT instead of &&, || and ! (the emulator supports only the words).")
             match = _word_matcher(node.value, exact)
         elif isinstance(node, tree.Phrase):
-            target = _phrase_text(node.value)
-            match = (lambda t: t == target) if exact else (lambda t, low=target.lower(): t.lower() == low)
+            match = _equals(_phrase_text(node.value), exact)
         elif isinstance(node, tree.Regex):
-            regex = re.compile(node.value[1:-1] + r"\Z", 0 if exact else re.IGNORECASE)
-            match = lambda t: regex.match(t) is not None  # noqa: E731
+            try:
+                match = _full_match(node.value[1:-1], exact)
+            except re.error as exc:
+                raise self._unsupported("bad regular expression %s: %s" % (node.value, exc)) from None
         elif isinstance(node, (tree.Range, tree.From, tree.To)):
             if name is None:
                 raise self._unsupported("a range needs a field.")

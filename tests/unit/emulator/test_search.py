@@ -126,6 +126,7 @@ def test_query_fields_and_time_zone(search):
     ("name:ada AND", "Invalid query"),
     ("name:ada && name:alan", "AND, OR and NOT"),
     ("name:ada~", "fuzzy"),
+    ("name:/[a-/", "bad regular expression"),
     ("created:[yesterday TO now]", "Failed to parse date"),
 ])
 def test_bad_queries_are_400(search, query, text):
@@ -139,7 +140,8 @@ def test_filters(search):
     """The request's ``filters`` map (TERMS, EXISTS, RANGE, each optionally excluding), combined with the query."""
     assert search("*", filters={"attributes.department": {"type": "TERMS", "terms": ["finance", "Legal"]}}) == "AJZ"
     assert search("*", filters={"manager": {"type": "EXISTS", "exclude": True}}) == "AGU"
-    assert search("attributes.location:London", filters={"created": {"type": "RANGE", "range": {"lower": {"value": "2023-06-01T08:00:00Z", "inclusive": True}}}}) == "B"
+    since_june = {"lower": {"value": "2023-06-01T08:00:00Z", "inclusive": True}}
+    assert search("attributes.location:London", filters={"created": {"type": "RANGE", "range": since_june}}) == "B"
     assert search("*", filters={"created": {"type": "RANGE", "range": {"lower": {"value": "2023-06-01T08:00:00Z"}, "upper": {"value": "2024-05-01"}}}}) == "G"
 
 
