@@ -15,6 +15,7 @@ Matching rules (README "Search" says where they differ from ISC):
 """
 from __future__ import annotations
 
+import calendar
 import datetime
 import fnmatch
 import re
@@ -37,7 +38,6 @@ DEFAULT_LIMIT = 250
 DATE_FIELDS = ("created", "modified", "synced")
 # The search service's 400 detail code as SailPoint's reply quotes it (FACTS.md section 12, forum t/614).
 SEARCH_400 = "400.1 Bad request content"
-_MISSING = object()
 
 
 def bad_request(text: str) -> ApiError:
@@ -212,23 +212,23 @@ _DATE_UNITS = {"y": "years", "M": "months", "w": "weeks", "d": "days", "h": "hou
 
 
 def _add(moment: datetime.datetime, amount: int, unit: str) -> datetime.datetime:
-    if unit in ("y", "M"):
+    if unit in ("y", "M"):  # calendar months: the day is clamped to the target month's length, as Elasticsearch does
         months = moment.month - 1 + amount * (12 if unit == "y" else 1)
         year, month = moment.year + months // 12, months % 12 + 1
-        day = min(moment.day, [31, 29 if year % 4 == 0 and (year % 100 or year % 400 == 0) else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1])
-        return moment.replace(year=year, month=month, day=day)
+        return moment.replace(year=year, month=month, day=min(moment.day, calendar.monthrange(year, month)[1]))
     return moment + datetime.timedelta(**{_DATE_UNITS[unit]: amount})
 
 
+_ROUNDED_FIELDS = ("month", "day", "hour", "minute", "second")
+_ROUND_FROM = {"y": 0, "M": 1, "d": 2, "h": 3, "H": 3, "m": 4, "s": 5}
+
+
 def _round_down(moment: datetime.datetime, unit: str) -> datetime.datetime:
-    fields = ("y", "M", "d", "h", "m", "s")
+    """``now/d`` and the like: the start of the unit that contains ``moment``."""
     if unit == "w":
-        return (moment - datetime.timedelta(days=moment.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
-    unit = "h" if unit == "H" else unit
-    keep = fields.index(unit)
-    reset = {"month": 1, "day": 1, "hour": 0, "minute": 0, "second": 0, "microsecond": 0}
-    names = ("month", "day", "hour", "minute", "second")
-    return moment.replace(microsecond=0, **{name: reset[name] for name in names[keep:]})
+        return _round_down(moment - datetime.timedelta(days=moment.weekday()), "d")
+    fields = _ROUNDED_FIELDS[_ROUND_FROM[unit]:]
+    return moment.replace(microsecond=0, **{name: 1 if name in ("month", "day") else 0 for name in fields})
 
 
 def _zone(time_zone: Optional[str]) -> datetime.tzinfo:
@@ -267,19 +267,21 @@ def _comparable(field: str, text: str, zone: datetime.tzinfo) -> Any:
         return text.lower()
 
 
-def _in_range(field: str, value: Any, low: Optional[str], high: Optional[str], include_low: bool, include_high: bool,
-              zone: datetime.tzinfo) -> bool:
-    key = _comparable(field, _text(value), zone)
-    for bound, include, sign in ((low, include_low, 1), (high, include_high, -1)):
-        if bound is None:
-            continue
-        limit = _comparable(field, bound, zone)
-        if type(limit) is not type(key):  # pylint: disable=unidiomatic-typecheck  # e.g. a number against text: no match
-            return False
-        if (key > limit if sign == 1 else key < limit) or (include and key == limit):
-            continue
-        return False
-    return True
+def _range(field: str, low: Optional[str], high: Optional[str], include_low: bool, include_high: bool,
+           zone: datetime.tzinfo) -> Callable[[Any], bool]:
+    """A test of one field value against the bounds (None: open), which are parsed once."""
+    bounds = [(_comparable(field, bound, zone), include, sign)
+              for bound, include, sign in ((low, include_low, 1), (high, include_high, -1)) if bound is not None]
+
+    def inside(value: Any) -> bool:
+        key = _comparable(field, _text(value), zone)
+        for limit, include, sign in bounds:
+            if type(limit) is not type(key):  # pylint: disable=unidiomatic-typecheck  # e.g. a number against text
+                return False
+            if not ((key > limit if sign == 1 else key < limit) or (include and key == limit)):
+                return False
+        return True
+    return inside
 
 
 # ------------------------------------------------------------------- query
@@ -366,9 +368,8 @@ class _Query:
         elif isinstance(node, (tree.Range, tree.From, tree.To)):
             if name is None:
                 raise self._unsupported("a range needs a field.")
-            low, high, include_low, include_high = _range_bounds(node)
-            zone = self.zone
-            return lambda doc: any(_in_range(name, v, low, high, include_low, include_high, zone) for v in values(doc))  # type: ignore[arg-type]
+            inside = _range(name, *_range_bounds(node), zone=self.zone)
+            return lambda doc: any(inside(v) for v in values(doc))
         elif isinstance(node, (tree.Fuzzy, tree.Proximity)):
             raise self._unsupported("fuzzy and proximity searches (~) are not supported by the emulator.")
         else:
@@ -395,20 +396,26 @@ def _range_bounds(node: tree.Item) -> Tuple[Optional[str], Optional[str], bool, 
 
 # ------------------------------------------------------------------ filters
 
-def _filter_matches(field: str, spec: Dict[str, Any], doc: Dict[str, Any], zone: datetime.tzinfo) -> bool:
-    values = _values(doc, field)
-    kind = spec.get("type")
+def _filter(field: str, spec: Dict[str, Any], zone: datetime.tzinfo) -> Predicate:
+    """One entry of the request's ``filters`` (already type-checked) as a predicate over documents."""
+    kind = spec["type"]
     if kind == "EXISTS":
-        hit = bool(values)
+        def hit(values: List[Any]) -> bool:
+            return bool(values)
     elif kind == "TERMS":
         terms = {t.lower() for t in spec.get("terms") or []}
-        hit = any(_text(v).lower() in terms for v in values)
+
+        def hit(values: List[Any]) -> bool:
+            return any(_text(v).lower() in terms for v in values)
     else:
         bounds = spec.get("range") or {}
         low, high = bounds.get("lower") or {}, bounds.get("upper") or {}
-        hit = any(_in_range(field, v, low.get("value"), high.get("value"), bool(low.get("inclusive")), bool(high.get("inclusive")), zone)
-                  for v in values)
-    return hit != bool(spec.get("exclude"))
+        inside = _range(field, low.get("value"), high.get("value"), bool(low.get("inclusive")), bool(high.get("inclusive")), zone)
+
+        def hit(values: List[Any]) -> bool:
+            return any(inside(v) for v in values)
+    exclude = bool(spec.get("exclude"))
+    return lambda doc: hit(_values(doc, field)) != exclude
 
 
 # ------------------------------------------------------------ request body
@@ -513,15 +520,14 @@ class SearchRequest:
                               % (len(self.search_after), len(self.sort)))
         self.identities = "identities" in indices
         self.query = _Query(text, fields, time_zone)
+        self.filter_predicates = [_filter(name, spec, self.query.zone) for name, spec in self.filters.items()]
         _sort_fields(self.sort)  # a malformed sort is a 400 even when nothing matches
 
     def matching(self, tenant: Tenant, delay: float = 0.0) -> List[Dict[str, Any]]:
         """The matching documents, sorted; before paging and result filtering."""
         if not self.identities:
             return []
-        zone = self.query.zone
-        docs = [d for d in visible_documents(tenant, delay)
-                if self.query.matches(d) and all(_filter_matches(f, s, d, zone) for f, s in self.filters.items())]
+        docs = [d for d in visible_documents(tenant, delay) if self.query.matches(d) and all(p(d) for p in self.filter_predicates)]
         return _sorted(docs, self.sort)
 
     def after(self, docs: List[Dict[str, Any]]) -> List[Dict[str, Any]]:

@@ -94,6 +94,9 @@ SYNTAX = [
     ("created:>=2024-01-01", "GJZ"),
     ("created:<2023-06-01", "AU"),
     ("created:[* TO now-100y]", ""),
+    ("created:[now-100y/y TO now]", "ABGJUZ"),
+    ("created:{now/d TO *]", ""),
+    ("created:[now-1M/w TO now+1d]", ""),
     ("attributes.location:[Austin TO Berlin]", "GJZ"),
     # _exists_ and terms without a field
     ("_exists_:manager", "BJZ"),
