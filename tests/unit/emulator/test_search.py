@@ -361,7 +361,7 @@ def test_app_client_without_user_context_searches_where_identities_refuses(emula
 def test_rate_limit_per_client_and_version(search, emulator, make_api):
     emulator.set_faults({"rate_limit": {"requests": 2, "per_seconds": 60}})
     api = make_api()
-    assert [post(api).status_code for _ in range(3)] == [200, 200, 429]
+    assert [post(api).status_code for _attempt in range(3)] == [200, 200, 429]
     assert post(make_api("v1")).status_code == 200  # another version, another bucket
 
 
