@@ -28,7 +28,7 @@ from luqum import tree
 from luqum.exceptions import ParseError
 from luqum.thread import parse as luqum_parse
 
-from .state import ApiError, Tenant
+from .state import ApiError, Tenant, identity_attributes
 
 INDEX_NAMES = ("accessprofiles", "accountactivities", "entitlements", "events", "identities", "roles", "*")
 QUERY_TYPES = ("DSL", "SAILPOINT", "TEXT", "TYPEAHEAD")
@@ -118,21 +118,6 @@ def _document(ident: Dict[str, Any], by_id: Dict[str, Dict[str, Any]], is_manage
         if ident.get(key) is not None:
             doc[key] = ident[key]
     return doc
-
-
-def identity_attributes(ident: Dict[str, Any]) -> Dict[str, Any]:
-    """The identity's attribute map: the core attributes ISC keeps for every identity, then the seeded ones."""
-    attributes = {
-        "uid": ident.get("alias"),
-        "firstname": ident.get("firstName"),
-        "lastname": ident.get("lastName"),
-        "displayName": ident.get("displayName") or ident["name"],
-        "email": ident.get("email"),
-        "cloudStatus": ident.get("cloudStatus"),
-        "identityState": "INACTIVE_SHORT_TERM" if ident.get("inactive") else "ACTIVE",
-    }
-    attributes.update(ident.get("attributes") or {})
-    return {key: value for key, value in attributes.items() if value is not None}
 
 
 # --------------------------------------------------------------- field values

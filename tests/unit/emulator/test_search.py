@@ -267,6 +267,9 @@ def test_identity_document(search):
                                  "department": "IAM", "title": "Security Architect", "location": "London", "cloudLifecycleState": "active"}
     uma = post(search.api, {"query": {"query": "attributes.uid:uma.uncorrelated"}}).json()[0]
     assert uma["manager"] is None and "email" not in uma and "department" not in uma["attributes"]
+    # GET /identities shows the same attribute map, and the lifecycle state
+    john = search.api.get("/identities", params={"filters": 'alias eq "john.smith"'}).json()[0]
+    assert john["attributes"]["department"] == "Finance" and john["lifecycleState"]["stateName"] == "inactive"
 
 
 @pytest.mark.parametrize("indices, status, found", [
