@@ -139,6 +139,33 @@ def test_bad_queries_are_400(search, query, text):
     assert text in response.json()["messages"][0]["text"]
 
 
+def test_query_size_limit(search):
+    """About 800 values per query (the spec's searchPost description): 800 pass, 801 are a 400, filters count too."""
+    emails = ['"user%d@example.com"' % i for i in range(801)]
+    assert search("email:(%s)" % " OR ".join(emails[:799] + ['"ada@example.com"'])) == "A"
+    response = search.api.post("/search", json={"indices": ["identities"], "query": {"query": "email:(%s)" % " OR ".join(emails)}})
+    assert response.status_code == 400 and "holds 801 values" in response.json()["messages"][0]["text"]
+    terms = {"email": {"type": "TERMS", "terms": ["x%d" % i for i in range(800)]}}
+    response = search.api.post("/search", json={"indices": ["identities"], "query": {"query": "*"}, "filters": terms})
+    assert response.status_code == 400 and "holds 801 values" in response.json()["messages"][0]["text"]
+
+
+def test_long_value_lists(emulator, make_api):
+    """800 emails OR'ed in one query against 10,000 identities (how clients resolve references through search): the
+    emulator evaluates such a list as one set lookup per document, case-insensitively unless .exact."""
+    emulator.seed({"generate": {"identities": 10000}})
+    wanted = [i["email"] for i in list(emulator.state.identities.values())[::12]][:800]
+    api = make_api()
+
+    def found(query):
+        response = api.post("/search", json={"indices": ["identities"], "query": {"query": query}, "queryResultFilter": {"includes": ["email"]}},
+                            params={"limit": 1000}, check=False)
+        return sorted(d["email"] for d in response.json())
+
+    assert found("email:(%s)" % " OR ".join('"%s"' % e.upper() for e in wanted)) == sorted(wanted)
+    assert found(" OR ".join('email.exact:"%s"' % e for e in wanted[:400] + [e.upper() for e in wanted[400:]])) == sorted(wanted[:400])
+
+
 def test_filters(search):
     """The request's ``filters`` map (TERMS, EXISTS, RANGE, each optionally excluding), combined with the query."""
     assert search("*", filters={"attributes.department": {"type": "TERMS", "terms": ["finance", "Legal"]}}) == "AJZ"
