@@ -367,6 +367,7 @@ class _Query:
         if isinstance(node, tree.Word):
             if node.value in ("&&", "||", "!"):
                 raise self._unsupported("write AND, OR and NOT instead of &&, || and ! (the emulator supports only the words).")
+            _check_unquoted(node.value, self.text)
             match = _word_matcher(node.value, exact)
         elif isinstance(node, tree.Phrase):
             match = _equals(_phrase_text(node.value), exact)
@@ -396,12 +397,19 @@ def _count_values(node: tree.Item) -> int:
     return sum(_count_values(child) for child in node.children)
 
 
+def _check_unquoted(word: str, query: str) -> None:
+    """ISC mis-answers unquoted values with ``@``: a full email matched every identity, ``...@domain*`` none
+    (FACTS.md section 12, SailPoint forum). The emulator refuses them, so that a client that forgets to quote fails."""
+    if "@" in word:
+        raise bad_request('Invalid query "%s": quote values that contain "@" (%s); ISC answers unquoted ones wrongly.' % (query, word))
+
+
 def _literal(node: tree.Item) -> Optional[str]:
     """The text of a phrase, or of a word without wildcards; None for anything else."""
     if isinstance(node, tree.Phrase):
         return _phrase_text(node.value)
     if isinstance(node, tree.Word) and not re.search(r"(?<!\\)[*?]", node.value) and node.value not in ("&&", "||", "!"):
-        return _unescape(node.value)
+        return None if "@" in node.value else _unescape(node.value)  # the term path refuses an unquoted "@"
     return None
 
 

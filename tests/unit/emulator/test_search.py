@@ -74,7 +74,7 @@ SYNTAX = [
     # wildcards and regular expressions
     ("name:A*", "AB"),
     ("name:?lan*", "B"),
-    ("email:*@example.com", "ABGJZ"),
+    ("email:*example.com", "ABGJZ"),
     ('name:"A*"', ""),
     ("name:/gr.*/", "G"),
     # operators and their precedence: NOT > AND > OR; spaces between terms are OR
@@ -130,6 +130,9 @@ def test_query_fields_and_time_zone(search):
     ("name:ada && name:alan", "AND, OR and NOT"),
     ("name:ada~", "fuzzy"),
     ("name:/[a-/", "bad regular expression"),
+    ("email:ada@example.com", 'quote values that contain "@"'),
+    ("email:(ada@example.com OR alan@example.com)", 'quote values that contain "@"'),
+    ("email:*@example.com", 'quote values that contain "@"'),
     ("created:[yesterday TO now]", "Failed to parse date"),
 ])
 def test_bad_queries_are_400(search, query, text):
