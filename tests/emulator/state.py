@@ -7,7 +7,8 @@ whole model: simple, and fast enough for thousands of requests per second). API 
 Model shape (``emu.state``), all plain dicts so tests can assert on them directly::
 
     tenant.identities: {id: {"id", "name", "alias", "email", "firstName", "lastName", "displayName",
-                             "correlated", "protected", "cloudStatus", "processingState", "created", "modified"}}
+                             "correlated", "protected", "cloudStatus", "processingState",
+                             "attributes": {...}, "manager": <identity id> | None, "inactive", "created", "modified"}}
     tenant.groups:     {id: {"id", "name", "description", "owner": <identity id>,
                              "members": {<identity id>: <added ISO time>, ...},      # insertion ordered
                              "connections": [{"object": {"type", "id", "name", "description"},
@@ -26,6 +27,7 @@ import hashlib
 import json
 import re
 import threading
+import time
 import uuid
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
@@ -36,6 +38,7 @@ CONNECTION_TYPES = ("AccessRequestReviewer", "Owner", "ManagementWorkgroup")
 PATCHABLE_PATHS = ("/name", "/description", "/owner", "/owner/id")
 PATCH_OPS = ("add", "replace", "remove")
 BULK_DELETE_MAX = 100
+IDENTITY_VERSIONS = 5  # versions kept per identity for the search delay
 
 # Filterable fields -> operators, and sorters, per endpoint (FACTS.md sections 3 and 8; spec parameter descriptions).
 GROUP_FILTERS = {"id": ("eq", "in", "sw"), "name": ("eq", "sw", "in"), "memberships.identityId": ("eq", "in")}
@@ -164,6 +167,46 @@ WORKGROUP_FIELDS = (("id", "string"), ("name", "string"), ("description", "strin
 OWNER_FIELDS = (("id", "string"), ("name", "string"), ("displayName", "string"), ("emailAddress", "string"))
 
 
+def identity_attributes(ident: Dict[str, Any]) -> Dict[str, Any]:
+    """The identity's attribute map: the core attributes ISC keeps for every identity, then the seeded ones."""
+    attributes = {
+        "uid": ident.get("alias"),
+        "firstname": ident.get("firstName"),
+        "lastname": ident.get("lastName"),
+        "displayName": ident.get("displayName") or ident["name"],
+        "email": ident.get("email"),
+        "cloudStatus": ident.get("cloudStatus"),
+        "identityState": "INACTIVE_SHORT_TERM" if ident.get("inactive") else "ACTIVE",
+    }
+    attributes.update(ident.get("attributes") or {})
+    return {key: value for key, value in attributes.items() if value is not None}
+
+
+def _identity_attributes(value: Any, name: str) -> Dict[str, Any]:
+    """Seeded identity attributes: a JSON object of strings, numbers, booleans, nulls or lists of strings."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ValueError("identity %r: 'attributes' must be an object" % name)
+    for key, item in value.items():
+        scalar = item is None or isinstance(item, (str, int, float, bool))
+        if not (scalar or (isinstance(item, list) and all(isinstance(x, str) for x in item))):
+            raise ValueError("identity %r: attribute %r must be a string, number, boolean, null or list of strings" % (name, key))
+    return dict(value)
+
+
+def _optional_id(value: Any, field: str, name: str) -> Optional[str]:
+    if value is not None and not isinstance(value, str):
+        raise ValueError("identity %r: %r must be an identity id (string)" % (name, field))
+    return value
+
+
+def _bool(value: Any, field: str, name: str) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError("identity %r: %r must be true or false" % (name, field))
+    return value
+
+
 class Tenant:
     """The whole emulated tenant. Thread-safe: every public method takes ``self.lock``."""
 
@@ -172,12 +215,18 @@ class Tenant:
         self.identities: Dict[str, Dict[str, Any]] = {}
         self.groups: Dict[str, Dict[str, Any]] = {}
         self.clients: Dict[str, Dict[str, Any]] = {}
+        self.identity_revision = 0  # changes whenever an identity does (the search index caches on it)
+        # The last few versions of each identity with the monotonic time they were made: search with a delay shows
+        # the newest version older than the delay (search.py).
+        self.identity_versions: Dict[str, List[Tuple[float, Dict[str, Any]]]] = {}
 
     # ------------------------------------------------------------------ admin
 
     def clear(self) -> None:
         with self.lock:
             self.identities.clear()
+            self.identity_versions.clear()
+            self.identity_revision += 1
             self.groups.clear()
             self.clients.clear()
 
@@ -239,10 +288,16 @@ class Tenant:
                 "protected": bool(data.get("protected", False)),
                 "cloudStatus": data.get("cloudStatus", "UNREGISTERED"),
                 "processingState": data.get("processingState"),
+                # Search-only fields (the identity document, FACTS.md section 12); see seed.py for their format.
+                "attributes": _identity_attributes(data.get("attributes"), name),
+                "manager": _optional_id(data.get("manager"), "manager", name),
+                "inactive": _bool(data.get("inactive", False), "inactive", name),
                 "created": data.get("created") or stamp,
                 "modified": data.get("modified") or data.get("created") or stamp,
             }
             self.identities[ident] = record
+            self.identity_revision += 1
+            self.identity_versions[ident] = (self.identity_versions.get(ident, []) + [(time.monotonic(), record)])[-IDENTITY_VERSIONS:]
             return record
 
     def seed_group(self, data: Dict[str, Any]) -> Dict[str, Any]:
@@ -339,15 +394,8 @@ class Tenant:
             "managerRef": None,
             "isManager": False,
             "lastRefresh": ident["modified"],
-            "attributes": {
-                "uid": ident.get("alias"),
-                "firstname": ident.get("firstName"),
-                "lastname": ident.get("lastName"),
-                "displayName": _identity_display_name(ident),
-                "email": ident.get("email"),
-                "cloudStatus": ident.get("cloudStatus"),
-            },
-            "lifecycleState": {"stateName": "active", "manuallyUpdated": False},
+            "attributes": identity_attributes(ident),  # the same map as in search documents
+            "lifecycleState": {"stateName": (ident.get("attributes") or {}).get("cloudLifecycleState") or "active", "manuallyUpdated": False},
         }
         if dto["alias"] is None:
             del dto["alias"]
