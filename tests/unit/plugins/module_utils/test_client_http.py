@@ -29,6 +29,7 @@ from ansible_collections.sailpoint.isc.plugins.module_utils._errors import (
 )
 from ansible_collections.sailpoint.isc.plugins.module_utils._transport import USER_AGENT
 from ansible_collections.sailpoint.isc.plugins.module_utils._filters import sw
+from tests.emulator import Emulator
 
 OWNER = "%032x" % 0xA11CE
 OTHER = "%032x" % 0xB0B
@@ -419,7 +420,10 @@ def test_retry_time_budget_exhausted(emulator):
     assert [r["status"] for r in api_calls(emulator, "GET")] == [429, 429, 429]
 
 
-def test_connection_errors_are_retried_then_reported():
+MISSING = "%032x" % 0xDEAD
+
+
+def test_a_refused_port_fails_at_once_as_a_wrong_address():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -428,10 +432,28 @@ def test_connection_errors_are_retried_then_reported():
                        warn=recorder.warn, sleep=recorder.sleep)
     with pytest.raises(IscConnectionError) as info:
         client.get_workgroup("x")
-    assert info.value.attempts == 4 and len(recorder.warnings) == 3
+    # nothing ever answered there: a configuration error, not retried (it used to cost five retries, 12.9 s)
+    assert info.value.attempts == 1 and recorder.warnings == [] and recorder.waits == []
     assert str(info.value).startswith("POST /oauth/token: could not connect to http://127.0.0.1:%d" % port)
+    assert "check base_url (host and port)" in str(info.value)
+    assert "Secret-Value-77" not in str(info.value)
+
+
+def test_connection_errors_after_the_tenant_answered_are_retried_then_reported():
+    emu = Emulator(faults={"rate_limit": None}).start()
+    try:
+        recorder = Recorder()
+        client = IscClient(emu.base_url, client_id=emu.client_id, client_secret=emu.client_secret, max_retries=3,
+                           warn=recorder.warn, sleep=recorder.sleep)
+        assert client.get_workgroup(MISSING) is None  # the tenant answered once
+    finally:
+        emu.stop()
+    with pytest.raises(IscConnectionError) as info:
+        client.get_workgroup(MISSING)
+    assert info.value.attempts == 4 and len(recorder.warnings) == 3
+    assert str(info.value).startswith("GET /v2024/workgroups/%s: could not connect to %s" % (MISSING, emu.base_url))
     assert "gave up after 3 retries" in str(info.value)
-    assert "Secret-Value-77" not in str(info.value) + "".join(recorder.warnings)
+    assert emu.client_secret not in str(info.value) + "".join(recorder.warnings)
 
 
 def test_plain_http_to_remote_host_is_refused_before_any_request():
