@@ -385,8 +385,7 @@ class IscTransport:
             if not extra_id or not extra_secret:
                 raise IscConfigError("clients[%d] needs both client_id and client_secret" % index)
             if any(member.client_id == extra_id for member in self._pool):
-                raise IscConfigError("clients[%d]: the API client %r is given twice; each client of the pool has its own rate limit "
-                                     "only once" % (index, extra_id))
+                raise IscConfigError("clients[%d]: the API client %r is given twice; give each API client of the pool once" % (index, extra_id))
             self._add_client(extra_id, extra_secret, None)
         self._pace = threading.Condition()
         self._next_client = 0
@@ -662,6 +661,7 @@ class IscTransport:
         """``error``, naming the API client it was sent with when the pool has several and the answer is about the client
         (401, 403, 429): each client has its own rights and rate limit. Never its secret."""
         if member is not None and len(self._pool) > 1 and isinstance(error, IscApiError) and error.status in (401, 403, 429):
+            error.client_id = member.client_id
             error.hint = one_line("sent with %s%s" % (member.label, "; " + error.hint if error.hint else ""))
         return error
 

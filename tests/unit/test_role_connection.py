@@ -129,5 +129,6 @@ def test_role_passes_request_timeout(emulator, tmp_path):
     # The emulator still answers the abandoned request after the module gave up: wait for it (bounded), so that no
     # request of this test is in flight when the next test resets the shared emulator.
     deadline = time.monotonic() + 10
-    while not any(entry["path"] == "/v2024/workgroups" for entry in emulator.requests()) and time.monotonic() < deadline:
+    while (not any(entry["path"] == "/v2024/workgroups" and entry["status"] for entry in emulator.requests())
+           or any(entry["status"] == 0 for entry in emulator.requests())) and time.monotonic() < deadline:
         time.sleep(0.05)
