@@ -71,7 +71,7 @@ options:
       - Every retry is reported as a warning.
       - A create whose answer is lost is never blindly repeated; the group is looked up first, so no duplicate is made.
       - A connection error before the tenant answered anything in this run (a refused port, an unknown host) is not
-        retried: it means a wrong O(base_url) or a blocked network, and the task fails at once saying so.
+        retried. It means a wrong O(base_url) or a blocked network, and the task fails at once saying so.
     type: int
     default: 5
   clients:
@@ -82,8 +82,8 @@ options:
         O(rate_limit). Give clients with the same rights (an API client without user context cannot look up identities
         by alias, email or name).
       - An error about the credentials, the rights or the rate limit names the client id it was sent with, never a secret.
-      - If not set, the value of the E(SAIL_CLIENTS) environment variable is used, a JSON list such as
-        C([{"client_id": "...", "client_secret": "..."}]).
+      - 'If not set, the value of the E(SAIL_CLIENTS) environment variable is used, a JSON list such as
+        C([{"client_id": "...", "client_secret": "..."}]).'
     type: list
     elements: dict
     suboptions:

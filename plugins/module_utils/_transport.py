@@ -460,7 +460,7 @@ class IscTransport:
         token = data.get("access_token")
         if not token or not isinstance(token, str):
             raise IscAuthError("POST", TOKEN_PATH, result.status, ["the token response has no access_token"])
-        self._secrets.add(token)
+        self._secrets = self._secrets | {token}  # a new set: other workers may be scrubbing with the old one
         member.token = token
         member.generation += 1
         try:
