@@ -109,12 +109,12 @@ options:
     default: 100
   max_concurrent_requests:
     description:
-      - The most requests in flight at once, for work that does not depend on other work (the member pages of
-        different groups and the remaining pages of a listing, identity lookups, the creates and member writes of
-        different groups, delete chunks).
+      - The most requests in flight at once per API client (with O(clients), each client adds as many), for work that
+        does not depend on other work (the member pages of different groups and the remaining pages of a listing,
+        identity lookups, the creates and member writes of different groups, delete chunks).
       - Each group is still written in order (create, then add members, then remove members; no removal after a failed
         addition), and the result, diff and failures come out in the same order whatever order the answers arrive in.
-      - V(1) sends one request after the other.
+      - V(1) with one API client sends one request after the other.
       - If not set, the value of the E(SAIL_MAX_CONCURRENT_REQUESTS) environment variable is used, else V(10).
     type: int
     default: 10

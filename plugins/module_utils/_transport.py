@@ -334,8 +334,8 @@ class IscTransport:
     and / or ``access_token`` are the first API client; ``clients`` (``[{client_id, client_secret}, ...]``) more
     API clients of the same tenant: requests are spread over all of them, each with its own token and limiter of
     ``rate_limit`` requests per RATE_WINDOW seconds (None or 0: not paced; ISC counts per client and API version,
-    and an IscClient calls one API version). At most ``max_concurrent_requests`` requests are in
-    flight (1: one after the other). ``warn`` receives one line per retry (what, why, how long); ``sleep``,
+    and an IscClient calls one API version). At most ``max_concurrent_requests`` requests per API client are in
+    flight (1 with one client: one after the other): each client of a pool adds its own share of the work. ``warn`` receives one line per retry (what, why, how long); ``sleep``,
     ``clock`` and ``rand`` are injectable for tests. Every message it produces is scrubbed of secrets.
     """
 
@@ -369,13 +369,11 @@ class IscTransport:
         self.max_retry_time = float(max_retry_time)
         self.backoff_base = float(backoff_base)
         self.backoff_max = float(backoff_max)
-        self.concurrency = int(max_concurrent_requests)
         self.rate_limit = int(rate_limit or 0)
         self._warn = warn
         self._sleep = sleep or time.sleep
         self._clock = clock or time.monotonic
         self._rand = rand or random.random
-        self._session = session or self._new_session()
         self._secrets = set()  # type: Set[str]
         self._pool = []  # type: List[_ApiClient]
         if client_id or access_token:
@@ -387,6 +385,8 @@ class IscTransport:
             if any(member.client_id == extra_id for member in self._pool):
                 raise IscConfigError("clients[%d]: the API client %r is given twice; give each API client of the pool once" % (index, extra_id))
             self._add_client(extra_id, extra_secret, None)
+        self.concurrency = int(max_concurrent_requests) * len(self._pool)
+        self._session = session or self._new_session()
         self._pace = threading.Condition()
         self._next_client = 0
         self._in_flight = threading.BoundedSemaphore(self.concurrency)
