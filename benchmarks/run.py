@@ -402,8 +402,12 @@ def window_floor(requests: int) -> float:
     return RATE_LIMIT["per_seconds"] * ((max(requests, 1) - 1) // RATE_LIMIT["requests"])
 
 
-def bench_pace(emu: Emulator, env: Dict[str, str], collections_root: str, workdir: str) -> Dict[str, Any]:
-    """Sequential against paced concurrent requests, side by side in one run (see the module docstring, part 4)."""
+def bench_pace(emu: Emulator, env: Dict[str, str], collections_root: str, workdir: str,
+               baseline: Optional[str] = None) -> Dict[str, Any]:
+    """Sequential against paced concurrent requests, side by side in one run (see the module docstring, part 4).
+
+    ``baseline``: an ANSIBLE_COLLECTIONS_PATH with an earlier version of the collection, run as "before" at 20 ms.
+    """
     result = {"role": {}, "members": {}, "fast": {}}  # type: Dict[str, Any]
     base = data.desired_groups(groups=PACE_GROUPS)
     desired = {"create": base, "nochange": base, "change": data.changed_groups(base, groups=PACE_GROUPS // 10, members=2)}
@@ -419,10 +423,14 @@ def bench_pace(emu: Emulator, env: Dict[str, str], collections_root: str, workdi
     # the converge of part 1 at 20 ms: unlimited (as parts 1 and 2) and under the real limit
     small = data.desired_groups()
     desired = {"create": small, "nochange": small, "change": data.changed_groups(small)}
+    modes = [("sequential", {"isc_max_concurrent_requests": 1}, env), ("concurrent", {}, env)]
+    if baseline:
+        modes.insert(0, ("before (baseline)", {}, dict(env, ANSIBLE_COLLECTIONS_PATH=baseline,
+                                                       ANSIBLE_ROLES_PATH=os.path.join(baseline, "ansible_collections", "sailpoint", "isc", "roles"))))
     for limit_name, limit, unpaced in (("no limit", None, {"isc_rate_limit": 0}), ("100 / 10 s", RATE_LIMIT, {})):
-        for mode, extra in (("sequential", dict(unpaced, isc_max_concurrent_requests=1)), ("concurrent", unpaced)):
-            vars_files = {run: write_vars(os.path.join(workdir, "fast_%s.json" % run), desired[run], extra) for run in RUNS}
-            series = converge_series(emu, "ours", env, workdir, vars_files, desired, {"latency_ms": LATENCY_MS, "rate_limit": limit},
+        for mode, extra, mode_env in modes:
+            vars_files = {run: write_vars(os.path.join(workdir, "fast_%s.json" % run), desired[run], dict(unpaced, **extra)) for run in RUNS}
+            series = converge_series(emu, "ours", mode_env, workdir, vars_files, desired, {"latency_ms": LATENCY_MS, "rate_limit": limit},
                                      label="%s, %s" % (mode, limit_name))
             for outcome in series.values():
                 _pace_numbers(outcome)
@@ -596,6 +604,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--only", default="converge,scale,ratelimit,pace", help="comma-separated: converge, scale, ratelimit, pace")
     parser.add_argument("--sizes", default="1000,5000,10000", help="member counts for the scale benchmark")
     parser.add_argument("--output", default=OUTPUT, help="where results.json and report.md go")
+    parser.add_argument("--baseline", help="pace: an ANSIBLE_COLLECTIONS_PATH holding an earlier sailpoint.isc, run side by side at 20 ms "
+                                           "(e.g. from: git archive main | tar -x -C DIR/ansible_collections/sailpoint/isc)")
     args = parser.parse_args(argv)
     parts = [p.strip() for p in args.only.split(",") if p.strip()]
     os.makedirs(args.output, exist_ok=True)
@@ -614,7 +624,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             if "ratelimit" in parts:
                 results["ratelimit"] = bench_ratelimit(emu, env, workdir)
             if "pace" in parts:
-                results["pace"] = bench_pace(emu, env, collections_root, workdir)
+                results["pace"] = bench_pace(emu, env, collections_root, workdir, args.baseline and os.path.abspath(args.baseline))
         text = report(results)
         with open(os.path.join(args.output, "results.json"), "w", encoding="utf-8") as handle:
             json.dump(results, handle, indent=1)
