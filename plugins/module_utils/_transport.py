@@ -335,8 +335,9 @@ class IscTransport:
     API clients of the same tenant: requests are spread over all of them, each with its own token and limiter of
     ``rate_limit`` requests per RATE_WINDOW seconds (None or 0: not paced; ISC counts per client and API version,
     and an IscClient calls one API version). At most ``max_concurrent_requests`` requests per API client are in
-    flight (1 with one client: one after the other): each client of a pool adds its own share of the work. ``warn`` receives one line per retry (what, why, how long); ``sleep``,
-    ``clock`` and ``rand`` are injectable for tests. Every message it produces is scrubbed of secrets.
+    flight (1 with one client: one after the other): each client of a pool adds its own share of the work.
+    ``warn`` receives one line per retry (what, why, how long); ``sleep``, ``clock`` and ``rand`` are injectable
+    for tests. Every message it produces is scrubbed of secrets.
     """
 
     def __init__(self, base_url: str, client_id: Optional[str] = None, client_secret: Optional[str] = None,
