@@ -404,7 +404,7 @@ def window_floor(requests: int) -> float:
 
 def bench_pace(emu: Emulator, env: Dict[str, str], collections_root: str, workdir: str,
                baseline: Optional[str] = None) -> Dict[str, Any]:
-    """Sequential against paced concurrent requests, side by side in one run (see the module docstring, part 4).
+    """Sequential against paced concurrent requests, side by side in one run (see the module docstring, pace; report part 5).
 
     ``baseline``: an ANSIBLE_COLLECTIONS_PATH with an earlier version of the collection, run as "before" at 20 ms.
     """
