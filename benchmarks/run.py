@@ -456,8 +456,8 @@ def bench_pace_members(emu: Emulator, collections_root: str, workdir: str) -> Di
         options = {key[len("isc_"):]: value for key, value in extra.items()}
         emu.set_faults({"latency_ms": PACE_LATENCY_MS, "rate_limit": RATE_LIMIT})  # a fresh window
         emu.clear_requests()
-        outcome = run_module(collections_root, "workgroup_members", dict(auth, workgroup_id=SCALE_GROUP_ID, members=ids, exclusive=False,
-                                                                          **options), workdir)
+        args = dict(auth, workgroup_id=SCALE_GROUP_ID, members=ids, exclusive=False, **options)
+        outcome = run_module(collections_root, "workgroup_members", args, workdir)
         entries = emu.requests()
         requests = counts_by_kind(entries)
         floor = scale_floor(PACE_MEMBERS, "no change")
