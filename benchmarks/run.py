@@ -403,23 +403,25 @@ def window_floor(requests: int) -> float:
 
 
 def bench_pace(emu: Emulator, env: Dict[str, str], collections_root: str, workdir: str,
-               baseline: Optional[str] = None) -> Dict[str, Any]:
+               baseline: Optional[str] = None, modes: Optional[List[str]] = None) -> Dict[str, Any]:
     """Sequential against paced concurrent requests, side by side in one run (see the module docstring, pace; report part 5).
 
     ``baseline``: an ANSIBLE_COLLECTIONS_PATH with an earlier version of the collection, run as "before" at 20 ms.
+    ``modes``: the names of PACE_MODES to run (default all).
     """
+    picked = [(mode, extra) for mode, extra in PACE_MODES if modes is None or mode in modes]
     result = {"role": {}, "members": {}, "fast": {}}  # type: Dict[str, Any]
     base = data.desired_groups(groups=PACE_GROUPS)
     desired = {"create": base, "nochange": base, "change": data.changed_groups(base, groups=PACE_GROUPS // 10, members=2)}
     limited = {"latency_ms": PACE_LATENCY_MS, "rate_limit": RATE_LIMIT}
-    for mode, extra in PACE_MODES:
+    for mode, extra in picked:
         vars_files = {run: write_vars(os.path.join(workdir, "pace_%s_%s.json" % (run, mode.replace(" ", "_"))), desired[run], extra)
                       for run in RUNS}
         series = converge_series(emu, "ours", env, workdir, vars_files, desired, limited, label=mode)
         for outcome in series.values():
             _pace_numbers(outcome)
         result["role"][mode] = series
-    result["members"] = bench_pace_members(emu, collections_root, workdir)
+    result["members"] = bench_pace_members(emu, collections_root, workdir, [(mode, extra) for mode, extra in picked if "isc_clients" not in extra])
     # the converge of part 1 at 20 ms: unlimited (as parts 1 and 2) and under the real limit
     small = data.desired_groups()
     desired = {"create": small, "nochange": small, "change": data.changed_groups(small)}
@@ -445,14 +447,14 @@ def _pace_numbers(outcome: Dict[str, Any]) -> None:
     outcome["rate_limited"] = outcome["requests"].get("429 (rate limit)", 0)
 
 
-def bench_pace_members(emu: Emulator, collections_root: str, workdir: str) -> Dict[str, Any]:
+def bench_pace_members(emu: Emulator, collections_root: str, workdir: str, modes: List[Tuple[str, Dict[str, Any]]]) -> Dict[str, Any]:
     """workgroup_members on a group of PACE_MEMBERS members, no change (token, group, 200 member pages), per mode."""
     ids = [data.identity_id(i) for i in range(PACE_MEMBERS)]
     emu.reset({"generate": {"identities": PACE_MEMBERS}})
     emu.seed({"groups": [{"id": SCALE_GROUP_ID, "name": "Scale Group", "owner": ids[0], "members": ids}]})
     auth = {"base_url": emu.base_url, "client_id": emu.client_id, "client_secret": emu.client_secret}
     rows = {}
-    for mode, extra in PACE_MODES[:2]:
+    for mode, extra in modes:
         options = {key[len("isc_"):]: value for key, value in extra.items()}
         emu.set_faults({"latency_ms": PACE_LATENCY_MS, "rate_limit": RATE_LIMIT})  # a fresh window
         emu.clear_requests()
@@ -560,7 +562,7 @@ def report_pace(pace: Dict[str, Any]) -> List[str]:
                           "first request to last answer (s)", "429s", "failed tasks", "end state ok"], "llrrrrrrrrl"))
     role = pace["role"]
     for run in RUNS:
-        for mode, _extra in PACE_MODES:
+        for mode in role:
             row = role[mode][run]
             lines.append("| %s | %s | %.2f | %d | %d | %.0f | **%.2f** | %.2f | %d | %s | %s |" % (
                 run, mode, row["wall"], row["total"], row["floor_total"], row["floor_s"], row["wall"] / max(row["floor_s"], 1e-9),
@@ -604,6 +606,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--only", default="converge,scale,ratelimit,pace", help="comma-separated: converge, scale, ratelimit, pace")
     parser.add_argument("--sizes", default="1000,5000,10000", help="member counts for the scale benchmark")
     parser.add_argument("--output", default=OUTPUT, help="where results.json and report.md go")
+    parser.add_argument("--pace-modes", help="pace: comma-separated modes to run (default all: %s)" % ",".join(m for m, _e in PACE_MODES))
     parser.add_argument("--baseline", help="pace: an ANSIBLE_COLLECTIONS_PATH holding an earlier sailpoint.isc, run side by side at 20 ms "
                                            "(e.g. from: git archive main | tar -x -C DIR/ansible_collections/sailpoint/isc)")
     args = parser.parse_args(argv)
@@ -624,7 +627,8 @@ def main(argv: Optional[List[str]] = None) -> int:
             if "ratelimit" in parts:
                 results["ratelimit"] = bench_ratelimit(emu, env, workdir)
             if "pace" in parts:
-                results["pace"] = bench_pace(emu, env, collections_root, workdir, args.baseline and os.path.abspath(args.baseline))
+                results["pace"] = bench_pace(emu, env, collections_root, workdir, args.baseline and os.path.abspath(args.baseline),
+                                             args.pace_modes.split(",") if args.pace_modes else None)
         text = report(results)
         with open(os.path.join(args.output, "results.json"), "w", encoding="utf-8") as handle:
             json.dump(results, handle, indent=1)
