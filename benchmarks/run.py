@@ -6,12 +6,16 @@
 
 Run from the repository root (``make bench`` does)::
 
-    python -m benchmarks.run [--collections DIR] [--repeat 2] [--only converge,scale,ratelimit]
+    python -m benchmarks.run [--collections DIR] [--repeat 2] [--only converge,scale,ratelimit,pace]
 
 1. converge:  100 groups x 30 members with the role (create, no change, 10 groups changed); requests by
               kind against the request floor; the same converge with ansible.builtin.uri side by side.
 2. scale:     workgroup_members on one group of 1,000 / 5,000 / 10,000 members (the module process alone).
 3. ratelimit: the converge of (1) under the real limit of 100 requests / 10 s.
+4. pace:      one request at a time (max_concurrent_requests 1) against paced concurrent requests, side by side:
+              the role on 300 groups x 30 members and workgroup_members on a 10,000-member group at 250 ms latency
+              under the real limit (one API client, and a pool of two for the role), and the converge of (1) at
+              20 ms with and without the limit. ``--only pace`` runs this part alone.
 
 The emulator runs in this process (tests/emulator) with 20 ms added to every API request. Results go to
 benchmarks/output/ (results.json and report.md); the report is what benchmarks/RESULTS.md quotes.
@@ -49,6 +53,16 @@ MEMBER_PAGE = 50
 MEMBER_CHUNK = 100
 IDENTITY_LOOKUP_CHUNK = 50
 RATE_LIMIT = {"requests": 100, "per_seconds": 10}
+PACE_LATENCY_MS = 250
+PACE_GROUPS = 300
+PACE_MEMBERS = 10000
+SECOND_CLIENT = {"client_id": "bench-second-client", "client_secret": "bench-second-client-secret"}
+# the ways of sending compared by the pace benchmark: role variables (workgroup_members: the same options without isc_)
+PACE_MODES = (
+    ("sequential", {"isc_max_concurrent_requests": 1}),
+    ("paced", {}),
+    ("pool of 2", {"isc_clients": [SECOND_CLIENT]}),
+)
 TOOLS = ("ours", "theirs")
 RUNS = ("create", "nochange", "change")
 OP_SHORT = {
@@ -124,6 +138,13 @@ def counts_by_kind(entries: List[Dict[str, Any]]) -> Dict[str, int]:
 def server_seconds(entries: List[Dict[str, Any]]) -> float:
     """Time the emulator spent answering (its added latency included), summed over the requests."""
     return sum(entry.get("duration_ms") or 0.0 for entry in entries) / 1000.0
+
+
+def request_span(entries: List[Dict[str, Any]]) -> float:
+    """Seconds from the arrival of the first request to the answer of the last one (the run without its start-up)."""
+    if not entries:
+        return 0.0
+    return max(entry["time"] + (entry.get("duration_ms") or 0.0) / 1000.0 for entry in entries) - min(entry["time"] for entry in entries)
 
 
 def admitted(counts: Dict[str, int]) -> int:
@@ -211,18 +232,19 @@ def run_playbook(playbook: str, vars_file: str, env: Dict[str, str], workdir: st
     return {"rc": proc.returncode, "wall": wall, "failed_tasks": failed, "warnings": warnings, "output": proc.stdout}
 
 
-def write_vars(path: str, groups: List[Dict[str, Any]]) -> str:
+def write_vars(path: str, groups: List[Dict[str, Any]], extra: Optional[Dict[str, Any]] = None) -> str:
     with open(path, "w", encoding="utf-8") as handle:
-        json.dump({"isc_governance_groups": groups}, handle)
+        json.dump(dict(extra or {}, isc_governance_groups=groups), handle)
     return path
 
 
 # ------------------------------------------------------------------------------------------ 1 + 2: converge
 def converge_series(emu: Emulator, tool: str, env: Dict[str, str], workdir: str, vars_files: Dict[str, str],
-                    desired: Dict[str, List[Dict[str, Any]]], faults: Dict[str, Any]) -> Dict[str, Any]:
+                    desired: Dict[str, List[Dict[str, Any]]], faults: Dict[str, Any], label: str = "") -> Dict[str, Any]:
     """Reset the tenant, then run create / nochange / change with one tool; per run: wall, requests, floor."""
     playbook = os.path.join(PLAYBOOKS, "role_converge.yml" if tool == "ours" else "uri_converge.yml")
     emu.reset(data.tenant_seed())
+    emu.seed({"clients": [dict(SECOND_CLIENT)]})  # for the pool of two API clients
     result = {}
     for run in RUNS:
         emu.set_faults(faults)  # also empties the rate-limit windows: each run starts fresh
@@ -233,10 +255,10 @@ def converge_series(emu: Emulator, tool: str, env: Dict[str, str], workdir: str,
         requests = counts_by_kind(entries)
         matches, why = state_matches(emu, desired[run])
         outcome.update(requests=requests, total=admitted(requests), floor=floor, floor_total=sum(floor.values()),
-                       state_ok=matches, state_note=why, server_s=server_seconds(entries))
+                       state_ok=matches, state_note=why, server_s=server_seconds(entries), span_s=request_span(entries))
         outcome["ratio"] = outcome["total"] / float(outcome["floor_total"])
         log("%-6s %-8s rc=%s failed=%s wall=%6.2fs requests=%4d floor=%4d ratio=%.3f state=%s%s" % (
-            tool, run, outcome["rc"], outcome["failed_tasks"], outcome["wall"], outcome["total"], outcome["floor_total"],
+            label or tool, run, outcome["rc"], outcome["failed_tasks"], outcome["wall"], outcome["total"], outcome["floor_total"],
             outcome["ratio"], why, "" if outcome["rc"] == 0 else "\n" + outcome["output"][-3000:]))
         if outcome["rc"] != 0:
             outcome["output_tail"] = outcome["output"][-5000:]
@@ -373,6 +395,83 @@ def bench_ratelimit(emu: Emulator, env: Dict[str, str], workdir: str) -> Dict[st
     return series
 
 
+# ------------------------------------------------------------------------------------------ 4: pace
+def window_floor(requests: int) -> float:
+    """The fewest seconds a sliding window of 100 requests / 10 s needs for ``requests``: request n goes no earlier
+    than per_seconds * floor((n - 1) / requests) after the first."""
+    return RATE_LIMIT["per_seconds"] * ((max(requests, 1) - 1) // RATE_LIMIT["requests"])
+
+
+def bench_pace(emu: Emulator, env: Dict[str, str], collections_root: str, workdir: str,
+               baseline: Optional[str] = None, modes: Optional[List[str]] = None) -> Dict[str, Any]:
+    """Sequential against paced concurrent requests, side by side in one run (see the module docstring, pace; report part 5).
+
+    ``baseline``: an ANSIBLE_COLLECTIONS_PATH with an earlier version of the collection, run as "before" at 20 ms.
+    ``modes``: the names of PACE_MODES to run (default all).
+    """
+    picked = [(mode, extra) for mode, extra in PACE_MODES if modes is None or mode in modes]
+    result = {"role": {}, "members": {}, "fast": {}}  # type: Dict[str, Any]
+    base = data.desired_groups(groups=PACE_GROUPS)
+    desired = {"create": base, "nochange": base, "change": data.changed_groups(base, groups=PACE_GROUPS // 10, members=2)}
+    limited = {"latency_ms": PACE_LATENCY_MS, "rate_limit": RATE_LIMIT}
+    for mode, extra in picked:
+        vars_files = {run: write_vars(os.path.join(workdir, "pace_%s_%s.json" % (run, mode.replace(" ", "_"))), desired[run], extra)
+                      for run in RUNS}
+        series = converge_series(emu, "ours", env, workdir, vars_files, desired, limited, label=mode)
+        for outcome in series.values():
+            _pace_numbers(outcome)
+        result["role"][mode] = series
+    result["members"] = bench_pace_members(emu, collections_root, workdir, [(mode, extra) for mode, extra in picked if "isc_clients" not in extra])
+    # the converge of part 1 at 20 ms: unlimited (as parts 1 and 2) and under the real limit
+    small = data.desired_groups()
+    desired = {"create": small, "nochange": small, "change": data.changed_groups(small)}
+    modes = [("sequential", {"isc_max_concurrent_requests": 1}, env), ("concurrent", {}, env)]
+    if baseline:
+        modes.insert(0, ("before (baseline)", {}, dict(env, ANSIBLE_COLLECTIONS_PATH=baseline,
+                                                       ANSIBLE_ROLES_PATH=os.path.join(baseline, "ansible_collections", "sailpoint", "isc", "roles"))))
+    for limit_name, limit, unpaced in (("no limit", None, {"isc_rate_limit": 0}), ("100 / 10 s", RATE_LIMIT, {})):
+        for mode, extra, mode_env in modes:
+            vars_files = {run: write_vars(os.path.join(workdir, "fast_%s.json" % run), desired[run], dict(unpaced, **extra)) for run in RUNS}
+            series = converge_series(emu, "ours", mode_env, workdir, vars_files, desired, {"latency_ms": LATENCY_MS, "rate_limit": limit},
+                                     label="%s, %s" % (mode, limit_name))
+            for outcome in series.values():
+                _pace_numbers(outcome)
+            result["fast"]["%s|%s" % (limit_name, mode)] = series
+    return result
+
+
+def _pace_numbers(outcome: Dict[str, Any]) -> None:
+    """Wall floor of the request floor and of the requests sent, and the 429 answers, into ``outcome``."""
+    outcome["floor_s"] = window_floor(outcome["floor_total"])
+    outcome["sent_floor_s"] = window_floor(outcome["total"])
+    outcome["rate_limited"] = outcome["requests"].get("429 (rate limit)", 0)
+
+
+def bench_pace_members(emu: Emulator, collections_root: str, workdir: str, modes: List[Tuple[str, Dict[str, Any]]]) -> Dict[str, Any]:
+    """workgroup_members on a group of PACE_MEMBERS members, no change (token, group, 200 member pages), per mode."""
+    ids = [data.identity_id(i) for i in range(PACE_MEMBERS)]
+    emu.reset({"generate": {"identities": PACE_MEMBERS}})
+    emu.seed({"groups": [{"id": SCALE_GROUP_ID, "name": "Scale Group", "owner": ids[0], "members": ids}]})
+    auth = {"base_url": emu.base_url, "client_id": emu.client_id, "client_secret": emu.client_secret}
+    rows = {}
+    for mode, extra in modes:
+        options = {key[len("isc_"):]: value for key, value in extra.items()}
+        emu.set_faults({"latency_ms": PACE_LATENCY_MS, "rate_limit": RATE_LIMIT})  # a fresh window
+        emu.clear_requests()
+        args = dict(auth, workgroup_id=SCALE_GROUP_ID, members=ids, exclusive=False, **options)
+        outcome = run_module(collections_root, "workgroup_members", args, workdir)
+        entries = emu.requests()
+        requests = counts_by_kind(entries)
+        floor = scale_floor(PACE_MEMBERS, "no change")
+        row = {"wall": outcome["wall"], "requests": requests, "total": admitted(requests), "floor_total": sum(floor.values()),
+               "ok": outcome["rc"] == 0 and not outcome["result"].get("changed"), "span_s": request_span(entries)}
+        _pace_numbers(row)
+        rows[mode] = row
+        log("pace members %-10s rc=%s wall=%6.2fs requests=%4d floor=%4d wall floor=%.0fs 429s=%d" % (
+            mode, outcome["rc"], row["wall"], row["total"], row["floor_total"], row["floor_s"], row["rate_limited"]))
+    return rows
+
+
 # ------------------------------------------------------------------------------------------ report
 def report(results: Dict[str, Any]) -> str:
     lines = []
@@ -449,7 +548,45 @@ def report(results: Dict[str, Any]) -> str:
                 run, row["failed_tasks"], row["wall"], row["total"], row["requests"].get("429 (rate limit)", 0),
                 row["limit_floor_s"], row["wall"] / row["limit_floor_s"], row["limit_floor_window_s"], row["warnings"], row["state_ok"]))
         lines.append("")
+    if "pace" in results:
+        lines.extend(report_pace(results["pace"]))
     return "\n".join(lines)
+
+
+def report_pace(pace: Dict[str, Any]) -> List[str]:
+    lines = ["### 5. Paced concurrent requests against one at a time (%d ms latency, real limit 100 / 10 s)" % PACE_LATENCY_MS, ""]
+    lines.append("Role, %d groups x 30 members. Wall floor = floor((n - 1) / 100) x 10 s for the request floor n; the pool's "
+                 "target is 0.65 x the one-client wall floor." % PACE_GROUPS)
+    lines.append("")
+    lines.extend(_header(["run", "mode", "wall (s)", "requests", "request floor", "wall floor (s)", "wall / wall floor",
+                          "first request to last answer (s)", "429s", "failed tasks", "end state ok"], "llrrrrrrrrl"))
+    role = pace["role"]
+    for run in RUNS:
+        for mode in role:
+            row = role[mode][run]
+            lines.append("| %s | %s | %.2f | %d | %d | %.0f | **%.2f** | %.2f | %d | %s | %s |" % (
+                run, mode, row["wall"], row["total"], row["floor_total"], row["floor_s"], row["wall"] / max(row["floor_s"], 1e-9),
+                row.get("span_s", 0.0), row["rate_limited"], row["failed_tasks"], row["state_ok"]))
+    lines.append("")
+    lines.append("workgroup_members, one group of %d members, no change (the module process alone):" % PACE_MEMBERS)
+    lines.append("")
+    lines.extend(_header(["mode", "wall (s)", "requests", "request floor", "wall floor (s)", "wall / wall floor",
+                          "first request to last answer (s)", "429s", "ok"], "lrrrrrrrl"))
+    for mode, row in pace["members"].items():
+        lines.append("| %s | %.2f | %d | %d | %.0f | **%.2f** | %.2f | %d | %s |" % (
+            mode, row["wall"], row["total"], row["floor_total"], row["floor_s"], row["wall"] / max(row["floor_s"], 1e-9),
+            row.get("span_s", 0.0), row["rate_limited"], row["ok"]))
+    lines.append("")
+    lines.append("Role, 100 groups x 30 members at %d ms latency (the converge of part 1), without and with the limit:" % LATENCY_MS)
+    lines.append("")
+    lines.extend(_header(["emulator limit", "mode", "wall create / nochange / change (s)", "requests", "429s", "end state ok"], "llrrrl"))
+    for key, series in pace["fast"].items():
+        limit_name, mode = key.split("|")
+        lines.append("| %s | %s | %s | %s | %s | %s |" % (
+            limit_name, mode, " / ".join("%.2f" % series[run]["wall"] for run in RUNS), " / ".join(str(series[run]["total"]) for run in RUNS),
+            " / ".join(str(series[run]["rate_limited"]) for run in RUNS), all(series[run]["state_ok"] for run in RUNS)))
+    lines.append("")
+    return lines
 
 
 def _header(titles: List[str], align: str) -> List[str]:
@@ -466,9 +603,12 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--collections", help="an ANSIBLE_COLLECTIONS_PATH holding ansible_collections/sailpoint/isc "
                                               "(default: copy the checkout to a temporary directory)")
     parser.add_argument("--repeat", type=int, default=2, help="repetitions of the side-by-side converge (default 2)")
-    parser.add_argument("--only", default="converge,scale,ratelimit", help="comma-separated: converge, scale, ratelimit")
+    parser.add_argument("--only", default="converge,scale,ratelimit,pace", help="comma-separated: converge, scale, ratelimit, pace")
     parser.add_argument("--sizes", default="1000,5000,10000", help="member counts for the scale benchmark")
     parser.add_argument("--output", default=OUTPUT, help="where results.json and report.md go")
+    parser.add_argument("--pace-modes", help="pace: comma-separated modes to run (default all: %s)" % ",".join(m for m, _e in PACE_MODES))
+    parser.add_argument("--baseline", help="pace: an ANSIBLE_COLLECTIONS_PATH holding an earlier sailpoint.isc, run side by side at 20 ms "
+                                           "(e.g. from: git archive main | tar -x -C DIR/ansible_collections/sailpoint/isc)")
     args = parser.parse_args(argv)
     parts = [p.strip() for p in args.only.split(",") if p.strip()]
     os.makedirs(args.output, exist_ok=True)
@@ -486,6 +626,9 @@ def main(argv: Optional[List[str]] = None) -> int:
                 results["scale"] = bench_scale(emu, collections_root, workdir, [int(s) for s in args.sizes.split(",")])
             if "ratelimit" in parts:
                 results["ratelimit"] = bench_ratelimit(emu, env, workdir)
+            if "pace" in parts:
+                results["pace"] = bench_pace(emu, env, collections_root, workdir, args.baseline and os.path.abspath(args.baseline),
+                                             args.pace_modes.split(",") if args.pace_modes else None)
         text = report(results)
         with open(os.path.join(args.output, "results.json"), "w", encoding="utf-8") as handle:
             json.dump(results, handle, indent=1)
@@ -498,6 +641,10 @@ def main(argv: Optional[List[str]] = None) -> int:
             failed.append("ratelimit")
         if "scale" in results and not all(row["ok"] for row in results["scale"]["rows"]):
             failed.append("scale")
+        if "pace" in results and not (all(series[run]["rc"] == 0 and series[run]["state_ok"]
+                                          for part in ("role", "fast") for series in results["pace"][part].values() for run in RUNS)
+                                      and all(row["ok"] for row in results["pace"]["members"].values())):
+            failed.append("pace")
         if failed:
             log("FAILED: %s (see %s)" % (", ".join(failed), os.path.join(args.output, "results.json")))
             return 1

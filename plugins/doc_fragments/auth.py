@@ -70,13 +70,60 @@ options:
         random jitter; all retries of one request together wait at most 120 seconds.
       - Every retry is reported as a warning.
       - A create whose answer is lost is never blindly repeated; the group is looked up first, so no duplicate is made.
+      - A connection error before the tenant answered anything in this run (a refused port, an unknown host) is not
+        retried. It means a wrong O(base_url) or a blocked network, and the task fails at once saying so.
     type: int
     default: 5
+  clients:
+    description:
+      - More API clients (or personal access tokens) of the same tenant, to share the work with O(client_id). ISC counts
+        its rate limit per client, so two clients together may send twice as many requests per 10 seconds.
+      - Requests are spread over O(client_id) (or O(access_token)) and these clients; each has its own token and its own
+        O(rate_limit). Give clients with the same rights (an API client without user context cannot look up identities
+        by alias, email or name).
+      - An error about the credentials, the rights or the rate limit names the client id it was sent with, never a secret.
+      - 'If not set, the value of the E(SAIL_CLIENTS) environment variable is used, a JSON list such as
+        C([{"client_id": "...", "client_secret": "..."}]).'
+    type: list
+    elements: dict
+    suboptions:
+      client_id:
+        description:
+          - Client ID of the API client or personal access token.
+        type: str
+        required: true
+      client_secret:
+        description:
+          - Its client secret.
+        type: str
+        required: true
+  rate_limit:
+    description:
+      - The most requests each API client sends in any 10 seconds. ISC admits 100 requests per 10 seconds per client ID
+        and API version; pacing to that limit means the modules never send a request that ISC would refuse with
+        HTTP 429, and they still wait as ISC's C(Retry-After) says when it does.
+      - A request counts until 10 seconds after its answer arrived, so pacing is safe whatever the latency.
+      - V(0) turns pacing off (ISC's HTTP 429 answers are then the only brake).
+      - If not set, the value of the E(SAIL_RATE_LIMIT) environment variable is used, else V(100).
+    type: int
+    default: 100
+  max_concurrent_requests:
+    description:
+      - The most requests in flight at once per API client (with O(clients), each client adds as many), for work that
+        does not depend on other work (the member pages of different groups and the remaining pages of a listing,
+        identity lookups, the creates and member writes of different groups, delete chunks).
+      - Each group is still written in order (create, then add members, then remove members; no removal after a failed
+        addition), and the result, diff and failures come out in the same order whatever order the answers arrive in.
+      - V(1) with one API client sends one request after the other.
+      - If not set, the value of the E(SAIL_MAX_CONCURRENT_REQUESTS) environment variable is used, else V(10).
+    type: int
+    default: 10
 requirements:
   - requests >= 2.25
 notes:
-  - ISC limits API calls to 100 requests per 10 seconds per client ID and API version; the modules wait and retry
-    when they are rate limited.
+  - ISC limits API calls to 100 requests per 10 seconds per client ID and API version. The modules pace themselves to
+    that limit (O(rate_limit)), send up to O(max_concurrent_requests) requests at once and can spread them over
+    several API clients (O(clients)); when ISC answers HTTP 429 they wait as its C(Retry-After) says and retry.
 seealso:
   - name: ISC API authentication
     description: How to create API clients and personal access tokens.

@@ -98,6 +98,8 @@ class IscClient(IscTransport):
         if not HAS_REQUESTS:
             raise IscConfigError("the Python library 'requests' is required")
         self.api_version = api_version
+        # ISC counts its rate limit per API client and per API version: this client calls one version, so the
+        # transport's limiter per API client is one per (client id, API version)
         super().__init__(validate_base_url(base_url, API_VERSIONS), **transport)
 
     # ---------------------------------------------------------------- small public helpers

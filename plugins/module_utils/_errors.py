@@ -98,6 +98,7 @@ class IscApiError(IscError):
         self.tracking_id = tracking_id
         self.error = one_line(error) if error else None
         self.attempts = attempts
+        self.client_id = None  # type: Optional[str]  # the API client of a pool it was sent with, when it is about the client
         text = "%s %s: HTTP %s" % (method, path, status)
         reason = HTTP_REASONS.get(status)
         if reason:
@@ -126,6 +127,8 @@ class IscApiError(IscError):
             data["detail_code"] = self.detail_code
         if self.tracking_id:
             data["tracking_id"] = self.tracking_id
+        if self.client_id:
+            data["client_id"] = self.client_id
         return data
 
 

@@ -11,9 +11,14 @@ the differing fields, then the member additions, then the removals (none if an a
 last (one DELETE for a single group, else bulk-delete in chunks of 100). Member writes go in chunks of
 MEMBER_CHUNK and every chunk is accounted for, so what landed is counted even when a later chunk fails.
 
+Independent work goes out at the same time, up to the client's ``max_concurrent_requests`` (``parallel``): the
+creates of different groups (each followed by its member writes), the updates of different groups, the delete
+chunks. Each group's own writes stay in order. Failures are recorded with the place of their step in the plan and
+sorted by it, so the result is the same whatever order the answers arrive in.
+
 A failure of one group does not stop the others, except the errors in STOP_ERRORS (the connection, the
-credentials, the token's rights, the rate limit): they are not about one group, so the remaining writes are
-not attempted (``Outcome.skipped`` names their groups). The token's rights are a 401 after the one
+credentials, the token's rights, the rate limit): they are not about one group, so no further group's writes
+start (``Outcome.skipped`` names the groups not attempted; those already under way finish). The token's rights are a 401 after the one
 re-authentication (``IscAuthError``) and a 403 (``IscForbiddenError``: a missing scope or user level); ISC's
 message names what is missing, and every other write would fail alike.
 Groups that cannot be deleted because they are in use are recorded with their connections (read for at
@@ -29,7 +34,8 @@ members, as its entry asks). Every run sees the groups created before its own, s
 from __future__ import annotations
 
 import itertools
-from typing import Any, Callable, Dict, List, Optional, Set
+import threading
+from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
 from ansible_collections.sailpoint.isc.plugins.module_utils._client import MEMBER_CHUNK, PAGE_LIMITS, WORKGROUP_DELETE_CHUNK, chunked
 from ansible_collections.sailpoint.isc.plugins.module_utils._desired import REMOVE as REMOVE_MODE
@@ -138,6 +144,10 @@ class _Stop(Exception):
     """An error that ends the writes (see STOP_ERRORS)."""
 
 
+# The phases of the writes, in order: the first part of the sort key of a failure record.
+_CREATES, _SETTLE, _UPDATES, _DELETES = range(4)
+
+
 class Executor:
     """Runs the writes of one plan through one client (see the module docstring for the order and stop rules)."""
 
@@ -145,39 +155,67 @@ class Executor:
         self.client = client
         self.outcome = Outcome(plan, check_mode)
         self.warn = warn or (lambda message: None)
+        self._lock = threading.Lock()
+        self._phase = _CREATES
+        self._order = {}  # type: Dict[int, int]  # id(step.result) -> place of the step in the plan
+        self._keys = {}  # type: Dict[int, Tuple[int, int, int]]  # id(failure record) -> (phase, place, sequence)
+        self._sequence = itertools.count()
+        self._stop_key = None  # type: Optional[Tuple[int, int]]
 
     def run(self) -> Outcome:
         plan = self.outcome.plan
-        for step in plan.steps:
+        for place, step in enumerate(plan.steps):
             step.result = StepResult() if step.action != UNCHANGED else None
+            self._order[id(step.result)] = place
         for step in plan.of(IN_USE):
             self._in_use(step)
         if self.outcome.check_mode:
             return self.outcome
         attempted = set()  # type: Set[int]
         try:
-            for step in plan.of(CREATE):
-                attempted.add(id(step))
-                self._create(step)
+            self._each(_CREATES, plan.of(CREATE), self._create, attempted)
+            self._phase = _SETTLE
             self._settle(plan.of(CREATE))
-            for step in plan.of(UPDATE):
-                attempted.add(id(step))
-                self._update(step)
+            self._each(_UPDATES, plan.of(UPDATE), self._update, attempted)
+            self._phase = _DELETES
             self._delete(plan.of(DELETE), attempted)
         except _Stop:
             self.outcome.skipped = [step for step in plan.steps if step.action in (CREATE, UPDATE, DELETE) and id(step) not in attempted]
+        self.outcome.failures.sort(key=lambda record: self._keys[id(record)])
         return self.outcome
+
+    def _each(self, phase: int, steps: List[Step], write: Callable[[Step], None], attempted: Set[int]) -> None:
+        """``write`` every step, up to the client's concurrency at a time; once a stop error happened no step starts."""
+        self._phase = phase
+
+        def one(step: Step) -> None:
+            if self.outcome.stopped is not None:
+                return
+            attempted.add(id(step))
+            try:
+                write(step)
+            except _Stop:
+                pass
+
+        self.client.parallel(one, steps)
+        if self.outcome.stopped is not None:
+            raise _Stop()
 
     # ------------------------------------------------------------ bookkeeping
     def _fail(self, step: Step, action: str, error: Optional[IscError] = None, message: str = "",
               identities: Optional[List[Dict[str, Any]]] = None) -> None:
         """Record a failure; raise _Stop after a STOP_ERRORS error."""
         self._record(step, action, error, message, identities)
-        self._stop_after(error)
+        self._stop_after(error, step)
 
-    def _stop_after(self, error: Optional[IscError]) -> None:
+    def _stop_after(self, error: Optional[IscError], step: Optional[Step] = None) -> None:
+        """After a STOP_ERRORS error: remember it (of several at once, the one of the first step) and raise _Stop."""
         if isinstance(error, STOP_ERRORS):
-            self.outcome.stopped = error
+            key = (self._phase, self._order.get(id(step.result), -1) if step is not None else -1)
+            with self._lock:
+                if self._stop_key is None or key < self._stop_key:
+                    self._stop_key = key
+                    self.outcome.stopped = error
             raise _Stop()
 
     def _record(self, step: Step, action: str, error: Optional[IscError] = None, message: str = "",
@@ -192,7 +230,9 @@ class Executor:
         if identities is not None:
             statuses = {identity["status"] for identity in identities}
             record.update(identities=identities, status=statuses.pop() if len(statuses) == 1 else None)
-        self.outcome.failures.append(record)
+        with self._lock:
+            self._keys[id(record)] = (self._phase, self._order.get(id(step.result), -1), next(self._sequence))
+            self.outcome.failures.append(record)
         if error is not None:
             step.result.errors.append((action, error))
 
@@ -221,15 +261,14 @@ class Executor:
         """After the creates: each name this run created must be carried by one group (see the module docstring)."""
         created = [step for step in steps if step.result.created and step.result.group and step.result.group.get("id")]
         names = list(dict.fromkeys(step.name for step in created))
-        listed = []  # type: List[Dict[str, Any]]
-        for name_filter in any_of("name", names):
-            try:
-                listed.extend(self.client.list_workgroups(filters=name_filter))
-            except IscError as exc:
-                self.warn("Could not check that the governance groups this run created have no namesake created by a "
-                          "simultaneous run: %s" % exc)
-                self._stop_after(exc)
-                return
+        try:
+            pages = self.client.parallel(lambda name_filter: list(self.client.list_workgroups(filters=name_filter)), any_of("name", names))
+        except IscError as exc:
+            self.warn("Could not check that the governance groups this run created have no namesake created by a "
+                      "simultaneous run: %s" % exc)
+            self._stop_after(exc)
+            return
+        listed = [group for page in pages for group in page]
         for step in created:
             own = step.result.group
             same = {group["id"]: group for group in exact_name_matches(listed, step.name) if group.get("id")}
@@ -320,24 +359,39 @@ class Executor:
                 self._fail(step, DELETE, exc)
             return
         by_id = {step.id: step for step in steps}
-        for chunk in chunked(list(by_id), WORKGROUP_DELETE_CHUNK):
+
+        def send(chunk: List[str]) -> Any:
+            """The chunk's 207 items, its error, or None when a stop error came first (not attempted)."""
+            if self.outcome.stopped is not None:
+                return None
             attempted.update(id(by_id[group_id]) for group_id in chunk)
             try:
-                answers = self.client.bulk_delete_workgroups(chunk)
+                return self.client.bulk_delete_workgroups(chunk)
             except IscError as exc:
+                try:
+                    self._stop_after(exc, by_id[chunk[0]])
+                except _Stop:
+                    pass
+                return exc
+
+        chunks = list(chunked(list(by_id), WORKGROUP_DELETE_CHUNK))
+        # the answers are accounted for in the order of the chunks (connections are read for at most CONNECTION_READS groups)
+        for chunk, answers in zip(chunks, self.client.parallel(send, chunks)):
+            if isinstance(answers, IscError):
                 for group_id in chunk:
-                    self._record(by_id[group_id], DELETE, exc)
-                self._stop_after(exc)
+                    self._record(by_id[group_id], DELETE, answers)
                 continue
             seen = set()
-            for answer in answers:
+            for answer in answers or ():
                 group_id = answer.get("id")
                 if group_id in by_id and group_id not in seen and group_id in chunk:
                     seen.add(group_id)
                     self._deleted(by_id[group_id], answer.get("status"), answer.get("description"))
             for group_id in chunk:
-                if group_id not in seen:
-                    self._fail(by_id[group_id], DELETE, message="ISC's 207 answer has no item for this group")
+                if answers is not None and group_id not in seen:
+                    self._record(by_id[group_id], DELETE, message="ISC's 207 answer has no item for this group")
+        if self.outcome.stopped is not None:
+            raise _Stop()
 
     def _deleted(self, step: Step, status: Any, description: Any = None) -> None:
         """Account for one delete: 204 deleted, 404 already gone, 409 in use, anything else a failure."""

@@ -146,14 +146,15 @@ def resolve_identities(client: Any, references: Sequence[Any], verify_ids: bool 
             continue
         wanted.setdefault(key, {})[value] = None
 
+    lookups = [(key, filters) for key in REFERENCE_KEYS for filters in _filter_chunks(key, list(wanted.get(key, {})))]
+    try:  # independent lookups: sent together (the client's parallel), answers in the order of the lookups
+        found = client.parallel(lambda lookup: [_identity(item) for item in client.list_identities(filters=lookup[1])], lookups)
+    except IscForbiddenError as exc:
+        raise IscForbiddenError(exc.method, exc.path, exc.status, exc.messages, exc.detail_code, exc.tracking_id,
+                                exc.error, hint=PAT_HINT, attempts=exc.attempts)
     candidates = {}  # type: Dict[str, List[Identity]]
-    for key in REFERENCE_KEYS:
-        for filters in _filter_chunks(key, list(wanted.get(key, {}))):
-            try:
-                candidates.setdefault(key, []).extend(_identity(item) for item in client.list_identities(filters=filters))
-            except IscForbiddenError as exc:
-                raise IscForbiddenError(exc.method, exc.path, exc.status, exc.messages, exc.detail_code, exc.tracking_id,
-                                        exc.error, hint=PAT_HINT, attempts=exc.attempts)
+    for (key, _filters), identities in zip(lookups, found):
+        candidates.setdefault(key, []).extend(identities)
 
     indexes = {key: _index(key, pool) for key, pool in candidates.items()}
     result = []  # type: List[Identity]

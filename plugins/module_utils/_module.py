@@ -23,6 +23,8 @@ traceback. The connection options are documented in ``plugins/doc_fragments/auth
 from __future__ import annotations
 
 import contextlib
+import json
+import os
 from typing import Any, Dict, Iterator, List, Mapping, Optional
 
 from ansible.module_utils.basic import env_fallback, missing_required_lib
@@ -32,7 +34,12 @@ from ansible_collections.sailpoint.isc.plugins.module_utils._desired import Requ
 from ansible_collections.sailpoint.isc.plugins.module_utils._errors import IscError, scrub_secrets
 from ansible_collections.sailpoint.isc.plugins.module_utils._executor import Outcome
 from ansible_collections.sailpoint.isc.plugins.module_utils._pipeline import StageError, run
-from ansible_collections.sailpoint.isc.plugins.module_utils._transport import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
+from ansible_collections.sailpoint.isc.plugins.module_utils._transport import (
+    DEFAULT_CONCURRENCY,
+    DEFAULT_RATE_LIMIT,
+    HAS_REQUESTS,
+    REQUESTS_IMPORT_ERROR,
+)
 
 _SECRET_OPTIONS = ("client_secret", "access_token")
 # Where each connection option can come from: the module option (or module_defaults), the variable the role
@@ -44,6 +51,7 @@ _SOURCES = {
     "client_id": ("isc_client_id", "SAIL_CLIENT_ID"),
     "client_secret": ("isc_client_secret", "SAIL_CLIENT_SECRET"),
     "access_token": ("isc_access_token", "SAIL_ACCESS_TOKEN"),
+    "clients": ("isc_clients", "SAIL_CLIENTS"),
 }
 
 
@@ -60,6 +68,13 @@ def isc_argument_spec() -> Dict[str, Any]:
         "validate_certs": {"type": "bool", "default": True, "fallback": (env_fallback, ["SAIL_VALIDATE_CERTS"])},
         "request_timeout": {"type": "float", "default": 30.0},
         "max_retries": {"type": "int", "default": 5},
+        # SAIL_CLIENTS (a JSON list) is read by client_from_module: env_fallback would split the string at its commas.
+        "clients": {"type": "list", "elements": "dict", "options": {
+            "client_id": {"type": "str", "required": True},
+            "client_secret": {"type": "str", "required": True, "no_log": True},
+        }},
+        "rate_limit": {"type": "int", "default": DEFAULT_RATE_LIMIT, "fallback": (env_fallback, ["SAIL_RATE_LIMIT"])},
+        "max_concurrent_requests": {"type": "int", "default": DEFAULT_CONCURRENCY, "fallback": (env_fallback, ["SAIL_MAX_CONCURRENT_REQUESTS"])},
     }
 
 
@@ -95,10 +110,42 @@ def connection_problems(params: Dict[str, Any]) -> List[str]:
         problems.append("client_id is set but client_secret is not: set the option %s" % _where("client_secret"))
     elif client_secret and not client_id:
         problems.append("client_secret is set but client_id is not: set the option %s" % _where("client_id"))
-    elif not client_id and not params.get("access_token"):
+    elif not client_id and not params.get("access_token") and not params.get("clients"):
         problems.append("no credentials: set the options %s and %s, or %s"
                         % (_where("client_id"), _where("client_secret"), _where("access_token")))
+    if params.get("rate_limit") is not None and params["rate_limit"] < 0:
+        problems.append("rate_limit must be 0 (no pacing) or the requests per 10 seconds per API client, got %d" % params["rate_limit"])
+    if params.get("max_concurrent_requests") is not None and params["max_concurrent_requests"] < 1:
+        problems.append("max_concurrent_requests must be 1 (one request at a time) or more, got %d" % params["max_concurrent_requests"])
     return problems
+
+
+def clients_from_environment(environ: Mapping[str, str]) -> Optional[List[Dict[str, str]]]:
+    """The pool of API clients in SAIL_CLIENTS (a JSON list of ``{"client_id": ..., "client_secret": ...}``), None when unset.
+
+    Raises ValueError naming what is wrong, never a secret.
+    """
+    text = environ.get("SAIL_CLIENTS", "").strip()
+    if not text:
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError:
+        raise ValueError("the environment variable SAIL_CLIENTS is not valid JSON; write it as "
+                         '[{"client_id": "...", "client_secret": "..."}, ...]')
+    if not isinstance(value, list) or not all(
+            isinstance(item, dict) and set(item) == {"client_id", "client_secret"}
+            and all(isinstance(part, str) and part for part in item.values()) for item in value):
+        raise ValueError("the environment variable SAIL_CLIENTS must be a JSON list of objects with exactly the keys "
+                         "client_id and client_secret, both non-empty strings")
+    return value
+
+
+def _secrets(params: Mapping[str, Any]) -> List[Optional[str]]:
+    """Every secret among the connection options (the pool's client secrets included)."""
+    secrets = [params.get(name) for name in _SECRET_OPTIONS]  # type: List[Optional[str]]
+    secrets.extend(item.get("client_secret") for item in params.get("clients") or () if isinstance(item, dict))
+    return secrets
 
 
 def client_from_module(module: Any, **client_kwargs: Any) -> IscClient:
@@ -110,6 +157,14 @@ def client_from_module(module: Any, **client_kwargs: Any) -> IscClient:
     if not HAS_REQUESTS:
         module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
     params = module.params
+    if not params.get("clients"):
+        try:
+            from_environment = clients_from_environment(os.environ)
+        except ValueError as exc:
+            module.fail_json(msg="Cannot connect to SailPoint ISC, nothing was sent: %s." % exc)
+        if from_environment:  # the option's no_log does not cover a value read here: hide these secrets too
+            params["clients"] = from_environment
+            module.no_log_values.update(item["client_secret"] for item in from_environment)
     problems = connection_problems(params)
     if problems:
         module.fail_json(msg="Cannot connect to SailPoint ISC, nothing was sent: %s." % "; ".join(problems))
@@ -124,6 +179,9 @@ def client_from_module(module: Any, **client_kwargs: Any) -> IscClient:
             validate_certs=params.get("validate_certs", True),
             request_timeout=params.get("request_timeout") or 30.0,
             max_retries=params["max_retries"] if params.get("max_retries") is not None else 5,
+            clients=params.get("clients"),
+            rate_limit=params["rate_limit"] if params.get("rate_limit") is not None else DEFAULT_RATE_LIMIT,
+            max_concurrent_requests=params.get("max_concurrent_requests") or DEFAULT_CONCURRENCY,
             warn=module.warn,
             **client_kwargs
         )
@@ -135,7 +193,7 @@ def client_from_module(module: Any, **client_kwargs: Any) -> IscClient:
 
 def fail(module: Any, message: str, error: Optional[IscError] = None, **extra: Any) -> None:
     """module.fail_json with ``message`` and the known facts of ``error`` (status, tracking_id, ...), all scrubbed. Never returns."""
-    secrets = [module.params.get(name) for name in _SECRET_OPTIONS]
+    secrets = _secrets(module.params)
     details = dict(error.to_dict()) if error is not None else {}
     details.update(extra)
     module.fail_json(msg=scrub_secrets(message, secrets), **_scrubbed(details, secrets))

@@ -10,6 +10,8 @@ named by id are read with one GET each. Groups named by name are read with one t
 (``name eq`` / ``name in (...)``) when they fit in one filter and the request does not purge; otherwise
 with the full listing (pages of 250), which a purge needs anyway. Members are read (pages of 50) only
 for existing groups whose members are managed (and, when the request trusts it, whose ``memberCount`` is not 0).
+Reads that do not depend on each other (groups by id, the members of different groups) go out together
+(the client's ``parallel``); the snapshot keeps the order of the request whatever order they arrive in.
 """
 
 from __future__ import annotations
@@ -55,14 +57,17 @@ def read(client: Any, request: Request, check_mode: bool) -> Snapshot:
     """
     snapshot = Snapshot()
     _read_groups(client, request, check_mode, snapshot)
+    wanted = []  # type: List[str]  # the groups whose members are read, in the order of the entries
     for index, entry in enumerate(request.entries):
         group = snapshot.matches[index]
         if group is None or entry.state != PRESENT or entry.members is None:
             continue
         if group["id"] == PLACEHOLDER_ID or (request.trust_member_count and group.get("memberCount") == 0):
             continue
-        if group["id"] not in snapshot.members:
-            snapshot.members[group["id"]] = {member["id"]: member for member in client.list_members(group["id"])}
+        if group["id"] not in wanted:
+            wanted.append(group["id"])
+    members = client.parallel(lambda group_id: {member["id"]: member for member in client.list_members(group_id)}, wanted)
+    snapshot.members = dict(zip(wanted, members))
     return snapshot
 
 
@@ -75,6 +80,9 @@ def _read_groups(client: Any, request: Request, check_mode: bool, snapshot: Snap
     else:
         for name_filter in filters:
             snapshot.groups.extend(client.list_workgroups(filters=name_filter))
+    by_id = [entry for entry in request.entries if entry.id is not None]
+    found = dict(zip(map(id, by_id), client.parallel(lambda entry: _by_id(client, entry, check_mode), by_id)))
+    renamed = {}  # type: Dict[int, Group]  # entry index -> its group, for the entries by id that give another name
     for index, entry in enumerate(request.entries):
         if entry.id is None:
             matches = exact_name_matches(snapshot.groups, entry.name)
@@ -86,12 +94,16 @@ def _read_groups(client: Any, request: Request, check_mode: bool, snapshot: Snap
                 snapshot.ambiguous.append(_ambiguous(entry, sorted(str(group.get("id")) for group in matches)))
             snapshot.matches.append(matches[0] if matches else None)
             continue
-        group = _by_id(client, entry, check_mode)
+        group = found[id(entry)]
         snapshot.matches.append(group)
         if group is not None and entry.name is not None and group.get("name") != entry.name and group["id"] != PLACEHOLDER_ID:
-            others = [str(g.get("id")) for g in client.find_workgroups_by_name(entry.name) if g.get("id") != group["id"]]
-            if others:
-                snapshot.namesakes[index] = sorted(others)
+            renamed[index] = group
+    indexes = list(renamed)
+    namesakes = client.parallel(lambda index: client.find_workgroups_by_name(request.entries[index].name), indexes)
+    for index, groups in zip(indexes, namesakes):
+        others = [str(g.get("id")) for g in groups if g.get("id") != renamed[index]["id"]]
+        if others:
+            snapshot.namesakes[index] = sorted(others)
 
 
 def _by_id(client: Any, entry: Entry, check_mode: bool) -> Optional[Group]:

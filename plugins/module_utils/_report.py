@@ -222,10 +222,13 @@ def stop_sentence(outcome: Outcome) -> str:
     names = ", ".join(_quote(step.name) for step in skipped[:5]) + (" and %d more" % (len(skipped) - 5) if len(skipped) > 5 else "")
     what = "The remaining writes (%s: %s) were not attempted" % (plural(len(skipped), "group"), names) if skipped else \
         "The remaining writes were not attempted"
+    token = "the token of API client %r" % error.client_id if getattr(error, "client_id", None) else "the token"  # a pool's client
     if isinstance(error, IscForbiddenError):
-        return " %s: the token lacks the rights for them (HTTP 403; ISC's message above names the missing scope or user level)." % what
+        return " %s: %s lacks the rights for them (HTTP 403; ISC's message above names the missing scope or user level)." % (what, token)
     if isinstance(error, IscAuthError):
-        return " %s: the token was rejected (HTTP 401) even after fetching a new one." % what
+        return " %s: %s was rejected (HTTP 401) even after fetching a new one." % (what, token)
+    if getattr(error, "client_id", None):
+        return " %s after this error (sent with API client %r)." % (what, error.client_id)
     return " %s after this error." % what
 
 

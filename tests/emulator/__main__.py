@@ -39,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--error-statuses", type=_status_list, help="statuses to inject, e.g. 429,503 (default 429,500,502,503,504)")
     parser.add_argument("--retry-after", type=int, help="Retry-After seconds on injected 429s (default 1)")
     parser.add_argument("--latency-ms", type=float, help="latency added to every API call")
+    parser.add_argument("--latency-jitter-ms", type=float, help="up to this much more latency, drawn per call (seeded)")
     parser.add_argument("--drop-after-write-rate", type=float, help="share of successful writes answered by closing the connection")
     parser.add_argument("--rate-limit", type=_rate_limit, default=argparse.SUPPRESS,
                         help="REQUESTS/SECONDS per client and API version, or off (default 100/10)")
@@ -51,7 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def faults_from_args(args: argparse.Namespace) -> Dict[str, Any]:
     faults: Dict[str, Any] = json.loads(args.faults) if args.faults else {}
-    for key in ("error_rate", "error_statuses", "retry_after", "latency_ms", "drop_after_write_rate", "random_seed", "search_delay_ms"):
+    for key in ("error_rate", "error_statuses", "retry_after", "latency_ms", "latency_jitter_ms", "drop_after_write_rate", "random_seed",
+                "search_delay_ms"):
         value = getattr(args, key)
         if value is not None:
             faults[key] = value

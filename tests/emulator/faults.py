@@ -6,7 +6,7 @@ import copy
 import math
 import threading
 import time
-from typing import Any, Deque, Dict, Optional, Tuple
+from typing import Any, Callable, Deque, Dict, Optional, Tuple
 
 DEFAULT_RATE_LIMIT = {"requests": 100, "per_seconds": 10}
 DEFAULT_FAULTS: Dict[str, Any] = {
@@ -14,6 +14,7 @@ DEFAULT_FAULTS: Dict[str, Any] = {
     "error_statuses": [429, 500, 502, 503, 504],
     "retry_after": 1,
     "latency_ms": 0,
+    "latency_jitter_ms": 0,
     "drop_after_write_rate": 0.0,
     "rate_limit": DEFAULT_RATE_LIMIT,
     "random_seed": None,
@@ -63,7 +64,7 @@ def parse_faults(faults: Optional[Dict[str, Any]]) -> Dict[str, Any]:
     for key, value in faults.items():
         if key in ("error_rate", "drop_after_write_rate"):
             result[key] = _number(value, key, 0, 1)
-        elif key in ("latency_ms", "search_delay_ms"):
+        elif key in ("latency_ms", "latency_jitter_ms", "search_delay_ms"):
             result[key] = _number(value, key, 0)
         elif key == "retry_after":
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
@@ -87,10 +88,11 @@ class RateLimiter:
     """Sliding-window limiter: at most ``requests`` admitted requests per ``per_seconds`` for each key.
 
     Keys are ``(client_id, api_version)``, as the ISC gateway applies its limit per client and per API version.
-    Rejected requests do not count.
+    Rejected requests do not count. Thread-safe: the threads of the server check it under one lock.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
         self._lock = threading.Lock()
         self._windows: Dict[Tuple[str, str], Deque[float]] = {}
         self._limit: Optional[Dict[str, Any]] = None
@@ -105,7 +107,7 @@ class RateLimiter:
         with self._lock:
             if self._limit is None:
                 return None
-            now = time.monotonic()
+            now = self._clock()
             per = float(self._limit["per_seconds"])
             window = self._windows.setdefault(key, collections.deque())
             while window and window[0] <= now - per:

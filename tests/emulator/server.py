@@ -257,12 +257,10 @@ class Handler(BaseHTTPRequestHandler):
             pass
 
     def _flush_log(self) -> None:
-        """Record the request before the client can see the response, so the log is complete when a call returns."""
+        """Complete the request's log entry before the client can see the response, so the log is complete when a call returns."""
         entry, self._log_entry = self._log_entry, None
         if entry is not None:
-            entry["status"] = self._status
-            entry["duration_ms"] = round((time.monotonic() - self._started) * 1000.0, 3)
-            self.emu._log(entry)  # pylint: disable=protected-access
+            self.emu._log_done(entry, self._status, round((time.monotonic() - self._started) * 1000.0, 3))  # pylint: disable=protected-access
 
     def _send(self, status: int, body: Any = None, headers: Optional[Dict[str, str]] = None) -> None:
         self._status = status
@@ -348,6 +346,7 @@ class Handler(BaseHTTPRequestHandler):
             self._log_entry = {"method": self.command, "path": path, "query": query, "raw_query": parts.query, "status": 0,
                                "client_id": None, "version": None, "operation": None, "fault": None, "dropped": False,
                                "time": time.time()}
+            self.emu._log(self._log_entry)  # pylint: disable=protected-access  # in the order the requests arrived
             if path in ("/oauth/token", "/oauth/info"):
                 if "client_secret" in query:  # keep secrets out of the request log
                     self._log_entry["query"] = dict(query, client_secret="***")
@@ -437,8 +436,9 @@ class Handler(BaseHTTPRequestHandler):
         entry["operation"] = op.name
         entry["mutating"] = op.mutating  # POST /search is a read: check-mode tests filter on this, not on the method
         faults = emu.faults
-        if faults["latency_ms"]:
-            time.sleep(faults["latency_ms"] / 1000.0)
+        latency = emu._latency()  # pylint: disable=protected-access
+        if latency:
+            time.sleep(latency)
         status = emu._roll_error()  # pylint: disable=protected-access
         if status:
             entry["fault"] = "error_rate"
@@ -741,6 +741,15 @@ class Emulator:
                 return self._rng.choice(faults["error_statuses"])
         return 0
 
+    def _latency(self) -> float:
+        """Seconds to add to this API request: latency_ms, plus a seeded uniform share of latency_jitter_ms."""
+        faults = self.faults
+        latency = faults["latency_ms"]
+        if faults["latency_jitter_ms"]:
+            with self._rng_lock:
+                latency += self._rng.random() * faults["latency_jitter_ms"]
+        return latency / 1000.0
+
     def _roll_drop(self) -> bool:
         rate = self.faults["drop_after_write_rate"]
         if not rate:
@@ -797,8 +806,14 @@ class Emulator:
     # ---------------------------------------------------------- request log
 
     def _log(self, entry: Dict[str, Any]) -> None:
+        """Log a request when it arrives (status 0 until :meth:`_log_done`): the log keeps the order of arrival."""
         with self._log_lock:
             self._request_log.append(entry)
+
+    def _log_done(self, entry: Dict[str, Any], status: int, duration_ms: float) -> None:
+        with self._log_lock:
+            entry["status"] = status
+            entry["duration_ms"] = duration_ms
 
     def requests(self) -> List[Dict[str, Any]]:
         """The request log (API, token and unknown-path requests; never control-API calls), oldest first."""

@@ -129,5 +129,36 @@ def test_role_passes_request_timeout(emulator, tmp_path):
     # The emulator still answers the abandoned request after the module gave up: wait for it (bounded), so that no
     # request of this test is in flight when the next test resets the shared emulator.
     deadline = time.monotonic() + 10
-    while not any(entry["path"] == "/v2024/workgroups" for entry in emulator.requests()) and time.monotonic() < deadline:
+    while (not any(entry["path"] == "/v2024/workgroups" and entry["status"] for entry in emulator.requests())
+           or any(entry["status"] == 0 for entry in emulator.requests())) and time.monotonic() < deadline:
         time.sleep(0.05)
+
+
+SPEED_PLAYBOOK = textwrap.dedent("""\
+    - name: The role with a pool of API clients, its pace and its concurrency
+      hosts: localhost
+      gather_facts: false
+      roles:
+        - role: sailpoint.isc.governance_groups
+          vars:
+            isc_base_url: "{{ emulator_url }}"
+            isc_client_id: "{{ emulator_client_id }}"
+            isc_client_secret: "{{ emulator_client_secret }}"
+            isc_clients:
+              - client_id: second-client
+                client_secret: second-client-s3cret
+            isc_rate_limit: 0
+            isc_max_concurrent_requests: 4
+            isc_governance_groups: %s
+    """ % json.dumps([{"name": "Pooled %d" % index, "owner": OWNER} for index in range(6)]))
+
+
+def test_role_passes_the_pool_of_clients_the_rate_limit_and_the_concurrency(emulator, tmp_path):
+    emulator.seed({"identities": [{"id": OWNER, "name": "Owner One"}],
+                   "clients": [{"client_id": "second-client", "client_secret": "second-client-s3cret"}]})
+    proc = _run_playbook(emulator, tmp_path, SPEED_PLAYBOOK)
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    assert sorted(group["name"] for group in emulator.state.groups.values()) == ["Pooled %d" % index for index in range(6)]
+    creates = [entry for entry in emulator.requests() if entry["operation"] == "createWorkgroup"]
+    assert {entry["client_id"] for entry in creates} == {emulator.client_id, "second-client"}
+    assert "second-client-s3cret" not in proc.stdout + proc.stderr

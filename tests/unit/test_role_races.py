@@ -24,7 +24,10 @@ from tests.emulator.seed import generated_identity
 from tests.utils.playbook import ansible_playbook, collections_path
 
 IDS = [generated_identity(i)["id"] for i in range(100)]
-SEEDS = (11, 12)
+# (the emulator's random seed, the role's isc_max_concurrent_requests) of each repetition: one request at a time keeps
+# each run's creates spread over the time of 4 creates and their members, so that the runs surely race; 10 at a time
+# sends them together, a narrower window the runs may or may not hit
+REPETITIONS = ((11, 1), (12, 10))
 
 PLAYBOOK = textwrap.dedent("""\
     - name: Converge the list with the role
@@ -64,11 +67,11 @@ def test_simultaneous_role_runs_leave_one_group_per_name(emulator, tmp_path, run
     desired = [{"name": "Role Race %d" % index, "description": "Group %d" % index, "owner": IDS[90], "members": IDS[index * 10:index * 10 + 5]}
                for index in range(4)]
     raced = 0
-    for seed in SEEDS:
+    for seed, concurrency in REPETITIONS:
         emulator.reset({"generate": {"identities": 100, "groups": 0}})
         emulator.set_faults({"latency_ms": 100, "rate_limit": None, "random_seed": seed})
         variables = {"isc_base_url": emulator.base_url, "isc_client_id": emulator.client_id, "isc_client_secret": emulator.client_secret,
-                     "isc_governance_groups": desired, "ansible_python_interpreter": sys.executable}
+                     "isc_governance_groups": desired, "isc_max_concurrent_requests": concurrency, "ansible_python_interpreter": sys.executable}
         for proc in _run_together(tmp_path, variables, runs):
             assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
         groups = emulator.state.dump()["groups"]

@@ -1,13 +1,14 @@
 """Rate limiting and fault injection (error_rate, latency, drop_after_write), at run time and at start."""
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
 import requests
 
 from tests.emulator import Emulator
-from tests.emulator.faults import DEFAULT_FAULTS
+from tests.emulator.faults import DEFAULT_FAULTS, RateLimiter
 from tests.unit.emulator.conftest import Api
 
 
@@ -32,6 +33,62 @@ def test_rate_limit_per_client_and_per_version(emulator, make_api):
     assert v2024.get("/workgroups").status_code == 200
     log = [e for e in emulator.requests() if e["status"] == 429]
     assert len(log) == 1 and log[0]["fault"] == "rate_limit" and log[0]["client_id"] == emulator.client_id
+
+
+def test_the_rate_limit_is_a_sliding_window():
+    now = [0.0]
+    limiter = RateLimiter(clock=lambda: now[0])
+    limiter.configure({"requests": 2, "per_seconds": 10})
+    key = ("client", "v2024")
+
+    def at(when):
+        now[0] = when
+        return limiter.check(key)
+
+    assert [at(0.0), at(5.0)] == [None, None]
+    assert at(9.0) == 1  # Retry-After: the request of t=0 leaves the window at t=10
+    assert at(10.0) is None  # it left: one slot
+    # a fixed window starting at t=10 would admit this one; the sliding window still holds t=5 and t=10
+    assert at(11.0) == 4
+    assert at(15.0) is None
+    assert limiter.check(("client", "v2025")) is None and limiter.check(("other", "v2024")) is None  # own windows
+
+
+def test_simultaneous_requests_never_pass_the_limit(api, emulator):
+    api.token  # pylint: disable=pointless-statement
+    emulator.set_faults({"rate_limit": {"requests": 10, "per_seconds": 60}, "latency_ms": 50})
+    barrier = threading.Barrier(25)
+    statuses = []
+
+    def one():
+        barrier.wait()
+        statuses.append(requests.get(emulator.base_url + "/v2024/workgroups", headers={"Authorization": "Bearer " + api.token},
+                                     timeout=30).status_code)
+
+    threads = [threading.Thread(target=one) for _index in range(25)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [200] * 10 + [429] * 15
+
+
+def test_requests_are_served_at_the_same_time_and_logged_in_the_order_they_arrived(api, emulator):
+    api.token  # pylint: disable=pointless-statement
+    emulator.set_faults({"latency_ms": 300, "rate_limit": None})
+    headers = {"Authorization": "Bearer " + api.token}
+    slow = threading.Thread(target=requests.get, args=(emulator.base_url + "/v2024/workgroups?limit=1",), kwargs={"headers": headers, "timeout": 30})
+    slow.start()
+    while not [entry for entry in emulator.requests() if entry["version"]]:  # the slow one arrived and is waiting
+        time.sleep(0.01)
+    emulator.set_faults({"rate_limit": None})  # no latency for the next one
+    assert requests.get(emulator.base_url + "/v2024/workgroups?limit=2", headers=headers, timeout=30).status_code == 200
+    in_flight = emulator.requests()
+    slow.join()
+    log = emulator.requests()
+    assert [entry["raw_query"] for entry in log[-2:]] == ["limit=1", "limit=2"]  # arrival order, not the order of the answers
+    assert [entry["status"] for entry in in_flight[-2:]] == [0, 200]  # the fast one was answered while the slow one waited
+    assert [entry["status"] for entry in log[-2:]] == [200, 200]
 
 
 def test_default_rate_limit_is_100_per_10s(api, emulator):

@@ -29,6 +29,7 @@ from ansible_collections.sailpoint.isc.plugins.module_utils._errors import (
 )
 from ansible_collections.sailpoint.isc.plugins.module_utils._transport import USER_AGENT
 from ansible_collections.sailpoint.isc.plugins.module_utils._filters import sw
+from tests.emulator import Emulator
 
 OWNER = "%032x" % 0xA11CE
 OTHER = "%032x" % 0xB0B
@@ -128,6 +129,21 @@ def test_paging_members(emulator, count, pages):
     assert [c["query"]["offset"] for c in calls] == [str(50 * p) for p in range(pages)]
 
 
+@pytest.mark.parametrize("concurrency", [1, 4])
+def test_paging_members_concurrently_keeps_their_order_and_the_request_floor(emulator, concurrency):
+    seed = _base_seed()
+    seed["identities"] += _identities(420)
+    seed["groups"] = [{"id": "%032x" % 0x6, "name": "Big", "owner": OWNER, "members": [_ident(i) for i in range(420)]}]
+    emulator.seed(seed)
+    emulator.set_faults({"latency_jitter_ms": 20, "random_seed": 5, "rate_limit": None})  # pages answered in a shuffled order
+    client = make_client(emulator, max_concurrent_requests=concurrency)
+    members = [m["id"] for m in client.list_members("%032x" % 0x6)]
+    assert members == [_ident(i) for i in range(420)]  # the order of the members, whatever order the pages arrived in
+    calls = api_calls(emulator, "GET", "/v2024/workgroups/%032x/members" % 0x6)
+    assert sorted(int(c["query"]["offset"]) for c in calls) == [50 * p for p in range(9)]
+    assert calls[0]["query"]["offset"] == "0" and calls[0]["query"]["count"] == "true"  # the total first, then the rest
+
+
 def test_paging_connections_and_identities(emulator):
     seed = _base_seed()
     seed["identities"] += _identities(300)
@@ -174,6 +190,58 @@ def test_401_triggers_one_reauthentication(emulator):
     assert list(client.list_workgroups()) == []
     assert [(r["path"], r["status"]) for r in emulator.requests()] == [
         ("/oauth/token", 200), ("/v2024/workgroups", 200), ("/v2024/workgroups", 401), ("/oauth/token", 200), ("/v2024/workgroups", 200)]
+
+
+def test_one_new_token_for_every_worker_that_saw_the_401(emulator):
+    seed = _base_seed()
+    seed["groups"] = [{"id": "%032x" % (0x100 + i), "name": "G%d" % i, "owner": OWNER} for i in range(30)]
+    emulator.seed(seed)
+    client = make_client(emulator, max_concurrent_requests=10, clock=time.monotonic)
+    assert client.get_workgroup("%032x" % 0x100)["name"] == "G0"
+    emulator.revoke_tokens()
+    emulator.set_faults({"latency_ms": 20, "rate_limit": None})  # ten requests in flight when the token stops working
+    names = client.parallel(lambda i: client.get_workgroup("%032x" % (0x100 + i))["name"], list(range(30)))
+    assert names == ["G%d" % i for i in range(30)]
+    assert len(api_calls(emulator, "POST", "/oauth/token")) == 2  # the first token, then one more for all workers
+    assert [r["status"] for r in api_calls(emulator, "GET")].count(401) >= 2  # several workers did see the 401
+
+
+def test_pacing_waits_for_the_window_instead_of_sending_into_it(emulator):
+    emulator.seed(_base_seed())
+    recorder = Recorder()
+    client = make_client(emulator, recorder, rate_limit=3)
+    for _request in range(7):
+        client.get_workgroup(MISSING)
+    # 3 answers at t=1000: the 4th request waits until they leave the 10 s window, and so does the 7th
+    assert recorder.waits == [10.0, 10.0]
+    assert [r["status"] for r in api_calls(emulator, "GET")] == [404] * 7
+
+
+def test_a_429_tells_the_limiter_to_wait_as_long_as_retry_after_says(emulator):
+    emulator.seed(_base_seed())
+    recorder = Recorder()
+    client = make_client(emulator, recorder, rate_limit=100, max_retries=0)
+    client.get_workgroup(MISSING)  # the token and one answer
+    emulator.set_faults({"error_rate": 1.0, "error_statuses": [429], "retry_after": 7, "rate_limit": None})
+    with pytest.raises(IscRateLimitError):
+        client.get_workgroup(MISSING)
+    emulator.set_faults({"rate_limit": None})
+    client.get_workgroup(MISSING)  # not sent before the 7 s of the 429 have passed
+    assert recorder.waits == [7.0]
+    assert [r["status"] for r in api_calls(emulator, "GET")] == [404, 429, 404]
+
+
+def test_requests_spread_over_a_pool_of_api_clients_each_paced_on_its_own(emulator):
+    emulator.seed(_base_seed())
+    emulator.seed({"clients": [{"client_id": "second", "client_secret": "second-s3cret"}]})
+    recorder = Recorder()
+    client = make_client(emulator, recorder, rate_limit=3, clients=[{"client_id": "second", "client_secret": "second-s3cret"}])
+    for _request in range(7):
+        client.get_workgroup(MISSING)
+    assert recorder.waits == [10.0]  # 6 requests fit the two windows; the 7th waits
+    assert [r["client_id"] for r in api_calls(emulator, "GET")] == [emulator.client_id, "second"] * 3 + [emulator.client_id]
+    with pytest.raises(IscConfigError, match=r"clients\[1\]: the API client 'second' is given twice"):
+        make_client(emulator, clients=[{"client_id": "second", "client_secret": "x"}, {"client_id": "second", "client_secret": "x"}])
 
 
 def test_access_token_first_then_credentials_on_401(emulator):
@@ -346,9 +414,9 @@ def test_create_timeout_after_sending_makes_no_duplicate(emulator):
 
     def later():
         emulator.set_faults({"rate_limit": None})
-        # the server finishes the slow create meanwhile: wait for its log entry (written before it answers)
+        # the server finishes the slow create meanwhile: wait until its log entry has a status (set before it answers)
         deadline = time.monotonic() + 30
-        while not api_calls(emulator, "POST", "/v2024/workgroups") and time.monotonic() < deadline:
+        while not [r for r in api_calls(emulator, "POST", "/v2024/workgroups") if r["status"]] and time.monotonic() < deadline:
             time.sleep(0.05)
 
     recorder = Recorder(on_first_sleep=later)
@@ -419,7 +487,10 @@ def test_retry_time_budget_exhausted(emulator):
     assert [r["status"] for r in api_calls(emulator, "GET")] == [429, 429, 429]
 
 
-def test_connection_errors_are_retried_then_reported():
+MISSING = "%032x" % 0xDEAD
+
+
+def test_a_refused_port_fails_at_once_as_a_wrong_address():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -428,10 +499,28 @@ def test_connection_errors_are_retried_then_reported():
                        warn=recorder.warn, sleep=recorder.sleep)
     with pytest.raises(IscConnectionError) as info:
         client.get_workgroup("x")
-    assert info.value.attempts == 4 and len(recorder.warnings) == 3
+    # nothing ever answered there: a configuration error, not retried (it used to cost five retries, 12.9 s)
+    assert info.value.attempts == 1 and recorder.warnings == [] and recorder.waits == []
     assert str(info.value).startswith("POST /oauth/token: could not connect to http://127.0.0.1:%d" % port)
+    assert "check base_url (host and port)" in str(info.value)
+    assert "Secret-Value-77" not in str(info.value)
+
+
+def test_connection_errors_after_the_tenant_answered_are_retried_then_reported():
+    emu = Emulator(faults={"rate_limit": None}).start()
+    try:
+        recorder = Recorder()
+        client = IscClient(emu.base_url, client_id=emu.client_id, client_secret=emu.client_secret, max_retries=3,
+                           warn=recorder.warn, sleep=recorder.sleep)
+        assert client.get_workgroup(MISSING) is None  # the tenant answered once
+    finally:
+        emu.stop()
+    with pytest.raises(IscConnectionError) as info:
+        client.get_workgroup(MISSING)
+    assert info.value.attempts == 4 and len(recorder.warnings) == 3
+    assert str(info.value).startswith("GET /v2024/workgroups/%s: could not connect to %s" % (MISSING, emu.base_url))
     assert "gave up after 3 retries" in str(info.value)
-    assert "Secret-Value-77" not in str(info.value) + "".join(recorder.warnings)
+    assert emu.client_secret not in str(info.value) + "".join(recorder.warnings)
 
 
 def test_plain_http_to_remote_host_is_refused_before_any_request():

@@ -22,8 +22,10 @@ from ansible_collections.sailpoint.isc.plugins.module_utils._errors import (
     scrub_secrets,
 )
 from ansible_collections.sailpoint.isc.plugins.module_utils._transport import (
+    RateLimiter,
     backoff_delay,
     is_loopback_host,
+    parallel,
     parse_retry_after,
     validate_base_url,
 )
@@ -244,3 +246,71 @@ def test_disabled_certificate_validation_warns_once():
     warnings = []
     IscClient("https://acme.example", access_token="t0ken-value", validate_certs=False, warn=warnings.append)
     assert warnings == ["validate_certs is false: the TLS certificate of https://acme.example is not verified"]
+
+
+# ------------------------------------------------------------------ the limiter's arithmetic (an injected clock: no sleeping)
+def test_the_limiter_admits_a_full_window_then_waits_for_the_oldest_answer():
+    limiter = RateLimiter(3, window=10.0)
+    assert [limiter.reserve(0.0) for _request in range(3)] == [0.0, 0.0, 0.0]
+    assert limiter.reserve(0.0) is None  # full, and only requests in flight: no answer yet frees a slot
+    for answered in (0.5, 1.0, 4.0):
+        limiter.release(answered)
+    # a slot is free 10 s after the answer that took it, not 10 s after the request was sent
+    assert limiter.reserve(2.0) == 8.5
+    assert limiter.wait(10.4) == pytest.approx(0.1)
+    assert limiter.reserve(10.5) == 0.0  # the answer of t=0.5 left the window
+    assert limiter.reserve(10.5) == pytest.approx(0.5)  # the next one leaves at t=11
+    limiter.release(10.6)
+    assert limiter.reserve(11.0) == 0.0 and limiter.reserve(13.9) == pytest.approx(0.1)
+
+
+def test_the_limiter_is_a_sliding_window_not_a_fixed_one():
+    limiter = RateLimiter(2, window=10.0)
+    for now in (0.0, 9.0):
+        assert limiter.reserve(now) == 0.0
+        limiter.release(now)
+    # a fixed window starting at t=10 would admit two more at once; the sliding window still holds the answer of t=9
+    assert limiter.reserve(10.0) == 0.0
+    assert limiter.reserve(10.0) == pytest.approx(9.0)
+
+
+def test_a_pause_holds_every_request_until_it_ends():
+    limiter = RateLimiter(100, window=10.0)
+    limiter.pause(7.0)  # a 429 said Retry-After: 7 at t=0
+    assert limiter.reserve(1.0) == 6.0
+    limiter.pause(3.0)  # a shorter pause does not shorten it
+    assert limiter.reserve(6.5) == 0.5 and limiter.reserve(7.0) == 0.0
+
+
+def test_a_limiter_needs_a_positive_limit():
+    with pytest.raises(IscConfigError):
+        RateLimiter(0)
+
+
+# ------------------------------------------------------------------ parallel: answers in order, errors deterministic
+def test_parallel_answers_in_the_order_of_the_items_whatever_order_they_finish_in():
+    import threading  # pylint: disable=import-outside-toplevel
+    finished = []
+    gate = threading.Event()
+
+    def work(item):
+        if item == 0:
+            gate.wait(5)  # the first item finishes last
+        finished.append(item)
+        if item == 3:
+            gate.set()
+        return item * item
+
+    assert parallel(work, [0, 1, 2, 3], 4) == [0, 1, 4, 9]
+    assert finished[-1] == 0
+
+
+def test_parallel_raises_the_error_of_the_first_failed_item():
+    def work(item):
+        if item in (2, 5):
+            raise IscConfigError("item %d failed" % item)
+        return item
+
+    for concurrency in (1, 3, 10):
+        with pytest.raises(IscConfigError, match="item 2 failed"):
+            parallel(work, list(range(8)), concurrency)

@@ -28,9 +28,12 @@ class Run(dict):
 
 
 def run_module(main: Callable[[], None], emulator: Any, capsys: Any, check_mode: bool = False, diff: bool = False, **args: Any) -> Run:
-    """Run ``main`` with the emulator's connection options (``args`` may override them) and the given module args."""
+    """Run ``main`` with the emulator's connection options (``args`` may override them) and the given module args.
+
+    The client does not pace itself (``rate_limit=0``) unless a test asks for it: the test emulator has no rate limit.
+    """
     module_args = dict(base_url=emulator.base_url, client_id=emulator.client_id, client_secret=emulator.client_secret,
-                       _ansible_check_mode=check_mode, _ansible_diff=diff)
+                       rate_limit=0, _ansible_check_mode=check_mode, _ansible_diff=diff)
     module_args.update(args)
     before = len(emulator.requests())
     with patch_module_args(module_args):

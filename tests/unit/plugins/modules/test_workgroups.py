@@ -337,14 +337,8 @@ def test_a_connection_error_stops_the_remaining_writes(emulator, capsys, monkeyp
 
 def test_a_token_without_the_rights_stops_at_the_first_403_naming_what_is_missing(emulator, capsys):
     """403 (a missing scope): one failure with ISC's message, the other writes not attempted, the tenant unchanged."""
-    seed(emulator, groups=[{"id": "c" * 32, "name": "Existing", "owner": OWNER, "members": []},
-                           {"id": "d" * 32, "name": "Old", "owner": OWNER, "members": []}])
-    emulator.seed({"clients": [{"client_id": "read-only", "client_secret": "s3cret-read-only", "user_context": True,
-                                "scopes": ["idn:workgroup:read", "idn:identity:read", "sp:scopes:default"]}]})
-    before = tenant_groups(emulator)
-    groups = [{"name": "New 1", "owner": OWNER}, {"name": "New 2", "owner": OWNER}, {"name": "Existing", "members": [IDS[1]]},
-              {"name": "Old", "state": "absent"}]
-    result, requests = run(emulator, capsys, client_id="read-only", client_secret="s3cret-read-only", groups=groups)
+    groups, before = _read_only_client(emulator)
+    result, requests = run(emulator, capsys, client_id="read-only", client_secret="s3cret-read-only", groups=groups, max_concurrent_requests=1)
     assert result.failed and not result["changed"]
     assert [(f["name"], f["action"], f["status"]) for f in result["failures"]] == [("New 1", "create", 403)]
     assert "idn:workgroup:manage" in result["failures"][0]["message"]
@@ -354,6 +348,32 @@ def test_a_token_without_the_rights_stops_at_the_first_403_naming_what_is_missin
     assert result["msg"].endswith("Give the token the rights ISC names above, then run the task again.")
     assert [(r["method"], r["status"]) for r in mutations(requests)] == [("POST", 403)]  # one write, then none
     assert tenant_groups(emulator) == before
+
+
+def test_with_concurrent_writes_a_403_still_stops_every_later_write(emulator, capsys):
+    """The two creates go out together (the second, unless the first failed before it started); no update or delete
+    starts after them, and every group not attempted is named."""
+    groups, before = _read_only_client(emulator)
+    result, requests = run(emulator, capsys, client_id="read-only", client_secret="s3cret-read-only", groups=groups, max_concurrent_requests=10)
+    assert result.failed and not result["changed"]
+    failed = [f["name"] for f in result["failures"]]
+    assert failed in (["New 1"], ["New 2"], ["New 1", "New 2"])
+    assert {(f["action"], f["status"]) for f in result["failures"]} == {("create", 403)}
+    skipped = [name for name in ("New 1", "New 2") if name not in failed] + ["Existing", "Old"]
+    assert 'The remaining writes (%d groups: %s) were not attempted' % (len(skipped), ", ".join('"%s"' % name for name in skipped)) in result["msg"]
+    assert [(r["method"], r["path"], r["status"]) for r in mutations(requests)] == [("POST", "/v2024/workgroups", 403)] * len(failed)
+    assert tenant_groups(emulator) == before
+
+
+def _read_only_client(emulator):
+    """A tenant with two groups and an API client that may only read; the groups of a run that needs every kind of write."""
+    seed(emulator, groups=[{"id": "c" * 32, "name": "Existing", "owner": OWNER, "members": []},
+                           {"id": "d" * 32, "name": "Old", "owner": OWNER, "members": []}])
+    emulator.seed({"clients": [{"client_id": "read-only", "client_secret": "s3cret-read-only", "user_context": True,
+                                "scopes": ["idn:workgroup:read", "idn:identity:read", "sp:scopes:default"]}]})
+    groups = [{"name": "New 1", "owner": OWNER}, {"name": "New 2", "owner": OWNER}, {"name": "Existing", "members": [IDS[1]]},
+              {"name": "Old", "state": "absent"}]
+    return groups, tenant_groups(emulator)
 
 
 def test_a_lost_create_response_still_makes_exactly_one_group(emulator, capsys, monkeypatch):
@@ -379,8 +399,9 @@ def test_a_stop_after_a_patch_still_counts_what_was_done(emulator, capsys, monke
         raise _errors.IscRateLimitError("POST", "/v2024/workgroups/%s/members/bulk-add" % workgroup_id, 429, ["Rate Limit Exceeded"])
 
     monkeypatch.setattr(_client.IscClient, "add_members", rate_limited)
+    # one request at a time, so that B certainly starts after A's 429 (with more, B's patch may already be under way)
     result, requests = run(emulator, capsys, groups=[{"name": "A", "description": "new", "members": [IDS[0]]},
-                                                     {"name": "B", "description": "new"}])
+                                                     {"name": "B", "description": "new"}], max_concurrent_requests=1)
     assert result["failed"] and result["changed"] and result["counts"]["updated"] == 1
     assert [(f["name"], f["action"], f["status"]) for f in result["failures"]] == [("A", "add members", 429)]
     assert [r["operation"] for r in mutations(requests)] == ["patchWorkgroup"]  # B is not attempted after the 429
