@@ -45,7 +45,7 @@ from ansible_collections.sailpoint.isc.plugins.module_utils._errors import (
 )
 from ansible_collections.sailpoint.isc.plugins.module_utils._members import ADD, REMOVE, classify_results, describe_failures, plural
 from ansible_collections.sailpoint.isc.plugins.module_utils._filters import any_of
-from ansible_collections.sailpoint.isc.plugins.module_utils._plan import CREATE, DELETE, IN_USE, UNCHANGED, UPDATE, Plan, Step, membership
+from ansible_collections.sailpoint.isc.plugins.module_utils._plan import CREATE, DELETE, IN_USE, REFUSED, UNCHANGED, UPDATE, Plan, Step, membership
 from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import (
     build_create_body,
     build_patch,
@@ -61,7 +61,8 @@ STOP_ERRORS = (IscConnectionError, IscAuthError, IscForbiddenError, IscRateLimit
 CONNECTION_READS = 10
 
 # The action names of the failure records (RV failures[].action of sailpoint.isc.workgroups).
-ACTION_LABELS = {CREATE: "create", UPDATE: "update", ADD: "add members", REMOVE: "remove members", DELETE: "delete"}
+ACTION_LABELS = {CREATE: "create", UPDATE: "update", ADD: "add members", REMOVE: "remove members", DELETE: "delete",
+                 REFUSED: "members query"}
 
 
 class StepResult:
@@ -150,6 +151,8 @@ class Executor:
         plan = self.outcome.plan
         for step in plan.steps:
             step.result = StepResult() if step.action != UNCHANGED else None
+        for step in plan.of(REFUSED):  # a members_query guard held (_plan._guard_query): a failure, in check mode too
+            self._record(step, REFUSED, message=step.refusal or "")
         for step in plan.of(IN_USE):
             self._in_use(step)
         if self.outcome.check_mode:
