@@ -5,7 +5,10 @@ Seed format (also the body of ``POST /__emulator/seed``); every key is optional 
     {
       "generate":   {"identities": 10000, "uncorrelated_every": 0, "groups": 0, "members_per_group": 0},
       "identities": [{"id": "<32 hex>", "name": "Ada Lovelace", "alias": "ada.lovelace", "email": "ada@example.com",
-                      "firstName": "Ada", "lastName": "Lovelace", "correlated": true}],
+                      "firstName": "Ada", "lastName": "Lovelace", "correlated": true,
+                      "attributes": {"department": "Finance", "title": "Finance Director", "location": "London",
+                                     "cloudLifecycleState": "active"},
+                      "manager": "<identity id>", "inactive": false}],
       "groups":     [{"id": "<32 hex>", "name": "...", "description": "...", "owner": "<identity id>",
                       "members": ["<identity id>", ...],
                       "connections": [{"object": {"type": "ACCESS_PROFILE", "id": "...", "name": "...", "description": "..."},
@@ -15,6 +18,11 @@ Seed format (also the body of ``POST /__emulator/seed``); every key is optional 
 
 Applied in the order generate, identities, groups, clients, so hand-written groups may reference generated identities.
 Seeding adds to the current state; an entry whose id already exists replaces it.
+
+Identity ``attributes`` (strings, numbers, booleans, nulls or lists of strings), ``manager`` (an identity id; an
+unknown id shows as no manager) and ``inactive`` only show in search documents (``search.py``); the core attributes
+``uid`` (= alias), ``firstname``, ``lastname``, ``displayName``, ``email``, ``cloudStatus`` and ``identityState`` are
+derived, and seeded attributes override them.
 """
 from __future__ import annotations
 
@@ -45,25 +53,59 @@ DEMO_READONLY_CLIENT = {"client_id": "demo-readonly-client-id", "client_secret":
                         "scopes": ["idn:workgroup:read", "idn:identity:read", "sp:scopes:default"], "name": "Demo read-only PAT"}
 
 
+# Attributes of generated identities. Identity d (d < 8) heads department d and reports to identity 0; every other
+# identity i works in department i % 8 and reports to its head, so managers, departments and teams agree.
+DEPARTMENTS = ("Finance", "IAM", "Engineering", "Sales", "HR", "Legal", "Marketing", "Operations")
+TITLES = {
+    "Finance": ("Accountant", "Financial Analyst", "Controller"),
+    "IAM": ("IAM Engineer", "Access Analyst", "Identity Architect"),
+    "Engineering": ("Software Engineer", "Site Reliability Engineer", "QA Engineer"),
+    "Sales": ("Account Executive", "Sales Engineer", "Sales Manager"),
+    "HR": ("HR Partner", "Recruiter", "Payroll Specialist"),
+    "Legal": ("Counsel", "Paralegal", "Compliance Officer"),
+    "Marketing": ("Marketing Manager", "Content Writer", "Designer"),
+    "Operations": ("Operations Analyst", "Facilities Manager", "Buyer"),
+}
+LOCATIONS = ("Austin", "London", "Berlin", "Singapore", "Remote")
+
+
+def generated_attributes(index: int) -> Dict[str, Any]:
+    """Search attributes, manager and inactive flag of the ``index``-th generated (correlated) identity."""
+    department = DEPARTMENTS[index % len(DEPARTMENTS)]
+    head = index < len(DEPARTMENTS)
+    # Every 50 identities: one leaver (inactive) and one prehire; department heads are always active.
+    state = "active" if head else {17: "inactive", 33: "prehire"}.get(index % 50, "active")
+    manager = None if index == 0 else 0 if head else index % len(DEPARTMENTS)
+    return {
+        "attributes": {"department": department, "title": "Head of %s" % department if head else TITLES[department][(index // 8) % 3],
+                       "location": LOCATIONS[(index // 3) % len(LOCATIONS)], "cloudLifecycleState": state,
+                       "employeeNumber": "%06d" % (100000 + index)},
+        "manager": None if manager is None else hex_id("isc-emulator", "identity", manager),
+        "inactive": state == "inactive",
+    }
+
+
 def generated_identity(index: int, uncorrelated_every: int = 0) -> Dict[str, Any]:
-    """The ``index``-th generated identity; the same index always gives the same identity."""
+    """The ``index``-th generated identity; the same index always gives the same identity. An uncorrelated identity
+    has no authoritative source, so it has no department, title, location, lifecycle state or manager."""
     first = FIRST_NAMES[index % len(FIRST_NAMES)]
     last = LAST_NAMES[index % len(LAST_NAMES)]
     round_ = index // (len(FIRST_NAMES) * len(LAST_NAMES))
     suffix = str(round_ + 1) if round_ else ""
     alias = "%s.%s%s" % (first.lower(), last.lower(), suffix)
-    return {
+    correlated = not (uncorrelated_every and (index + 1) % uncorrelated_every == 0)
+    return dict({
         "id": hex_id("isc-emulator", "identity", index),
         "name": "%s %s%s" % (first, last, " " + suffix if suffix else ""),
         "alias": alias,
         "email": "%s@example.com" % alias,
         "firstName": first,
         "lastName": last,
-        "correlated": not (uncorrelated_every and (index + 1) % uncorrelated_every == 0),
+        "correlated": correlated,
         # Fixed timestamps keep generated tenants byte-identical between runs.
         "created": "2024-01-%02dT08:00:00.000Z" % (1 + index % 28),
         "modified": "2024-06-%02dT08:00:00.000Z" % (1 + index % 28),
-    }
+    }, **(generated_attributes(index) if correlated else {}))
 
 
 def _non_negative_int(value: Any, name: str) -> int:
@@ -129,27 +171,39 @@ def load_seed(tenant: Tenant, seed: Any) -> Dict[str, int]:
 def demo_seed() -> Dict[str, Any]:
     """The demo tenant: 520 generated identities (5 uncorrelated), a few named ones, five groups, two extra clients."""
     gen = [generated_identity(i, 100) for i in range(520)]
+    ada, grace = "2c9180835d2e5168015d32f890ca1581", "2c9180835d2e5168015d32f890ca1583"
+
+    def attrs(department: str, title: str, location: str, state: str = "active") -> Dict[str, Any]:
+        return {"department": department, "title": title, "location": location, "cloudLifecycleState": state}
+
     named = [
         {"id": DEMO_CLIENT_IDENTITY, "name": "Demo Admin", "alias": "demo.admin", "email": "demo.admin@example.com",
-         "firstName": "Demo", "lastName": "Admin", "created": "2023-12-01T08:00:00.000Z"},
+         "firstName": "Demo", "lastName": "Admin", "created": "2023-12-01T08:00:00.000Z",
+         "attributes": attrs("IAM", "IAM Administrator", "Austin"), "manager": grace},
         # Two identities sharing a display name: lookups by name must handle ambiguity.
         {"id": hex_id("isc-emulator", "john-smith-1"), "name": "John Smith", "alias": "john.smith", "email": "john.smith@example.com",
-         "firstName": "John", "lastName": "Smith", "created": "2023-12-02T08:00:00.000Z"},
+         "firstName": "John", "lastName": "Smith", "created": "2023-12-02T08:00:00.000Z",
+         "attributes": attrs("Finance", "Accountant", "Austin"), "manager": ada},
         {"id": hex_id("isc-emulator", "john-smith-2"), "name": "John Smith", "alias": "john.smith2", "email": "john.smith2@example.com",
-         "firstName": "John", "lastName": "Smith", "created": "2023-12-03T08:00:00.000Z"},
+         "firstName": "John", "lastName": "Smith", "created": "2023-12-03T08:00:00.000Z",
+         "attributes": attrs("Sales", "Account Executive", "Berlin", "inactive"), "inactive": True},
         # Non-ASCII and filter-special characters.
         {"id": hex_id("isc-emulator", "zoe"), "name": "Zoë O'Brien-Núñez", "alias": "zoe.obrien", "email": "zoe.o'brien+gov@example.com",
-         "firstName": "Zoë", "lastName": "O'Brien-Núñez", "created": "2023-12-04T08:00:00.000Z"},
+         "firstName": "Zoë", "lastName": "O'Brien-Núñez", "created": "2023-12-04T08:00:00.000Z",
+         "attributes": attrs("Legal", "Counsel", "London"), "manager": ada},
         {"id": hex_id("isc-emulator", "uncorrelated-contractor"), "name": "Uma Uncorrelated", "alias": "uma.uncorrelated",
          "email": "uma.uncorrelated@example.com", "firstName": "Uma", "lastName": "Uncorrelated", "correlated": False,
          "created": "2023-12-05T08:00:00.000Z"},
         # The identities the README's example names (by alias, by email and by id), so that it runs as printed.
         {"id": "2c9180835d2e5168015d32f890ca1581", "name": "Ada Lovelace", "alias": "ada.lovelace", "email": "ada.lovelace@example.com",
-         "firstName": "Ada", "lastName": "Lovelace", "created": "2023-12-06T08:00:00.000Z"},
+         "firstName": "Ada", "lastName": "Lovelace", "created": "2023-12-06T08:00:00.000Z",
+         "attributes": attrs("Finance", "Finance Director", "London")},
         {"id": "2c9180835d2e5168015d32f890ca1582", "name": "Alan Turing", "alias": "alan.turing", "email": "alan.turing@example.com",
-         "firstName": "Alan", "lastName": "Turing", "created": "2023-12-06T08:01:00.000Z"},
+         "firstName": "Alan", "lastName": "Turing", "created": "2023-12-06T08:01:00.000Z",
+         "attributes": attrs("IAM", "Security Architect", "London"), "manager": grace},
         {"id": "2c9180835d2e5168015d32f890ca1583", "name": "Grace Hopper", "alias": "grace.hopper", "email": "grace.hopper@example.com",
-         "firstName": "Grace", "lastName": "Hopper", "created": "2023-12-06T08:02:00.000Z"},
+         "firstName": "Grace", "lastName": "Hopper", "created": "2023-12-06T08:02:00.000Z",
+         "attributes": attrs("IAM", "Head of IAM", "Austin")},
     ]
     ids = [i["id"] for i in gen]
     groups = [

@@ -24,6 +24,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Dict, List, Optional, Tuple
 from urllib.parse import parse_qs, urlsplit
 
+from . import search
 from .faults import RateLimiter, parse_faults
 from .filters import FilterError
 from .seed import DEMO_CLIENT_IDENTITY, demo_seed, load_seed
@@ -32,11 +33,12 @@ from .state import DETAIL_CODES, ApiError, Tenant
 YEARLY_VERSIONS = ("v2024", "v2025", "v2026", "beta")
 # Resources with a per-service v1 path (/<resource>/v1...). public-identities is not in the v1 spec subset, but the
 # official python SDK 2.x (generated from the per-service specs) calls GET /public-identities/v1.
-V1_RESOURCES = ("workgroups", "identities", "public-identities")
+V1_RESOURCES = ("workgroups", "identities", "public-identities", "search")
 READ = ("idn:workgroup:read", "idn:workgroup:manage")
 MANAGE = ("idn:workgroup:manage",)
 WRITE = ("idn:workgroup:write",)
 IDENTITY_READ = ("idn:identity:read", "idn:identity:manage")
+SEARCH_READ = ("sp:search:read",)
 ALL_SCOPES = "sp:scopes:all"
 TENANT_ID = "2c9180835d2e5168015d32f890ca1581"
 ORG = "emulator"
@@ -49,7 +51,7 @@ class Operation:
     """One API operation; ``user_only`` means the spec allows only userAuth (a token with user context)."""
 
     def __init__(self, method: str, resource: str, subpath: str, name: str, scopes: Tuple[str, ...],
-                 max_limit: int = 0, user_only: bool = False) -> None:
+                 max_limit: int = 0, user_only: bool = False, versions: Tuple[str, ...] = YEARLY_VERSIONS) -> None:
         self.method = method
         self.resource = resource
         self.subpath = subpath
@@ -57,7 +59,8 @@ class Operation:
         self.scopes = scopes
         self.max_limit = max_limit  # 0: not a list endpoint
         self.user_only = user_only
-        self.mutating = method in ("POST", "PATCH", "DELETE")
+        self.versions = versions  # the yearly versions whose spec has the operation
+        self.mutating = method in ("POST", "PATCH", "DELETE") and resource != "search"
 
 
 # The single routing table. Literal paths come before {param} paths of the same shape.
@@ -74,6 +77,9 @@ OPERATIONS = (
     Operation("GET", "workgroups", "/{workgroupId}/connections", "listConnections", READ, max_limit=50),
     Operation("GET", "identities", "", "listIdentities", IDENTITY_READ, max_limit=250, user_only=True),
     Operation("GET", "public-identities", "", "getPublicIdentities", ("sp:scopes:default",), max_limit=250, user_only=True),
+    # Search (FACTS.md section 12): userAuth or applicationAuth; not in the beta spec. A read, though it is a POST.
+    Operation("POST", "search", "", "searchPost", SEARCH_READ, max_limit=search.MAX_WINDOW, versions=("v2024", "v2025", "v2026")),
+    Operation("POST", "search", "/count", "searchCount", SEARCH_READ, versions=("v2024", "v2025", "v2026")),
 )
 # Per-version security differences from the specs: beta's members bulk-delete is userAuth only (FACTS.md section 7).
 USER_ONLY_OVERRIDES = {("beta", "deleteWorkgroupMembers")}
@@ -92,7 +98,7 @@ class Route:
 def _build_routes() -> List[Route]:
     routes = []
     for op in OPERATIONS:
-        for version in YEARLY_VERSIONS:
+        for version in op.versions:
             routes.append(Route(op, version, "/%s/%s%s" % (version, op.resource, op.subpath)))
         if op.resource in V1_RESOURCES:
             routes.append(Route(op, "v1", "/%s/v1%s" % (op.resource, op.subpath)))
@@ -429,6 +435,7 @@ class Handler(BaseHTTPRequestHandler):
         op = route.op
         entry["version"] = route.version
         entry["operation"] = op.name
+        entry["mutating"] = op.mutating  # POST /search is a read: check-mode tests filter on this, not on the method
         faults = emu.faults
         if faults["latency_ms"]:
             time.sleep(faults["latency_ms"] / 1000.0)
@@ -538,6 +545,17 @@ class Handler(BaseHTTPRequestHandler):
     def _op_getPublicIdentities(self, request: _Request) -> Tuple[int, Any, Dict[str, str]]:  # pylint: disable=invalid-name
         return self._list(request, self.emu.state.list_public_identities, request.query.get("filters"), request.query.get("sorters"),
                           _bool_param(request.query, "add-core-filters"))
+
+    def _op_searchPost(self, request: _Request) -> Tuple[int, Any, Dict[str, str]]:  # pylint: disable=invalid-name
+        body = request.json()
+        limit = _int_param(request.query, "limit", search.DEFAULT_LIMIT, search.MAX_WINDOW)
+        offset = _int_param(request.query, "offset", 0, None)
+        count = _bool_param(request.query, "count")
+        total, documents = search.search(self.emu.state, body, offset, limit)
+        return 200, documents, {"X-Total-Count": str(total)} if count else {}
+
+    def _op_searchCount(self, request: _Request) -> Tuple[int, Any, Dict[str, str]]:  # pylint: disable=invalid-name
+        return 204, None, {"X-Total-Count": str(search.count(self.emu.state, request.json()))}
 
     # ---------------------------------------------------------- control API
 

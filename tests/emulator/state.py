@@ -7,7 +7,8 @@ whole model: simple, and fast enough for thousands of requests per second). API 
 Model shape (``emu.state``), all plain dicts so tests can assert on them directly::
 
     tenant.identities: {id: {"id", "name", "alias", "email", "firstName", "lastName", "displayName",
-                             "correlated", "protected", "cloudStatus", "processingState", "created", "modified"}}
+                             "correlated", "protected", "cloudStatus", "processingState",
+                             "attributes": {...}, "manager": <identity id> | None, "inactive", "created", "modified"}}
     tenant.groups:     {id: {"id", "name", "description", "owner": <identity id>,
                              "members": {<identity id>: <added ISO time>, ...},      # insertion ordered
                              "connections": [{"object": {"type", "id", "name", "description"},
@@ -164,6 +165,31 @@ WORKGROUP_FIELDS = (("id", "string"), ("name", "string"), ("description", "strin
 OWNER_FIELDS = (("id", "string"), ("name", "string"), ("displayName", "string"), ("emailAddress", "string"))
 
 
+def _identity_attributes(value: Any, name: str) -> Dict[str, Any]:
+    """Seeded identity attributes: a JSON object of strings, numbers, booleans, nulls or lists of strings."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ValueError("identity %r: 'attributes' must be an object" % name)
+    for key, item in value.items():
+        scalar = item is None or isinstance(item, (str, int, float, bool))
+        if not (scalar or (isinstance(item, list) and all(isinstance(x, str) for x in item))):
+            raise ValueError("identity %r: attribute %r must be a string, number, boolean, null or list of strings" % (name, key))
+    return dict(value)
+
+
+def _optional_id(value: Any, field: str, name: str) -> Optional[str]:
+    if value is not None and not isinstance(value, str):
+        raise ValueError("identity %r: %r must be an identity id (string)" % (name, field))
+    return value
+
+
+def _bool(value: Any, field: str, name: str) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError("identity %r: %r must be true or false" % (name, field))
+    return value
+
+
 class Tenant:
     """The whole emulated tenant. Thread-safe: every public method takes ``self.lock``."""
 
@@ -172,12 +198,14 @@ class Tenant:
         self.identities: Dict[str, Dict[str, Any]] = {}
         self.groups: Dict[str, Dict[str, Any]] = {}
         self.clients: Dict[str, Dict[str, Any]] = {}
+        self.identity_revision = 0  # changes whenever an identity does (the search index caches on it)
 
     # ------------------------------------------------------------------ admin
 
     def clear(self) -> None:
         with self.lock:
             self.identities.clear()
+            self.identity_revision += 1
             self.groups.clear()
             self.clients.clear()
 
@@ -239,10 +267,15 @@ class Tenant:
                 "protected": bool(data.get("protected", False)),
                 "cloudStatus": data.get("cloudStatus", "UNREGISTERED"),
                 "processingState": data.get("processingState"),
+                # Search-only fields (the identity document, FACTS.md section 12); see seed.py for their format.
+                "attributes": _identity_attributes(data.get("attributes"), name),
+                "manager": _optional_id(data.get("manager"), "manager", name),
+                "inactive": _bool(data.get("inactive", False), "inactive", name),
                 "created": data.get("created") or stamp,
                 "modified": data.get("modified") or data.get("created") or stamp,
             }
             self.identities[ident] = record
+            self.identity_revision += 1
             return record
 
     def seed_group(self, data: Dict[str, Any]) -> Dict[str, Any]:
