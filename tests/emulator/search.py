@@ -460,10 +460,11 @@ class SearchRequest:
         return [d for d in docs if _compare_after(d, self.sort, self.search_after) > 0]
 
     def shape(self, doc: Dict[str, Any]) -> Dict[str, Any]:
-        """Apply queryResultFilter (Elasticsearch source filtering: only included fields, minus excluded ones)."""
+        """Apply queryResultFilter (Elasticsearch source filtering: only included fields, minus excluded ones). ``id``
+        and ``name`` stay: the spec marks them required on every document (BaseDocument)."""
         if not self.includes and not self.excludes:
             return doc
-        return _filter_source(doc, "", self.includes, self.excludes)
+        return dict(_filter_source(doc, "", self.includes, self.excludes), id=doc["id"], name=doc["name"])
 
 
 def _filter_source(node: Dict[str, Any], prefix: str, includes: Sequence[str], excludes: Sequence[str]) -> Dict[str, Any]:

@@ -21,6 +21,7 @@ REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.p
 SPEC_DIR = os.environ.get("ISC_SPEC_DIR") or os.path.join(REPO_ROOT, "..", "shared", "spec")
 V2024_SPEC = os.path.join(SPEC_DIR, "isc-v2024-workgroups.yaml")
 V1_SPEC = os.path.join(SPEC_DIR, "isc-v1-governance-groups.yaml")
+SEARCH_SPEC = os.path.join(SPEC_DIR, "isc-v2024-search.yaml")
 SPEC_HOST = "https://sailpoint.api.identitynow.com"
 # Statuses the specs do not declare for these operations; their bodies must still be ErrorResponseDto.
 UNDECLARED_ERRORS = (404, 405, 415, 502, 503, 504)
@@ -28,7 +29,7 @@ HEX32 = re.compile(r"[0-9a-f]{32}\Z")
 
 
 def specs_available() -> bool:
-    return os.path.isfile(V2024_SPEC) and os.path.isfile(V1_SPEC)
+    return os.path.isfile(V2024_SPEC) and os.path.isfile(V1_SPEC) and os.path.isfile(SEARCH_SPEC)
 
 
 def assert_error_dto(body: Any, text: Optional[str] = None) -> None:
@@ -58,6 +59,7 @@ class Contract:
         config = Config(extra_media_type_deserializers={"application/json-patch+json": json.loads})
         self.v2024 = OpenAPI.from_file_path(V2024_SPEC, config=config)
         self._v1: Any = None
+        self._search: Any = None
         self._config = config
         with open(V2024_SPEC, encoding="utf-8") as handle:
             self._components = yaml.safe_load(handle)["components"]
@@ -69,6 +71,13 @@ class Contract:
             self._v1 = OpenAPI.from_file_path(V1_SPEC, config=self._config)
         return self._v1
 
+    @property
+    def search(self) -> Any:
+        if self._search is None:
+            from openapi_core import OpenAPI  # pylint: disable=import-outside-toplevel
+            self._search = OpenAPI.from_file_path(SEARCH_SPEC, config=self._config)
+        return self._search
+
     def validate_schema(self, instance: Any, schema_name: str) -> None:
         from openapi_schema_validator import OAS30Validator, validate  # pylint: disable=import-outside-toplevel
         validate(instance, {"components": self._components, "$ref": "#/components/schemas/" + schema_name}, cls=OAS30Validator)
@@ -77,7 +86,12 @@ class Contract:
         from openapi_core.contrib.requests import RequestsOpenAPIRequest  # pylint: disable=import-outside-toplevel
         prepared = response.request.copy()
         path = prepared.url[len(base_url):]
-        if path.startswith("/public-identities/v1"):
+        search = re.match(r"/(?:v2024|v2025|v2026)/search|/search/v1", path)
+        if search:
+            # The search subset (v2024) covers v2025, v2026 and the per-service /search/v1 too (FACTS.md section 12).
+            spec = self.search
+            path = "/v2024/search" + path[search.end():]
+        elif path.startswith("/public-identities/v1"):
             # Not in the v1 spec file; the official SDK 2.x models it with the same PublicIdentity shape as v2024.
             spec = self.v2024
             path = "/v2024/public-identities" + path[len("/public-identities/v1"):]

@@ -1,0 +1,377 @@
+"""POST /search and /search/count (identities index): query syntax, paging, searchAfter, count, result filter, auth.
+
+Every answer goes through conftest.Api, which validates it against isc-v2024-search.yaml when the specs are present.
+"""
+from __future__ import annotations
+
+import pytest
+
+from tests.emulator.search import SEARCH_400
+
+A, B, G, J, Z, U = ("%s" % c * 32 for c in "abcdef")  # Ada, alan (B), Grace, John, Zoë, Uma
+
+
+def person(ident, name, alias, email, created, department=None, title=None, location=None, state=None, **extra):
+    first, _sep, last = name.partition(" ")
+    attributes = {"department": department, "title": title, "location": location, "cloudLifecycleState": state} if department else None
+    return dict({"id": ident, "name": name, "alias": alias, "email": email, "firstName": first, "lastName": last, "created": created,
+                 "attributes": attributes}, **extra)
+
+
+SEED = {"identities": [
+    person(A, "Ada Lovelace", "ada.lovelace", "ada@example.com", "2023-01-10T08:00:00.000Z", "Finance", "Finance Director", "London", "active"),
+    person(B, "Alan Turing", "alan.turing", "alan@example.com", "2023-06-01T08:00:00.000Z", "IAM", "Security Architect", "London", "active",
+           manager=G),
+    person(G, "Grace Hopper", "grace.hopper", "grace@example.com", "2024-02-01T08:00:00.000Z", "IAM", "Head of IAM", "Austin", "active"),
+    person(J, "John Smith", "john.smith", "john@example.com", "2024-05-01T08:00:00.000Z", "Finance", "Accountant", "Austin", "inactive",
+           manager=A, inactive=True),
+    person(Z, "Zoë O'Brien-Núñez", "zoe.obrien", "zoe.o'brien+gov@example.com", "2025-01-01T08:00:00.000Z", "Legal", "Counsel", "Berlin",
+           "prehire", manager=A),
+    person(U, "Uma Uncorrelated", "uma.uncorrelated", None, "2022-01-01T08:00:00.000Z", correlated=False),
+]}
+NAMES = {A: "A", B: "B", G: "G", J: "J", Z: "Z", U: "U"}
+
+
+@pytest.fixture(name="search")
+def search_fixture(emulator, make_api):
+    """search(query string, **other body keys) -> the matching identities' letters, sorted; the client is search.api."""
+    emulator.seed(SEED)
+    api = make_api()
+
+    def run(text, version=None, params=None, **body):
+        client = make_api(version) if version else api
+        response = client.post("/search", json=dict({"indices": ["identities"], "query": {"query": text}}, **body), params=params)
+        assert response.status_code == 200, response.text
+        return "".join(sorted(NAMES[d["id"]] for d in response.json()))
+    run.api = api
+    return run
+
+
+SYNTAX = [
+    # field:value, case rules, .exact
+    ("attributes.department:Finance", "AJ"),
+    ("attributes.department:finance", "AJ"),
+    ("attributes.department.exact:finance", ""),
+    ("attributes.department.exact:Finance", "AJ"),
+    ("attributes.uid:ada.lovelace", "A"),
+    ("inactive:true", "J"),
+    ("isManager:true", "AG"),
+    # phrases: the whole value, case-insensitive; quoting keeps special characters
+    ('name:"Ada Lovelace"', "A"),
+    ('name:"ada lovelace"', "A"),
+    ("name:Ada", ""),
+    ('attributes.title:"Head of IAM"', "G"),
+    ("attributes.title:Head\\ of\\ IAM", "G"),
+    ('email:"zoe.o\'brien+gov@example.com"', "Z"),
+    ('attributes.email:"ADA@EXAMPLE.COM"', "A"),
+    ('attributes.email.exact:"ADA@EXAMPLE.COM"', ""),
+    ('manager.name:"Ada Lovelace"', "JZ"),
+    # wildcards and regular expressions
+    ("name:A*", "AB"),
+    ("name:?lan*", "B"),
+    ("email:*@example.com", "ABGJZ"),
+    ('name:"A*"', ""),
+    ("name:/gr.*/", "G"),
+    # operators and their precedence: NOT > AND > OR; spaces between terms are OR
+    ("attributes.location:London attributes.location:Berlin", "ABZ"),
+    ("attributes.department:Finance OR attributes.department:IAM AND attributes.location:Austin", "AGJ"),
+    ("(attributes.department:Finance OR attributes.department:IAM) AND attributes.location:Austin", "GJ"),
+    ("NOT attributes.department:Finance AND attributes.location:Austin", "G"),
+    ("attributes.department:(Finance OR Legal)", "AJZ"),
+    ("attributes.department:(Finance Legal)", "AJZ"),
+    ("+attributes.department:IAM -attributes.location:Austin", "B"),
+    ("-attributes.department:IAM", "AJUZ"),
+    ('attributes.cloudLifecycleState:active AND NOT manager.name:"Grace Hopper"', "AG"),
+    # ranges: dates (with date math), text
+    ("created:[2023-01-01 TO 2023-12-31]", "AB"),
+    ("created: [2022-05-19T19:26:03.351Z TO now]", "ABGJZ"),
+    ("created:{2023-01-10T08\\:00\\:00.000Z TO *]", "BGJZ"),
+    ("created:>=2024-01-01", "GJZ"),
+    ("created:<2023-06-01", "AU"),
+    ("created:[* TO now-100y]", ""),
+    ("attributes.location:[Austin TO Berlin]", "GJZ"),
+    # _exists_ and terms without a field
+    ("_exists_:manager", "BJZ"),
+    ("NOT _exists_:attributes.department", "U"),
+    ("Finance", "AJ"),
+    ("*", "ABGJUZ"),
+]
+
+
+@pytest.mark.parametrize("query, expected", SYNTAX)
+def test_query_syntax(search, query, expected):
+    assert search(query) == expected
+
+
+def test_query_fields_and_time_zone(search):
+    """query.fields limits the terms without a field (the spec's example sends a list, its schema says string: both
+    work); query.timeZone places zone-less dates (Ada was created 2023-01-10T08:00Z, i.e. 00:00 in Los Angeles)."""
+    as_list = {"indices": ["identities"], "query": {"query": '"Ada Lovelace"', "fields": ["name"]}}
+    assert letters(search.api.post("/search", json=as_list, validate_request=False)) == "A"  # the schema says string
+    assert search("", query={"query": "Finance", "fields": "name"}) == ""
+    window = "created:[2023-01-10T00\\:30\\:00 TO 2023-01-11]"
+    assert search(window) == "A"
+    assert search("", query={"query": window, "timeZone": "America/Los_Angeles"}) == ""
+    assert search("", query={"query": window, "timeZone": "Asia/Tokyo"}) == "A"
+
+
+@pytest.mark.parametrize("query, text", [
+    ("attributes.department:", "Invalid query"),
+    ("(name:ada", "Invalid query"),
+    ("name:ada AND", "Invalid query"),
+    ("name:ada && name:alan", "AND, OR and NOT"),
+    ("name:ada~", "fuzzy"),
+    ("created:[yesterday TO now]", "Failed to parse date"),
+])
+def test_bad_queries_are_400(search, query, text):
+    response = search.api.post("/search", json={"indices": ["identities"], "query": {"query": query}})
+    assert response.status_code == 400
+    assert response.json()["detailCode"] == SEARCH_400
+    assert text in response.json()["messages"][0]["text"]
+
+
+def test_filters(search):
+    """The request's ``filters`` map (TERMS, EXISTS, RANGE, each optionally excluding), combined with the query."""
+    assert search("*", filters={"attributes.department": {"type": "TERMS", "terms": ["finance", "Legal"]}}) == "AJZ"
+    assert search("*", filters={"manager": {"type": "EXISTS", "exclude": True}}) == "AGU"
+    assert search("attributes.location:London", filters={"created": {"type": "RANGE", "range": {"lower": {"value": "2023-06-01T08:00:00Z", "inclusive": True}}}}) == "B"
+    assert search("*", filters={"created": {"type": "RANGE", "range": {"lower": {"value": "2023-06-01T08:00:00Z"}, "upper": {"value": "2024-05-01"}}}}) == "G"
+
+
+def post(api, body=None, params=None, path="/search", **overrides):
+    return api.post(path, json=dict({"indices": ["identities"], "query": {"query": "*"}}, **(body or {}), **overrides), params=params)
+
+
+def letters(response):
+    assert response.status_code == 200, response.text
+    return "".join(NAMES[d["id"]] for d in response.json())
+
+
+def test_sort(search):
+    api = search.api
+    assert letters(post(api, sort=["name"])) == "ABGJUZ"
+    assert letters(post(api, sort=["-name"])) == "ZUJGBA"
+    assert letters(post(api, sort=["+created"])) == "UABGJZ"
+    # a field some documents lack: those come last in both directions (Elasticsearch's default)
+    assert letters(post(api, sort=["attributes.department", "id"])) == "AJBGZU"
+    assert letters(post(api, sort=["-attributes.department", "id"])) == "ZBGAJU"
+
+
+def test_search_after(search):
+    api = search.api
+    assert letters(post(api, sort=["name", "id"], searchAfter=["Grace Hopper", G])) == "JUZ"
+    assert letters(post(api, sort=["-name", "id"], searchAfter=["Grace Hopper", G])) == "BA"
+    # sorting on a field shared by several documents without the id: ties with the searchAfter values are skipped,
+    # which is why the spec says to always sort by id too
+    assert letters(post(api, sort=["attributes.department"], searchAfter=["Finance"])) == "BGZU"
+    assert letters(post(api, sort=["attributes.department", "id"], searchAfter=["Finance", A])) == "JBGZU"
+    assert letters(post(api, sort=["created"], searchAfter=["2024-02-01T08:00:00.000Z"])) == "JZ"
+    assert letters(post(api, sort=["isManager", "id"], searchAfter=["false", Z])) == "UAG"  # Uma's id (f...) > Zoë's (e...)
+
+
+@pytest.mark.parametrize("body, params, text", [
+    ({"searchAfter": [A]}, None, "searchAfter requires sort"),
+    ({"sort": ["name", "id"], "searchAfter": ["Ada Lovelace"]}, None, "searchAfter has 1 value(s) but sort has 2"),
+    ({"sort": ["id"], "searchAfter": [A]}, {"offset": 1}, "offset cannot be combined with searchAfter"),
+    ({}, {"limit": 10001}, 'Query parameter "limit" must be between 0 and 10000'),
+    ({}, {"limit": -1}, 'Query parameter "limit" must be between 0 and 10000'),
+    ({}, {"offset": -1}, 'Query parameter "offset" must be 0 or greater'),
+    ({}, {"limit": "ten"}, "expected an integer"),
+    ({}, {"count": "yes"}, "expected true or false"),
+    ({}, {"offset": 9990, "limit": 11}, "Result window is too large"),
+    ({}, {"offset": 10000}, "Result window is too large"),  # the default limit (250) counts too
+])
+def test_paging_errors(search, body, params, text):
+    response = post(search.api, body, params)
+    assert response.status_code == 400, response.text
+    assert text in response.json()["messages"][0]["text"]
+
+
+def test_paging_and_count(emulator, make_api):
+    emulator.seed({"generate": {"identities": 300}})
+    api = make_api()
+    ids = list(emulator.state.identities)
+    assert [d["id"] for d in post(api).json()] == ids[:250]  # default limit 250, tenant order without sort
+    response = post(api, params={"offset": 290, "limit": 50, "count": "true"})
+    assert [d["id"] for d in response.json()] == ids[290:]
+    assert response.headers["X-Total-Count"] == "300"
+    assert "X-Total-Count" not in post(api, params={"limit": 1}).headers
+    response = post(api, params={"limit": 0, "count": "true"})
+    assert response.json() == [] and response.headers["X-Total-Count"] == "300"
+    assert post(api, params={"offset": 9990, "limit": 10}).json() == []  # offset + limit = 10,000 is allowed
+    # /search/count: 204 without a body, the total in X-Total-Count; paging parameters do not apply
+    response = post(api, {"query": {"query": "name:A*"}}, {"limit": 1}, path="/search/count")
+    assert response.status_code == 204 and response.content == b""
+    assert response.headers["X-Total-Count"] == str(sum(1 for i in emulator.state.identities.values() if i["name"].startswith("A")))
+
+
+def test_search_after_walks_past_ten_thousand(emulator, make_api):
+    """With offset paging, 10,000 is the end; searchAfter sorted by id reaches every one of 10,050 identities."""
+    emulator.seed({"generate": {"identities": 10050}})
+    api = make_api("v2025")
+    assert post(api, params={"offset": 10000, "limit": 1}).status_code == 400
+    seen, after = [], None
+    for _page in range(3):
+        body = {"sort": ["id"], "queryResultFilter": {"includes": ["id"]}}
+        if after:
+            body["searchAfter"] = after
+        # check=False: validating 10,000 documents against the spec would take seconds; the other tests validate them
+        page = api.post("/search", json=dict({"indices": ["identities"], "query": {"query": "*"}}, **body), params={"limit": 10000},
+                        check=False).json()
+        if not page:
+            break
+        seen += [d["id"] for d in page]
+        after = [page[-1]["id"]]
+    assert seen == sorted(emulator.state.identities)
+
+
+def test_query_result_filter(search):
+    api = search.api
+
+    def ada(result_filter):
+        response = post(api, {"query": {"query": 'name:"Ada Lovelace"'}}, queryResultFilter=result_filter)
+        assert response.status_code == 200, response.text
+        return response.json()[0]
+
+    # id and name always stay: the spec marks them required on every document
+    ada_ = {"id": A, "name": "Ada Lovelace"}
+    assert ada({"includes": ["attributes.department"]}) == dict(ada_, attributes={"department": "Finance"})
+    # field names are case-sensitive: *name does not match displayName
+    assert ada({"includes": ["email", "attributes.*name"]}) == dict(ada_, email="ada@example.com", attributes={"firstname": "Ada", "lastname": "Lovelace"})
+    full = ada({})
+    without = ada({"excludes": ["attributes", "manager", "name"]})
+    assert without == {k: v for k, v in full.items() if k not in ("attributes", "manager")}
+    assert ada({"includes": ["attributes"], "excludes": ["attributes.uid"]}) == dict(
+        ada_, attributes={k: v for k, v in full["attributes"].items() if k != "uid"})
+
+
+def test_identity_document(search):
+    """The document of an identity with a manager: the spec's IdentityDocument fields, from the emulator's state."""
+    doc = post(search.api, {"query": {"query": "attributes.uid:alan.turing"}}).json()[0]
+    assert doc["id"] == B and doc["name"] == doc["displayName"] == "Alan Turing"  # name = display name, as in the spec's example
+    assert (doc["firstName"], doc["lastName"], doc["email"]) == ("Alan", "Turing", "alan@example.com")
+    assert doc["manager"] == {"id": G, "name": "Grace Hopper", "displayName": "Grace Hopper"}
+    assert doc["isManager"] is False and doc["inactive"] is False and doc["_type"] == doc["type"] == "identity"
+    assert doc["attributes"] == {"uid": "alan.turing", "firstname": "Alan", "lastname": "Turing", "displayName": "Alan Turing",
+                                 "email": "alan@example.com", "cloudStatus": "UNREGISTERED", "identityState": "ACTIVE",
+                                 "department": "IAM", "title": "Security Architect", "location": "London", "cloudLifecycleState": "active"}
+    uma = post(search.api, {"query": {"query": "attributes.uid:uma.uncorrelated"}}).json()[0]
+    assert uma["manager"] is None and "email" not in uma and "department" not in uma["attributes"]
+
+
+@pytest.mark.parametrize("indices, status, found", [
+    (["identities"], 200, "ABGJUZ"),
+    (["identities", "roles"], 200, "ABGJUZ"),
+    (["roles"], 200, ""),  # the emulator holds no roles: an empty index
+    (None, 400, "indices"),  # ISC would search every index and mix document types: refused
+    (["*"], 400, "indices"),
+    (["people"], 400, 'Invalid index "people"'),
+])
+def test_indices(search, indices, status, found):
+    body = {"query": {"query": "*"}}
+    if indices is not None:
+        body["indices"] = indices
+    response = search.api.post("/search", json=body)
+    assert response.status_code == status, response.text
+    if status == 200:
+        assert "".join(sorted(letters(response))) == found
+    else:
+        assert found in response.json()["messages"][0]["text"]
+
+
+@pytest.mark.parametrize("body, text", [
+    ({"queryType": "DSL", "queryDsl": {"match_all": {}}}, "queryType DSL is not supported"),
+    ({"queryType": "FUZZY"}, 'Invalid queryType "FUZZY"'),
+    ({"query": {"fields": ["name"]}}, "requires"),
+    ({"query": "name:ada"}, 'Field "query" must be an object'),
+    ({"sort": "name"}, 'Field "sort" must be an array'),
+    ({"queryResultFilter": {"includes": "id"}}, 'Field "queryResultFilter.includes" must be an array'),
+    ({"filters": {"name": {"type": "PREFIX"}}}, "filters.name.type must be one of"),
+])
+def test_bad_bodies_are_400(search, body, text):
+    response = post(search.api, **body)
+    assert response.status_code == 400, response.text
+    assert text in response.json()["messages"][0]["text"]
+
+
+def test_body_is_required(search):
+    response = search.api.post("/search")
+    assert response.status_code == 400 and "Required request body is missing" in response.json()["messages"][0]["text"]
+
+
+@pytest.mark.parametrize("version", ["v2024", "v2025", "v2026", "v1"])
+def test_versions(search, version):
+    assert search("attributes.department:IAM", version=version) == "BG"
+    api = search.api.__class__(search.api.emu, version=version)
+    assert post(api, path="/search/count").headers["X-Total-Count"] == "6"
+
+
+def test_not_in_beta(search):
+    """The beta spec has no /search (nor the beta SDK): 404 there."""
+    response = search.api.session.post(search.api.emu.base_url + "/beta/search", json={"indices": ["identities"], "query": {"query": "*"}},
+                                       headers={"Authorization": "Bearer " + search.api.token})
+    assert response.status_code == 404
+
+
+CLIENTS = [
+    # (user context, scopes, expected status): sp:search:read or sp:scopes:all, with or without user context
+    (False, ["sp:search:read"], 200),
+    (False, ["sp:scopes:all"], 200),
+    (True, ["sp:search:read"], 200),
+    (False, ["idn:identity:read", "idn:workgroup:read"], 403),
+    (True, ["sp:scopes:default", "idn:identity:read"], 403),
+]
+
+
+@pytest.mark.parametrize("user_context, scopes, status", CLIENTS)
+def test_scopes(search, emulator, make_api, user_context, scopes, status):
+    emulator.seed({"clients": [{"client_id": "c", "client_secret": "s", "user_context": user_context, "scopes": scopes}]})
+    api = make_api(client_id="c", client_secret="s")
+    for path in ("/search", "/search/count"):
+        response = post(api, path=path)
+        assert response.status_code == (status if path == "/search" or status != 200 else 204), response.text
+        if status == 403:
+            assert "sp:search:read" in response.json()["messages"][0]["text"]
+
+
+def test_app_client_without_user_context_searches_where_identities_refuses(emulator, make_api):
+    """The demo app client: no user context. GET /identities is userAuth only; search is not (FACTS.md section 12)."""
+    emulator.reset(seed="demo")
+    emulator.set_faults({"rate_limit": None})
+    api = make_api(client_id="demo-app-client-id", client_secret="demo-app-client-secret")
+    assert api.get("/identities", params={"filters": 'email eq "ada.lovelace@example.com"'}).status_code == 403
+    response = post(api, {"query": {"query": 'email:"ada.lovelace@example.com"'}})
+    assert [d["id"] for d in response.json()] == ["2c9180835d2e5168015d32f890ca1581"]
+
+
+def test_rate_limit_per_client_and_version(search, emulator, make_api):
+    emulator.set_faults({"rate_limit": {"requests": 2, "per_seconds": 60}})
+    api = make_api()
+    assert [post(api).status_code for _ in range(3)] == [200, 200, 429]
+    assert post(make_api("v1")).status_code == 200  # another version, another bucket
+
+
+def test_search_is_logged_as_a_read(search, emulator):
+    emulator.clear_requests()
+    post(search.api)
+    entries = [e for e in emulator.requests() if e["operation"] == "searchPost"]
+    assert len(entries) == 1 and entries[0]["mutating"] is False and entries[0]["version"] == "v2024"
+
+
+def test_seeded_identities_see_changes(search, emulator):
+    """No indexing delay: a seeded change shows in the next search."""
+    assert search("attributes.department:Legal") == "Z"
+    emulator.seed({"identities": [dict(SEED["identities"][4], attributes={"department": "Finance"})]})
+    assert search("attributes.department:Legal") == ""
+    assert search("attributes.department:Finance") == "AJZ"
+
+
+@pytest.mark.parametrize("entry, message", [
+    ({"attributes": ["Finance"]}, "'attributes' must be an object"),
+    ({"attributes": {"department": {"name": "Finance"}}}, "attribute 'department' must be"),
+    ({"manager": {"id": A}}, "'manager' must be an identity id"),
+    ({"inactive": "yes"}, "'inactive' must be true or false"),
+])
+def test_seed_rejects_bad_identity_fields(emulator, entry, message):
+    with pytest.raises(ValueError, match=message):
+        emulator.seed({"identities": [dict({"name": "X"}, **entry)]})
