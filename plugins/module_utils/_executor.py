@@ -11,6 +11,9 @@ the differing fields, then the member additions, then the removals (none if an a
 last (one DELETE for a single group, else bulk-delete in chunks of 100). Member writes go in chunks of
 MEMBER_CHUNK and every chunk is accounted for, so what landed is counted even when a later chunk fails.
 
+A step the plan refused (a ``members_query`` guard, ``_plan._guard_query``) is not written; it is recorded as a
+failure (action "members query"), in check mode too, so that the run fails naming it.
+
 A failure of one group does not stop the others, except the errors in STOP_ERRORS (the connection, the
 credentials, the token's rights, the rate limit): they are not about one group, so the remaining writes are
 not attempted (``Outcome.skipped`` names their groups). The token's rights are a 401 after the one

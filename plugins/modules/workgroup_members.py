@@ -96,7 +96,7 @@ options:
     type: bool
     default: false
 notes:
-  - Identity ids given as plain strings are checked to exist, except ids that are already members: in C(/identities)
+  - Identity ids given as plain strings are checked to exist, except ids that are already members, in C(/identities)
     (up to 50 ids per request) or, when that takes more requests or ISC refuses it (HTTP 403; it serves C(/identities)
     only to tokens with user context), through search (up to 400 ids per request, C(sp:search:read)). An id search does
     not find (search shows a new identity only after seconds to minutes), or that no endpoint may verify, is used with a
@@ -110,9 +110,11 @@ notes:
     the group with fewer of the wanted members than before.
   - RV(members) is computed from the membership read before the writes, minus the removed and plus the added identities
     (names and emails of new members come from the identity lookup); the module does not read all pages again.
-  - "Cost: a group of N members takes ceil(N/50) member reads (one for an empty group), plus ceil(K/50)
-    identity lookups for K references that are not plain ids of current members or the owner, plus ceil(A/100) + ceil(R/100) writes
-    for A additions and R removals. A group of 10,000 members that already matches takes 200 member reads, 1 group read and no write."
+  - "Cost: a group of N members takes ceil(N/50) member reads (one for an empty group), plus per kind of reference the
+    cheaper of ceil(K/50) C(/identities) and ceil(K/400) search lookups for K references that are not plain ids of current
+    members or the owner (C(alias) and C(name) always C(/identities)), plus ceil(Q/10,000) search requests for a
+    O(members_query) matching Q identities, plus ceil(A/100) + ceil(R/100) writes for A additions and R removals.
+    A group of 10,000 members that already matches takes 200 member reads, 1 group read and no write."
 seealso:
   - module: sailpoint.isc.workgroup
   - module: sailpoint.isc.workgroup_info

@@ -165,8 +165,9 @@ options:
     description:
       - Whether identity ids given as plain strings are checked to exist before any write.
       - V(false) trusts them; ISC then reports an unknown id per identity when it is added (the task fails naming it).
-      - V(true) looks them up in C(/identities) (ceil(n / 50) requests, which need a personal access token), except ids
-        that are already members or owners in the tenant.
+      - V(true) looks them up, except ids that are already members or owners in the tenant, through C(/identities)
+        (ceil(n / 50) requests, personal access tokens only) or ISC's search (ceil(n / 400) requests, also API clients
+        without user context), whichever takes fewer requests.
     type: bool
     default: false
   groups_label:
