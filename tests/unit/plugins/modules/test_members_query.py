@@ -65,11 +65,10 @@ def test_a_group_follows_its_query_with_an_api_client_without_user_context(tenan
 
     # an identity leaves Finance: the next run removes it, and only it
     leaver = sorted(finance)[0]
-    tenant.seed({"identities": [dict(next(p for p in PEOPLE if p["id"] == leaver), attributes={"department": "Sales",
-                                                                                                "cloudLifecycleState": "active"})]})
+    record = next(p for p in PEOPLE if p["id"] == leaver)
+    tenant.seed({"identities": [dict(record, attributes={"department": "Sales", "cloudLifecycleState": "active"})]})
     moved = converge(tenant, capsys, groups, **AS_APP)
-    assert not moved.failed and moved["plan"]["to_update"][0]["members_remove"] == [{"id": leaver, "name": moved["plan"]["to_update"][0]
-                                                                                      ["members_remove"][0]["name"]}]
+    assert not moved.failed and moved["plan"]["to_update"][0]["members_remove"] == [{"id": leaver, "name": record["name"]}]
     assert members(tenant, "Finance Active") == (finance - {leaver}) | {PEOPLE[3]["id"]}
 
 
