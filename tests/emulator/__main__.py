@@ -43,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--rate-limit", type=_rate_limit, default=argparse.SUPPRESS,
                         help="REQUESTS/SECONDS per client and API version, or off (default 100/10)")
     parser.add_argument("--random-seed", type=int, help="seed for the fault dice")
+    parser.add_argument("--search-delay-ms", type=float, help="how long a changed identity takes to reach search (default 0)")
     parser.add_argument("--faults", help="fault configuration as a JSON object (flags override its keys)")
     parser.add_argument("--verbose", action="store_true", help="log every request and server errors to stderr")
     return parser
@@ -50,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def faults_from_args(args: argparse.Namespace) -> Dict[str, Any]:
     faults: Dict[str, Any] = json.loads(args.faults) if args.faults else {}
-    for key in ("error_rate", "error_statuses", "retry_after", "latency_ms", "drop_after_write_rate", "random_seed"):
+    for key in ("error_rate", "error_statuses", "retry_after", "latency_ms", "drop_after_write_rate", "random_seed", "search_delay_ms"):
         value = getattr(args, key)
         if value is not None:
             faults[key] = value

@@ -17,6 +17,7 @@ DEFAULT_FAULTS: Dict[str, Any] = {
     "drop_after_write_rate": 0.0,
     "rate_limit": DEFAULT_RATE_LIMIT,
     "random_seed": None,
+    "search_delay_ms": 0,
 }
 
 
@@ -62,7 +63,7 @@ def parse_faults(faults: Optional[Dict[str, Any]]) -> Dict[str, Any]:
     for key, value in faults.items():
         if key in ("error_rate", "drop_after_write_rate"):
             result[key] = _number(value, key, 0, 1)
-        elif key == "latency_ms":
+        elif key in ("latency_ms", "search_delay_ms"):
             result[key] = _number(value, key, 0)
         elif key == "retry_after":
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:

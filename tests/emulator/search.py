@@ -15,10 +15,12 @@ Matching rules (README "Search" says where they differ from ISC):
 """
 from __future__ import annotations
 
+import calendar
 import datetime
 import fnmatch
 import re
 import threading
+import time
 import weakref
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
@@ -36,7 +38,6 @@ DEFAULT_LIMIT = 250
 DATE_FIELDS = ("created", "modified", "synced")
 # The search service's 400 detail code as SailPoint's reply quotes it (FACTS.md section 12, forum t/614).
 SEARCH_400 = "400.1 Bad request content"
-_MISSING = object()
 
 
 def bad_request(text: str) -> ApiError:
@@ -65,6 +66,27 @@ def identity_documents(tenant: Tenant) -> List[Dict[str, Any]]:
         with _INDEX_LOCK:
             _INDEX[tenant] = (revision, documents)
         return documents
+
+
+def visible_documents(tenant: Tenant, delay: float) -> List[Dict[str, Any]]:
+    """The documents search sees ``delay`` seconds behind the tenant (eventual consistency, FACTS.md section 12):
+    for an identity changed more recently, its newest version older than that, or nothing if it is that new.
+    Managers' names and ``isManager`` come from the current state (a simplification)."""
+    documents = identity_documents(tenant)
+    if delay <= 0:
+        return documents
+    cutoff = time.monotonic() - delay
+    with tenant.lock:
+        visible = []
+        for doc in documents:
+            history = tenant.identity_versions.get(doc["id"]) or [(0.0, None)]
+            if history[-1][0] <= cutoff:
+                visible.append(doc)
+                continue
+            older = [record for made, record in history if made <= cutoff]
+            if older:
+                visible.append(_document(older[-1], tenant.identities, doc["isManager"]))
+        return visible
 
 
 def _document(ident: Dict[str, Any], by_id: Dict[str, Dict[str, Any]], is_manager: bool) -> Dict[str, Any]:
@@ -151,12 +173,22 @@ def _unescape(text: str) -> str:
     return re.sub(r"\\(.)", r"\1", text)
 
 
+def _equals(target: str, exact: bool) -> Callable[[str], bool]:
+    if exact:
+        return lambda value: value == target
+    low = target.lower()
+    return lambda value: value.lower() == low
+
+
+def _full_match(pattern: str, exact: bool) -> Callable[[str], bool]:
+    regex = re.compile(pattern + r"\Z", (0 if exact else re.IGNORECASE) | re.DOTALL)
+    return lambda value: regex.match(value) is not None
+
+
 def _word_matcher(word: str, exact: bool) -> Callable[[str], bool]:
     """An unquoted term: ``*`` and ``?`` are wildcards unless escaped; the whole value must match."""
-    flags = 0 if exact else re.IGNORECASE
     if not re.search(r"(?<!\\)[*?]", word):
-        target = _unescape(word)
-        return (lambda v: v == target) if exact else (lambda v: v.lower() == target.lower())
+        return _equals(_unescape(word), exact)
     pattern, i = "", 0
     while i < len(word):
         char = word[i]
@@ -166,8 +198,7 @@ def _word_matcher(word: str, exact: bool) -> Callable[[str], bool]:
             continue
         pattern += ".*" if char == "*" else "." if char == "?" else re.escape(char)
         i += 1
-    regex = re.compile(pattern + r"\Z", flags | re.DOTALL)
-    return lambda v: regex.match(v) is not None
+    return _full_match(pattern, exact)
 
 
 def _phrase_text(phrase: str) -> str:
@@ -181,23 +212,23 @@ _DATE_UNITS = {"y": "years", "M": "months", "w": "weeks", "d": "days", "h": "hou
 
 
 def _add(moment: datetime.datetime, amount: int, unit: str) -> datetime.datetime:
-    if unit in ("y", "M"):
+    if unit in ("y", "M"):  # calendar months: the day is clamped to the target month's length, as Elasticsearch does
         months = moment.month - 1 + amount * (12 if unit == "y" else 1)
         year, month = moment.year + months // 12, months % 12 + 1
-        day = min(moment.day, [31, 29 if year % 4 == 0 and (year % 100 or year % 400 == 0) else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1])
-        return moment.replace(year=year, month=month, day=day)
+        return moment.replace(year=year, month=month, day=min(moment.day, calendar.monthrange(year, month)[1]))
     return moment + datetime.timedelta(**{_DATE_UNITS[unit]: amount})
 
 
+_ROUNDED_FIELDS = ("month", "day", "hour", "minute", "second")
+_ROUND_FROM = {"y": 0, "M": 1, "d": 2, "h": 3, "H": 3, "m": 4, "s": 5}
+
+
 def _round_down(moment: datetime.datetime, unit: str) -> datetime.datetime:
-    fields = ("y", "M", "d", "h", "m", "s")
+    """``now/d`` and the like: the start of the unit that contains ``moment``."""
     if unit == "w":
-        return (moment - datetime.timedelta(days=moment.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
-    unit = "h" if unit == "H" else unit
-    keep = fields.index(unit)
-    reset = {"month": 1, "day": 1, "hour": 0, "minute": 0, "second": 0, "microsecond": 0}
-    names = ("month", "day", "hour", "minute", "second")
-    return moment.replace(microsecond=0, **{name: reset[name] for name in names[keep:]})
+        return _round_down(moment - datetime.timedelta(days=moment.weekday()), "d")
+    fields = _ROUNDED_FIELDS[_ROUND_FROM[unit]:]
+    return moment.replace(microsecond=0, **{name: 1 if name in ("month", "day") else 0 for name in fields})
 
 
 def _zone(time_zone: Optional[str]) -> datetime.tzinfo:
@@ -236,19 +267,21 @@ def _comparable(field: str, text: str, zone: datetime.tzinfo) -> Any:
         return text.lower()
 
 
-def _in_range(field: str, value: Any, low: Optional[str], high: Optional[str], include_low: bool, include_high: bool,
-              zone: datetime.tzinfo) -> bool:
-    key = _comparable(field, _text(value), zone)
-    for bound, include, sign in ((low, include_low, 1), (high, include_high, -1)):
-        if bound is None:
-            continue
-        limit = _comparable(field, bound, zone)
-        if type(limit) is not type(key):  # pylint: disable=unidiomatic-typecheck  # e.g. a number against text: no match
-            return False
-        if (key > limit if sign == 1 else key < limit) or (include and key == limit):
-            continue
-        return False
-    return True
+def _range(field: str, low: Optional[str], high: Optional[str], include_low: bool, include_high: bool,
+           zone: datetime.tzinfo) -> Callable[[Any], bool]:
+    """A test of one field value against the bounds (None: open), which are parsed once."""
+    bounds = [(_comparable(field, bound, zone), include, sign)
+              for bound, include, sign in ((low, include_low, 1), (high, include_high, -1)) if bound is not None]
+
+    def inside(value: Any) -> bool:
+        key = _comparable(field, _text(value), zone)
+        for limit, include, sign in bounds:
+            if type(limit) is not type(key):  # pylint: disable=unidiomatic-typecheck  # e.g. a number against text
+                return False
+            if not ((key > limit if sign == 1 else key < limit) or (include and key == limit)):
+                return False
+        return True
+    return inside
 
 
 # ------------------------------------------------------------------- query
@@ -330,17 +363,17 @@ class _Query:
                 raise self._unsupported("write AND, OR and NOT instead of &&, || and ! (the emulator supports only the words).")
             match = _word_matcher(node.value, exact)
         elif isinstance(node, tree.Phrase):
-            target = _phrase_text(node.value)
-            match = (lambda t: t == target) if exact else (lambda t, low=target.lower(): t.lower() == low)
+            match = _equals(_phrase_text(node.value), exact)
         elif isinstance(node, tree.Regex):
-            regex = re.compile(node.value[1:-1] + r"\Z", 0 if exact else re.IGNORECASE)
-            match = lambda t: regex.match(t) is not None  # noqa: E731
+            try:
+                match = _full_match(node.value[1:-1], exact)
+            except re.error as exc:
+                raise self._unsupported("bad regular expression %s: %s" % (node.value, exc)) from None
         elif isinstance(node, (tree.Range, tree.From, tree.To)):
             if name is None:
                 raise self._unsupported("a range needs a field.")
-            low, high, include_low, include_high = _range_bounds(node)
-            zone = self.zone
-            return lambda doc: any(_in_range(name, v, low, high, include_low, include_high, zone) for v in values(doc))  # type: ignore[arg-type]
+            inside = _range(name, *_range_bounds(node), zone=self.zone)
+            return lambda doc: any(inside(v) for v in values(doc))
         elif isinstance(node, (tree.Fuzzy, tree.Proximity)):
             raise self._unsupported("fuzzy and proximity searches (~) are not supported by the emulator.")
         else:
@@ -389,94 +422,138 @@ def _range_bounds(node: tree.Item) -> Tuple[Optional[str], Optional[str], bool, 
 
 # ------------------------------------------------------------------ filters
 
-def _filter_matches(field: str, spec: Dict[str, Any], doc: Dict[str, Any], zone: datetime.tzinfo) -> bool:
-    values = _values(doc, field)
-    kind = spec.get("type")
+def _filter(field: str, spec: Dict[str, Any], zone: datetime.tzinfo) -> Predicate:
+    """One entry of the request's ``filters`` (already type-checked) as a predicate over documents."""
+    kind = spec["type"]
     if kind == "EXISTS":
-        hit = bool(values)
+        def hit(values: List[Any]) -> bool:
+            return bool(values)
     elif kind == "TERMS":
         terms = {t.lower() for t in spec.get("terms") or []}
-        hit = any(_text(v).lower() in terms for v in values)
+
+        def hit(values: List[Any]) -> bool:
+            return any(_text(v).lower() in terms for v in values)
     else:
         bounds = spec.get("range") or {}
         low, high = bounds.get("lower") or {}, bounds.get("upper") or {}
-        hit = any(_in_range(field, v, low.get("value"), high.get("value"), bool(low.get("inclusive")), bool(high.get("inclusive")), zone)
-                  for v in values)
-    return hit != bool(spec.get("exclude"))
+        inside = _range(field, low.get("value"), high.get("value"), bool(low.get("inclusive")), bool(high.get("inclusive")), zone)
+
+        def hit(values: List[Any]) -> bool:
+            return any(inside(v) for v in values)
+    exclude = bool(spec.get("exclude"))
+    return lambda doc: hit(_values(doc, field)) != exclude
 
 
 # ------------------------------------------------------------ request body
 
-def _expect(value: Any, kind: type, name: str) -> Any:
-    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        expected = {list: "an array", dict: "an object", str: "a string", bool: "a boolean"}[kind]
-        raise bad_request('Field "%s" must be %s.' % (name, expected))
+_KINDS = {list: "an array", dict: "an object", str: "a string", bool: "a boolean"}
+# Search properties the emulator does not model: present (and not null) they are a 400, never silently ignored.
+UNSUPPORTED = ("queryDsl", "textQuery", "typeAheadQuery", "aggregations", "aggregationsDsl")
+
+
+def _field(obj: Dict[str, Any], key: str, kind: type, where: str = "") -> Any:
+    """``obj[key]`` checked against its spec type; None when absent. No property of Search is nullable: null is a 400."""
+    if key not in obj:
+        return None
+    value = obj[key]
+    if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
+        raise bad_request('Field "%s%s" must be %s.' % (where, key, _KINDS[kind]))
     return value
 
 
-def _strings(value: Any, name: str) -> List[str]:
-    for item in _expect(value, list, name):
-        _expect(item, str, name + "[]")
+def _strings(obj: Dict[str, Any], key: str, where: str = "") -> List[str]:
+    values = _field(obj, key, list, where) or []
+    if not all(isinstance(item, str) for item in values):
+        raise bad_request('Field "%s%s" must be an array of strings.' % (where, key))
+    return values
+
+
+def _enum(obj: Dict[str, Any], key: str, allowed: Sequence[str], where: str = "") -> Optional[str]:
+    value = _field(obj, key, str, where)
+    if value is not None and value not in allowed:
+        raise bad_request('Invalid %s%s "%s"; allowed values: %s.' % (where, key, value, ", ".join(allowed)))
     return value
+
+
+def _check_filter(name: str, spec: Any) -> Dict[str, Any]:
+    where = "filters.%s." % name
+    if not isinstance(spec, dict):
+        raise bad_request('Field "filters.%s" must be an object.' % name)
+    kind = _enum(spec, "type", FILTER_TYPES, where)
+    _strings(spec, "terms", where)
+    _field(spec, "exclude", bool, where)
+    bounds = _field(spec, "range", dict, where) or {}
+    for side in ("lower", "upper"):
+        bound = _field(bounds, side, dict, where + "range.")
+        if bound is not None:
+            if "value" not in bound:
+                raise bad_request('Field "%srange.%s.value" is required.' % (where, side))
+            _field(bound, "value", str, "%srange.%s." % (where, side))
+            _field(bound, "inclusive", bool, "%srange.%s." % (where, side))
+    if kind is None:
+        raise bad_request('Field "%stype" is required: one of %s.' % (where, ", ".join(FILTER_TYPES)))
+    return spec
 
 
 class SearchRequest:
     """A validated Search body (spec schema ``Search``), restricted to what the emulator serves."""
 
     def __init__(self, body: Any) -> None:
-        _expect(body, dict, "body")
-        indices = _strings(body["indices"], "indices") if body.get("indices") is not None else None
-        for index in indices or []:
+        if not isinstance(body, dict):
+            raise bad_request("The request body must be a Search object.")
+        indices = _strings(body, "indices")
+        for index in indices:
             if index not in INDEX_NAMES:
                 raise bad_request('Invalid index "%s"; allowed values: %s.' % (index, ", ".join(INDEX_NAMES)))
+        query_type = _enum(body, "queryType", QUERY_TYPES) or "SAILPOINT"
+        _enum(body, "aggregationType", ("DSL", "SAILPOINT"))
+        _field(body, "queryVersion", str)
+        _field(body, "aggregationsVersion", str)
+        _field(body, "includeNested", bool)
+        query = _field(body, "query", dict) or {}
+        text = _field(query, "query", str, "query.")
+        fields = query.get("fields")
+        if isinstance(fields, str):  # declared a string, but the spec's own example sends a list: accept both
+            fields = [f.strip() for f in fields.split(",") if f.strip()]
+        else:
+            fields = _strings(query, "fields", "query.")
+        time_zone = _field(query, "timeZone", str, "query.")
+        _field(query, "innerHit", dict, "query.")
+        self.sort = _strings(body, "sort")
+        self.search_after = _strings(body, "searchAfter")
+        result_filter = _field(body, "queryResultFilter", dict) or {}
+        self.includes = _strings(result_filter, "includes", "queryResultFilter.")
+        self.excludes = _strings(result_filter, "excludes", "queryResultFilter.")
+        self.filters = {name: _check_filter(name, spec) for name, spec in (_field(body, "filters", dict) or {}).items()}
+        # The body is well-typed; now what the emulator does not model, then the rules the documentation states.
         if not indices or "*" in indices:
             # ISC then searches every index and mixes document types; the emulator serves identities only and says so.
             raise bad_request('The emulator serves the identities index only: send "indices": ["identities"] '
                               '(without indices, or with "*", ISC searches every index).')
-        self.identities = "identities" in indices
-        query_type = body.get("queryType") if body.get("queryType") is not None else "SAILPOINT"
-        if query_type not in QUERY_TYPES:
-            raise bad_request('Invalid queryType "%s"; allowed values: %s.' % (query_type, ", ".join(QUERY_TYPES)))
         if query_type != "SAILPOINT":
-            raise bad_request('queryType %s is not supported by the emulator; use SAILPOINT.' % query_type)
-        query = _expect(body.get("query"), dict, "query") if body.get("query") is not None else {}
-        text = query.get("query")
-        if not isinstance(text, str) or not text.strip():
+            raise bad_request("queryType %s is not supported by the emulator; use SAILPOINT." % query_type)
+        for key in UNSUPPORTED:
+            if body.get(key) is not None:
+                raise bad_request("%s is not supported by the emulator; use a SAILPOINT query string." % key)
+        if query.get("innerHit") is not None:
+            raise bad_request("query.innerHit is not supported by the emulator.")
+        if not text or not text.strip():
             raise bad_request('queryType SAILPOINT requires "query": {"query": "<query string>"}.')
-        fields = query.get("fields")
-        if isinstance(fields, str):  # declared a string, but the spec's own example sends a list: accept both
-            fields = [f.strip() for f in fields.split(",") if f.strip()]
-        fields = _strings(fields, "query.fields") if fields is not None else []
-        time_zone = _expect(query["timeZone"], str, "query.timeZone") if query.get("timeZone") is not None else None
-        self.query = _Query(text, fields, time_zone)
-        self.sort = _strings(body["sort"], "sort") if body.get("sort") is not None else []
-        self.search_after = _strings(body["searchAfter"], "searchAfter") if body.get("searchAfter") is not None else []
         if self.search_after and not self.sort:
             raise bad_request("searchAfter requires sort: sort by the fields whose values searchAfter lists (always include id).")
         if self.search_after and len(self.search_after) != len(self.sort):
             raise bad_request("searchAfter has %d value(s) but sort has %d field(s); give one value per sort field."
                               % (len(self.search_after), len(self.sort)))
-        result_filter = _expect(body["queryResultFilter"], dict, "queryResultFilter") if body.get("queryResultFilter") is not None else {}
-        self.includes = _strings(result_filter["includes"], "queryResultFilter.includes") if result_filter.get("includes") is not None else []
-        self.excludes = _strings(result_filter["excludes"], "queryResultFilter.excludes") if result_filter.get("excludes") is not None else []
-        filters = _expect(body["filters"], dict, "filters") if body.get("filters") is not None else {}
-        for field, spec in filters.items():
-            _expect(spec, dict, "filters.%s" % field)
-            if spec.get("type") not in FILTER_TYPES:
-                raise bad_request('filters.%s.type must be one of %s.' % (field, ", ".join(FILTER_TYPES)))
-            if spec.get("type") == "TERMS":
-                _strings(spec.get("terms") or [], "filters.%s.terms" % field)
-        self.filters = filters
-        if body.get("includeNested") is not None:
-            _expect(body["includeNested"], bool, "includeNested")
+        self.identities = "identities" in indices
+        self.query = _Query(text, fields, time_zone)
+        self.filter_predicates = [_filter(name, spec, self.query.zone) for name, spec in self.filters.items()]
+        _sort_fields(self.sort)  # a malformed sort is a 400 even when nothing matches
 
-    def matching(self, tenant: Tenant) -> List[Dict[str, Any]]:
+    def matching(self, tenant: Tenant, delay: float = 0.0) -> List[Dict[str, Any]]:
         """The matching documents, sorted; before paging and result filtering."""
         if not self.identities:
             return []
-        zone = self.query.zone
-        docs = [d for d in identity_documents(tenant)
-                if self.query.matches(d) and all(_filter_matches(f, s, d, zone) for f, s in self.filters.items())]
+        docs = [d for d in visible_documents(tenant, delay) if self.query.matches(d) and all(p(d) for p in self.filter_predicates)]
         return _sorted(docs, self.sort)
 
     def after(self, docs: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
@@ -569,19 +646,19 @@ def _compare_after(doc: Dict[str, Any], sort: Sequence[str], after: Sequence[str
 
 # -------------------------------------------------------------- operations
 
-def search(tenant: Tenant, body: Any, offset: int, limit: int) -> Tuple[int, List[Dict[str, Any]]]:
-    """searchPost: (total matching, the page of documents). Raises ApiError (400)."""
+def search(tenant: Tenant, body: Any, offset: int, limit: int, delay: float = 0.0) -> Tuple[int, List[Dict[str, Any]]]:
+    """searchPost: (total matching, the page of documents), ``delay`` seconds behind the tenant. Raises ApiError (400)."""
     request = SearchRequest(body)
     if request.search_after and offset:
         raise bad_request("offset cannot be combined with searchAfter; page with searchAfter alone.")
     if offset + limit > MAX_WINDOW:
         raise bad_request("Result window is too large: offset + limit must be less than or equal to %d, got %d. "
                           "Use searchAfter to page past %d results." % (MAX_WINDOW, offset + limit, MAX_WINDOW))
-    docs = request.matching(tenant)
+    docs = request.matching(tenant, delay)
     page = request.after(docs)[offset:offset + limit]
     return len(docs), [request.shape(d) for d in page]
 
 
-def count(tenant: Tenant, body: Any) -> int:
+def count(tenant: Tenant, body: Any, delay: float = 0.0) -> int:
     """searchCount: the number of matching documents."""
-    return len(SearchRequest(body).matching(tenant))
+    return len(SearchRequest(body).matching(tenant, delay))

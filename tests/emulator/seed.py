@@ -73,8 +73,8 @@ def generated_attributes(index: int) -> Dict[str, Any]:
     """Search attributes, manager and inactive flag of the ``index``-th generated (correlated) identity."""
     department = DEPARTMENTS[index % len(DEPARTMENTS)]
     head = index < len(DEPARTMENTS)
-    # Every 50 identities: one leaver (inactive) and one prehire; department heads are always active.
-    state = "active" if head else {17: "inactive", 33: "prehire"}.get(index % 50, "active")
+    # One leaver (inactive) and one prehire in every 25 identities, in every department; department heads are active.
+    state = "active" if head else {12: "inactive", 19: "prehire"}.get(index % 25, "active")
     manager = None if index == 0 else 0 if head else index % len(DEPARTMENTS)
     return {
         "attributes": {"department": department, "title": "Head of %s" % department if head else TITLES[department][(index // 8) % 3],

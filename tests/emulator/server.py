@@ -551,11 +551,12 @@ class Handler(BaseHTTPRequestHandler):
         limit = _int_param(request.query, "limit", search.DEFAULT_LIMIT, search.MAX_WINDOW)
         offset = _int_param(request.query, "offset", 0, None)
         count = _bool_param(request.query, "count")
-        total, documents = search.search(self.emu.state, body, offset, limit)
+        total, documents = search.search(self.emu.state, body, offset, limit, self.emu.faults["search_delay_ms"] / 1000.0)
         return 200, documents, {"X-Total-Count": str(total)} if count else {}
 
     def _op_searchCount(self, request: _Request) -> Tuple[int, Any, Dict[str, str]]:  # pylint: disable=invalid-name
-        return 204, None, {"X-Total-Count": str(search.count(self.emu.state, request.json()))}
+        total = search.count(self.emu.state, request.json(), self.emu.faults["search_delay_ms"] / 1000.0)
+        return 204, None, {"X-Total-Count": str(total)}
 
     # ---------------------------------------------------------- control API
 

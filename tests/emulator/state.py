@@ -27,6 +27,7 @@ import hashlib
 import json
 import re
 import threading
+import time
 import uuid
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
@@ -37,6 +38,7 @@ CONNECTION_TYPES = ("AccessRequestReviewer", "Owner", "ManagementWorkgroup")
 PATCHABLE_PATHS = ("/name", "/description", "/owner", "/owner/id")
 PATCH_OPS = ("add", "replace", "remove")
 BULK_DELETE_MAX = 100
+IDENTITY_VERSIONS = 5  # versions kept per identity for the search delay
 
 # Filterable fields -> operators, and sorters, per endpoint (FACTS.md sections 3 and 8; spec parameter descriptions).
 GROUP_FILTERS = {"id": ("eq", "in", "sw"), "name": ("eq", "sw", "in"), "memberships.identityId": ("eq", "in")}
@@ -199,12 +201,16 @@ class Tenant:
         self.groups: Dict[str, Dict[str, Any]] = {}
         self.clients: Dict[str, Dict[str, Any]] = {}
         self.identity_revision = 0  # changes whenever an identity does (the search index caches on it)
+        # The last few versions of each identity with the monotonic time they were made: search with a delay shows
+        # the newest version older than the delay (search.py).
+        self.identity_versions: Dict[str, List[Tuple[float, Dict[str, Any]]]] = {}
 
     # ------------------------------------------------------------------ admin
 
     def clear(self) -> None:
         with self.lock:
             self.identities.clear()
+            self.identity_versions.clear()
             self.identity_revision += 1
             self.groups.clear()
             self.clients.clear()
@@ -276,6 +282,7 @@ class Tenant:
             }
             self.identities[ident] = record
             self.identity_revision += 1
+            self.identity_versions[ident] = (self.identity_versions.get(ident, []) + [(time.monotonic(), record)])[-IDENTITY_VERSIONS:]
             return record
 
     def seed_group(self, data: Dict[str, Any]) -> Dict[str, Any]:

@@ -125,6 +125,7 @@ def test_cli_bad_seed_file_exits_with_error(tmp_path):
     (["--error-rate", "0.2", "--error-statuses", "429,503", "--retry-after", "3"], {"error_rate": 0.2, "error_statuses": [429, 503], "retry_after": 3}),
     (["--faults", '{"latency_ms": 5}', "--drop-after-write-rate", "0.1", "--random-seed", "1"],
      {"latency_ms": 5, "drop_after_write_rate": 0.1, "random_seed": 1}),
+    (["--search-delay-ms", "1500"], {"search_delay_ms": 1500}),
 ])
 def test_fault_flags(argv, expected):
     assert faults_from_args(build_parser().parse_args(argv)) == expected

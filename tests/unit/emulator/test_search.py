@@ -4,8 +4,13 @@ Every answer goes through conftest.Api, which validates it against isc-v2024-sea
 """
 from __future__ import annotations
 
+import os
+import re
+import time
+
 import pytest
 
+import tests.emulator
 from tests.emulator.search import SEARCH_400
 
 A, B, G, J, Z, U = ("%s" % c * 32 for c in "abcdef")  # Ada, alan (B), Grace, John, Zoë, Uma
@@ -29,7 +34,7 @@ SEED = {"identities": [
            "prehire", manager=A),
     person(U, "Uma Uncorrelated", "uma.uncorrelated", None, "2022-01-01T08:00:00.000Z", correlated=False),
 ]}
-NAMES = {A: "A", B: "B", G: "G", J: "J", Z: "Z", U: "U"}
+NAMES = {A: "A", B: "B", G: "G", J: "J", Z: "Z", U: "U", "9" * 32: "N"}
 
 
 @pytest.fixture(name="search")
@@ -89,6 +94,9 @@ SYNTAX = [
     ("created:>=2024-01-01", "GJZ"),
     ("created:<2023-06-01", "AU"),
     ("created:[* TO now-100y]", ""),
+    ("created:[now-100y/y TO now]", "ABGJUZ"),
+    ("created:{now/d TO *]", ""),
+    ("created:[now-1M/w TO now+1d]", ""),
     ("attributes.location:[Austin TO Berlin]", "GJZ"),
     # _exists_ and terms without a field
     ("_exists_:manager", "BJZ"),
@@ -121,6 +129,7 @@ def test_query_fields_and_time_zone(search):
     ("name:ada AND", "Invalid query"),
     ("name:ada && name:alan", "AND, OR and NOT"),
     ("name:ada~", "fuzzy"),
+    ("name:/[a-/", "bad regular expression"),
     ("created:[yesterday TO now]", "Failed to parse date"),
 ])
 def test_bad_queries_are_400(search, query, text):
@@ -134,7 +143,8 @@ def test_filters(search):
     """The request's ``filters`` map (TERMS, EXISTS, RANGE, each optionally excluding), combined with the query."""
     assert search("*", filters={"attributes.department": {"type": "TERMS", "terms": ["finance", "Legal"]}}) == "AJZ"
     assert search("*", filters={"manager": {"type": "EXISTS", "exclude": True}}) == "AGU"
-    assert search("attributes.location:London", filters={"created": {"type": "RANGE", "range": {"lower": {"value": "2023-06-01T08:00:00Z", "inclusive": True}}}}) == "B"
+    since_june = {"lower": {"value": "2023-06-01T08:00:00Z", "inclusive": True}}
+    assert search("attributes.location:London", filters={"created": {"type": "RANGE", "range": since_june}}) == "B"
     assert search("*", filters={"created": {"type": "RANGE", "range": {"lower": {"value": "2023-06-01T08:00:00Z"}, "upper": {"value": "2024-05-01"}}}}) == "G"
 
 
@@ -286,7 +296,11 @@ def test_indices(search, indices, status, found):
     ({"query": "name:ada"}, 'Field "query" must be an object'),
     ({"sort": "name"}, 'Field "sort" must be an array'),
     ({"queryResultFilter": {"includes": "id"}}, 'Field "queryResultFilter.includes" must be an array'),
-    ({"filters": {"name": {"type": "PREFIX"}}}, "filters.name.type must be one of"),
+    ({"filters": {"name": {"type": "PREFIX"}}}, 'Invalid filters.name.type "PREFIX"'),
+    ({"filters": {"created": {"type": "RANGE", "range": {"lower": {"inclusive": True}}}}}, 'Field "filters.created.range.lower.value" is required'),
+    ({"sort": None}, 'Field "sort" must be an array'),  # no Search property is nullable
+    ({"includeNested": "yes"}, 'Field "includeNested" must be a boolean'),
+    ({"textQuery": {"terms": ["a"], "fields": ["name"]}}, "textQuery is not supported by the emulator"),
 ])
 def test_bad_bodies_are_400(search, body, text):
     response = post(search.api, **body)
@@ -366,6 +380,21 @@ def test_seeded_identities_see_changes(search, emulator):
     assert search("attributes.department:Finance") == "AJZ"
 
 
+def test_search_delay_models_eventual_consistency(search, emulator):
+    """With search_delay_ms, search shows each identity as it was that long ago: a changed one with its old values,
+    a new one not at all (FACTS.md section 12: seconds to minutes in ISC)."""
+    emulator.set_faults({"rate_limit": None, "search_delay_ms": 500})
+    time.sleep(0.55)  # the seeded identities are now older than the delay
+    emulator.seed({"identities": [dict(SEED["identities"][4], attributes={"department": "Finance"}),
+                                  person("9" * 32, "Nina New", "nina.new", "nina@example.com", "2025-02-01T08:00:00.000Z", "Finance")]})
+    assert search("attributes.department:Finance") == "AJ"
+    assert search("attributes.department:Legal") == "Z"
+    assert search.api.post("/search/count", json={"indices": ["identities"], "query": {"query": "*"}}).headers["X-Total-Count"] == "6"
+    time.sleep(0.55)
+    assert search("attributes.department:Finance") == "AJNZ"
+    assert search("attributes.department:Legal") == ""
+
+
 @pytest.mark.parametrize("entry, message", [
     ({"attributes": ["Finance"]}, "'attributes' must be an object"),
     ({"attributes": {"department": {"name": "Finance"}}}, "attribute 'department' must be"),
@@ -375,3 +404,23 @@ def test_seeded_identities_see_changes(search, emulator):
 def test_seed_rejects_bad_identity_fields(emulator, entry, message):
     with pytest.raises(ValueError, match=message):
         emulator.seed({"identities": [dict({"name": "X"}, **entry)]})
+
+
+def readme_demo_queries():
+    """The (query, count) rows of the README's demo-tenant query table."""
+    with open(os.path.join(os.path.dirname(tests.emulator.__file__), "README.md"), encoding="utf-8") as handle:
+        text = handle.read()
+    table = text[text.index("Queries worth trying"):text.index("* **Groups**:")]
+    return [(query, int(count)) for query, count in re.findall(r"^\s*\| `(.+)` \| ([0-9]+) \|$", table, re.MULTILINE)]
+
+
+def test_readme_demo_queries(emulator, make_api):
+    """Every query the README suggests for the demo tenant counts what the README says."""
+    emulator.reset(seed="demo")
+    emulator.set_faults({"rate_limit": None})
+    api = make_api()
+    rows = readme_demo_queries()
+    assert len(rows) >= 8
+    for query, expected in rows:
+        response = post(api, {"query": {"query": query}}, path="/search/count")
+        assert response.headers["X-Total-Count"] == str(expected), query
