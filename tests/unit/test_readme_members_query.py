@@ -8,31 +8,22 @@ from __future__ import annotations
 import re
 
 from tests.emulator import search
-from tests.emulator.seed import demo_seed
+from tests.emulator.seed import demo_seed, load_seed
 from tests.emulator.state import Tenant
-from tests.unit.test_readme_example import README, control, demo_emulator, example_blocks, run_shell  # noqa: F401  pylint: disable=unused-import
+from tests.unit.test_readme_example import control, demo_emulator, example_blocks, run_shell, section_blocks  # noqa: F401  pylint: disable=unused-import
 
 ALAN = "2c9180835d2e5168015d32f890ca1582"
-
-
-def section_blocks():
-    with open(README, encoding="utf-8") as readme:
-        text = readme.read()
-    section = text[text.index("\n## Memberships from identity attributes\n"):]
-    section = section[:section.index("\n## ", 1)]
-    return re.findall(r"^```(\w+)\n(.*?)^```$", section, re.MULTILINE | re.DOTALL)
 
 
 def demo_matches(predicate):
     """The demo identities ``predicate`` picks from their search documents (the seed's data, not the collection's code)."""
     tenant = Tenant()
-    from tests.emulator.seed import load_seed  # pylint: disable=import-outside-toplevel
     load_seed(tenant, demo_seed())
     return {doc["id"]: doc["name"] for doc in search.identity_documents(tenant) if predicate(doc, doc.get("attributes") or {})}
 
 
 def test_readme_members_query_section_runs_verbatim(demo_emulator, tmp_path):  # pylint: disable=redefined-outer-name
-    blocks = section_blocks()
+    blocks = section_blocks("Memberships from identity attributes")
     assert [language for language, _text in blocks] == ["yaml", "yaml", "sh"]
     group_vars, preview, commands = [text for _language, text in blocks]
     site = [text for language, text in example_blocks() if language == "yaml"][1]
