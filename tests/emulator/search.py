@@ -28,13 +28,17 @@ from luqum import tree
 from luqum.exceptions import ParseError
 from luqum.thread import parse as luqum_parse
 
-from .state import ApiError, Tenant
+from .state import ApiError, Tenant, identity_attributes
 
 INDEX_NAMES = ("accessprofiles", "accountactivities", "entitlements", "events", "identities", "roles", "*")
 QUERY_TYPES = ("DSL", "SAILPOINT", "TEXT", "TYPEAHEAD")
 FILTER_TYPES = ("EXISTS", "RANGE", "TERMS")
 MAX_WINDOW = 10000  # Elasticsearch's index.max_result_window: offset + limit may not exceed it (FACTS.md section 12)
 DEFAULT_LIMIT = 250
+# "The search query itself has a size limitation of approximately 800 objects when filtering by large lists of IDs or
+# values" (the spec's searchPost description): the emulator refuses more than 800 values (terms of the query string
+# plus TERMS filter values), so that a client which splits long lists too coarsely fails in tests.
+MAX_QUERY_VALUES = 800
 DATE_FIELDS = ("created", "modified", "synced")
 # The search service's 400 detail code as SailPoint's reply quotes it (FACTS.md section 12, forum t/614).
 SEARCH_400 = "400.1 Bad request content"
@@ -118,21 +122,6 @@ def _document(ident: Dict[str, Any], by_id: Dict[str, Dict[str, Any]], is_manage
         if ident.get(key) is not None:
             doc[key] = ident[key]
     return doc
-
-
-def identity_attributes(ident: Dict[str, Any]) -> Dict[str, Any]:
-    """The identity's attribute map: the core attributes ISC keeps for every identity, then the seeded ones."""
-    attributes = {
-        "uid": ident.get("alias"),
-        "firstname": ident.get("firstName"),
-        "lastname": ident.get("lastName"),
-        "displayName": ident.get("displayName") or ident["name"],
-        "email": ident.get("email"),
-        "cloudStatus": ident.get("cloudStatus"),
-        "identityState": "INACTIVE_SHORT_TERM" if ident.get("inactive") else "ACTIVE",
-    }
-    attributes.update(ident.get("attributes") or {})
-    return {key: value for key, value in attributes.items() if value is not None}
 
 
 # --------------------------------------------------------------- field values
@@ -300,20 +289,18 @@ class _Query:
             parsed = luqum_parse(text)
         except ParseError as exc:
             raise bad_request('Invalid query "%s": %s' % (text, exc)) from None
+        self.values = _count_values(parsed)
         self.matches: Predicate = self._compile(parsed, None)
 
     def _unsupported(self, what: str) -> ApiError:
         return bad_request('Invalid query "%s": %s' % (self.text, what))
 
     def _compile(self, node: tree.Item, field: Optional[str]) -> Predicate:
-        values_of = _phrases_of_one_field(node, field)
-        if values_of is not None:  # field:"a" OR field:"b" OR ...: one set lookup per document, not one test per phrase
-            name, wanted = values_of
-            return lambda doc: any(_text(v).lower() in wanted for v in _values(doc, name))
-        if isinstance(node, (tree.AndOperation, tree.OrOperation)):
+        if isinstance(node, tree.AndOperation):
             parts = [self._compile(child, field) for child in node.children]
-            combine = all if isinstance(node, tree.AndOperation) else any
-            return lambda doc: combine(part(doc) for part in parts)
+            return lambda doc: all(part(doc) for part in parts)
+        if isinstance(node, tree.OrOperation):
+            return self._any(node.children, field)
         if isinstance(node, tree.UnknownOperation):  # implicit operator: OR, with +must and -must_not clauses
             return self._boolean(node.children, field)
         if isinstance(node, (tree.Plus, tree.Prohibit)):
@@ -338,13 +325,32 @@ class _Query:
     def _boolean(self, clauses: Sequence[tree.Item], field: Optional[str]) -> Predicate:
         must = [self._compile(c.children[0], field) for c in clauses if isinstance(c, tree.Plus)]
         must_not = [self._compile(c.children[0], field) for c in clauses if isinstance(c, tree.Prohibit)]
-        should = [self._compile(c, field) for c in clauses if not isinstance(c, (tree.Plus, tree.Prohibit))]
+        optional = [c for c in clauses if not isinstance(c, (tree.Plus, tree.Prohibit))]
+        should = self._any(optional, field) if optional else None
 
         def predicate(doc: Dict[str, Any]) -> bool:
             if not all(p(doc) for p in must) or any(p(doc) for p in must_not):
                 return False
-            return bool(must) or not should or any(p(doc) for p in should)
+            return bool(must) or should is None or should(doc)
         return predicate
+
+    def _any(self, clauses: Sequence[tree.Item], field: Optional[str]) -> Predicate:
+        """OR. Plain terms on one field (``email:("a" OR "b" ...)``, ``id:x OR id:y``) become one set lookup, so that
+        the long value lists clients send (hundreds of ids or emails per query) stay fast."""
+        literals: Dict[Tuple[str, bool], set] = {}
+        others = []
+        for clause in clauses:
+            name, node = field, clause
+            if isinstance(clause, tree.SearchField) and clause.name != "_exists_" and not clause.name.startswith("!"):
+                name, node = clause.name, clause.children[0]
+            value = _literal(node)
+            if name is None or value is None:
+                others.append(self._compile(clause, field))
+                continue
+            bare, exact = _strip_exact(name)
+            literals.setdefault((bare, exact), set()).add(value if exact else value.lower())
+        parts = others + [_member(bare, exact, values) for (bare, exact), values in literals.items()]
+        return lambda doc: any(part(doc) for part in parts)
 
     def _term(self, node: tree.Item, field: Optional[str]) -> Predicate:
         name, exact = _strip_exact(field) if field else (None, False)
@@ -361,6 +367,7 @@ class _Query:
         if isinstance(node, tree.Word):
             if node.value in ("&&", "||", "!"):
                 raise self._unsupported("write AND, OR and NOT instead of &&, || and ! (the emulator supports only the words).")
+            _check_unquoted(node.value, self.text)
             match = _word_matcher(node.value, exact)
         elif isinstance(node, tree.Phrase):
             match = _equals(_phrase_text(node.value), exact)
@@ -381,26 +388,35 @@ class _Query:
         return lambda doc: any(match(_text(v)) for v in values(doc))
 
 
-def _phrases_of_one_field(node: tree.Item, field: Optional[str]) -> Optional[Tuple[str, set]]:
-    """``(field, lowercased phrases)`` when ``node`` is an OR of quoted phrases of one field (not ``.exact``), else None.
+def _count_values(node: tree.Item) -> int:
+    """How many values (terms, phrases, patterns, ranges) a parsed query holds."""
+    if isinstance(node, (tree.Word, tree.Phrase, tree.Regex, tree.Range, tree.From, tree.To)):
+        return 1
+    if isinstance(node, tree.SearchField) and node.name == "_exists_":
+        return 1
+    return sum(_count_values(child) for child in node.children)
 
-    Long lists of values (a client resolving hundreds of emails in one query) would otherwise cost one predicate
-    call per phrase and document; the match is the same: a whole value equal to a phrase, case-insensitively."""
-    if not isinstance(node, tree.OrOperation):
-        return None
-    name = None
-    wanted = set()
-    for child in node.children:
-        child_field = field
-        if isinstance(child, tree.SearchField):
-            child_field, child = child.name, child.children[0]
-        if not isinstance(child, tree.Phrase) or not child_field or child_field.endswith(".exact") or child_field == "_exists_":
-            return None
-        if name not in (None, child_field):
-            return None
-        name = child_field
-        wanted.add(_phrase_text(child.value).lower())
-    return (name, wanted) if name else None
+
+def _check_unquoted(word: str, query: str) -> None:
+    """ISC mis-answers unquoted values with ``@``: a full email matched every identity, ``...@domain*`` none
+    (FACTS.md section 12, SailPoint forum). The emulator refuses them, so that a client that forgets to quote fails."""
+    if "@" in word:
+        raise bad_request('Invalid query "%s": quote values that contain "@" (%s); ISC answers unquoted ones wrongly.' % (query, word))
+
+
+def _literal(node: tree.Item) -> Optional[str]:
+    """The text of a phrase, or of a word without wildcards; None for anything else."""
+    if isinstance(node, tree.Phrase):
+        return _phrase_text(node.value)
+    if isinstance(node, tree.Word) and not re.search(r"(?<!\\)[*?]", node.value) and node.value not in ("&&", "||", "!"):
+        return None if "@" in node.value else _unescape(node.value)  # the term path refuses an unquoted "@"
+    return None
+
+
+def _member(field: str, exact: bool, values: set) -> Predicate:
+    if exact:
+        return lambda doc: any(_text(v) in values for v in _values(doc, field))
+    return lambda doc: any(_text(v).lower() in values for v in _values(doc, field))
 
 
 def _strip_exact(field: str) -> Tuple[str, bool]:
@@ -547,6 +563,10 @@ class SearchRequest:
         self.identities = "identities" in indices
         self.query = _Query(text, fields, time_zone)
         self.filter_predicates = [_filter(name, spec, self.query.zone) for name, spec in self.filters.items()]
+        values = self.query.values + sum(len(spec.get("terms") or []) for spec in self.filters.values())
+        if values > MAX_QUERY_VALUES:
+            raise bad_request("The query holds %d values; a search query is limited to about %d (split long lists of ids or values "
+                              "over several queries)." % (values, MAX_QUERY_VALUES))
         _sort_fields(self.sort)  # a malformed sort is a 400 even when nothing matches
 
     def matching(self, tenant: Tenant, delay: float = 0.0) -> List[Dict[str, Any]]:

@@ -167,6 +167,21 @@ WORKGROUP_FIELDS = (("id", "string"), ("name", "string"), ("description", "strin
 OWNER_FIELDS = (("id", "string"), ("name", "string"), ("displayName", "string"), ("emailAddress", "string"))
 
 
+def identity_attributes(ident: Dict[str, Any]) -> Dict[str, Any]:
+    """The identity's attribute map: the core attributes ISC keeps for every identity, then the seeded ones."""
+    attributes = {
+        "uid": ident.get("alias"),
+        "firstname": ident.get("firstName"),
+        "lastname": ident.get("lastName"),
+        "displayName": ident.get("displayName") or ident["name"],
+        "email": ident.get("email"),
+        "cloudStatus": ident.get("cloudStatus"),
+        "identityState": "INACTIVE_SHORT_TERM" if ident.get("inactive") else "ACTIVE",
+    }
+    attributes.update(ident.get("attributes") or {})
+    return {key: value for key, value in attributes.items() if value is not None}
+
+
 def _identity_attributes(value: Any, name: str) -> Dict[str, Any]:
     """Seeded identity attributes: a JSON object of strings, numbers, booleans, nulls or lists of strings."""
     if value is None:
@@ -379,15 +394,8 @@ class Tenant:
             "managerRef": None,
             "isManager": False,
             "lastRefresh": ident["modified"],
-            "attributes": {
-                "uid": ident.get("alias"),
-                "firstname": ident.get("firstName"),
-                "lastname": ident.get("lastName"),
-                "displayName": _identity_display_name(ident),
-                "email": ident.get("email"),
-                "cloudStatus": ident.get("cloudStatus"),
-            },
-            "lifecycleState": {"stateName": "active", "manuallyUpdated": False},
+            "attributes": identity_attributes(ident),  # the same map as in search documents
+            "lifecycleState": {"stateName": (ident.get("attributes") or {}).get("cloudLifecycleState") or "active", "manuallyUpdated": False},
         }
         if dto["alias"] is None:
             del dto["alias"]

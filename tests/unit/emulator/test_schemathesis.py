@@ -139,6 +139,7 @@ SEMANTIC_400 = (
     # sort/searchAfter/offset rules and the 10,000 window are documented only in prose
     (r"^(Invalid query|Failed to parse date|Unknown timeZone|queryType SAILPOINT requires)", "search query grammar"),
     (r"^Field \"filters\..*type\" is required", "a search filter without a type (the schema leaves it optional; it means nothing)"),
+    (r"^The query holds [0-9]+ values", "the ~800-value query size limit (searchPost description prose)"),
     (r"^(searchAfter requires sort|searchAfter has [0-9]+ value|offset cannot be combined|Result window is too large|Invalid sort)",
      "search paging rules"),
     # emulator choices (README "Search"): identities only, so indices must name it; other query types are not modelled
