@@ -243,7 +243,8 @@ def _list_identities(client: Any, key: str, values: Sequence[str], attributes: S
     return [_identity(item, attributes) for filters in _filter_chunks(key, values) for item in client.list_identities(filters=filters)]
 
 
-def _forbidden(exc: IscForbiddenError, hint: str) -> IscForbiddenError:
+def with_hint(exc: IscForbiddenError, hint: str) -> IscForbiddenError:
+    """``exc`` with ``hint`` instead of the generic one (what the token lacks for this lookup)."""
     return IscForbiddenError(exc.method, exc.path, exc.status, exc.messages, exc.detail_code, exc.tracking_id, exc.error,
                              hint=hint, attempts=exc.attempts)
 
@@ -267,14 +268,14 @@ def lookup(client: Any, key: str, values: Sequence[str], attributes: Sequence[st
     except IscForbiddenError as exc:
         refused = exc
     if key not in SEARCH_FIELDS:
-        raise _forbidden(refused, PAT_HINT)
+        raise with_hint(refused, PAT_HINT)
     try:
         if first_search:
             return _list_identities(client, key, values, attributes), False
         client.identities_refused = True  # the rest of the run searches directly
         return lookup_values(client, key, values, attributes), True
     except IscForbiddenError as exc:
-        raise _forbidden(exc, BOTH_REFUSED_HINT)
+        raise with_hint(exc, BOTH_REFUSED_HINT)
 
 
 def resolve_identity(client: Any, reference: Any, verify_ids: bool = False) -> Identity:

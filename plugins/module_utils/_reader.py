@@ -17,10 +17,10 @@ from __future__ import annotations
 from typing import Any, Callable, Dict, List, Mapping, Optional
 
 from ansible_collections.sailpoint.isc.plugins.module_utils._desired import PRESENT, Entry, Request, quote
-from ansible_collections.sailpoint.isc.plugins.module_utils._errors import IscApiError, IscInputError
+from ansible_collections.sailpoint.isc.plugins.module_utils._errors import IscApiError, IscForbiddenError, IscInputError
 from ansible_collections.sailpoint.isc.plugins.module_utils._filters import any_of
-from ansible_collections.sailpoint.isc.plugins.module_utils._identities import IscIdentityResolutionError, parse_reference, resolve_references
-from ansible_collections.sailpoint.isc.plugins.module_utils._search import lookup_query, problem_with_query
+from ansible_collections.sailpoint.isc.plugins.module_utils._identities import IscIdentityResolutionError, parse_reference, resolve_references, with_hint
+from ansible_collections.sailpoint.isc.plugins.module_utils._search import SEARCH_HINT, lookup_query, problem_with_query
 from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import PLACEHOLDER_ID, exact_name_matches, owner_id_of, race_winner
 
 Group = Dict[str, Any]
@@ -124,6 +124,8 @@ def run_queries(client: Any, request: Request, snapshot: Snapshot) -> None:
             continue
         try:
             snapshot.queries[query] = lookup_query(client, query)
+        except IscForbiddenError as exc:
+            raise with_hint(exc, SEARCH_HINT)
         except IscApiError as exc:
             problem = problem_with_query(entry.label or "governance group '%s'" % (entry.name or entry.id), "members_query", query, exc)
             if problem is None:

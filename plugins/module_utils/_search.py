@@ -31,6 +31,8 @@ SEARCH_BATCH = 400
 # The fields a lookup asks for (queryResultFilter): everything the plan, the diff and identity_info show.
 IDENTITY_FIELDS = ("id", "name", "displayName", "email")
 
+SEARCH_HINT = ("searching identities needs the scope sp:search:read (API clients and personal access tokens alike; a personal "
+               "access token's user also needs a user level search allows, such as ORG_ADMIN)")
 EVENTUAL_CONSISTENCY = ("ISC's search is eventually consistent: an identity appears in search a few seconds to a few minutes "
                         "after it is created or changed")
 
@@ -55,11 +57,6 @@ def requests_for_values(count: int) -> int:
     return int(math.ceil(count / float(SEARCH_BATCH)))
 
 
-def requests_for_matches(count: int) -> int:
-    """Search requests to read ``count`` matching identities: ceil(count / 10,000), one more on an exact multiple."""
-    return count // 10000 + 1
-
-
 def identity(document: Dict[str, Any], attributes: Sequence[str] = ()) -> Identity:
     """``{id, name, alias, email}`` of a search document (plus ``attributes``: the asked attributes, when any).
 
@@ -75,7 +72,8 @@ def identity(document: Dict[str, Any], attributes: Sequence[str] = ()) -> Identi
 
 
 def lookup_query(client: Any, query: str, attributes: Sequence[str] = ()) -> List[Identity]:
-    """Every identity ``query`` matches (see :func:`identity`), sorted by id. Costs :func:`requests_for_matches`."""
+    """Every identity ``query`` matches (see :func:`identity`), sorted by id: ceil(N / 10,000) requests for N matches, one more
+    when N is a positive multiple of 10,000 (``IscClient.search_identities``)."""
     fields = list(IDENTITY_FIELDS) + ["attributes.%s" % name for name in attributes]
     return [identity(document, attributes) for document in client.search_identities(query, fields) if isinstance(document, dict)]
 

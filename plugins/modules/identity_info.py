@@ -144,11 +144,11 @@ from typing import Any, Dict, List
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.sailpoint.isc.plugins.module_utils._errors import IscError
-from ansible_collections.sailpoint.isc.plugins.module_utils._identities import look_up_references, parse_reference
+from ansible_collections.sailpoint.isc.plugins.module_utils._errors import IscError, IscForbiddenError
+from ansible_collections.sailpoint.isc.plugins.module_utils._identities import look_up_references, parse_reference, with_hint
 from ansible_collections.sailpoint.isc.plugins.module_utils._module import client_from_module, fail, fail_on_error, isc_module_kwargs
 from ansible_collections.sailpoint.isc.plugins.module_utils._plan import sort_identities
-from ansible_collections.sailpoint.isc.plugins.module_utils._search import lookup_query, problem_with_query
+from ansible_collections.sailpoint.isc.plugins.module_utils._search import SEARCH_HINT, lookup_query, problem_with_query
 
 
 def main() -> None:
@@ -190,6 +190,8 @@ def main() -> None:
         error = None
         try:
             matched = lookup_query(client, params["query"], params["attributes"])
+        except IscForbiddenError as exc:
+            error = with_hint(exc, SEARCH_HINT)
         except IscError as exc:
             error = exc
         if error is not None:
