@@ -249,18 +249,19 @@ def with_hint(exc: IscForbiddenError, hint: str) -> IscForbiddenError:
                              hint=hint, attempts=exc.attempts)
 
 
-def search_first(client: Any, key: str, count: int) -> bool:
-    """Whether ``count`` values of ``key`` are looked up through search first: the key has a confirmed search field and
-    search takes fewer requests (ceil(n / 400) against ceil(n / 50)), or ``/identities`` already refused this client."""
+def search_first(client: Any, key: str, values: Sequence[str]) -> bool:
+    """Whether ``values`` of ``key`` are looked up through search first: the key has a confirmed search field and search
+    takes fewer requests (ceil(n / 400) against the /identities filters, ceil(n / 50) unless long values make them
+    more), or ``/identities`` already refused this client."""
     if key not in SEARCH_FIELDS:
         return False
-    return getattr(client, "identities_refused", False) or requests_for_values(count) < -(-count // CHUNK_SIZE)
+    return getattr(client, "identities_refused", False) or requests_for_values(len(values)) < len(_filter_chunks(key, values))
 
 
 def lookup(client: Any, key: str, values: Sequence[str], attributes: Sequence[str] = ()) -> Tuple[List[Identity], bool]:
     """The identities whose ``key`` may equal one of ``values`` (the caller matches exactly), and whether they came
     from search. The cheaper endpoint goes first; a 403 from it switches to the other (see the module docstring)."""
-    first_search = search_first(client, key, len(values))
+    first_search = search_first(client, key, values)
     try:
         if first_search:
             return lookup_values(client, key, values, attributes), True
@@ -290,7 +291,7 @@ def resolve_references(client: Any, references: Iterable[Reference], verify_ids:
     Plain ids in ``known`` (identities the tenant already showed: members, owners; id -> record) need no
     request and take the record's name and email. Other plain ids are trusted without a request unless
     ``verify_ids``. Everything else goes to one :func:`resolve_identities` call, which batches the lookups
-    (ceil(n / 50) requests per kind of key) and raises IscIdentityResolutionError listing every reference
+    (per kind of key the cheaper of ceil(n / 50) /identities and ceil(n / 400) search requests) and raises IscIdentityResolutionError listing every reference
     that failed. A token without user context may not read ``/identities`` (403); the ids are then looked up
     through search. With ``trust_unverifiable_ids``, ids search does not find (it lags behind new identities) and
     ids no endpoint may verify are used unverified, with a warning, and ISC reports an unknown one when it is written.
