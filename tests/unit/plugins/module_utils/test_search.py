@@ -75,4 +75,3 @@ def test_a_token_without_the_search_scope_is_told_what_it_lacks(emulator):
     with pytest.raises(IscForbiddenError) as info:
         run_queries(client, request, Snapshot())
     assert info.value.status == 403 and "needs the scope sp:search:read" in str(info.value)
-
