@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from ansible_collections.sailpoint.isc.plugins.modules import identity_info, workgroup_members, workgroups
@@ -165,3 +167,20 @@ def test_a_query_past_10000_matches_pages_with_search_after(emulator, capsys, co
     # ceil(10,050 / 10,000) = 2: offset + limit may not pass 10,000, searchAfter does; exactly 10,000 takes one more
     # request, whose empty answer confirms the end (ISC does not document X-Total-Count as exact past 10,000)
     assert ops(result.requests)["searchPost"] == searches
+
+
+def test_search_lag_names_eventual_consistency_and_the_next_run_converges(tenant, capsys):
+    lag = 1.0  # the emulator shows search results this many seconds behind the tenant (ISC: seconds to minutes)
+    time.sleep(lag)  # the seeded tenant is older than the lag
+    tenant.set_faults({"rate_limit": None, "search_delay_ms": int(lag * 1000)})
+    hire = dict(PEOPLE[0], id="f" * 32, name="New Hire", alias="new.hire", email="new.hire@example.com")  # Finance, active
+    tenant.seed({"identities": [hire]})
+    groups = [{"name": "Finance Active", "owner": OWNER, "members_query": QUERY}]
+    referenced = converge(tenant, capsys, [dict(groups[0], members=[{"email": hire["email"]}])], **AS_APP)
+    assert referenced.failed and mutations(referenced.requests) == []
+    assert "email 'new.hire@example.com': no identity has this email (looked up through search; ISC's search is eventually " \
+           "consistent" in referenced["msg"]
+    time.sleep(lag)  # the next run, once search shows the hire, converges
+    later = converge(tenant, capsys, [dict(groups[0], members=[{"email": hire["email"]}])], **AS_APP)
+    assert not later.failed and later["plan"]["queries"][0]["matched"] == len(wanted()) + 1
+    assert members(tenant, "Finance Active") == wanted() | {hire["id"]}
