@@ -48,7 +48,11 @@ options:
   api_version:
     description:
       - The ISC API version to call.
-      - V(v1) is the per-service API (paths C(/workgroups/v1) and C(/identities/v1)), the successor of the yearly versions.
+      - V(v1) is the per-service API (paths C(/workgroups/v1), C(/identities/v1) and C(/search/v1)), the successor of the
+        yearly versions.
+      - ISC's search (C(members_query), O(sailpoint.isc.identity_info#module:query), lookups through search) is used in
+        V(v2024), V(v2025), V(v2026) and V(v1); the spec the collection follows does not confirm it in V(beta), so there
+        such a task fails before its first search, naming the versions that have it.
       - If not set, the value of the E(SAIL_API_VERSION) environment variable is used, else V(v2024).
     type: str
     choices: [v2024, v2025, v2026, beta, v1]

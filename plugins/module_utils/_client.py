@@ -117,6 +117,11 @@ class IscClient(IscTransport):
         """Path of ``endpoint`` (a key of ENDPOINTS) in this client's api_version."""
         return api_path(self.api_version, endpoint, **ids)
 
+    @property
+    def can_search(self) -> bool:
+        """Whether this client's api_version has the search endpoints (API_PATHS)."""
+        return "search" in API_PATHS[self.api_version]
+
     # ---------------------------------------------------------------- workgroups
     def list_workgroups(self, filters: Optional[str] = None, sorters: Optional[str] = None) -> Iterator[Dict[str, Any]]:
         """Every governance group matching ``filters`` (see _filters), all pages."""

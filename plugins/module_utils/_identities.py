@@ -253,7 +253,7 @@ def search_first(client: Any, key: str, values: Sequence[str]) -> bool:
     """Whether ``values`` of ``key`` are looked up through search first: the key has a confirmed search field and search
     takes fewer requests (ceil(n / 400) against the /identities filters, ceil(n / 50) unless long values make them
     more), or ``/identities`` already refused this client."""
-    if key not in SEARCH_FIELDS:
+    if key not in SEARCH_FIELDS or not client.can_search:
         return False
     return getattr(client, "identities_refused", False) or requests_for_values(len(values)) < len(_filter_chunks(key, values))
 
@@ -268,7 +268,7 @@ def lookup(client: Any, key: str, values: Sequence[str], attributes: Sequence[st
         return _list_identities(client, key, values, attributes), False
     except IscForbiddenError as exc:
         refused = exc
-    if key not in SEARCH_FIELDS:
+    if key not in SEARCH_FIELDS or not client.can_search:
         raise with_hint(refused, PAT_HINT)
     try:
         if first_search:
