@@ -6,7 +6,7 @@
 
 Run from the repository root (``make bench`` does)::
 
-    python -m benchmarks.run [--collections DIR] [--repeat 2] [--only converge,scale,ratelimit,pace]
+    python -m benchmarks.run [--collections DIR] [--repeat 2] [--only converge,scale,ratelimit,pace,search]
 
 1. converge:  100 groups x 30 members with the role (create, no change, 10 groups changed); requests by
               kind against the request floor; the same converge with ansible.builtin.uri side by side.
@@ -16,6 +16,9 @@ Run from the repository root (``make bench`` does)::
               the role on 300 groups x 30 members and workgroup_members on a 10,000-member group at 250 ms latency
               under the real limit (one API client, and a pool of two for the role), and the converge of (1) at
               20 ms with and without the limit. ``--only pace`` runs this part alone.
+5. search:    10,000 email references resolved through search and through /identities, side by side; one group
+              converged from a members_query matching 5,000 identities (create, then no change) against its floor.
+              ``--only search`` runs only these.
 
 The emulator runs in this process (tests/emulator) with 20 ms added to every API request. Results go to
 benchmarks/output/ (results.json and report.md); the report is what benchmarks/RESULTS.md quotes.
@@ -52,6 +55,9 @@ MEMBER_PAGE = 50
 # workgroup_members sends bulk writes in chunks of this many identities (module_utils/_client.py MEMBER_CHUNK)
 MEMBER_CHUNK = 100
 IDENTITY_LOOKUP_CHUNK = 50
+# identity values per search lookup and identities per search page (module_utils/_search.py, _client.py)
+SEARCH_BATCH = 400
+SEARCH_PAGE = 10000
 RATE_LIMIT = {"requests": 100, "per_seconds": 10}
 PACE_LATENCY_MS = 250
 PACE_GROUPS = 300
@@ -69,7 +75,7 @@ OP_SHORT = {
     None: "token", "listWorkgroups": "list", "getWorkgroup": "get", "listWorkgroupMembers": "members",
     "createWorkgroup": "create", "patchWorkgroup": "patch", "deleteWorkgroup": "delete", "deleteWorkgroupsInBulk": "bulk-delete-groups",
     "updateWorkgroupMembers": "bulk-add", "deleteWorkgroupMembers": "bulk-delete", "listConnections": "connections",
-    "listIdentities": "identities", "getPublicIdentities": "public-identities",
+    "listIdentities": "identities", "getPublicIdentities": "public-identities", "searchPost": "search",
 }
 
 
@@ -376,9 +382,11 @@ def scale_floor(size: int, step: str) -> Dict[str, int]:
     current = 0 if step == "add all" else size
     new_ids = size if step == "add all" else (swap if step == "exclusive swap 10%" else 0)
     removed = swap if step == "exclusive swap 10%" else 0
-    floor = {"token": 1, "get": 1, "members": max(1, math.ceil(current / MEMBER_PAGE)),
-             "identities": math.ceil(new_ids / IDENTITY_LOOKUP_CHUNK), "bulk-add": math.ceil(new_ids / MEMBER_CHUNK),
+    floor = {"token": 1, "get": 1, "members": max(1, math.ceil(current / MEMBER_PAGE)), "bulk-add": math.ceil(new_ids / MEMBER_CHUNK),
              "bulk-delete": math.ceil(removed / MEMBER_CHUNK)}
+    # new ids are verified through whichever endpoint takes fewer requests (/identities on a tie)
+    by_identities, by_search = math.ceil(new_ids / IDENTITY_LOOKUP_CHUNK), math.ceil(new_ids / SEARCH_BATCH)
+    floor["search" if by_search < by_identities else "identities"] = min(by_identities, by_search)
     return {k: v for k, v in floor.items() if v}
 
 
@@ -472,6 +480,69 @@ def bench_pace_members(emu: Emulator, collections_root: str, workdir: str, modes
     return rows
 
 
+# ------------------------------------------------------------------------------------------ 5: search
+SEARCH_GROUP = "Query Group"
+SEARCH_MATCHES = 5000
+# generated identity i has employeeNumber 100000 + i (tests/emulator/seed.py): this matches the first 5,000
+SEARCH_QUERY = "attributes.employeeNumber:[100000 TO %d]" % (100000 + SEARCH_MATCHES - 1)
+
+
+def bench_search(emu: Emulator, collections_root: str, workdir: str) -> Dict[str, Any]:
+    """(a) 10,000 email references, looked up through each endpoint with the collection's own lookup code, one after
+    the other in this process (the same client class and pacing the modules use); (b) the workgroups module converging
+    one group from a query matching 5,000 identities, as a module process, against the floor."""
+    from tests.emulator.seed import generated_identity  # pylint: disable=import-outside-toplevel
+    count = 10000
+    emu.reset({"generate": {"identities": count}})
+    emu.set_faults({"latency_ms": LATENCY_MS, "rate_limit": None})
+    emails = [generated_identity(i)["email"] for i in range(count)]
+    if collections_root not in sys.path:
+        sys.path.insert(0, collections_root)
+    from ansible_collections.sailpoint.isc.plugins.module_utils import _identities, _search  # pylint: disable=import-outside-toplevel
+    from ansible_collections.sailpoint.isc.plugins.module_utils._client import IscClient  # pylint: disable=import-outside-toplevel
+    lookups = {"search": lambda client: _search.lookup_values(client, "email", emails),
+               "identities": lambda client: _identities._list_identities(client, "email", emails)}  # pylint: disable=protected-access
+    floors = {"search": math.ceil(count / SEARCH_BATCH), "identities": math.ceil(count / IDENTITY_LOOKUP_CHUNK)}
+    references = {}
+    for path, lookup in lookups.items():
+        client = IscClient(emu.base_url, client_id=emu.client_id, client_secret=emu.client_secret)
+        emu.clear_requests()
+        started = time.monotonic()
+        found = lookup(client)
+        wall = time.monotonic() - started
+        entries = emu.requests()
+        requests = counts_by_kind(entries)
+        ok = {identity["email"] for identity in found} == set(emails)
+        references[path] = {"wall": wall, "requests": requests, "total": admitted(requests), "floor": floors[path] + 1, "ok": ok,
+                            "server_s": server_seconds(entries)}
+        log("search: %d emails through %-10s wall=%6.2fs emulator=%6.2fs requests=%4d (%s) ok=%s" % (
+            count, path, wall, references[path]["server_s"], references[path]["total"], requests, ok))
+    auth = {"base_url": emu.base_url, "client_id": emu.client_id, "client_secret": emu.client_secret}
+    group = {"name": SEARCH_GROUP, "owner": data.identity_id(0), "members_query": SEARCH_QUERY}
+    wanted = {data.identity_id(i) for i in range(SEARCH_MATCHES)}
+    # create: the targeted name read and, after the create, the read of the created name (simultaneous runs)
+    floors = {"create": {"token": 1, "list": 2, "search": SEARCH_MATCHES // SEARCH_PAGE + 1, "create": 1,
+                         "bulk-add": math.ceil(SEARCH_MATCHES / MEMBER_CHUNK)},
+              "no change": {"token": 1, "list": 1, "search": SEARCH_MATCHES // SEARCH_PAGE + 1, "members": math.ceil(SEARCH_MATCHES / MEMBER_PAGE)}}
+    converge = []
+    for step in ("create", "no change"):
+        emu.clear_requests()
+        outcome = run_module(collections_root, "workgroups", dict(auth, groups=[group]), workdir)
+        entries = emu.requests()
+        requests = counts_by_kind(entries)
+        with emu.state.lock:
+            members = [set(g["members"]) for g in emu.state.groups.values() if g["name"] == SEARCH_GROUP]
+        ok = outcome["rc"] == 0 and members == [wanted]
+        row = {"step": step, "wall": outcome["wall"], "cpu": outcome["cpu"], "maxrss_mb": outcome["maxrss_mb"], "requests": requests,
+               "total": admitted(requests), "floor": sum(floors[step].values()), "floor_by_kind": floors[step], "ok": ok,
+               "server_s": server_seconds(entries), "changed": outcome["result"].get("changed")}
+        if not ok:
+            row["msg"] = str(outcome["result"].get("msg"))[:500]
+        converge.append(row)
+        log("search: converge %-9s wall=%6.2fs requests=%4d floor=%d (%s) ok=%s" % (step, row["wall"], row["total"], row["floor"], requests, ok))
+    return {"references": references, "converge": converge}
+
+
 # ------------------------------------------------------------------------------------------ report
 def report(results: Dict[str, Any]) -> str:
     lines = []
@@ -550,6 +621,29 @@ def report(results: Dict[str, Any]) -> str:
         lines.append("")
     if "pace" in results:
         lines.extend(report_pace(results["pace"]))
+    if "search" in results:
+        refs = results["search"]["references"]
+        lines.append("### 6. Search: 10,000 email references, search vs /identities, side by side (%d ms latency)" % LATENCY_MS)
+        lines.append("")
+        lines.extend(_header(["endpoint", "requests", "by kind", "floor (1 token + lookups)", "wall (s)", "emulator time (s)", "all found"],
+                             "lrlrrrl"))
+        for path in ("search", "identities"):
+            row = refs[path]
+            lines.append("| %s | %d | %s | %d | %.2f | %.2f | %s |" % (
+                "POST /search (400 values each)" if path == "search" else "GET /identities (50 values each)", row["total"],
+                _kinds(row["requests"]), row["floor"], row["wall"], row["server_s"], row["ok"]))
+        lines.append("")
+        lines.append("/identities over search: %.1fx the requests, %.1fx the wall time." % (
+            refs["identities"]["total"] / float(refs["search"]["total"]), refs["identities"]["wall"] / refs["search"]["wall"]))
+        lines.append("")
+        lines.append("### 7. Search: workgroups converging one group from a members_query matching %d identities" % SEARCH_MATCHES)
+        lines.append("")
+        lines.extend(_header(["run", "requests", "floor", "by kind", "floor by kind", "wall (s)", "emulator time (s)", "ok"], "lrrllrrl"))
+        for row in results["search"]["converge"]:
+            lines.append("| %s | %d | %d | %s | %s | %.2f | %.2f | %s |" % (
+                row["step"], row["total"], row["floor"], _kinds(row["requests"]), _kinds(row["floor_by_kind"]), row["wall"],
+                row["server_s"], row["ok"]))
+        lines.append("")
     return "\n".join(lines)
 
 
@@ -603,7 +697,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--collections", help="an ANSIBLE_COLLECTIONS_PATH holding ansible_collections/sailpoint/isc "
                                               "(default: copy the checkout to a temporary directory)")
     parser.add_argument("--repeat", type=int, default=2, help="repetitions of the side-by-side converge (default 2)")
-    parser.add_argument("--only", default="converge,scale,ratelimit,pace", help="comma-separated: converge, scale, ratelimit, pace")
+    parser.add_argument("--only", default="converge,scale,ratelimit,pace,search", help="comma-separated: converge, scale, ratelimit, pace, search")
     parser.add_argument("--sizes", default="1000,5000,10000", help="member counts for the scale benchmark")
     parser.add_argument("--output", default=OUTPUT, help="where results.json and report.md go")
     parser.add_argument("--pace-modes", help="pace: comma-separated modes to run (default all: %s)" % ",".join(m for m, _e in PACE_MODES))
@@ -629,6 +723,8 @@ def main(argv: Optional[List[str]] = None) -> int:
             if "pace" in parts:
                 results["pace"] = bench_pace(emu, env, collections_root, workdir, args.baseline and os.path.abspath(args.baseline),
                                              args.pace_modes.split(",") if args.pace_modes else None)
+            if "search" in parts:
+                results["search"] = bench_search(emu, collections_root, workdir)
         text = report(results)
         with open(os.path.join(args.output, "results.json"), "w", encoding="utf-8") as handle:
             json.dump(results, handle, indent=1)
@@ -645,6 +741,9 @@ def main(argv: Optional[List[str]] = None) -> int:
                                           for part in ("role", "fast") for series in results["pace"][part].values() for run in RUNS)
                                       and all(row["ok"] for row in results["pace"]["members"].values())):
             failed.append("pace")
+        if "search" in results and not (all(row["ok"] for row in results["search"]["references"].values())
+                                        and all(row["ok"] for row in results["search"]["converge"])):
+            failed.append("search")
         if failed:
             log("FAILED: %s (see %s)" % (", ".join(failed), os.path.join(args.output, "results.json")))
             return 1

@@ -26,7 +26,8 @@ options:
     description:
       - Client ID of an ISC API client or personal access token (PAT). Used with O(client_secret) to fetch
         OAuth2 tokens (client credentials grant) from C(<base_url>/oauth/token).
-      - Looking up identities by alias, email or name needs a token with user context, that is a personal access token.
+      - Looking up identities by alias or name needs a token with user context, that is a personal access token. References
+        by id or email and search queries also work with an API client without user context that has C(sp:search:read).
       - If not set, the value of the E(SAIL_CLIENT_ID) environment variable is used.
       - Either O(client_id) and O(client_secret), or O(access_token), or both must be given. Without them, the task
         fails before any request with a message that names the options, the variables (C(isc_client_id),
@@ -47,7 +48,11 @@ options:
   api_version:
     description:
       - The ISC API version to call.
-      - V(v1) is the per-service API (paths C(/workgroups/v1) and C(/identities/v1)), the successor of the yearly versions.
+      - V(v1) is the per-service API (paths C(/workgroups/v1), C(/identities/v1) and C(/search/v1)), the successor of the
+        yearly versions.
+      - ISC's search (C(members_query), O(sailpoint.isc.identity_info#module:query), lookups through search) is used in
+        V(v2024), V(v2025), V(v2026) and V(v1); the spec the collection follows does not confirm it in V(beta), so there
+        such a task fails before its first search, naming the versions that have it.
       - If not set, the value of the E(SAIL_API_VERSION) environment variable is used, else V(v2024).
     type: str
     choices: [v2024, v2025, v2026, beta, v1]

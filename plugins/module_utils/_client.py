@@ -16,7 +16,7 @@ import datetime
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 from urllib.parse import quote
 
-from ansible_collections.sailpoint.isc.plugins.module_utils._errors import IscConfigError
+from ansible_collections.sailpoint.isc.plugins.module_utils._errors import IscApiError, IscConfigError
 from ansible_collections.sailpoint.isc.plugins.module_utils._filters import eq
 from ansible_collections.sailpoint.isc.plugins.module_utils._transport import (
     HAS_REQUESTS,
@@ -33,11 +33,13 @@ from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import e
 # --------------------------------------------------------------------------------------------
 DEFAULT_API_VERSION = "v2024"
 API_PATHS = {
-    "v2024": {"workgroups": "/v2024/workgroups", "identities": "/v2024/identities"},
-    "v2025": {"workgroups": "/v2025/workgroups", "identities": "/v2025/identities"},
-    "v2026": {"workgroups": "/v2026/workgroups", "identities": "/v2026/identities"},
+    "v2024": {"workgroups": "/v2024/workgroups", "identities": "/v2024/identities", "search": "/v2024/search"},
+    "v2025": {"workgroups": "/v2025/workgroups", "identities": "/v2025/identities", "search": "/v2025/search"},
+    "v2026": {"workgroups": "/v2026/workgroups", "identities": "/v2026/identities", "search": "/v2026/search"},
+    # The search endpoints are documented for v3, v2024, v2025, v2026 and the per-service v1 API; the spec this
+    # collection follows does not confirm them in beta, so beta has none (api_path names the versions that do).
     "beta": {"workgroups": "/beta/workgroups", "identities": "/beta/identities"},
-    "v1": {"workgroups": "/workgroups/v1", "identities": "/identities/v1"},
+    "v1": {"workgroups": "/workgroups/v1", "identities": "/identities/v1", "search": "/search/v1"},
 }  # type: Dict[str, Dict[str, str]]
 API_VERSIONS = tuple(API_PATHS)
 
@@ -51,11 +53,16 @@ ENDPOINTS = {
     "members_bulk_delete": ("workgroups", "/{workgroup_id}/members/bulk-delete"),
     "connections": ("workgroups", "/{workgroup_id}/connections"),
     "identities": ("identities", ""),
+    "search": ("search", ""),
 }  # type: Dict[str, Tuple[str, str]]
 
 # The largest `limit` each list endpoint accepts (FACTS 3). Paging with a larger limit than the
 # server honours would silently truncate, so every list call takes its page size from here.
 PAGE_LIMITS = {"workgroups": 250, "identities": 250, "members": 50, "connections": 50}
+
+# POST /search: the largest limit (searchlimit.yaml: 0..10000); offset + limit may not pass 10,000, so search pages
+# go on with searchAfter instead of offset (FACTS 12).
+SEARCH_LIMIT = 10000
 
 # bulk-delete of groups: more than 100 ids in one request is documented to fail (FACTS 6).
 WORKGROUP_DELETE_CHUNK = 100
@@ -69,6 +76,9 @@ def api_path(api_version: str, endpoint: str, **ids: str) -> str:
     if api_version not in API_PATHS:
         raise IscConfigError("api_version must be one of %s, got %r" % (", ".join(API_VERSIONS), api_version))
     root, suffix = ENDPOINTS[endpoint]
+    if root not in API_PATHS[api_version]:
+        raise IscConfigError("the %s API of ISC is not available in api_version %s; use one of %s"
+                             % (root, api_version, ", ".join(v for v in API_VERSIONS if root in API_PATHS[v])))
     quoted = {}
     for key, value in ids.items():
         if value is None or str(value) == "":
@@ -100,12 +110,19 @@ class IscClient(IscTransport):
         self.api_version = api_version
         # ISC counts its rate limit per API client and per API version: this client calls one version, so the
         # transport's limiter per API client is one per (client id, API version)
+        # Set once GET /identities answered 403 (a token without user context): identity lookups then search directly.
+        self.identities_refused = False
         super().__init__(validate_base_url(base_url, API_VERSIONS), **transport)
 
     # ---------------------------------------------------------------- small public helpers
     def path(self, endpoint: str, **ids: str) -> str:
         """Path of ``endpoint`` (a key of ENDPOINTS) in this client's api_version."""
         return api_path(self.api_version, endpoint, **ids)
+
+    @property
+    def can_search(self) -> bool:
+        """Whether this client's api_version has the search endpoints (API_PATHS)."""
+        return "search" in API_PATHS[self.api_version]
 
     # ---------------------------------------------------------------- workgroups
     def list_workgroups(self, filters: Optional[str] = None, sorters: Optional[str] = None) -> Iterator[Dict[str, Any]]:
@@ -184,6 +201,31 @@ class IscClient(IscTransport):
         """Identities matching ``filters``, correlated or not (defaultFilter=NONE), all pages."""
         params = {"filters": filters, "sorters": sorters, "defaultFilter": "NONE"}
         return self.paginate(self.path("identities"), params, PAGE_LIMITS["identities"])
+
+    def search_identities(self, query: str, fields: Sequence[str]) -> Iterator[Dict[str, Any]]:
+        """Every identity document the search ``query`` (ISC query-string syntax) matches, trimmed to ``fields``.
+
+        Pages of SEARCH_LIMIT sorted by ``id``, each next page asked with ``searchAfter`` the last id: ISC refuses
+        offset + limit above 10,000 and documents ``searchAfter`` for paging past it (searchPost). Paging stops on
+        a short page, so N matches cost ceil(N / 10,000) requests, one more when N is a positive multiple of 10,000
+        (the total ISC may report is not documented as exact past 10,000, so it is not trusted to stop).
+        """
+        body = {"indices": ["identities"], "queryType": "SAILPOINT", "query": {"query": query}, "sort": ["id"],
+                "includeNested": False, "queryResultFilter": {"includes": list(fields)}}  # type: Dict[str, Any]
+        path = self.path("search")
+        while True:
+            # POST that only reads: retried like an idempotent call
+            result = self._send("POST", path, params={"limit": SEARCH_LIMIT}, json_body=body, policy=POLICY_IDEMPOTENT)
+            page = result.body if result.body is not None else []
+            if not isinstance(page, list) or len(page) > SEARCH_LIMIT:
+                raise IscApiError("POST", path, result.status, ["expected a JSON list of at most %d documents" % SEARCH_LIMIT])
+            yield from page
+            if len(page) < SEARCH_LIMIT:
+                return
+            last = page[-1].get("id") if isinstance(page[-1], dict) else None
+            if not last:  # cannot ask for the next page; stopping here would silently truncate
+                raise IscApiError("POST", path, result.status, ["the last document of a full page has no id to page on"])
+            body["searchAfter"] = [str(last)]
 
 
 def _as_items(body: Any) -> List[Dict[str, Any]]:

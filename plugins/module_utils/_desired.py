@@ -28,6 +28,12 @@ ADD = "add"  # the listed identities are added, nobody is removed
 REMOVE = "remove"  # the listed identities are removed if they are members
 MEMBER_MODES = (EXACT, ADD, REMOVE)
 
+# The most a members_query may remove from a group in one run, in percent of its current members, unless the entry
+# raises it: a query that suddenly matches far fewer identities is more often a mistake (a typo in a value, a
+# narrowed condition, a search index that lags or answers partially) than a reorganisation, and a membership that
+# churns with attributes loses only a few percent per run. Half stops the accident and lets ordinary churn through.
+DEFAULT_MAX_REMOVED_PERCENT = 50
+
 
 class Entry:
     """One governance group as the user wants it. ``None`` means "not managed" for every field.
@@ -35,13 +41,17 @@ class Entry:
     - ``name``: the key (exact, case-sensitive) when ``id`` is None; with ``id``, the name the group should have.
     - ``id``: the key, when the user named the group by id.
     - ``description``, ``owner`` (an identity reference), ``members`` (a list of references, see ``members_mode``).
+    - ``members_query``: an ISC search query; the identities it matches are members too (``members`` None then
+      means none listed). Its guards: ``allow_empty_query`` (a query that matches nobody may change the group)
+      and ``max_removed_percent`` (the most of the current members it may remove, see DEFAULT_MAX_REMOVED_PERCENT).
     - ``missing``: None when a group that does not exist is created; otherwise the message to fail with.
     - ``where``: how messages point at the entry in the user's input (``groups[0]``); ``''`` for a single group.
     """
 
     def __init__(self, name: Optional[str] = None, id: Optional[str] = None, state: str = PRESENT,  # pylint: disable=redefined-builtin
                  description: Optional[str] = None, owner: Any = None, members: Optional[Sequence[Any]] = None,
-                 members_mode: str = EXACT, missing: Optional[str] = None, where: str = "") -> None:
+                 members_mode: str = EXACT, missing: Optional[str] = None, where: str = "", members_query: Optional[str] = None,
+                 allow_empty_query: bool = False, max_removed_percent: int = DEFAULT_MAX_REMOVED_PERCENT) -> None:
         self.name = name
         self.id = id or None
         self.state = state
@@ -51,6 +61,14 @@ class Entry:
         self.members_mode = members_mode
         self.missing = missing
         self.where = where
+        self.members_query = members_query
+        self.allow_empty_query = allow_empty_query
+        self.max_removed_percent = max_removed_percent
+
+    @property
+    def manages_members(self) -> bool:
+        """Whether the members are managed: listed, or given by a query."""
+        return self.members is not None or self.members_query is not None
 
     @property
     def label(self) -> str:
@@ -101,6 +119,21 @@ def quote(name: Any) -> str:
     return quoted_name(name, '"')
 
 
+def _query_problems(entry: Entry) -> List[str]:
+    """What is wrong with the members_query options of ``entry``."""
+    problems = []  # type: List[str]
+    prefix = "%s: " % entry.label if entry.label else ""
+    if entry.members_query is not None:
+        if not isinstance(entry.members_query, str) or not entry.members_query.strip():
+            problems.append("%smembers_query must be a non-empty search query, got %r" % (prefix, entry.members_query))
+        elif entry.state == ABSENT:
+            problems.append("%smembers_query sets the members of a group that stays (state present); the group is to be deleted" % prefix)
+    percent = entry.max_removed_percent
+    if isinstance(percent, bool) or not isinstance(percent, int) or not 0 <= percent <= 100:
+        problems.append("%smax_removed_percent must be a whole number from 0 to 100, got %r" % (prefix, percent))
+    return problems
+
+
 def validate(request: Request, check_mode: bool = False) -> None:
     """Check the request itself, before any request; no tenant data needed.
 
@@ -142,6 +175,7 @@ def validate(request: Request, check_mode: bool = False) -> None:
             problems.append("%s: state is absent but the name is in protected; remove it from one of the two" % entry.label)
         if entry.members_mode not in MEMBER_MODES:
             problems.append(("%s: members_mode must be one of %s, got %r" % (entry.label, ", ".join(MEMBER_MODES), entry.members_mode)).lstrip(": "))
+        problems.extend(_query_problems(entry))
         for where, reference in entry.references():
             try:
                 parse_reference(reference)

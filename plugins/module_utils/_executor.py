@@ -16,6 +16,9 @@ creates of different groups (each followed by its member writes), the updates of
 chunks. Each group's own writes stay in order. Failures are recorded with the place of their step in the plan and
 sorted by it, so the result is the same whatever order the answers arrive in.
 
+A step the plan refused (a ``members_query`` guard, ``_plan._guard_query``) is not written; it is recorded as a
+failure (action "members query"), in check mode too, so that the run fails naming it.
+
 A failure of one group does not stop the others, except the errors in STOP_ERRORS (the connection, the
 credentials, the token's rights, the rate limit): they are not about one group, so no further group's writes
 start (``Outcome.skipped`` names the groups not attempted; those already under way finish). The token's rights are a 401 after the one
@@ -51,7 +54,7 @@ from ansible_collections.sailpoint.isc.plugins.module_utils._errors import (
 )
 from ansible_collections.sailpoint.isc.plugins.module_utils._members import ADD, REMOVE, classify_results, describe_failures, plural
 from ansible_collections.sailpoint.isc.plugins.module_utils._filters import any_of
-from ansible_collections.sailpoint.isc.plugins.module_utils._plan import CREATE, DELETE, IN_USE, UNCHANGED, UPDATE, Plan, Step, membership
+from ansible_collections.sailpoint.isc.plugins.module_utils._plan import CREATE, DELETE, IN_USE, REFUSED, UNCHANGED, UPDATE, Plan, Step, membership
 from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import (
     build_create_body,
     build_patch,
@@ -67,7 +70,8 @@ STOP_ERRORS = (IscConnectionError, IscAuthError, IscForbiddenError, IscRateLimit
 CONNECTION_READS = 10
 
 # The action names of the failure records (RV failures[].action of sailpoint.isc.workgroups).
-ACTION_LABELS = {CREATE: "create", UPDATE: "update", ADD: "add members", REMOVE: "remove members", DELETE: "delete"}
+ACTION_LABELS = {CREATE: "create", UPDATE: "update", ADD: "add members", REMOVE: "remove members", DELETE: "delete",
+                 REFUSED: "members query"}
 
 
 class StepResult:
@@ -167,6 +171,8 @@ class Executor:
         for place, step in enumerate(plan.steps):
             step.result = StepResult() if step.action != UNCHANGED else None
             self._order[id(step.result)] = place
+        for step in plan.of(REFUSED):  # a members_query guard held (_plan._guard_query): a failure, in check mode too
+            self._record(step, REFUSED, message=step.refusal or "")
         for step in plan.of(IN_USE):
             self._in_use(step)
         if self.outcome.check_mode:

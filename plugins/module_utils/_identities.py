@@ -7,10 +7,19 @@
 
 Private to the collection. A reference is either a plain string (an identity id, 32 hexadecimal
 characters, used as is without a request) or a dict with exactly one of ``id``, ``alias``, ``email``, ``name``.
-Dict references are looked up through ``GET /identities`` (``defaultFilter=NONE``): grouped by
-key, deduplicated, and sent as ``id in (...)`` or ``or``-joined ``eq`` filters of at most
-``CHUNK_SIZE`` values and ``MAX_FILTER_LENGTH`` URL-encoded characters per request. The server
-compares case-insensitively; matching is exact here (``email`` case-insensitively).
+Dict references are grouped by key, deduplicated and looked up in batches, through one of two endpoints:
+
+- ``GET /identities`` (``defaultFilter=NONE``): ``id in (...)`` or ``or``-joined ``eq`` filters of at most
+  ``CHUNK_SIZE`` values and ``MAX_FILTER_LENGTH`` URL-encoded characters: ceil(n / 50) requests. ISC serves it
+  only to tokens with user context (personal access tokens; ``userAuth``).
+- ``POST /search`` (``_search.py``), for ``id`` and ``email`` only: ceil(n / 400) requests, also for API clients
+  without a user (``applicationAuth``), but eventually consistent.
+
+Per key the path with fewer requests goes first (``/identities`` on a tie: it is current); a 403 from it (a token
+without user context, or without the scope) switches to the other, and the client remembers that ``/identities``
+refused, so later lookups of the run search directly. ``alias`` and ``name`` have no confirmed search field, so a
+token without user context cannot resolve them: the error says so and what to use instead.
+The server compares case-insensitively; matching is exact here (``email`` case-insensitively).
 Every bad reference is reported in one error.
 """
 
@@ -21,18 +30,23 @@ from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Seque
 
 from ansible_collections.sailpoint.isc.plugins.module_utils._errors import IscForbiddenError, IscInputError
 from ansible_collections.sailpoint.isc.plugins.module_utils._filters import BATCH_LENGTH, BATCH_VALUES, batched, eq, in_, or_
+from ansible_collections.sailpoint.isc.plugins.module_utils._search import EVENTUAL_CONSISTENCY, SEARCH_FIELDS, lookup_values, requests_for_values
 
 REFERENCE_KEYS = ("id", "alias", "email", "name")
 IDENTITY_ID = re.compile(r"\A[0-9a-fA-F]{32}\Z")  # ISC identity ids: 32 hexadecimal characters
 CHUNK_SIZE = BATCH_VALUES
 MAX_FILTER_LENGTH = BATCH_LENGTH  # URL-encoded characters of one filters parameter
 
-PAT_HINT = ("looking up identities by alias, email or name (or verifying ids) needs a personal access token, i.e. a "
-            "token with user context; an API client without a user cannot read /identities. Use a personal access "
-            "token, or give identity ids")
+PAT_HINT = ("looking up identities by alias or name needs GET /identities, which ISC serves only to tokens with user "
+            "context (a personal access token). An API client without a user may search identities, but no search field "
+            "is confirmed to hold the alias, so the collection does not guess one: give these identities by email or id "
+            "(sailpoint.isc.identity_info finds them), or use a personal access token")
+BOTH_REFUSED_HINT = ("the token may neither read GET /identities (it needs user context, i.e. a personal access token, and "
+                     "idn:identity:read) nor search identities (POST /search needs the scope sp:search:read)")
+SEARCH_MISS = " (looked up through search; %s, so a new identity may not be found yet)" % EVENTUAL_CONSISTENCY
 
 Reference = Tuple[str, str]
-Identity = Dict[str, Optional[str]]
+Identity = Dict[str, Any]
 
 
 class IscIdentityResolutionError(IscInputError):
@@ -96,9 +110,13 @@ def parse_reference(reference: Any) -> Reference:
     return key, value
 
 
-def _identity(data: Dict[str, Any]) -> Identity:
+def _identity(data: Dict[str, Any], attributes: Sequence[str] = ()) -> Identity:
     email = data.get("emailAddress", data.get("email"))
-    return {"id": data.get("id"), "name": data.get("name"), "alias": data.get("alias"), "email": email}
+    found = {"id": data.get("id"), "name": data.get("name"), "alias": data.get("alias"), "email": email}  # type: Identity
+    if attributes:
+        values = data.get("attributes") if isinstance(data.get("attributes"), dict) else {}
+        found["attributes"] = {name: values.get(name) for name in attributes}
+    return found
 
 
 def _index(key: str, pool: Sequence[Identity]) -> Dict[str, Dict[Any, Identity]]:
@@ -125,13 +143,16 @@ def _filter_chunks(key: str, values: Sequence[str]) -> List[str]:
     return batched(lambda chunk: or_(*[eq(key, value) for value in chunk]), values, CHUNK_SIZE, MAX_FILTER_LENGTH)
 
 
-def resolve_identities(client: Any, references: Sequence[Any], verify_ids: bool = False) -> List[Identity]:
+def resolve_identities(client: Any, references: Sequence[Any], verify_ids: bool = False,
+                       unfound_searched_ids: Optional[List[str]] = None) -> List[Identity]:
     """Resolve ``references`` to ``{id, name, alias, email}`` dicts, in input order.
 
     Plain string ids (and ``{"id": ...}``) are returned without a request (name/alias/email
     None) unless ``verify_ids``. Raises IscIdentityResolutionError listing every reference
     that is malformed, matches nothing or matches several identities, and IscForbiddenError
-    with a personal-access-token hint when the token may not read identities.
+    with a hint when the token may read neither ``/identities`` nor search (or needs ``/identities``
+    for an alias or name). With ``unfound_searched_ids`` (a list), an id that search did not find is
+    appended there and used as is: search cannot prove that a just-created identity does not exist.
     """
     parsed = []  # type: List[Tuple[Optional[Reference], str]]
     wanted = {}  # type: Dict[str, Dict[str, None]]  # an ordered set of values per key
@@ -146,17 +167,7 @@ def resolve_identities(client: Any, references: Sequence[Any], verify_ids: bool 
             continue
         wanted.setdefault(key, {})[value] = None
 
-    lookups = [(key, filters) for key in REFERENCE_KEYS for filters in _filter_chunks(key, list(wanted.get(key, {})))]
-    try:  # independent lookups: sent together (the client's parallel), answers in the order of the lookups
-        found = client.parallel(lambda lookup: [_identity(item) for item in client.list_identities(filters=lookup[1])], lookups)
-    except IscForbiddenError as exc:
-        raise IscForbiddenError(exc.method, exc.path, exc.status, exc.messages, exc.detail_code, exc.tracking_id,
-                                exc.error, hint=PAT_HINT, attempts=exc.attempts)
-    candidates = {}  # type: Dict[str, List[Identity]]
-    for (key, _filters), identities in zip(lookups, found):
-        candidates.setdefault(key, []).extend(identities)
-
-    indexes = {key: _index(key, pool) for key, pool in candidates.items()}
+    indexes, searched = _look_up(client, wanted)
     result = []  # type: List[Identity]
     problems = []  # type: List[str]
     reported = set()  # type: Set[Reference]
@@ -166,27 +177,109 @@ def resolve_identities(client: Any, references: Sequence[Any], verify_ids: bool 
             continue
         key, value = item
         if key == "id" and not verify_ids:
-            result.append({"id": value, "name": None, "alias": None, "email": None})
+            result.append(_bare(value))
             continue
-        bucket = indexes.get(key, {}).get(value.casefold(), {})
-        matches = _matches(key, value, bucket)
+        matches, detail = _verdict(key, value, indexes, searched)
         if len(matches) == 1:
             result.append(next(iter(matches.values())))
-            continue
-        if item in reported:
-            continue
-        reported.add(item)
-        if not matches:
-            near = sorted({str(identity.get(key)) for identity in bucket.values()})
-            detail = "no identity has this %s" % key
-            if near:
-                detail += " (differs only in case from %s)" % ", ".join(repr(n) for n in near)
-        else:
-            detail = "%d identities match (ids %s); use id, alias or email instead" % (len(matches), ", ".join(str(i) for i in matches))
-        problems.append("%s %r: %s" % (key, value, detail))
+        elif not matches and key == "id" and key in searched and unfound_searched_ids is not None:
+            unfound_searched_ids.append(value)
+            result.append(_bare(value))
+        elif item not in reported:
+            reported.add(item)
+            problems.append("%s %r: %s" % (key, value, detail))
     if problems:
         raise IscIdentityResolutionError(problems)
     return result
+
+
+def _look_up(client: Any, wanted: Mapping[str, Iterable[str]], attributes: Sequence[str] = ()) -> Tuple[Dict[str, Dict[str, Dict[Any, Identity]]], Set[str]]:
+    """Per key of ``wanted`` (key -> values) the identities found, indexed by casefolded value (see :func:`_index`),
+    and the keys that were looked up through search."""
+    indexes = {}  # type: Dict[str, Dict[str, Dict[Any, Identity]]]
+    searched = set()  # type: Set[str]
+    for key in REFERENCE_KEYS:
+        values = list(wanted.get(key, ()))
+        if values:
+            pool, through_search = lookup(client, key, values, attributes)
+            indexes[key] = _index(key, pool)
+            if through_search:
+                searched.add(key)
+    return indexes, searched
+
+
+def _verdict(key: str, value: str, indexes: Mapping[str, Dict[str, Dict[Any, Identity]]], searched: Set[str]) -> Tuple[Dict[Any, Identity], str]:
+    """The identities ``(key, value)`` matches exactly, and why it does not resolve when that is not exactly one."""
+    bucket = indexes.get(key, {}).get(value.casefold(), {})
+    matches = _matches(key, value, bucket)
+    if len(matches) > 1:
+        return matches, "%d identities match (ids %s); use id, alias or email instead" % (len(matches), ", ".join(str(i) for i in matches))
+    if matches:
+        return matches, ""
+    near = sorted({str(identity.get(key)) for identity in bucket.values()})
+    detail = "no identity has this %s" % key
+    if near:
+        detail += " (differs only in case from %s)" % ", ".join(repr(n) for n in near)
+    elif key in searched:
+        detail += SEARCH_MISS
+    return matches, detail
+
+
+def look_up_references(client: Any, references: Sequence[Reference], attributes: Sequence[str] = ()) -> List[Dict[str, Any]]:
+    """For each well-formed ``(key, value)`` reference (plain ids looked up too): ``{reference, identities, problem}`` -
+    every identity it matches exactly (``attributes`` included), and why it does not resolve (none or several), else None."""
+    wanted = {}  # type: Dict[str, Dict[str, None]]
+    for key, value in references:
+        wanted.setdefault(key, {})[value] = None
+    indexes, searched = _look_up(client, wanted, attributes)
+    found = []  # type: List[Dict[str, Any]]
+    for key, value in references:
+        matches, detail = _verdict(key, value, indexes, searched)
+        found.append({"reference": {key: value}, "identities": list(matches.values()), "problem": detail or None})
+    return found
+
+
+def _list_identities(client: Any, key: str, values: Sequence[str], attributes: Sequence[str] = ()) -> List[Identity]:
+    # independent requests: sent together (the client's parallel), answers in the order of the chunks
+    pages = client.parallel(lambda filters: [_identity(item, attributes) for item in client.list_identities(filters=filters)],
+                            _filter_chunks(key, values))
+    return [found for page in pages for found in page]
+
+
+def with_hint(exc: IscForbiddenError, hint: str) -> IscForbiddenError:
+    """``exc`` with ``hint`` instead of the generic one (what the token lacks for this lookup)."""
+    return IscForbiddenError(exc.method, exc.path, exc.status, exc.messages, exc.detail_code, exc.tracking_id, exc.error,
+                             hint=hint, attempts=exc.attempts)
+
+
+def search_first(client: Any, key: str, values: Sequence[str]) -> bool:
+    """Whether ``values`` of ``key`` are looked up through search first: the key has a confirmed search field and search
+    takes fewer requests (ceil(n / 400) against the /identities filters, ceil(n / 50) unless long values make them
+    more), or ``/identities`` already refused this client."""
+    if key not in SEARCH_FIELDS or not client.can_search:
+        return False
+    return getattr(client, "identities_refused", False) or requests_for_values(len(values)) < len(_filter_chunks(key, values))
+
+
+def lookup(client: Any, key: str, values: Sequence[str], attributes: Sequence[str] = ()) -> Tuple[List[Identity], bool]:
+    """The identities whose ``key`` may equal one of ``values`` (the caller matches exactly), and whether they came
+    from search. The cheaper endpoint goes first; a 403 from it switches to the other (see the module docstring)."""
+    first_search = search_first(client, key, values)
+    try:
+        if first_search:
+            return lookup_values(client, key, values, attributes), True
+        return _list_identities(client, key, values, attributes), False
+    except IscForbiddenError as exc:
+        refused = exc
+    if key not in SEARCH_FIELDS or not client.can_search:
+        raise with_hint(refused, PAT_HINT)
+    try:
+        if first_search:
+            return _list_identities(client, key, values, attributes), False
+        client.identities_refused = True  # the rest of the run searches directly
+        return lookup_values(client, key, values, attributes), True
+    except IscForbiddenError as exc:
+        raise with_hint(exc, BOTH_REFUSED_HINT)
 
 
 def resolve_identity(client: Any, reference: Any, verify_ids: bool = False) -> Identity:
@@ -201,9 +294,10 @@ def resolve_references(client: Any, references: Iterable[Reference], verify_ids:
     Plain ids in ``known`` (identities the tenant already showed: members, owners; id -> record) need no
     request and take the record's name and email. Other plain ids are trusted without a request unless
     ``verify_ids``. Everything else goes to one :func:`resolve_identities` call, which batches the lookups
-    (ceil(n / 50) requests per kind of key) and raises IscIdentityResolutionError listing every reference
-    that failed. A token without user context may not read identities (403): with ``trust_unverifiable_ids``
-    plain ids are then used unverified, with a warning, and ISC reports an unknown one when it is written.
+    (per kind of key the cheaper of ceil(n / 50) /identities and ceil(n / 400) search requests) and raises IscIdentityResolutionError listing every reference
+    that failed. A token without user context may not read ``/identities`` (403); the ids are then looked up
+    through search. With ``trust_unverifiable_ids``, ids search does not find (it lags behind new identities) and
+    ids no endpoint may verify are used unverified, with a warning, and ISC reports an unknown one when it is written.
     """
     resolved = {}  # type: Dict[Reference, Identity]
     lookups = []  # type: List[Reference]
@@ -220,16 +314,23 @@ def resolve_references(client: Any, references: Iterable[Reference], verify_ids:
             lookups.append(reference)
     if not lookups:
         return resolved
+    unfound = [] if trust_unverifiable_ids else None  # type: Optional[List[str]]
     try:
-        found = resolve_identities(client, [{key: value} for key, value in lookups], verify_ids=True)
+        found = resolve_identities(client, [{key: value} for key, value in lookups], verify_ids=True, unfound_searched_ids=unfound)
+        if unfound and warn is not None:
+            shown = ", ".join(unfound[:5]) + (" and %d more" % (len(unfound) - 5) if len(unfound) > 5 else "")
+            warn("Search did not find %d identity %s (%s); %s used unverified, because %s. ISC reports an unknown id per "
+                 "identity when it is added." % (len(unfound), "id" if len(unfound) == 1 else "ids", shown,
+                                                 "it is" if len(unfound) == 1 else "they are", EVENTUAL_CONSISTENCY))
     except IscForbiddenError:
         if not (trust_unverifiable_ids and all(key == "id" for key, _value in lookups)):
             raise
         if warn is not None:
             one = len(lookups) == 1
-            warn("The token may not read /identities (it has no user context), so %d identity %s that %s not members could not "
-                 "be checked to exist before writing; ISC reports an unknown id per identity when it is added. Use a personal "
-                 "access token to have ids checked first." % (len(lookups), "id" if one else "ids", "is" if one else "are"))
+            warn("The token may neither read /identities (it has no user context) nor search identities, so %d identity %s that "
+                 "%s not members could not be checked to exist before writing; ISC reports an unknown id per identity when it is "
+                 "added. Use a personal access token, or give the API client the scope sp:search:read, to have ids checked first."
+                 % (len(lookups), "id" if one else "ids", "is" if one else "are"))
         found = [_bare(value) for _key, value in lookups]
     resolved.update(zip(lookups, found))
     return resolved

@@ -15,6 +15,9 @@ entry of the request (``_desired.py``) and the group the snapshot found for it (
 - an existing group is updated where a managed field differs: ``name`` (a rename, for entries keyed by
   id), ``description`` (``''`` equals none), ``owner`` (by id), and its members as sets of ids: ``exact``
   adds the missing and removes the others, ``add`` only adds, ``remove`` only removes listed members.
+  With a ``members_query`` the identities it matched are wanted too (with the listed ones), and two guards make the
+  group's step ``refused`` instead (nothing written to it): the query matched nobody (unless ``allow_empty_query``),
+  or it would remove more than ``max_removed_percent`` of the current members.
 
 Every function is linear in the number of groups and members (sets and dicts; sorting for display aside).
 """
@@ -33,6 +36,7 @@ UPDATE = "update"
 DELETE = "delete"
 IN_USE = "in_use"
 UNCHANGED = "unchanged"
+REFUSED = "refused"  # a members_query guard held: nothing is written to the group, and the run fails naming it
 
 # Why a group is deleted.
 REASON_ABSENT = "absent"  # listed with state absent
@@ -62,6 +66,8 @@ class Step:
         self.remove = []  # type: List[str]
         self.members_before = None  # type: Optional[Set[str]]
         self.members_after = None  # type: Optional[Set[str]]
+        self.query_matched = None  # type: Optional[int]  # with a members_query: how many identities it matched
+        self.refusal = None  # type: Optional[str]  # why a REFUSED step changes nothing
         self.result = None  # type: Any
 
     @property
@@ -123,7 +129,7 @@ def _learn(plan: Plan, snapshot: Any) -> None:
     for members in snapshot.members.values():
         for identity_id, record in members.items():
             known[identity_id] = {"id": identity_id, "name": record.get("name"), "email": record.get("email")}
-    for identity in snapshot.identities.values():
+    for identity in list(snapshot.identities.values()) + [found for matches in snapshot.queries.values() for found in matches]:
         if identity.get("id") and (identity.get("name") or identity["id"] not in known):
             known[identity["id"]] = {"id": identity["id"], "name": identity.get("name"), "email": identity.get("email")}
 
@@ -156,9 +162,9 @@ def plan(request: Request, snapshot: Any) -> Plan:
         if entry.state == ABSENT:
             result.steps.append(_delete(group, REASON_ABSENT, entry) if group is not None else Step(UNCHANGED, name, None, entry))
         elif group is None:
-            result.steps.append(_create(entry, snapshot.identities))
+            result.steps.append(_guard_query(_create(entry, snapshot), entry))
         else:
-            result.steps.append(_update(entry, group, snapshot))
+            result.steps.append(_guard_query(_update(entry, group, snapshot), entry))
             if index in getattr(snapshot, "racing", {}):
                 result.warnings.append("Governance group '%s' was just created by simultaneous runs (younger copies: %s); this run "
                                        "converges the oldest (id %s), and the runs that created the others delete them."
@@ -176,18 +182,43 @@ def plan(request: Request, snapshot: Any) -> Plan:
     return result
 
 
-def _ids(entry: Entry, identities: Mapping[Any, Identity]) -> Optional[Set[str]]:
-    if entry.members is None:
+def _ids(entry: Entry, snapshot: Any) -> Optional[Set[str]]:
+    """The member ids ``entry`` wants: its listed members and the identities its members_query matched; None if unmanaged."""
+    if not entry.manages_members:
         return None
-    return {identities[parse_reference(member)]["id"] for member in entry.members}
+    wanted = {snapshot.identities[parse_reference(member)]["id"] for member in entry.members or []}
+    if entry.members_query is not None:
+        wanted.update(identity["id"] for identity in snapshot.queries.get(entry.members_query, []))
+    return wanted
 
 
-def _create(entry: Entry, identities: Mapping[Any, Identity]) -> Step:
+def _guard_query(step: Step, entry: Entry) -> Step:
+    """Pure: the step, made REFUSED when the entry's members_query matched nobody or would remove too many members."""
+    if entry.members_query is None or step.query_matched is None:
+        return step
+    current = len(step.members_before or ())
+    if step.query_matched == 0 and not entry.allow_empty_query:
+        step.refusal = ("members_query %r matched no identity, so nothing was changed for this group (a mistyped query, or search "
+                        "not yet showing new identities, would otherwise empty it); if the group should follow the query even when "
+                        "it matches nobody, set allow_empty_query to true" % entry.members_query)
+    elif current and len(step.remove) * 100 > entry.max_removed_percent * current:
+        share = -(-len(step.remove) * 100 // current)  # rounded up, so that the advised limit lets this plan through
+        step.refusal = ("members_query %r would remove %d of the %d current members (%d%%), more than max_removed_percent (%d%%), so "
+                        "nothing was changed for this group; review the plan, and if the removals are intended set max_removed_percent "
+                        "to %d or more for this run" % (entry.members_query, len(step.remove), current, share, entry.max_removed_percent, share))
+    if step.refusal is not None:
+        step.action = REFUSED
+    return step
+
+
+def _create(entry: Entry, snapshot: Any) -> Step:
     step = Step(CREATE, entry.name, None, entry)
-    step.fields = {"name": entry.name, "owner": identities[parse_reference(entry.owner)]["id"]}
+    step.fields = {"name": entry.name, "owner": snapshot.identities[parse_reference(entry.owner)]["id"]}
     if entry.description is not None:
         step.fields["description"] = entry.description
-    desired = _ids(entry, identities) or set()
+    if entry.members_query is not None:
+        step.query_matched = len(snapshot.queries.get(entry.members_query, []))
+    desired = _ids(entry, snapshot) or set()
     step.add = sorted(desired) if entry.members_mode != REMOVE else []
     step.members_before, step.members_after = set(), set(step.add)
     return step
@@ -206,7 +237,9 @@ def _update(entry: Entry, group: Group, snapshot: Any) -> Step:
         fields["description"] = entry.description
     step = Step(UPDATE, group.get("name"), group, entry)
     step.fields = fields
-    desired = _ids(entry, snapshot.identities)
+    desired = _ids(entry, snapshot)
+    if entry.members_query is not None:
+        step.query_matched = len(snapshot.queries.get(entry.members_query, []))
     if desired is not None:
         current = set(snapshot.members.get(group.get("id"), {}))
         to_add, to_remove = membership(current, desired, entry.members_mode)

@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Read a snapshot of what a request touches: its groups, their members, and the identities it names.
+"""Read a snapshot of what a request touches: its groups, their members, and the identities it names or queries.
 
 Private to the collection (``_`` prefix). The second step of the pipeline (``_pipeline.py``). Groups
 named by id are read with one GET each. Groups named by name are read with one targeted request
@@ -19,8 +19,10 @@ from __future__ import annotations
 from typing import Any, Callable, Dict, List, Mapping, Optional
 
 from ansible_collections.sailpoint.isc.plugins.module_utils._desired import PRESENT, Entry, Request, quote
+from ansible_collections.sailpoint.isc.plugins.module_utils._errors import IscApiError, IscForbiddenError, IscInputError
 from ansible_collections.sailpoint.isc.plugins.module_utils._filters import any_of
-from ansible_collections.sailpoint.isc.plugins.module_utils._identities import IscIdentityResolutionError, parse_reference, resolve_references
+from ansible_collections.sailpoint.isc.plugins.module_utils._identities import IscIdentityResolutionError, parse_reference, resolve_references, with_hint
+from ansible_collections.sailpoint.isc.plugins.module_utils._search import SEARCH_HINT, lookup_query, problem_with_query
 from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import PLACEHOLDER_ID, exact_name_matches, owner_id_of, race_winner
 
 Group = Dict[str, Any]
@@ -35,7 +37,8 @@ class Snapshot:
     ``ambiguous``: a problem per entry whose name several groups carry; ``racing``: per entry whose name several
     groups carry because simultaneous runs created it (``_workgroups.race_winner``), the ids of the younger
     ones (the entry is matched to the oldest, which every racing run keeps);
-    ``identities``: every reference of the request, ``(key, value)`` -> resolved identity.
+    ``identities``: every reference of the request, ``(key, value)`` -> resolved identity; ``queries``: every
+    ``members_query`` of the request -> the identities it matches (``_search.lookup_query``).
     """
 
     def __init__(self) -> None:
@@ -47,6 +50,7 @@ class Snapshot:
         self.ambiguous = []  # type: List[str]
         self.racing = {}  # type: Dict[int, List[str]]  # per entry: the ids of the younger namesakes of a race (see race_winner)
         self.identities = {}  # type: Dict[Any, Dict[str, Any]]
+        self.queries = {}  # type: Dict[str, List[Dict[str, Any]]]
 
 
 def read(client: Any, request: Request, check_mode: bool) -> Snapshot:
@@ -60,7 +64,7 @@ def read(client: Any, request: Request, check_mode: bool) -> Snapshot:
     wanted = []  # type: List[str]  # the groups whose members are read, in the order of the entries
     for index, entry in enumerate(request.entries):
         group = snapshot.matches[index]
-        if group is None or entry.state != PRESENT or entry.members is None:
+        if group is None or entry.state != PRESENT or not entry.manages_members:
             continue
         if group["id"] == PLACEHOLDER_ID or (request.trust_member_count and group.get("memberCount") == 0):
             continue
@@ -121,11 +125,35 @@ def _ambiguous(entry: Entry, ids: List[str]) -> str:
         len(ids), entry.name, ", ".join(ids))
 
 
+def run_queries(client: Any, request: Request, snapshot: Snapshot) -> None:
+    """Run each distinct ``members_query`` of the request once into ``snapshot.queries`` (ceil(N / 10,000) search
+    requests for N matches). Raises IscInputError naming every group whose query ISC refused as malformed (HTTP 400)
+    with ISC's message; other errors (403, 5xx, ...) propagate as they are."""
+    problems = []  # type: List[str]
+    for entry in request.entries:
+        query = entry.members_query
+        if query is None or entry.state != PRESENT or query in snapshot.queries:
+            continue
+        try:
+            snapshot.queries[query] = lookup_query(client, query)
+        except IscForbiddenError as exc:
+            raise with_hint(exc, SEARCH_HINT)
+        except IscApiError as exc:
+            problem = problem_with_query(entry.label or "governance group '%s'" % (entry.name or entry.id), "members_query", query, exc)
+            if problem is None:
+                raise
+            snapshot.queries[query] = []
+            problems.append(problem)
+    if problems:
+        raise IscInputError(problems)
+
+
 def resolve(client: Any, request: Request, snapshot: Snapshot, warn: Optional[Callable[[str], None]] = None) -> None:
-    """Resolve every identity reference of the request in one batch into ``snapshot.identities`` (see
-    resolve_references): plain ids of owners and members the snapshot shows need no request. Raises
-    IscIdentityResolutionError naming every reference that matches no identity or several (and the groups of a
-    list that use it). The references are well-formed: ``_desired.validate`` refused the others."""
+    """Run the members queries (:func:`run_queries`), then resolve every identity reference of the request in one batch
+    into ``snapshot.identities`` (see resolve_references): plain ids of owners and members the snapshot shows need no
+    request. Raises IscIdentityResolutionError naming every reference that matches no identity or several (and the
+    groups of a list that use it). The references are well-formed: ``_desired.validate`` refused the others."""
+    run_queries(client, request, snapshot)
     known = {}  # type: Dict[str, Mapping[str, Any]]
     for group in snapshot.groups + [group for group in snapshot.matches if group is not None]:
         owner = group.get("owner")

@@ -18,10 +18,10 @@ import copy
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Set
 
 from ansible_collections.sailpoint.isc.plugins.module_utils._errors import IscAuthError, IscForbiddenError
-from ansible_collections.sailpoint.isc.plugins.module_utils._executor import Outcome, StepResult
+from ansible_collections.sailpoint.isc.plugins.module_utils._executor import ACTION_LABELS, Outcome, StepResult
 from ansible_collections.sailpoint.isc.plugins.module_utils._members import ADD, REMOVE, describe_failures, label, membership_diff, plural
 from ansible_collections.sailpoint.isc.plugins.module_utils._module import fail
-from ansible_collections.sailpoint.isc.plugins.module_utils._plan import CREATE, DELETE, IN_USE, REASON_ABSENT, UNCHANGED, UPDATE, Plan, Step
+from ansible_collections.sailpoint.isc.plugins.module_utils._plan import CREATE, DELETE, IN_USE, REASON_ABSENT, REFUSED, UNCHANGED, UPDATE, Plan, Step
 from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import (
     MANAGED_FIELDS,
     PLACEHOLDER_ID,
@@ -92,7 +92,19 @@ def plan_dict(plan: Plan) -> Dict[str, Any]:
                        "owner": plan.identity(owner_id_of(step.group)), "member_count": step.group.get("memberCount")} for step in plan.of(DELETE)],
         "in_use": [{"name": step.name, "id": step.id, "reason": step.reason, "connection_count": step.connection_count} for step in plan.of(IN_USE)],
         "unchanged": [step.name for step in plan.of(UNCHANGED)],
+        "queries": [query_view(step) for step in plan.steps if step.query_matched is not None],
     }
+
+
+def query_view(step: Step) -> Dict[str, Any]:
+    """A group whose members follow a query: ``{name, id, query, matched, members_add, members_remove, refused}``
+    (the counts of the difference; ``refused``: why nothing is changed for it, else None)."""
+    return {"name": step.name, "id": step.id, "query": step.entry.members_query, "matched": step.query_matched,
+            "members_add": len(step.add), "members_remove": len(step.remove), "refused": step.refusal}
+
+
+def _query_line(step: Step) -> str:
+    return "    query %r matches %s" % (step.entry.members_query, plural(step.query_matched, "identity", "identities"))
 
 
 def _member_lines(sign: str, members: Sequence[Mapping[str, Any]]) -> List[str]:
@@ -112,6 +124,7 @@ def render_summary(plan: Plan) -> List[str]:
         if step.fields.get("description"):
             detail += ", description %s" % _short(step.fields["description"])
         lines.append("+ create %s (%s)" % (_quote(step.name), detail))
+        lines.extend([_query_line(step)] if step.query_matched is not None else [])
         lines.extend(_member_lines("+", plan.identities(step.add)))
     for step in plan.of(UPDATE):
         parts = []
@@ -125,6 +138,7 @@ def render_summary(plan: Plan) -> List[str]:
         if step.add or step.remove:
             parts.append("members +%d -%d" % (len(step.add), len(step.remove)))
         lines.append("~ update %s: %s" % (_quote(step.name), "; ".join(parts)))
+        lines.extend([_query_line(step)] if step.query_matched is not None else [])
         lines.extend(_member_lines("+", plan.identities(step.add)))
         lines.extend(_member_lines("-", plan.identities(step.remove)))
     for step in plan.of(DELETE):
@@ -136,7 +150,13 @@ def render_summary(plan: Plan) -> List[str]:
     for step in plan.of(IN_USE):
         lines.append("! keep %s: in use by %s, cannot be deleted (%s)"
                      % (_quote(step.name), plural(step.connection_count, "connection"), "state absent" if step.reason == REASON_ABSENT else "purge"))
+    for step in plan.of(REFUSED):
+        lines.append("! refuse %s: members +%d -%d not applied (see failures)" % (_quote(step.name), len(step.add), len(step.remove)))
+        lines.append(_query_line(step))
     for step in plan.of(UNCHANGED):
+        if step.query_matched is not None:
+            lines.append("= unchanged %s: members as the query says" % _quote(step.name))
+            lines.append(_query_line(step))
         if step.group is None:  # listed as absent and not in the tenant: named, so that a misspelled name shows
             lines.append("= absent %s (not found)" % _quote(step.name))
     return lines
@@ -196,7 +216,7 @@ def report_converge(module: Any, outcome: Outcome) -> None:
         module.exit_json(**result)
     parts = []
     for failure in outcome.failures:
-        if "identities" in failure:  # the message names each refused identity with its status
+        if "identities" in failure or failure["action"] == ACTION_LABELS[REFUSED]:  # the message says it all
             text = "\"%s\" %s: %s" % (failure["name"], failure["action"], failure["message"])
         else:
             text = "\"%s\" %s: %s" % (failure["name"], failure["action"], "HTTP %s" % failure["status"] if failure["status"] else "failed")
@@ -208,6 +228,8 @@ def report_converge(module: Any, outcome: Outcome) -> None:
     stopped, again = stop_sentence(outcome), "Run the task again to finish the job."
     if isinstance(outcome.stopped, (IscAuthError, IscForbiddenError)):
         again = "Give the token the rights ISC names above, then run the task again."
+    elif any(failure["action"] == ACTION_LABELS[REFUSED] for failure in outcome.failures):
+        again = "Review the refused members queries; running the task again changes nothing for them until the query or its limits change."
     msg = "Failed to converge the governance groups (%s): %s.%s What succeeded: %s %s" % (
         plural(len(outcome.failures), "failure"), "; ".join(parts), stopped, result.pop("msg"), again)
     fail(module, msg, **result)
@@ -371,6 +393,9 @@ def report_members(module: Any, outcome: Outcome) -> None:
     step = plan.steps[0]
     target = describe(step.id, step.name)
     before = step.members_before or set()
+    if step.action == REFUSED:
+        fail(module, "Refused to change the members of %s: %s." % (target, step.refusal), changed=False, workgroup={"id": step.id, "name": step.name},
+             query=query_view(step), added=[], removed=[], added_count=0, removed_count=0)
     if step.action == UNCHANGED or outcome.check_mode:
         added, removed, after = step.add, step.remove, before if step.members_after is None else step.members_after
     else:
@@ -379,6 +404,8 @@ def report_members(module: Any, outcome: Outcome) -> None:
         after = (before - set(result.done[REMOVE] + result.already[REMOVE])) | set(result.done[ADD] + result.already[ADD])
     report = {"changed": bool(added or removed), "workgroup": {"id": step.id, "name": step.name},
               "added": plan.records(added), "removed": plan.records(removed), "added_count": len(added), "removed_count": len(removed)}
+    if step.query_matched is not None:
+        report["query"] = query_view(step)
     if module._diff:
         report["diff"] = membership_diff(target, plan.records(before), plan.records(after))
     if step.result is not None and (step.result.errors or step.result.refused[ADD] or step.result.refused[REMOVE]) and not outcome.check_mode:

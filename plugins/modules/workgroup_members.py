@@ -54,10 +54,35 @@ options:
       - With O(state=present) and O(exclusive=false) the listed identities that are not members are added; nobody is removed.
       - With O(state=present) and O(exclusive=true) the membership becomes exactly this list, so V([]) removes every member.
       - With O(state=absent) the listed identities that are members are removed.
-      - Required, so that a forgotten O(members) never empties a group with O(exclusive=true).
+      - At least one of O(members) and O(members_query) is required, so that a forgotten O(members) never empties a group
+        with O(exclusive=true).
     type: list
     elements: raw
-    required: true
+  members_query:
+    description:
+      - An ISC search query over the C(identities) index (for example V(attributes.department:"Finance" AND isManager:true));
+        the identities it matches are treated as listed in O(members), together with those listed there, so O(state) and
+        O(exclusive) apply to them alike (with O(state=absent) the matching members are removed).
+      - Quote every value; ISC documented matching every identity for an unquoted email.
+      - A query ISC refuses (HTTP 400) fails the task before any write, with ISC's message.
+      - Search is eventually consistent (an identity appears a few seconds to a few minutes after it changes) and sees only
+        what ISC indexes; see the collection README. Preview the matches with M(sailpoint.isc.identity_info).
+      - Costs ceil(N / 10,000) search requests for N matching identities (one more when N is a multiple of 10,000), and
+        works with an API client without user context (C(sp:search:read)).
+    type: str
+  allow_empty_query:
+    description:
+      - Whether a O(members_query) that matches no identity may change the group. By default the task then fails and
+        changes nothing, as a mistyped query matches nobody.
+    type: bool
+    default: false
+  max_removed_percent:
+    description:
+      - The most members one run may remove when O(members_query) is given, in percent of the current members. A plan that
+        removes more fails the task and changes nothing (check mode included); raise it for the run that should.
+      - The default V(50) lets ordinary churn through and stops a narrowed or mistyped query.
+    type: int
+    default: 50
   state:
     description:
       - V(present) makes the listed identities members, V(absent) makes sure they are not.
@@ -71,12 +96,12 @@ options:
     type: bool
     default: false
 notes:
-  - Identity ids given as plain strings are checked to exist, in requests of up to 50 ids (C(id in (...)) filter),
-    except ids that are already members. Identities are read from C(/identities), which ISC only serves to tokens with
-    user context (personal access tokens). With an API client without user context, ids that are not members yet
-    cannot be checked beforehand; the module then warns and relies on ISC, which reports an unknown identity per item
-    when it is added (the task then fails and reports what was done). Lookups by C(alias), C(email) or C(name)
-    always need a personal access token.
+  - Identity ids given as plain strings are checked to exist, except ids that are already members, in C(/identities)
+    (up to 50 ids per request) or, when that takes more requests or ISC refuses it (HTTP 403; it serves C(/identities)
+    only to tokens with user context), through search (up to 400 ids per request, C(sp:search:read)). An id search does
+    not find (search shows a new identity only after seconds to minutes), or that no endpoint may verify, is used with a
+    warning, and ISC reports an unknown identity per item when it is added (the task then fails and reports what was done).
+    Lookups by C(email) work the same way; lookups by C(alias) or C(name) need a personal access token.
   - ISC answers the bulk writes with a per-identity status (HTTP 207). C(201) (added) and C(204) (removed) count as done;
     C(409) on add (already a member) and C(404) on remove (not a member) mean the desired state already holds and are not
     errors. Any other status fails the task, naming each identity with its status and ISC's description; RV(added) and
@@ -85,9 +110,11 @@ notes:
     the group with fewer of the wanted members than before.
   - RV(members) is computed from the membership read before the writes, minus the removed and plus the added identities
     (names and emails of new members come from the identity lookup); the module does not read all pages again.
-  - "Cost: a group of N members takes ceil(N/50) member reads (one for an empty group), plus ceil(K/50)
-    identity lookups for K references that are not plain ids of current members or the owner, plus ceil(A/100) + ceil(R/100) writes
-    for A additions and R removals. A group of 10,000 members that already matches takes 200 member reads, 1 group read and no write."
+  - "Cost: a group of N members takes ceil(N/50) member reads (one for an empty group), plus per kind of reference the
+    cheaper of ceil(K/50) C(/identities) and ceil(K/400) search lookups for K references that are not plain ids of current
+    members or the owner (C(alias) and C(name) always C(/identities)), plus ceil(Q/10,000) search requests for a
+    O(members_query) matching Q identities, plus ceil(A/100) + ceil(R/100) writes for A additions and R removals.
+    A group of 10,000 members that already matches takes 200 member reads, 1 group read and no write."
 seealso:
   - module: sailpoint.isc.workgroup
   - module: sailpoint.isc.workgroup_info
@@ -164,6 +191,17 @@ EXAMPLES = r"""
         exclusive: true
         members:
           - alias: alan
+
+    - name: The members are the active managers of Finance, and nobody else (an API client without user context may run this)
+      sailpoint.isc.workgroup_members:
+        workgroup_name: Finance Managers
+        members_query: 'attributes.department:"Finance" AND isManager:true AND attributes.cloudLifecycleState:"active"'
+        exclusive: true
+      register: finance
+
+    - name: Show how many identities the query matched and what changed
+      ansible.builtin.debug:
+        msg: "{{ finance.query.matched }} match; {{ finance.msg }}"
 """
 
 RETURN = r"""
@@ -296,6 +334,15 @@ failed_members:
       type: str
       returned: always
   sample: [{"id": "0f00", "name": null, "action": "add", "status": 404, "description": "Referenced Identity \"0f00\" was not found."}]
+query:
+  description:
+    - With O(members_query), what it did - C({name, id, query, matched, members_add, members_remove, refused}) - C(matched) is
+      how many identities it matched, C(members_add) and C(members_remove) count the difference, C(refused) says why
+      nothing was changed (the query matched nobody, or would remove more than O(max_removed_percent)), else null.
+  returned: when O(members_query) is given and the group was found
+  type: dict
+  sample: {"name": "Finance Managers", "id": "2c91808a7813090a017814121919ecca", "query": "isManager:true", "matched": 12,
+           "members_add": 1, "members_remove": 0, "refused": null}
 diff:
   description:
     - The membership before and after, as text with one sorted C(name (id)) line per member (only with C(--diff)),
@@ -328,7 +375,7 @@ diff:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.sailpoint.isc.plugins.module_utils._desired import ABSENT, ADD, EXACT, REMOVE, Entry, Request
+from ansible_collections.sailpoint.isc.plugins.module_utils._desired import ABSENT, ADD, DEFAULT_MAX_REMOVED_PERCENT, EXACT, REMOVE, Entry, Request
 from ansible_collections.sailpoint.isc.plugins.module_utils._module import isc_module_kwargs, run_pipeline
 from ansible_collections.sailpoint.isc.plugins.module_utils._pipeline import PLAN, READ, RESOLVE, VALIDATE
 from ansible_collections.sailpoint.isc.plugins.module_utils._report import report_members
@@ -339,7 +386,7 @@ CHECK_MODE_CHAIN_HINT = (" In check mode a group that an earlier task would crea
                          " workgroup_id: \"{{ <registered result>.workgroup.id }}\" from the task that creates it (check mode"
                          " accepts the placeholder id it reports) instead of workgroup_name.")
 WORDING = {VALIDATE: "Invalid options for {group}: {error}", READ: "Failed to read {group} and its members: {error}",
-           RESOLVE: "Failed to resolve the members for {group}: {error}", PLAN: "{error}"}
+           RESOLVE: "Failed to resolve the members (references and members_query) for {group}: {error}", PLAN: "{error}"}
 
 
 def main() -> None:
@@ -347,12 +394,15 @@ def main() -> None:
         argument_spec=dict(
             workgroup_id=dict(type="str"),
             workgroup_name=dict(type="str"),
-            members=dict(type="list", elements="raw", required=True),
+            members=dict(type="list", elements="raw"),
+            members_query=dict(type="str"),
+            allow_empty_query=dict(type="bool", default=False),
+            max_removed_percent=dict(type="int", default=DEFAULT_MAX_REMOVED_PERCENT),
             state=dict(type="str", default="present", choices=["present", "absent"]),
             exclusive=dict(type="bool", default=False),
         ),
         mutually_exclusive=[["workgroup_id", "workgroup_name"]],
-        required_one_of=[["workgroup_id", "workgroup_name"]],
+        required_one_of=[["workgroup_id", "workgroup_name"], ["members", "members_query"]],
         supports_check_mode=True,
     ))
     params = module.params
@@ -364,7 +414,9 @@ def main() -> None:
     missing = "Cannot manage members: %s was not found." % target
     if module.check_mode and params["workgroup_name"]:
         missing += CHECK_MODE_CHAIN_HINT
-    entry = Entry(id=params["workgroup_id"], name=params["workgroup_name"], members=params["members"], members_mode=mode, missing=missing)
+    entry = Entry(id=params["workgroup_id"], name=params["workgroup_name"], members=params["members"], members_mode=mode, missing=missing,
+                  members_query=params["members_query"], allow_empty_query=params["allow_empty_query"],
+                  max_removed_percent=params["max_removed_percent"])
     # Plain ids are checked to exist (except current members); a token that may not read identities trusts them, warning.
     request = Request([entry], verify_ids=True, trust_unverifiable_ids=True, trust_member_count=False)
     report_members(module, run_pipeline(module, request, WORDING, target))

@@ -21,8 +21,9 @@ description:
   - Everything runs in one process with one client, so a whole list costs one token. A converge costs at least
     1 token + ceil(groups in the tenant / 250) + ceil(members / 50) for each listed group whose members are managed,
     + the writes + ceil(groups created / 50) (the check for simultaneous runs); the module sends exactly that, plus
-    the identity lookups of references that are not plain ids (ceil(n / 50) per kind of reference) and one
-    connections read per group in use that would be deleted.
+    ceil(N / 10,000) search requests per distinct O(groups[].members_query) matching N identities, the identity lookups
+    of references that are not plain ids (per kind of reference the cheaper of ceil(n / 50) C(/identities) and
+    ceil(n / 400) search requests) and one connections read per group in use that would be deleted.
   - The group name is the key (exact, case-sensitive). A name listed twice is an error before any request. A listed
     name that several groups of the tenant carry is an error before any write, listing their ids (unless they were
     all created within 2 minutes of each other by simultaneous runs, see below).
@@ -80,9 +81,38 @@ options:
         elements: raw
       members_exclusive:
         description:
-          - Whether O(groups[].members) is the complete membership.
+          - Whether O(groups[].members) (with the identities O(groups[].members_query) matches) is the complete membership.
           - Defaults to the module option O(members_exclusive).
         type: bool
+      members_query:
+        description:
+          - An ISC search query (the query syntax of ISC's search, for example
+            V(attributes.department:"Finance" AND attributes.cloudLifecycleState:active)) over the C(identities) index;
+            the identities it matches are members, together with any listed in O(groups[].members).
+          - Exact or additive as O(groups[].members_exclusive) says. Evaluated on every run, so the group follows the
+            attributes on a schedule. Works with an API client without user context (search accepts C(sp:search:read)).
+          - Quote every value (V(attributes.email:"ada@example.com")); ISC documented matching every identity for an unquoted email.
+          - A query ISC refuses (HTTP 400) fails the task before any write, naming the group and ISC's message.
+          - Search is eventually consistent - an identity appears in search a few seconds to a few minutes after it changes -
+            and sees only what ISC indexes (for example no uncorrelated accounts); see the README.
+          - Costs ceil(N / 10,000) search requests for N matching identities (one more when N is a multiple of 10,000).
+          - Preview what it matches with M(sailpoint.isc.identity_info) (O(sailpoint.isc.identity_info#module:query)).
+        type: str
+      allow_empty_query:
+        description:
+          - Whether a O(groups[].members_query) that matches no identity may change the group (empty it, or create it empty).
+          - By default such a group is left as it is and the task fails naming it, as a mistyped query matches nobody.
+        type: bool
+        default: false
+      max_removed_percent:
+        description:
+          - The most a O(groups[].members_query) may remove in one run, in percent of the group's current members.
+          - A plan that removes more leaves the group as it is (nothing written to it, check mode included) and fails the
+            task naming it and the share; raise the limit for the run that should make such a change.
+          - The default V(50) lets the ordinary churn of an attribute-driven group through (a few percent per run) and
+            stops what a narrowed or mistyped condition, or a search index that answers partially, would do.
+        type: int
+        default: 50
       state:
         description:
           - V(present) creates or updates the group, V(absent) deletes it if it exists.
@@ -135,8 +165,9 @@ options:
     description:
       - Whether identity ids given as plain strings are checked to exist before any write.
       - V(false) trusts them; ISC then reports an unknown id per identity when it is added (the task fails naming it).
-      - V(true) looks them up in C(/identities) (ceil(n / 50) requests, which need a personal access token), except ids
-        that are already members or owners in the tenant.
+      - V(true) looks them up, except ids that are already members or owners in the tenant, through C(/identities)
+        (ceil(n / 50) requests, personal access tokens only) or ISC's search (ceil(n / 400) requests, also API clients
+        without user context), whichever takes fewer requests.
     type: bool
     default: false
   groups_label:
@@ -161,7 +192,13 @@ attributes:
     details:
       - Each side shows description, owner as C(name (id)) and, where members are managed, the sorted members as C(name (id)).
 notes:
-  - Identity lookups by C(alias), C(email) or C(name) need a token with user context (a personal access token).
+  - Identity references by C(id) and C(email), and O(groups[].members_query), work with any token that may search
+    (C(sp:search:read)); references by C(alias) or C(name) need a token with user context (a personal access token),
+    because only C(GET /identities) can look them up (no search field is confirmed to hold the alias). Lookups take the
+    endpoint with fewer requests - C(/identities) ceil(n / 50), search ceil(n / 400) - and search when C(/identities)
+    answers HTTP 403 (a token without user context).
+  - A group whose O(groups[].members_query) matches nobody (unless O(groups[].allow_empty_query)) or would lose more than
+    O(groups[].max_removed_percent) of its members is not changed; the others are converged and the task fails naming it.
   - The role P(sailpoint.isc.governance_groups#role) wraps this module for a list kept in variables.
 seealso:
   - module: sailpoint.isc.workgroup
@@ -198,6 +235,18 @@ EXAMPLES = r"""
       - name: Retired Reviewers
         state: absent
   register: converge
+
+- name: Groups that follow identity attributes; works with an API client without user context
+  sailpoint.isc.workgroups:
+    groups:
+      - name: Finance Managers
+        owner: 2c9180835d2e5168015d32f890ca1581
+        members_query: 'attributes.department:"Finance" AND isManager:true'
+      - name: Active Engineering
+        members_query: 'attributes.department:"Engineering" AND attributes.cloudLifecycleState:"active"'
+        members:  # plus these, whatever their attributes
+          - email: grace.hopper@example.com
+        max_removed_percent: 80  # a reorganisation this run is expected to shrink the group
 
 - name: Show the plan and what was done
   ansible.builtin.debug:
@@ -341,6 +390,15 @@ plan:
       type: list
       elements: str
       returned: always
+    queries:
+      description:
+        - The groups whose members follow O(groups[].members_query), each
+          C({name, id, query, matched, members_add, members_remove, refused}) - C(matched) is how many identities the query
+          matched, C(members_add) and C(members_remove) count the difference, and C(refused) says why the group is left as it
+          is (the query matched nobody, or would remove more than O(groups[].max_removed_percent)), else null.
+      type: list
+      elements: dict
+      returned: always
   sample:
     to_create: [{"name": "Cloud Admins", "description": null, "owner": {"id": "2c9180835d2e5168015d32f890ca1581", "name": "Ada Lovelace"},
               "members": [{"id": "2c9180835d2e5168015d32f890ca1582", "name": "Alan Turing"}], "member_count": 1}]
@@ -350,6 +408,8 @@ plan:
     to_delete: []
     in_use: []
     unchanged: ["All Engineering", "Auditors"]
+    queries: [{"name": "Finance Managers", "id": "2c91808a7813090a017814121919ecca", "query": "attributes.department:\"Finance\" AND isManager:true",
+               "matched": 12, "members_add": 2, "members_remove": 1, "refused": null}]
 in_use:
   description:
     - The groups that were to be deleted but are in use (by access profiles, roles, SOD policies or sources). They are
@@ -447,7 +507,7 @@ diff:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.sailpoint.isc.plugins.module_utils._desired import ABSENT, ADD, EXACT, PRESENT, Entry, Request
+from ansible_collections.sailpoint.isc.plugins.module_utils._desired import ABSENT, ADD, DEFAULT_MAX_REMOVED_PERCENT, EXACT, PRESENT, Entry, Request
 from ansible_collections.sailpoint.isc.plugins.module_utils._module import isc_module_kwargs, run_pipeline
 from ansible_collections.sailpoint.isc.plugins.module_utils._pipeline import PLAN, READ, RESOLVE, VALIDATE
 from ansible_collections.sailpoint.isc.plugins.module_utils._report import report_converge
@@ -458,13 +518,16 @@ GROUP_OPTIONS = {
     "owner": {"type": "raw"},
     "members": {"type": "list", "elements": "raw"},
     "members_exclusive": {"type": "bool"},
+    "members_query": {"type": "str"},
+    "allow_empty_query": {"type": "bool", "default": False},
+    "max_removed_percent": {"type": "int", "default": DEFAULT_MAX_REMOVED_PERCENT},
     "state": {"type": "str", "default": PRESENT, "choices": [PRESENT, ABSENT]},
 }
 
 WORDING = {
     VALIDATE: "Invalid groups, nothing was read or changed: {error}",
     READ: "Failed to read the governance groups: {error}",
-    RESOLVE: "Could not resolve the identity references, nothing was changed: {error}",
+    RESOLVE: "Could not resolve the identities (references and members queries), nothing was changed: {error}",
     PLAN: "Cannot converge, nothing was changed: {error}",
 }
 
@@ -489,7 +552,8 @@ def main() -> None:
         exclusive = params["members_exclusive"] if group["members_exclusive"] is None else group["members_exclusive"]
         entries.append(Entry(name=group["name"], state=group["state"], description=group["description"], owner=group["owner"],
                              members=group["members"], members_mode=EXACT if exclusive else ADD,
-                             where="%s[%d]" % (params["groups_label"], index)))
+                             where="%s[%d]" % (params["groups_label"], index), members_query=group["members_query"],
+                             allow_empty_query=group["allow_empty_query"], max_removed_percent=group["max_removed_percent"]))
     request = Request(entries, purge=params["purge"], protected=params["protected"], verify_ids=params["verify_identity_ids"],
                       max_deletes=params["max_deletes"], allow_empty_purge=params["allow_empty_purge"])
     report_converge(module, run_pipeline(module, request, WORDING))

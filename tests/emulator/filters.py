@@ -312,7 +312,30 @@ def apply_filter(records: Iterable[Any], text: Optional[str], allowed: Dict[str,
     if text is None or not text.strip():
         return records
     node = parse_filter(text, allowed)
+    values_of = _equals_of_one_field(node)
+    if values_of is not None:  # a eq "x" or a eq "y" or ...: one set lookup per record, not one comparison per value
+        field, wanted = values_of
+        return [rec for rec in records if _in_set(getter(rec, field), wanted)]
     return [rec for rec in records if evaluate(node, lambda field, rec=rec: getter(rec, field))]
+
+
+def _equals_of_one_field(node: tuple) -> Optional[Tuple[str, set]]:
+    """``(field, normalised strings)`` when ``node`` is an ``or`` of ``eq`` string comparisons of one field, else None."""
+    if node[0] == "or":
+        left, right = _equals_of_one_field(node[1]), _equals_of_one_field(node[2])
+        if left is None or right is None or left[0] != right[0]:
+            return None
+        return left[0], left[1] | right[1]
+    if node[0] in ("and", "not") or node[2] != "eq" or not isinstance(node[3], str):
+        return None
+    return node[1], {_norm(node[3])}
+
+
+def _in_set(value: Any, wanted: set) -> bool:
+    """What ``_match_cmp(value, "eq", s)`` gives for some s in ``wanted`` (strings compared case-insensitively)."""
+    values = value if isinstance(value, (list, tuple, set, frozenset, KeysView)) else [value]
+    return any(("true" if v else "false") in wanted if isinstance(v, bool) else v is not None and _norm(str(v)) in wanted
+               for v in values)
 
 
 def parse_sorters(text: Optional[str], allowed: Sequence[str]) -> List[Tuple[str, bool]]:

@@ -21,13 +21,18 @@ README = os.path.join(ROOT, "README.md")
 ADA, ALAN, GRACE = "2c9180835d2e5168015d32f890ca1581", "2c9180835d2e5168015d32f890ca1582", "2c9180835d2e5168015d32f890ca1583"
 
 
-def example_blocks():
-    """The fenced blocks of the README's "## Example" section: [(language, text), ...]."""
+def section_blocks(title):
+    """The fenced blocks of the README's "## <title>" section: [(language, text), ...]."""
     with open(README, encoding="utf-8") as readme:
         text = readme.read()
-    section = text[text.index("\n## Example\n"):]
+    section = text[text.index("\n## %s\n" % title):]
     section = section[:section.index("\n## ", 1)]
     return re.findall(r"^```(\w+)\n(.*?)^```$", section, re.MULTILINE | re.DOTALL)
+
+
+def example_blocks():
+    """The fenced blocks of the README's "## Example" section."""
+    return section_blocks("Example")
 
 
 @pytest.fixture

@@ -166,18 +166,70 @@ def test_many_references_take_few_requests(emulator):
     assert len(_identity_calls(emulator)) == 3 + 1  # 130 aliases in chunks of 50, 10 emails in one
 
 
-def test_no_user_context_gets_the_personal_access_token_hint(emulator):
-    emulator.seed({"identities": PEOPLE, "clients": [
-        {"client_id": "app-client", "client_secret": "App-Secret-Value-5", "user_context": False, "scopes": ["sp:scopes:all"]}]})
-    client = IscClient(emulator.base_url, client_id="app-client", client_secret="App-Secret-Value-5")
+APP = {"client_id": "app-client", "client_secret": "App-Secret-Value-5", "user_context": False, "scopes": ["sp:scopes:all"]}
+
+
+def _app(emulator, **client):
+    emulator.seed({"identities": PEOPLE, "clients": [dict(APP, **client)]})
+    return IscClient(emulator.base_url, client_id=APP["client_id"], client_secret=APP["client_secret"])
+
+
+def test_no_user_context_resolves_ids_and_emails_through_search(emulator):
+    client = _app(emulator)
+    resolved = resolve_identities(client, [{"email": "ada.lovelace@example.com"}, {"id": JOHN1}, ZOE], verify_ids=True)
+    assert [identity["id"] for identity in resolved] == [ADA, JOHN1, ZOE]
+    assert resolved[0]["name"] == "Ada Lovelace" and resolved[0]["alias"] is None  # search has no confirmed alias field
+    paths = [r["path"] for r in emulator.requests() if r["path"] != "/oauth/token"]
+    # /identities refuses the token once (403); every later lookup of the run goes to search directly
+    assert paths == ["/v2024/identities", "/v2024/search", "/v2024/search"]
+    assert client.identities_refused
+
+
+def test_no_user_context_cannot_resolve_aliases_and_says_what_to_use(emulator):
+    client = _app(emulator)
     assert resolve_identities(client, [ADA]) == [{"id": ADA, "name": None, "alias": None, "email": None}]
     with pytest.raises(IscForbiddenError) as info:
         resolve_identities(client, [ADA, {"alias": "ada.lovelace"}])
     message = str(info.value)
     assert info.value.status == 403
     assert message.startswith("GET /v2024/identities: HTTP 403 Forbidden")
-    assert "needs a personal access token" in message and "give identity ids" in message
+    assert "no search field is confirmed to hold the alias" in message and "give these identities by email or id" in message
     assert "App-Secret-Value-5" not in message
+
+
+def test_a_token_that_may_neither_read_identities_nor_search_is_told_both(emulator):
+    client = _app(emulator, scopes=["idn:workgroup:read"])
+    with pytest.raises(IscForbiddenError) as info:
+        resolve_identities(client, [{"email": "ada.lovelace@example.com"}])
+    assert info.value.path == "/v2024/search" and "sp:search:read" in str(info.value) and "user context" in str(info.value)
+
+
+def test_search_misses_name_eventual_consistency(emulator):
+    client = _app(emulator)
+    with pytest.raises(IscIdentityResolutionError) as info:
+        resolve_identities(client, [{"email": "new.hire@example.com"}, {"email": "ADA.LOVELACE@example.com"}])
+    assert len(info.value.problems) == 1
+    assert info.value.problems[0].startswith("email 'new.hire@example.com': no identity has this email (looked up through search;")
+    assert "a few seconds to a few minutes" in info.value.problems[0]
+
+
+def test_the_cheaper_endpoint_goes_first(people):
+    client = _client(people)
+    emails = [person["email"] for person in PEOPLE]
+    # 5 values: one request either way, and /identities is current, so it wins the tie
+    resolve_identities(client, [{"email": email} for email in emails])
+    assert [r["path"] for r in people.requests() if r["path"] != "/oauth/token"] == ["/v2024/identities"]
+    short = ["p%d@example.com" % n for n in range(51)]
+    assert not _identities.search_first(client, "email", short[:50]) and _identities.search_first(client, "email", short)
+    # 10 long emails do not fit one /identities filter of 3,000 URL-encoded characters, but one search
+    assert _identities.search_first(client, "email", ["%s%d@example.com" % ("x" * 300, n) for n in range(10)])
+    assert not _identities.search_first(client, "alias", ["a%d" % n for n in range(10000)])  # no confirmed search field
+    # beta has no search path the spec confirms: 51 emails take two /identities requests there
+    beta = _client(people, api_version="beta")
+    people.clear_requests()
+    found = _identities.look_up_references(beta, [("email", email) for email in short] + [("email", emails[0])])
+    assert [item["reference"] for item in found if item["identities"]] == [{"email": emails[0]}] and found[-1]["identities"][0]["id"] == ADA
+    assert [r["path"] for r in people.requests() if r["path"] != "/oauth/token"] == ["/beta/identities", "/beta/identities"]
 
 
 # ------------------------------------------------------------------ resolve_references (the pipeline's batch)
@@ -205,13 +257,21 @@ def test_references_are_looked_up_in_one_batch_and_plain_ids_verified_on_request
 
 
 def test_unverifiable_ids_are_trusted_only_when_allowed(emulator):
-    emulator.seed({"identities": PEOPLE, "clients": [
-        {"client_id": "app-client", "client_secret": "App-Secret-Value-5", "user_context": False, "scopes": ["sp:scopes:all"]}]})
-    client = IscClient(emulator.base_url, client_id="app-client", client_secret="App-Secret-Value-5")
-    with pytest.raises(IscForbiddenError):
-        resolve_references(client, [("id", ADA)], True, {})
+    client = _app(emulator)
+    unknown = "%032x" % 0xFFFF
+    assert resolve_references(client, [("id", ADA)], True, {})[("id", ADA)]["name"] == "Ada Lovelace"  # verified through search
+    with pytest.raises(IscIdentityResolutionError):  # search did not find it, and the request does not trust ids
+        resolve_references(client, [("id", unknown)], True, {})
     warnings = []
-    resolved = resolve_references(client, [("id", ADA), ("id", JOHN1)], True, {}, trust_unverifiable_ids=True, warn=warnings.append)
+    resolved = resolve_references(client, [("id", ADA), ("id", unknown)], True, {}, trust_unverifiable_ids=True, warn=warnings.append)
+    assert resolved[("id", unknown)] == {"id": unknown, "name": None, "alias": None, "email": None}
+    assert resolved[("id", ADA)]["name"] == "Ada Lovelace"
+    assert len(warnings) == 1 and "Search did not find 1 identity id (%s)" % unknown in warnings[0]
+    # a token that may neither read /identities nor search: ids are trusted with a warning, an alias never is
+    emulator.seed({"clients": [dict(APP, client_id="blind", scopes=["idn:workgroup:read"])]})
+    blind = IscClient(emulator.base_url, client_id="blind", client_secret=APP["client_secret"])
+    warnings = []
+    resolved = resolve_references(blind, [("id", ADA), ("id", JOHN1)], True, {}, trust_unverifiable_ids=True, warn=warnings.append)
     assert resolved == {("id", ADA): {"id": ADA, "name": None, "alias": None, "email": None},
                         ("id", JOHN1): {"id": JOHN1, "name": None, "alias": None, "email": None}}
     assert len(warnings) == 1 and "2 identity ids" in warnings[0]

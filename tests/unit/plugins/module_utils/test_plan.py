@@ -103,7 +103,7 @@ def test_create_with_owner_members_and_description():
     result = plan_dict(planned([Entry("Finance", description="Approves", owner=ADA["id"], members=ids(GRACE, ALAN) + [PLAIN, ALAN["id"]])]))
     assert result == {"to_create": [{"name": "Finance", "description": "Approves", "owner": ADA, "member_count": 3,
                                      "members": [ALAN, GRACE, {"id": PLAIN, "name": None}]}],  # by name, unnamed ids last
-                      "to_update": [], "to_delete": [], "in_use": [], "unchanged": []}
+                      "to_update": [], "to_delete": [], "in_use": [], "unchanged": [], "queries": []}
 
 
 def test_existing_group_without_an_owner_in_the_entry_is_not_a_problem():
@@ -222,7 +222,7 @@ def test_an_unchanged_tenant_has_no_actions():
     the_plan = planned([Entry("A", description="d", owner=ADA["id"], members=ids(ALAN))], group("A", description="d", members=1),
                        members={"g-a": [ALAN]}, purge=True)
     assert the_plan.actions == 0
-    assert json.loads(json.dumps(plan_dict(the_plan))) == {"to_create": [], "to_update": [], "to_delete": [], "in_use": [], "unchanged": ["A"]}
+    assert json.loads(json.dumps(plan_dict(the_plan))) == {"to_create": [], "to_update": [], "to_delete": [], "in_use": [], "unchanged": ["A"], "queries": []}
 
 
 # ------------------------------------------------------------------ members

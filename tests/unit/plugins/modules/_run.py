@@ -51,8 +51,8 @@ def api_requests(requests: Iterable[Dict[str, Any]]) -> List[Dict[str, Any]]:
 
 
 def mutations(requests: Iterable[Dict[str, Any]]) -> List[Dict[str, Any]]:
-    """The API requests that may change the tenant."""
-    return [r for r in api_requests(requests) if r["method"] in MUTATING]
+    """The API requests that may change the tenant (the emulator marks each; POST /search only reads)."""
+    return [r for r in api_requests(requests) if r.get("mutating", r["method"] in MUTATING)]
 
 
 def ops(requests: Iterable[Dict[str, Any]]) -> Dict[str, int]:

@@ -1,0 +1,186 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the sailpoint.isc collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""members_query (workgroups, workgroup_members) and identity_info end to end: main() over real HTTP to the emulator's search."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from ansible_collections.sailpoint.isc.plugins.modules import identity_info, workgroup_members, workgroups
+from tests.emulator.seed import generated_identity
+
+from ._run import mutations, ops, run_module
+
+COUNT = 400
+PEOPLE = [generated_identity(i) for i in range(COUNT)]
+OWNER = PEOPLE[1]["id"]
+APP = {"client_id": "mq-app", "client_secret": "mq-app-secret", "user_context": False, "scopes": ["sp:scopes:all"]}
+AS_APP = {"client_id": APP["client_id"], "client_secret": APP["client_secret"]}
+QUERY = 'attributes.department:"Finance" AND attributes.cloudLifecycleState:"active"'
+
+
+def wanted(department="Finance", state="active"):
+    """The ids of the seeded identities the seed gave ``department`` and lifecycle ``state`` (the tenant's data, not the code's)."""
+    return {p["id"] for p in PEOPLE if p["attributes"]["department"] == department and p["attributes"]["cloudLifecycleState"] == state}
+
+
+@pytest.fixture
+def tenant(emulator):
+    emulator.seed({"generate": {"identities": COUNT}, "clients": [APP]})
+    return emulator
+
+
+def converge(emulator, capsys, groups, **args):
+    emulator.clear_requests()
+    return run_module(workgroups.main, emulator, capsys, groups=groups, **args)
+
+
+def members(emulator, name):
+    found = [g for g in emulator.state.dump()["groups"] if g["name"] == name]
+    return set(found[0]["members"]) if found else None
+
+
+def test_a_group_follows_its_query_with_an_api_client_without_user_context(tenant, capsys):
+    finance = wanted()
+    assert 20 < len(finance) < 60  # the seed's data makes the query worth running
+    groups = [{"name": "Finance Active", "owner": OWNER, "members_query": QUERY, "members": [{"email": PEOPLE[3]["email"]}]}]
+    plan = converge(tenant, capsys, groups, check_mode=True, diff=True, **AS_APP)
+    assert not plan.failed and plan["changed"] and mutations(plan.requests) == [] and members(tenant, "Finance Active") is None
+    assert plan["plan"]["queries"] == [{"name": "Finance Active", "id": None, "query": QUERY, "matched": len(finance),
+                                        "members_add": len(finance) + 1, "members_remove": 0, "refused": None}]
+    assert "    query %r matches %d identities" % (QUERY, len(finance)) in plan["summary"]
+    assert len(plan["diff"]["after"]["Finance Active"]["members"]) == len(finance) + 1
+
+    done = converge(tenant, capsys, groups, **AS_APP)
+    assert not done.failed and done["changed"] and members(tenant, "Finance Active") == finance | {PEOPLE[3]["id"]}
+    # one search for the query; the email goes to /identities first (the cheaper tie), is refused (403) and then searched
+    counts = ops(done.requests)
+    assert counts["searchPost"] == 2 and counts["listIdentities"] == 1
+
+    again = converge(tenant, capsys, groups, **AS_APP)
+    assert not again.failed and not again["changed"] and mutations(again.requests) == []
+    assert again["plan"]["queries"][0]["matched"] == len(finance) and again["plan"]["unchanged"] == ["Finance Active"]
+
+    # an identity leaves Finance: the next run removes it, and only it
+    leaver = sorted(finance)[0]
+    record = next(p for p in PEOPLE if p["id"] == leaver)
+    tenant.seed({"identities": [dict(record, attributes={"department": "Sales", "cloudLifecycleState": "active"})]})
+    moved = converge(tenant, capsys, groups, **AS_APP)
+    assert not moved.failed and moved["plan"]["to_update"][0]["members_remove"] == [{"id": leaver, "name": record["name"]}]
+    assert members(tenant, "Finance Active") == (finance - {leaver}) | {PEOPLE[3]["id"]}
+
+
+def test_a_bad_query_fails_before_any_write_naming_the_group_and_iscs_message(tenant, capsys):
+    groups = [{"name": "Good", "owner": OWNER, "members": [OWNER]},
+              {"name": "Bad", "owner": OWNER, "members_query": 'attributes.department:("Finance"'}]
+    result = converge(tenant, capsys, groups)
+    assert result.failed and mutations(result.requests) == [] and members(tenant, "Good") is None
+    assert result["msg"].startswith("Could not resolve the identities (references and members queries), nothing was changed: "
+                                    "groups[1] \"Bad\": members_query 'attributes.department:(\"Finance\"' was refused by ISC's search (HTTP 400): ")
+    assert "Invalid query" in result["msg"]  # ISC's (the emulator's) own message
+
+
+def test_the_guards_leave_their_group_alone_and_fail_it_while_the_others_converge(tenant, capsys):
+    finance = sorted(wanted())
+    tenant.seed({"groups": [{"id": "c" * 32, "name": "Shrinking", "owner": OWNER, "members": finance}]})
+    shrink = 'attributes.department:"Finance" AND attributes.cloudLifecycleState:"active" AND attributes.location:"Austin"'
+    groups = [{"name": "Nobody", "owner": OWNER, "members_query": 'attributes.department:"Nonexistent"'},
+              {"name": "Shrinking", "members_query": shrink},
+              {"name": "Fine", "owner": OWNER, "members_query": QUERY}]
+    result = converge(tenant, capsys, groups)
+    assert result.failed
+    assert members(tenant, "Nobody") is None and members(tenant, "Shrinking") == set(finance) and members(tenant, "Fine") == set(finance)
+    refused = {failure["name"]: failure for failure in result["failures"]}
+    assert set(refused) == {"Nobody", "Shrinking"} and all(f["action"] == "members query" for f in refused.values())
+    assert "matched no identity" in refused["Nobody"]["message"] and "allow_empty_query" in refused["Nobody"]["message"]
+    assert "more than max_removed_percent (50%)" in refused["Shrinking"]["message"]
+    assert '"Nobody" members query: members_query' in result["msg"] and "Review the refused members queries" in result["msg"]
+    # the limit raised on purpose for this run lets it through; an empty result allowed on purpose creates the group empty
+    groups[1]["max_removed_percent"] = 100
+    groups[0]["allow_empty_query"] = True
+    result = converge(tenant, capsys, groups)
+    assert not result.failed and result["changed"]
+    assert members(tenant, "Nobody") == set() and members(tenant, "Shrinking") == {p for p in finance if p in austin(finance)}
+
+
+def austin(ids):
+    return {p["id"] for p in PEOPLE if p["id"] in ids and p["attributes"]["location"] == "Austin"}
+
+
+def test_workgroup_members_with_a_query(tenant, capsys):
+    tenant.seed({"groups": [{"id": "d" * 32, "name": "Finance", "owner": OWNER, "members": [OWNER] + sorted(wanted())[:3]}]})
+    args = dict(workgroup_name="Finance", members_query=QUERY, exclusive=True)
+    tenant.clear_requests()
+    plan = run_module(workgroup_members.main, tenant, capsys, check_mode=True, **dict(args, **AS_APP))
+    assert not plan.failed and plan["changed"] and mutations(plan.requests) == []
+    assert plan["query"]["matched"] == len(wanted()) and plan["removed_count"] == 1 and plan["added_count"] == len(wanted()) - 3
+    done = run_module(workgroup_members.main, tenant, capsys, **dict(args, **AS_APP))
+    assert not done.failed and members(tenant, "Finance") == wanted()
+    # the query and the listed members together, additively; state=absent removes the identities the query matches
+    gone = run_module(workgroup_members.main, tenant, capsys, workgroup_name="Finance", state="absent", max_removed_percent=100,
+                      members_query='attributes.department:"Finance" AND attributes.location:"Austin"')
+    assert not gone.failed and members(tenant, "Finance") == wanted() - austin(wanted())
+    refused = run_module(workgroup_members.main, tenant, capsys, workgroup_name="Finance", exclusive=True,
+                         members_query='attributes.department:"Nonexistent"')
+    assert refused.failed and refused["msg"].startswith("Refused to change the members of governance group 'Finance' (id dddd")
+    assert refused["query"]["matched"] == 0 and members(tenant, "Finance") == wanted() - austin(wanted())
+    neither = run_module(workgroup_members.main, tenant, capsys, workgroup_name="Finance")
+    assert neither.failed and "members, members_query" in neither["msg"]
+
+
+def test_identity_info_by_reference_and_query(tenant, capsys):
+    tenant.seed({"identities": [dict(PEOPLE[5], id="e" * 32, alias="twin.five", email="twin.five@example.com")]})  # PEOPLE[5]'s namesake
+    result = run_module(identity_info.main, tenant, capsys, check_mode=True, attributes=["department", "title"],
+                        references=[PEOPLE[2]["id"], {"alias": PEOPLE[7]["alias"]}, {"name": PEOPLE[5]["name"]}, {"email": "nobody@example.com"}],
+                        query='attributes.title:"Head of*" OR attributes.title:"Head of Finance"')
+    assert not result.failed and not result["changed"] and mutations(result.requests) == []
+    assert [item["ids"] for item in result["references"]] == [[PEOPLE[2]["id"]], [PEOPLE[7]["id"]], sorted([PEOPLE[5]["id"], "e" * 32]), []]
+    assert [item["problem"] is None for item in result["references"]] == [True, True, False, False]
+    assert "2 identities match" in result["references"][2]["problem"]
+    heads = {p["id"] for p in PEOPLE if p["attributes"]["title"] == "Head of Finance"}
+    assert result["query"] == {"query": 'attributes.title:"Head of*" OR attributes.title:"Head of Finance"', "matched": len(heads)}
+    by_id = {identity["id"]: identity for identity in result["identities"]}
+    assert by_id[PEOPLE[7]["id"]]["alias"] == PEOPLE[7]["alias"]  # from /identities
+    assert by_id[PEOPLE[7]["id"]]["attributes"] == {"department": PEOPLE[7]["attributes"]["department"], "title": PEOPLE[7]["attributes"]["title"]}
+    assert all(by_id[h]["attributes"] == {"department": "Finance", "title": "Head of Finance"} and by_id[h]["alias"] is None for h in heads)
+
+
+def test_identity_info_errors(tenant, capsys):
+    alias = run_module(identity_info.main, tenant, capsys, references=[{"alias": PEOPLE[7]["alias"]}], **AS_APP)
+    assert alias.failed and "HTTP 403" in alias["msg"] and "no search field is confirmed to hold the alias" in alias["msg"]
+    bad = run_module(identity_info.main, tenant, capsys, query="attributes.department:(")
+    assert bad.failed and bad["msg"].startswith("query 'attributes.department:(' was refused by ISC's search (HTTP 400)") and bad["status"] == 400
+    malformed = run_module(identity_info.main, tenant, capsys, references=["not-an-id"])
+    assert malformed.failed and malformed["msg"].startswith("Invalid options, nothing was read: references[0]: 'not-an-id' is not an identity id")
+
+
+@pytest.mark.parametrize("count, searches", [(10050, 2), (10000, 2)])
+def test_a_query_past_10000_matches_pages_with_search_after(emulator, capsys, count, searches):
+    emulator.seed({"generate": {"identities": count}})
+    emulator.clear_requests()
+    result = run_module(identity_info.main, emulator, capsys, query="_exists_:email")
+    assert not result.failed and result["query"]["matched"] == count and len({i["id"] for i in result["identities"]}) == count
+    # ceil(10,050 / 10,000) = 2: offset + limit may not pass 10,000, searchAfter does; exactly 10,000 takes one more
+    # request, whose empty answer confirms the end (ISC does not document X-Total-Count as exact past 10,000)
+    assert ops(result.requests)["searchPost"] == searches
+
+
+def test_search_lag_names_eventual_consistency_and_the_next_run_converges(tenant, capsys):
+    lag = 1.0  # the emulator shows search results this many seconds behind the tenant (ISC: seconds to minutes)
+    time.sleep(lag)  # the seeded tenant is older than the lag
+    tenant.set_faults({"rate_limit": None, "search_delay_ms": int(lag * 1000)})
+    hire = dict(PEOPLE[0], id="f" * 32, name="New Hire", alias="new.hire", email="new.hire@example.com")  # Finance, active
+    tenant.seed({"identities": [hire]})
+    groups = [{"name": "Finance Active", "owner": OWNER, "members_query": QUERY}]
+    referenced = converge(tenant, capsys, [dict(groups[0], members=[{"email": hire["email"]}])], **AS_APP)
+    assert referenced.failed and mutations(referenced.requests) == []
+    assert "email 'new.hire@example.com': no identity has this email (looked up through search; ISC's search is eventually " \
+           "consistent" in referenced["msg"]
+    time.sleep(lag)  # the next run, once search shows the hire, converges
+    later = converge(tenant, capsys, [dict(groups[0], members=[{"email": hire["email"]}])], **AS_APP)
+    assert not later.failed and later["plan"]["queries"][0]["matched"] == len(wanted()) + 1
+    assert members(tenant, "Finance Active") == wanted() | {hire["id"]}
