@@ -84,10 +84,9 @@ def lookup_values(client: Any, key: str, values: Sequence[str], attributes: Sequ
     :func:`requests_for_values` requests; the search compares case-insensitively and may return near matches.
     """
     field = SEARCH_FIELDS[key]
-    found = []  # type: List[Identity]
-    for start in range(0, len(values), SEARCH_BATCH):
-        found.extend(lookup_query(client, any_value_query(field, values[start:start + SEARCH_BATCH]), attributes))
-    return found
+    queries = [any_value_query(field, values[start:start + SEARCH_BATCH]) for start in range(0, len(values), SEARCH_BATCH)]
+    # independent requests: sent together (the client's parallel), answers in the order of the batches
+    return [found for batch in client.parallel(lambda query: lookup_query(client, query, attributes), queries) for found in batch]
 
 
 def problem_with_query(where: str, option: str, query: str, error: Any) -> Optional[str]:
