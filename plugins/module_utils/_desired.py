@@ -16,6 +16,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from ansible_collections.sailpoint.isc.plugins.module_utils._errors import IscInputError
 from ansible_collections.sailpoint.isc.plugins.module_utils._identities import parse_reference
+from ansible_collections.sailpoint.isc.plugins.module_utils._search import unquoted_at_values
 from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import MAX_NAME_LENGTH, PLACEHOLDER_ID, quoted_name
 
 PRESENT = "present"
@@ -128,6 +129,10 @@ def _query_problems(entry: Entry) -> List[str]:
             problems.append("%smembers_query must be a non-empty search query, got %r" % (prefix, entry.members_query))
         elif entry.state == ABSENT:
             problems.append("%smembers_query sets the members of a group that stays (state present); the group is to be deleted" % prefix)
+        elif unquoted_at_values(entry.members_query):
+            problems.append("%smembers_query %r has a value with '@' outside double quotes (%s): quote it, as in attributes.email:\"ada@example.com\"; "
+                            "ISC has matched every identity for an unquoted email (bug PLTDP-5347), which would make everyone a member"
+                            % (prefix, entry.members_query, ", ".join(unquoted_at_values(entry.members_query))))
     percent = entry.max_removed_percent
     if isinstance(percent, bool) or not isinstance(percent, int) or not 0 <= percent <= 100:
         problems.append("%smax_removed_percent must be a whole number from 0 to 100, got %r" % (prefix, percent))

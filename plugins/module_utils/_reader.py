@@ -16,7 +16,7 @@ Reads that do not depend on each other (groups by id, the members of different g
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Mapping, Optional
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
 from ansible_collections.sailpoint.isc.plugins.module_utils._desired import PRESENT, Entry, Request, quote
 from ansible_collections.sailpoint.isc.plugins.module_utils._errors import IscApiError, IscForbiddenError, IscInputError
@@ -127,22 +127,30 @@ def _ambiguous(entry: Entry, ids: List[str]) -> str:
 
 def run_queries(client: Any, request: Request, snapshot: Snapshot) -> None:
     """Run each distinct ``members_query`` of the request once into ``snapshot.queries`` (ceil(N / 10,000) search
-    requests for N matches). Raises IscInputError naming every group whose query ISC refused as malformed (HTTP 400)
-    with ISC's message; other errors (403, 5xx, ...) propagate as they are."""
-    problems = []  # type: List[str]
+    requests for N matches; different queries at the same time, the client's ``parallel``). Raises IscInputError naming
+    every group whose query ISC refused as malformed (HTTP 400) with ISC's message; other errors (403, 5xx, ...)
+    propagate as they are."""
+    first = {}  # type: Dict[str, Entry]  # each query and the first entry that gives it, in the order of the request
     for entry in request.entries:
-        query = entry.members_query
-        if query is None or entry.state != PRESENT or query in snapshot.queries:
-            continue
+        if entry.members_query is not None and entry.state == PRESENT:
+            first.setdefault(entry.members_query, entry)
+
+    def one(query: str) -> Tuple[List[Dict[str, Any]], Optional[str]]:
         try:
-            snapshot.queries[query] = lookup_query(client, query)
+            return lookup_query(client, query), None
         except IscForbiddenError as exc:
             raise with_hint(exc, SEARCH_HINT)
         except IscApiError as exc:
+            entry = first[query]
             problem = problem_with_query(entry.label or "governance group '%s'" % (entry.name or entry.id), "members_query", query, exc)
             if problem is None:
                 raise
-            snapshot.queries[query] = []
+            return [], problem
+
+    problems = []  # type: List[str]
+    for query, (found, problem) in zip(first, client.parallel(one, list(first))):
+        snapshot.queries[query] = found
+        if problem is not None:
             problems.append(problem)
     if problems:
         raise IscInputError(problems)

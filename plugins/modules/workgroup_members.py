@@ -63,7 +63,7 @@ options:
       - An ISC search query over the C(identities) index (for example V(attributes.department:"Finance" AND isManager:true));
         the identities it matches are treated as listed in O(members), together with those listed there, so O(state) and
         O(exclusive) apply to them alike (with O(state=absent) the matching members are removed).
-      - Quote every value; ISC documented matching every identity for an unquoted email.
+      - Quote every value; ISC documented matching every identity for an unquoted email, so a query with an C(@) outside double quotes fails before any request.
       - A query ISC refuses (HTTP 400) fails the task before any write, with ISC's message.
       - Search is eventually consistent (an identity appears a few seconds to a few minutes after it changes) and sees only
         what ISC indexes; see the collection README. Preview the matches with M(sailpoint.isc.identity_info).

@@ -84,6 +84,16 @@ def test_a_bad_query_fails_before_any_write_naming_the_group_and_iscs_message(te
     assert "Invalid query" in result["msg"]  # ISC's (the emulator's) own message
 
 
+def test_an_unquoted_email_in_a_query_is_refused_before_any_request(tenant, capsys):
+    # ISC matched every identity for an unquoted full email (PLTDP-5347): such a query would make everyone a member
+    groups = [{"name": "One Person", "owner": OWNER, "members_query": "attributes.email:%s" % PEOPLE[3]["email"]}]
+    result = converge(tenant, capsys, groups)
+    assert result.failed and result.requests == []
+    assert "members_query 'attributes.email:%s' has a value with '@' outside double quotes" % PEOPLE[3]["email"] in result["msg"]
+    quoted = converge(tenant, capsys, [dict(groups[0], members_query='attributes.email:"%s"' % PEOPLE[3]["email"])])
+    assert not quoted.failed and members(tenant, "One Person") == {PEOPLE[3]["id"]}
+
+
 def test_the_guards_leave_their_group_alone_and_fail_it_while_the_others_converge(tenant, capsys):
     finance = sorted(wanted())
     tenant.seed({"groups": [{"id": "c" * 32, "name": "Shrinking", "owner": OWNER, "members": finance}]})
