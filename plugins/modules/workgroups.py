@@ -91,7 +91,8 @@ options:
             the identities it matches are members, together with any listed in O(groups[].members).
           - Exact or additive as O(groups[].members_exclusive) says. Evaluated on every run, so the group follows the
             attributes on a schedule. Works with an API client without user context (search accepts C(sp:search:read)).
-          - Quote every value (V(attributes.email:"ada@example.com")); ISC documented matching every identity for an unquoted email, so a query with an C(@) outside double quotes fails before any request.
+          - Quote every value (V(attributes.email:"ada@example.com")); ISC documented matching every identity for an unquoted email,
+            so a query with an C(@) outside double quotes fails before any request.
           - A query ISC refuses (HTTP 400) fails the task before any write, naming the group and ISC's message.
           - Search is eventually consistent - an identity appears in search a few seconds to a few minutes after it changes -
             and sees only what ISC indexes (for example no uncorrelated accounts); see the README.
