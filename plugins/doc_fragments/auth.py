@@ -84,8 +84,8 @@ options:
       - More API clients (or personal access tokens) of the same tenant, to share the work with O(client_id). ISC counts
         its rate limit per client, so two clients together may send twice as many requests per 10 seconds.
       - Requests are spread over O(client_id) (or O(access_token)) and these clients; each has its own token and its own
-        O(rate_limit). Give clients with the same rights (an API client without user context cannot look up identities
-        by alias, email or name).
+        O(rate_limit). Give clients with the same rights (an API client without user context cannot read C(/identities),
+        so it cannot look up identities by alias or name).
       - An error about the credentials, the rights or the rate limit names the client id it was sent with, never a secret.
       - 'If not set, the value of the E(SAIL_CLIENTS) environment variable is used, a JSON list such as
         C([{"client_id": "...", "client_secret": "..."}]).'
