@@ -108,10 +108,10 @@ class IscClient(IscTransport):
         if not HAS_REQUESTS:
             raise IscConfigError("the Python library 'requests' is required")
         self.api_version = api_version
-        # ISC counts its rate limit per API client and per API version: this client calls one version, so the
-        # transport's limiter per API client is one per (client id, API version)
         # Set once GET /identities answered 403 (a token without user context): identity lookups then search directly.
         self.identities_refused = False
+        # ISC counts its rate limit per API client and per API version: this client calls one version, so the
+        # transport's limiter per API client is one per (client id, API version)
         super().__init__(validate_base_url(base_url, API_VERSIONS), **transport)
 
     # ---------------------------------------------------------------- small public helpers

@@ -30,7 +30,13 @@ from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Seque
 
 from ansible_collections.sailpoint.isc.plugins.module_utils._errors import IscForbiddenError, IscInputError
 from ansible_collections.sailpoint.isc.plugins.module_utils._filters import BATCH_LENGTH, BATCH_VALUES, batched, eq, in_, or_
-from ansible_collections.sailpoint.isc.plugins.module_utils._search import EVENTUAL_CONSISTENCY, SEARCH_FIELDS, lookup_values, requests_for_values
+from ansible_collections.sailpoint.isc.plugins.module_utils._search import (
+    EVENTUAL_CONSISTENCY,
+    SEARCH_FIELDS,
+    lookup_values,
+    requests_for_values,
+    with_attributes,
+)
 
 REFERENCE_KEYS = ("id", "alias", "email", "name")
 IDENTITY_ID = re.compile(r"\A[0-9a-fA-F]{32}\Z")  # ISC identity ids: 32 hexadecimal characters
@@ -113,10 +119,7 @@ def parse_reference(reference: Any) -> Reference:
 def _identity(data: Dict[str, Any], attributes: Sequence[str] = ()) -> Identity:
     email = data.get("emailAddress", data.get("email"))
     found = {"id": data.get("id"), "name": data.get("name"), "alias": data.get("alias"), "email": email}  # type: Identity
-    if attributes:
-        values = data.get("attributes") if isinstance(data.get("attributes"), dict) else {}
-        found["attributes"] = {name: values.get(name) for name in attributes}
-    return found
+    return with_attributes(found, data, attributes)
 
 
 def _index(key: str, pool: Sequence[Identity]) -> Dict[str, Dict[Any, Identity]]:
@@ -258,7 +261,7 @@ def search_first(client: Any, key: str, values: Sequence[str]) -> bool:
     more), or ``/identities`` already refused this client."""
     if key not in SEARCH_FIELDS or not client.can_search:
         return False
-    return getattr(client, "identities_refused", False) or requests_for_values(len(values)) < len(_filter_chunks(key, values))
+    return client.identities_refused or requests_for_values(len(values)) < len(_filter_chunks(key, values))
 
 
 def lookup(client: Any, key: str, values: Sequence[str], attributes: Sequence[str] = ()) -> Tuple[List[Identity], bool]:

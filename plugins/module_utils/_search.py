@@ -79,8 +79,14 @@ def identity(document: Dict[str, Any], attributes: Sequence[str] = ()) -> Identi
     """
     found = {"id": document.get("id"), "name": document.get("displayName") or document.get("name"), "alias": None,
              "email": document.get("email")}  # type: Identity
+    return with_attributes(found, document, attributes)
+
+
+def with_attributes(found: Identity, data: Dict[str, Any], attributes: Sequence[str]) -> Identity:
+    """``found`` plus ``attributes``: the asked attributes of ``data`` (an identity or a search document; None where
+    it lacks one), when any are asked."""
     if attributes:
-        values = document.get("attributes") if isinstance(document.get("attributes"), dict) else {}
+        values = data.get("attributes") if isinstance(data.get("attributes"), dict) else {}
         found["attributes"] = {name: values.get(name) for name in attributes}
     return found
 
