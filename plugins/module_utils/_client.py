@@ -12,7 +12,6 @@ and what its answer means. Nothing here knows about AnsibleModule; ``_module.py`
 
 from __future__ import annotations
 
-import datetime
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 from urllib.parse import quote
 
@@ -25,7 +24,7 @@ from ansible_collections.sailpoint.isc.plugins.module_utils._transport import (
     IscTransport,
     validate_base_url,
 )
-from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import exact_name_matches, find_created_group
+from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import exact_name_matches
 
 # --------------------------------------------------------------------------------------------
 # Where requests go: ONE table keyed by API version. Nothing else in the collection branches on
@@ -139,16 +138,16 @@ class IscClient(IscTransport):
         return exact_name_matches(self.list_workgroups(filters=eq("name", name)), name)
 
     def create_workgroup(self, body: Dict[str, Any]) -> Dict[str, Any]:
-        """Create a group (POST, 200 WorkgroupDto) without ever creating a duplicate.
+        """Create a group (POST, 200 WorkgroupDto).
 
-        After an ambiguous failure (lost response, timeout, 5xx) the group is looked up by exact
-        name, owner and description (:func:`find_created_group`); if it landed it is returned,
-        otherwise the POST is retried.
+        After an ambiguous failure (lost answer, timeout, 5xx) the name is looked up: when a group of that name exists
+        now, the create is not sent again and the answer is ``{"name": ...}`` without an id. Which namesake this
+        request made, if any, is not guessed (a simultaneous run may have made it): the run's settlement converges the
+        group every run keeps and deletes the copies (``_executor``, ``_workgroups.race_copies``).
         """
-        started = datetime.datetime.now(datetime.timezone.utc)
 
         def recover() -> Optional[Dict[str, Any]]:
-            return find_created_group(self.find_workgroups_by_name(body["name"]), body, started)
+            return {"name": body["name"]} if self.find_workgroups_by_name(body["name"]) else None
 
         return self._send("POST", self.path("workgroups"), json_body=body, policy=POLICY_CREATE, recover=recover).body
 

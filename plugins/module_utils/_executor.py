@@ -58,7 +58,7 @@ from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import (
     build_create_body,
     build_patch,
     exact_name_matches,
-    seniority,
+    race_copies,
 )
 
 # After these errors the remaining writes are not attempted: they are not about one group and would fail alike.
@@ -92,8 +92,9 @@ class StepResult:
         self.gone = False  # deleted by someone else before our delete
         self.in_use = False
         self.connections = None  # type: Optional[List[Dict[str, Any]]]
-        self.joined = None  # type: Optional[Dict[str, Any]]  # a create that lost a race: the older group it converged instead
-        self.discarded = None  # type: Optional[str]  # ... and the id of the group it created, then deleted
+        self.joined = None  # type: Optional[Dict[str, Any]]  # a create settled on a group it did not create: that group
+        self.discarded = None  # type: Optional[str]  # ... and the id of the group this run created, deleted as a younger copy
+        self.removed = False  # the group this run created was removed by another run's settlement (a younger copy)
 
     @property
     def changed(self) -> bool:
@@ -135,14 +136,22 @@ class Outcome:
                     "members_added": sum(len(step.add) for step in steps if step.action in (CREATE, UPDATE)),
                     "members_removed": sum(len(step.remove) for step in steps if step.action == UPDATE)}
         done = [step.result for step in steps if step.result is not None]
-        return {"created": sum(1 for r in done if r.created), "deleted": sum(1 for r in done if r.deleted),
-                "updated": sum(1 for step in steps if step.action == UPDATE and step.result is not None and step.result.changed),
+        # a create settled on another group (_settle) counts as an update of that group when it changed it
+        # a create whose group was deleted as a younger copy counts as an update of the group kept, when it changed it
+        created = [r for r in done if r.created and r.discarded is None]
+        return {"created": len(created), "deleted": sum(1 for r in done if r.deleted),
+                "updated": sum(1 for step in steps if step.result is not None and (step.action == UPDATE or step.result.joined is not None)
+                               and step.result not in created and (step.result.patched or step.result.done[ADD] or step.result.done[REMOVE])),
                 "unchanged": len(self.plan.of(UNCHANGED)),
                 "members_added": sum(len(r.done[ADD]) for r in done), "members_removed": sum(len(r.done[REMOVE]) for r in done)}
 
 
 class _Stop(Exception):
     """An error that ends the writes (see STOP_ERRORS)."""
+
+
+class _NotSent(_Stop):
+    """A write held back because the run's first write failed with a stop error (see ``Executor._write``)."""
 
 
 # The phases of the writes, in order: the first part of the sort key of a failure record.
@@ -162,6 +171,8 @@ class Executor:
         self._keys = {}  # type: Dict[int, Tuple[int, int, int]]  # id(failure record) -> (phase, place, sequence)
         self._sequence = itertools.count()
         self._stop_key = None  # type: Optional[Tuple[int, int]]
+        self._first_write = threading.Lock()  # held by the one write sent before any other (see _write)
+        self._wrote = False  # a write succeeded: the others may go at the same time
 
     def run(self) -> Outcome:
         plan = self.outcome.plan
@@ -176,9 +187,11 @@ class Executor:
             return self.outcome
         attempted = set()  # type: Set[int]
         try:
-            self._each(_CREATES, plan.of(CREATE), self._create, attempted)
-            self._phase = _SETTLE
-            self._settle(plan.of(CREATE))
+            try:
+                self._each(_CREATES, plan.of(CREATE), self._create, attempted)
+            finally:  # after a stop error too: what this run created is settled before the stop is reported
+                self._phase = _SETTLE
+                self._settle([step for step in plan.of(CREATE) if id(step) in attempted])
             self._each(_UPDATES, plan.of(UPDATE), self._update, attempted)
             self._phase = _DELETES
             self._delete(plan.of(DELETE), attempted)
@@ -197,6 +210,8 @@ class Executor:
             attempted.add(id(step))
             try:
                 write(step)
+            except _NotSent:
+                attempted.discard(id(step))
             except _Stop:
                 pass
 
@@ -239,10 +254,28 @@ class Executor:
         if error is not None:
             step.result.errors.append((action, error))
 
-    def _call(self, step: Step, action: str, request: Callable[[], Any]) -> Any:
-        """The answer of ``request``, or None with the failure recorded."""
-        try:
+    def _forget(self, step: Step) -> None:
+        """Drop the failure records and errors of ``step`` (its create failed, but the group exists and is settled)."""
+        with self._lock:
+            self.outcome.failures = [record for record in self.outcome.failures if self._keys[id(record)][1] != self._order.get(id(step.result))]
+        step.result.errors = []
+
+    def _write(self, request: Callable[[], Any]) -> Any:
+        """Send one write. Until a write of this run succeeded, writes go one at a time: a token without the rights to
+        write (HTTP 403), or any other stop error, then costs one failing write instead of one per request in flight."""
+        if self._wrote:
             return request()
+        with self._first_write:
+            if self.outcome.stopped is not None:  # the first write failed with a stop error: none follows
+                raise _NotSent()
+            answer = request()
+            self._wrote = True
+            return answer
+
+    def _call(self, step: Step, action: str, request: Callable[[], Any]) -> Any:
+        """The answer of the write ``request``, or None with the failure recorded."""
+        try:
+            return self._write(request)
         except IscError as exc:
             self._fail(step, action, exc)
             return None
@@ -253,17 +286,25 @@ class Executor:
         if group is None:
             return
         step.result.created = True
-        step.result.group = group if isinstance(group, dict) else {}
-        if not step.result.group.get("id"):
-            self._fail(step, ADD, message="ISC's answer to the create has no group id; members were not added")
-            return
-        self._members(step, ADD, step.add)
+        step.result.group = group if isinstance(group, dict) and group.get("id") else None
+        if step.result.group is not None:
+            self._members(step, ADD, step.add)
+        # else the answer was lost and a group of this name exists (IscClient.create_workgroup): _settle converges it
 
     # ------------------------------------------------------------ simultaneous runs
     def _settle(self, steps: List[Step]) -> None:
-        """After the creates: each name this run created must be carried by one group (see the module docstring)."""
-        created = [step for step in steps if step.result.created and step.result.group and step.result.group.get("id")]
-        names = list(dict.fromkeys(step.name for step in created))
+        """After the creates, also after a stop error: each name this run tried to create ends as one group.
+
+        One ``name in (...)`` listing per 50 names. The namesakes found are settled by ``_workgroups.race_copies``
+        whichever run created them: the younger copies are deleted (404: another run did it) and the oldest is
+        brought to the entry's state by the plan's update rule (``_plan.converge``) unless it is this run's own
+        complete group. After a stop error only the names this run did create are settled.
+        """
+        if self.outcome.stopped is not None:
+            steps = [step for step in steps if step.result.created]
+        names = list(dict.fromkeys(step.name for step in steps))
+        if not names:
+            return
         try:
             pages = self.client.parallel(lambda name_filter: list(self.client.list_workgroups(filters=name_filter)), any_of("name", names))
         except IscError as exc:
@@ -272,43 +313,66 @@ class Executor:
             self._stop_after(exc)
             return
         listed = [group for page in pages for group in page]
-        for step in created:
-            own = step.result.group
-            same = {group["id"]: group for group in exact_name_matches(listed, step.name) if group.get("id")}
-            same.setdefault(own["id"], own)
-            if len(same) < 2:
-                continue
-            winner = min(same.values(), key=seniority)
-            if winner["id"] != own["id"]:
-                self._join(step, winner)
+        for step in steps:
+            try:
+                self._settle_name(step, exact_name_matches(listed, step.name))
+            except _Stop:
+                return
 
-    def _join(self, step: Step, winner: Dict[str, Any]) -> None:
-        """This run's group lost the race: delete it, then converge the winner to the step's entry."""
+    def _settle_name(self, step: Step, namesakes: List[Dict[str, Any]]) -> None:
         result = step.result
-        own_id = result.group["id"]
-        try:
-            self.client.delete_workgroup(own_id)
-        except IscNotFoundError:
-            pass
-        except IscError as exc:
-            self._fail(step, DELETE, exc)
+        own = result.group if result.created and result.group and result.group.get("id") else None
+        found = {group["id"]: group for group in namesakes if group.get("id")}
+        if own is not None and not result.removed:
+            found.setdefault(own["id"], own)  # a listing may not show a group created a moment ago
+        if not found:
+            if result.removed:
+                self._record(step, ADD, message="another run removed the group this run created (id %s) and no group of this "
+                                                "name is left; run the task again to create it" % own["id"])
             return
-        self.warn("Governance group \"%s\" was created by a simultaneous run too: kept the older group (id %s), deleted the "
-                  "one this run created (id %s) and brought the older one to the requested state." % (step.name, winner["id"], own_id))
-        result.joined, result.discarded, result.group = winner, own_id, winner
+        settled = race_copies(found.values())
+        if settled is None and len(found) > 1:
+            self._record(step, CREATE, message="%d governance groups are named \"%s\" now (ids: %s) and they are not copies made "
+                         "by simultaneous runs (see the docs of the workgroups module); rename or delete all but one of them"
+                         % (len(found), step.name, ", ".join(sorted(found))))
+            return
+        oldest, copies = settled or (next(iter(found.values())), [])
+        for copy in copies:
+            try:
+                self._write(lambda: self.client.delete_workgroup(copy["id"]))
+            except IscNotFoundError:
+                pass  # another run settled it first
+            except IscError as exc:
+                self._fail(step, DELETE, exc)
+                return
+        if copies:
+            self.warn("Governance group \"%s\" was created more than once by simultaneous runs: kept the oldest (id %s), "
+                      "deleted the younger copies (ids %s) and brought the oldest to the requested state."
+                      % (step.name, oldest["id"], ", ".join(sorted(copy["id"] for copy in copies))))
+        if own is not None and own["id"] == oldest["id"] and not result.removed:
+            return  # this run's group: its own writes converged it (or their failures are recorded)
+        self._join(step, oldest, own)
+
+    def _join(self, step: Step, oldest: Dict[str, Any], own: Optional[Dict[str, Any]]) -> None:
+        """Converge ``oldest`` (a group this run did not create, or did not finish) to the step's entry, by the plan's rule."""
+        result = step.result
+        if own is not None and own["id"] != oldest["id"]:
+            result.discarded = own["id"]  # deleted as a younger copy, by this run or another
+        result.joined, result.group = oldest, oldest
         for action in (ADD, REMOVE):
             result.done[action], result.already[action], result.refused[action] = [], [], []
+        self._forget(step)  # the create's own failures: the group now exists, and the join is what happens to it
         current = None  # type: Optional[Set[str]]
         if step.desired is not None:
             try:
-                members = {member["id"]: member for member in self.client.list_members(winner["id"]) if member.get("id")}
+                members = {member["id"]: member for member in self.client.list_members(oldest["id"]) if member.get("id")}
             except IscError as exc:
                 self._fail(step, ADD, exc)
                 return
             for identity_id, record in members.items():
                 self.outcome.plan.known.setdefault(identity_id, {"id": identity_id, "name": record.get("name"), "email": record.get("email")})
             current = set(members)
-        join = converge(step.entry, winner, step.wanted, step.desired, current)
+        join = converge(step.entry, oldest, step.wanted, step.desired, current)
         join.result = result
         self._update(join)
 
@@ -328,7 +392,13 @@ class Executor:
         send = self.client.add_members if action == ADD else self.client.remove_members
         for chunk in chunked(ids, MEMBER_CHUNK):
             try:
-                items = send(group_id, chunk)
+                items = self._write(lambda: send(group_id, chunk))
+            except IscNotFoundError as exc:
+                if step.action == CREATE and result.joined is None:  # another run's settlement removed this copy: _settle
+                    result.removed = True
+                    return False
+                self._fail(step, action, exc)
+                return False
             except IscError as exc:
                 self._fail(step, action, exc)
                 return False
@@ -348,7 +418,7 @@ class Executor:
             step = steps[0]
             attempted.add(id(step))
             try:
-                self.client.delete_workgroup(step.id)
+                self._write(lambda: self.client.delete_workgroup(step.id))
                 self._deleted(step, 204)
             except IscNotFoundError:
                 self._deleted(step, 404)
@@ -364,10 +434,14 @@ class Executor:
             """The chunk's 207 items, its error, or None when a stop error came first (not attempted)."""
             if self.outcome.stopped is not None:
                 return None
-            attempted.update(id(by_id[group_id]) for group_id in chunk)
             try:
-                return self.client.bulk_delete_workgroups(chunk)
+                answer = self._write(lambda: self.client.bulk_delete_workgroups(chunk))
+                attempted.update(id(by_id[group_id]) for group_id in chunk)
+                return answer
+            except _NotSent:
+                return None
             except IscError as exc:
+                attempted.update(id(by_id[group_id]) for group_id in chunk)
                 try:
                     self._stop_after(exc, by_id[chunk[0]])
                 except _Stop:

@@ -29,7 +29,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Set, Tuple
 from ansible_collections.sailpoint.isc.plugins.module_utils._desired import ABSENT, EXACT, REMOVE, Entry, Request, quote
 from ansible_collections.sailpoint.isc.plugins.module_utils._errors import IscInputError
 from ansible_collections.sailpoint.isc.plugins.module_utils._identities import parse_reference
-from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import FIELDS, differing, owner_id_of
+from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import FIELDS, differing, in_use, owner_id_of
 
 CREATE = "create"
 UPDATE = "update"
@@ -41,6 +41,7 @@ REFUSED = "refused"  # a members_query guard held: nothing is written to the gro
 # Why a group is deleted.
 REASON_ABSENT = "absent"  # listed with state absent
 REASON_PURGE = "purge"  # not listed, purge on, not protected
+REASON_RACE = "race copy"  # a younger copy of a listed group, made by simultaneous runs (_workgroups.race_copies)
 
 Group = Mapping[str, Any]
 Identity = Dict[str, Any]
@@ -168,10 +169,7 @@ def plan(request: Request, snapshot: Any) -> Plan:
             result.steps.append(_guard_query(_create(entry, snapshot), entry))
         else:
             result.steps.append(_guard_query(_update(entry, group, snapshot), entry))
-            if index in snapshot.racing:
-                result.warnings.append("Governance group '%s' was just created by simultaneous runs (younger copies: %s); this run "
-                                       "converges the oldest (id %s), and the runs that created the others delete them."
-                                       % (entry.name, ", ".join(snapshot.racing[index]), group.get("id")))
+            result.steps.extend(_delete(copy, REASON_RACE, entry) for copy in snapshot.racing.get(index, ()))
             if index in snapshot.namesakes:
                 result.warnings.append("Other governance groups are already named '%s' (ids: %s); looking this group up by name "
                                        "will fail until the names differ." % (entry.name, ", ".join(snapshot.namesakes[index])))
@@ -271,18 +269,17 @@ def membership(current: Set[str], desired: Set[str], mode: str) -> Tuple[Set[str
 
 
 def _delete(group: Group, reason: str, entry: Optional[Entry] = None) -> Step:
-    connections = group.get("connectionCount")
-    in_use = isinstance(connections, int) and not isinstance(connections, bool) and connections > 0
-    return Step(IN_USE if in_use else DELETE, group.get("name"), group, entry, reason)
+    return Step(IN_USE if in_use(group) else DELETE, group.get("name"), group, entry, reason)
 
 
 def guard(request: Request, the_plan: Plan) -> Optional[str]:
     """Pure, on the finished plan, before any write (check mode included): why the plan may not run, or None.
 
     A plan that deletes more groups than ``request.max_deletes`` is refused whole (groups in use are not
-    counted: they are never deleted). The caller shows the plan and writes nothing.
+    counted: they are never deleted, nor are the copies simultaneous runs made of a listed group: the group
+    itself stays). The caller shows the plan and writes nothing.
     """
-    deletes = the_plan.of(DELETE)
+    deletes = [step for step in the_plan.of(DELETE) if step.reason != REASON_RACE]
     if request.max_deletes is not None and len(deletes) > request.max_deletes:
         purged = sum(1 for step in deletes if step.reason == REASON_PURGE)
         return ("the plan deletes %d governance groups (%d not in the list, purge; %d listed as absent), more than the "

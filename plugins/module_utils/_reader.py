@@ -23,7 +23,7 @@ from ansible_collections.sailpoint.isc.plugins.module_utils._errors import IscAp
 from ansible_collections.sailpoint.isc.plugins.module_utils._filters import any_of
 from ansible_collections.sailpoint.isc.plugins.module_utils._identities import IscIdentityResolutionError, parse_reference, resolve_references, with_hint
 from ansible_collections.sailpoint.isc.plugins.module_utils._search import SEARCH_HINT, lookup_query, problem_with_query
-from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import PLACEHOLDER_ID, exact_name_matches, owner_id_of, race_winner
+from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import PLACEHOLDER_ID, exact_name_matches, owner_id_of, race_copies
 
 Group = Dict[str, Any]
 
@@ -35,8 +35,8 @@ class Snapshot:
     (None when it does not exist); ``members``: group id -> {identity id -> member record};
     ``namesakes``: per renamed entry, the ids of other groups that already carry the new name;
     ``ambiguous``: a problem per entry whose name several groups carry; ``racing``: per entry whose name several
-    groups carry because simultaneous runs created it (``_workgroups.race_winner``), the ids of the younger
-    ones (the entry is matched to the oldest, which every racing run keeps);
+    groups carry because simultaneous runs created it (``_workgroups.race_copies``), the younger copies (the entry
+    is matched to the oldest, which every run keeps, and the plan deletes the copies);
     ``identities``: every reference of the request, ``(key, value)`` -> resolved identity; ``queries``: every
     ``members_query`` of the request -> the identities it matches (``_search.lookup_query``).
     """
@@ -48,7 +48,7 @@ class Snapshot:
         self.members = {}  # type: Dict[str, Dict[str, Dict[str, Any]]]
         self.namesakes = {}  # type: Dict[int, List[str]]
         self.ambiguous = []  # type: List[str]
-        self.racing = {}  # type: Dict[int, List[str]]  # per entry: the ids of the younger namesakes of a race (see race_winner)
+        self.racing = {}  # type: Dict[int, List[Group]]  # per entry: the younger copies of a race (see race_copies)
         self.identities = {}  # type: Dict[Any, Dict[str, Any]]
         self.queries = {}  # type: Dict[str, List[Dict[str, Any]]]
 
@@ -90,10 +90,9 @@ def _read_groups(client: Any, request: Request, check_mode: bool, snapshot: Snap
     for index, entry in enumerate(request.entries):
         if entry.id is None:
             matches = exact_name_matches(snapshot.groups, entry.name)
-            winner = race_winner(matches) if len(matches) > 1 else None
-            if winner is not None:  # simultaneous runs created it: converge the one they all keep
-                snapshot.racing[index] = sorted(str(group.get("id")) for group in matches if group.get("id") != winner.get("id"))
-                matches = [winner]
+            settled = race_copies(matches) if len(matches) > 1 and entry.state == PRESENT else None
+            if settled is not None:  # simultaneous runs created it: converge the one they all keep, delete the copies
+                matches, snapshot.racing[index] = [settled[0]], settled[1]
             elif len(matches) > 1:
                 snapshot.ambiguous.append(_ambiguous(entry, sorted(str(group.get("id")) for group in matches)))
             snapshot.matches.append(matches[0] if matches else None)

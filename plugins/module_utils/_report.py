@@ -20,13 +20,28 @@ from ansible_collections.sailpoint.isc.plugins.module_utils._errors import IscAu
 from ansible_collections.sailpoint.isc.plugins.module_utils._executor import ACTION_LABELS, Outcome, StepResult
 from ansible_collections.sailpoint.isc.plugins.module_utils._members import ADD, REMOVE, describe_failures, label, membership_diff, plural
 from ansible_collections.sailpoint.isc.plugins.module_utils._module import fail
-from ansible_collections.sailpoint.isc.plugins.module_utils._plan import CREATE, DELETE, IN_USE, REASON_ABSENT, REFUSED, UNCHANGED, UPDATE, Plan, Step
+from ansible_collections.sailpoint.isc.plugins.module_utils._plan import (
+    CREATE,
+    DELETE,
+    IN_USE,
+    REASON_ABSENT,
+    REASON_PURGE,
+    REASON_RACE,
+    REFUSED,
+    UNCHANGED,
+    UPDATE,
+    Plan,
+    Step,
+)
 from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import FIELD, FIELDS, MANAGED_FIELDS, Field, describe, format_connections, would_be
 
 # The summary lists at most this many members per group and direction, then counts the rest.
 SUMMARY_MEMBER_LINES = 10
 # Descriptions longer than this are shortened in the summary (never in the plan or the diff).
 SUMMARY_TEXT_WIDTH = 60
+# Why the summary says a group is deleted.
+DELETE_REASONS = {REASON_ABSENT: "state absent", REASON_PURGE: "not in the list, purge",
+                  REASON_RACE: "a younger copy made by simultaneous runs; the oldest is kept"}
 
 
 # ------------------------------------------------------------------ shared views
@@ -133,7 +148,7 @@ def render_summary(plan: Plan) -> List[str]:
         lines.extend(_member_lines("+", plan.identities(step.add)))
         lines.extend(_member_lines("-", plan.identities(step.remove)))
     for step in plan.of(DELETE):
-        why = "state absent" if step.reason == REASON_ABSENT else "not in the list, purge"
+        why = DELETE_REASONS[step.reason]
         count = step.group.get("memberCount")
         if isinstance(count, int):
             why += ", %s" % plural(count, "member")
@@ -183,7 +198,7 @@ def build_diff(plan: Plan) -> Dict[str, Dict[str, Any]]:
         before[step.name] = _view(plan, step.group, step.members_before)
         after[step.name] = _view(plan, would_be(step.group, step.fields), step.members_after)
     for step in plan.of(DELETE):
-        key = step.name if step.name not in before else "%s (%s)" % (step.name, step.id)  # purged namesakes
+        key = step.name if step.name not in before and step.reason != REASON_RACE else "%s (%s)" % (step.name, step.id)  # namesakes
         before[key] = _view(plan, step.group, member_count=step.group.get("memberCount"))
     return {"before": before, "after": after}
 
@@ -196,7 +211,7 @@ def report_converge(module: Any, outcome: Outcome) -> None:
     for step in outcome.in_use:
         _warn_in_use(module, step)
     for step in plan.steps:
-        if step.result is not None and step.result.gone:
+        if step.result is not None and step.result.gone and step.reason != REASON_RACE:  # a copy: another run settled it first
             module.warn("Governance group \"%s\" (id %s) was already deleted by someone else." % (step.name, step.id))
     counts = outcome.counts()
     result = {"changed": outcome.changed, "summary": render_summary(plan) + [_last_line(outcome, counts)], "plan": plan_dict(plan),

@@ -7,8 +7,8 @@
 
 Private to the collection (``_`` prefix). Pure functions, no HTTP: how a group is named in messages,
 how names match (exactly, although ISC's ``name`` filter ignores case), what "no description" is,
-how owners compare (by id), the request bodies of a create and a JSON patch, and how a group created
-by a request whose answer was lost is recognised.
+how owners compare (by id), the request bodies of a create and a JSON patch (the field table FIELDS), and
+which namesakes are copies made by simultaneous runs (race_copies).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from __future__ import annotations
 import copy
 import datetime
 import re
-from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple
 
 # The id reported for a group that check mode would create (ISC assigns the real one).
 PLACEHOLDER_ID = "(would be created)"
@@ -25,15 +25,11 @@ PLACEHOLDER_ID = "(would be created)"
 # conservative bound: every real group name fits, ISC's UI lists names on one line, and a lookup by name puts the
 # name in the URL (a 70,000-character name got HTTP 414 there). A longer name fails before any request.
 MAX_NAME_LENGTH = 128
-# Namesakes created within this many seconds of the oldest are taken for a race of simultaneous runs (see race_winner).
+# Namesakes created within this many seconds of the oldest may be copies made by simultaneous runs (see race_copies).
 RACE_WINDOW = 120.0
 _LATEST = datetime.datetime.max.replace(tzinfo=datetime.timezone.utc)
 # How much of an over-long value a message shows (then its length).
 SHOWN_CHARACTERS = 80
-
-# A group found after a lost create answer must have been created at most this long before the first
-# attempt (tolerates clock skew between us and the tenant).
-CREATE_CLOCK_SKEW = 300.0
 
 _TIMESTAMP_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(Z|[+-]\d{2}:?\d{2})?$")
 
@@ -176,12 +172,20 @@ def seniority(group: Mapping[str, Any]) -> Any:
     return (parse_timestamp(created) or _LATEST, str(created or ""), str(group.get("id")))
 
 
-def race_winner(namesakes: Iterable[Mapping[str, Any]]) -> Optional[Dict[str, Any]]:
-    """The group to converge when several groups carry a name because simultaneous runs created it, else None.
+def in_use(group: Mapping[str, Any]) -> bool:
+    """Whether the group is used by other objects (``connectionCount`` > 0): ISC refuses to delete it."""
+    connections = group.get("connectionCount")
+    return isinstance(connections, int) and not isinstance(connections, bool) and connections > 0
 
-    That is the case when every namesake was created within RACE_WINDOW seconds of the oldest: the runs that
-    created the others delete them once they see it (``_executor``). Namesakes further apart are a real
-    ambiguity that only a person can mend.
+
+def race_copies(namesakes: Iterable[Mapping[str, Any]]) -> Optional[Tuple[Dict[str, Any], List[Dict[str, Any]]]]:
+    """``(the oldest, the younger copies)`` when the groups sharing a name are copies made by simultaneous runs, else None.
+
+    A create race leaves groups that only runs of this collection make: the same name, created within RACE_WINDOW
+    seconds of the oldest, with the oldest's owner, and used by nothing yet (no connection). Every run that manages
+    the name settles them the same way, whichever run created which: it keeps the oldest (``seniority``) and
+    deletes the others. Namesakes outside this rule (created further apart, with another owner, in use, or of
+    unknown age) are someone's groups that only a person can tell apart: the name stays ambiguous.
     """
     groups = sorted((dict(group) for group in namesakes), key=seniority)
     first = parse_timestamp(groups[0].get("created")) if groups else None
@@ -189,34 +193,7 @@ def race_winner(namesakes: Iterable[Mapping[str, Any]]) -> Optional[Dict[str, An
         return None
     for group in groups[1:]:
         created = parse_timestamp(group.get("created"))
-        if created is None or (created - first).total_seconds() > RACE_WINDOW:
+        if (created is None or (created - first).total_seconds() > RACE_WINDOW or owner_id_of(group) != owner_id_of(groups[0])
+                or in_use(group)):
             return None
-    return groups[0]
-
-
-def find_created_group(candidates: Iterable[Mapping[str, Any]], body: Mapping[str, Any],
-                       started: datetime.datetime) -> Optional[Dict[str, Any]]:
-    """The group a create with ``body`` made, among ``candidates`` (groups of that exact name), or None.
-
-    A create whose answer was lost may still have landed; it did when a group has the body's exact name,
-    owner and description and was created after the first attempt (less CREATE_CLOCK_SKEW). The newest
-    such group wins.
-    """
-    owner_id = owner_id_of(body)
-    earliest = started - datetime.timedelta(seconds=CREATE_CLOCK_SKEW)
-    found = []
-    for group in candidates:
-        if group.get("name") != body.get("name"):
-            continue
-        if owner_id and owner_id_of(group) != owner_id:
-            continue
-        if normalize_description(body.get("description")) != normalize_description(group.get("description")):
-            continue
-        created = parse_timestamp(group.get("created"))
-        if created is not None and created < earliest:
-            continue
-        found.append(dict(group))
-    if not found:
-        return None
-    found.sort(key=lambda group: str(group.get("created") or ""))
-    return found[-1]
+    return groups[0], groups[1:]

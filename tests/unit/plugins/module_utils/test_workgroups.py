@@ -11,19 +11,17 @@ import datetime
 import pytest
 
 from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import (
-    CREATE_CLOCK_SKEW,
     build_create_body,
     build_patch,
     describe,
     exact_name_matches,
     FIELD,
     differing,
-    find_created_group,
     format_connections,
     normalize_description,
     owner_id_of,
     parse_timestamp,
-    race_winner,
+    race_copies,
     seniority,
 )
 
@@ -134,47 +132,6 @@ def test_parse_timestamp():
     assert parse_timestamp("2024-13-02T03:04:05Z") is None
 
 
-# ------------------------------------------------------------------ recognising a create whose answer was lost
-STARTED = datetime.datetime(2026, 1, 2, 12, 0, 0, tzinfo=datetime.timezone.utc)
-BODY = {"name": "Twin", "owner": {"type": "IDENTITY", "id": ADA}}
-
-
-def _stamp(seconds_after_start):
-    return (STARTED + datetime.timedelta(seconds=seconds_after_start)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
-
-
-def _candidate(gid, seconds_after_start=1, **changes):
-    group = {"id": gid, "name": "Twin", "owner": {"type": "IDENTITY", "id": ADA, "name": "ada"}, "created": _stamp(seconds_after_start)}
-    group.update(changes)
-    return group
-
-
-def test_find_created_group_needs_the_exact_name_owner_and_description():
-    others = [_candidate("case", name="twin"), _candidate("owner", owner={"type": "IDENTITY", "id": ALAN}),
-              _candidate("described", description="different")]
-    assert find_created_group(others, BODY, STARTED) is None
-    assert find_created_group(others + [_candidate("ours", description="")], BODY, STARTED)["id"] == "ours"  # '' == no description
-    assert find_created_group([_candidate("ours", description="d")], dict(BODY, description="d"), STARTED)["id"] == "ours"
-
-
-@pytest.mark.parametrize("offset, found", [
-    (-CREATE_CLOCK_SKEW - 1, False),  # created before the first attempt, beyond the clock skew allowed: someone else's
-    (-CREATE_CLOCK_SKEW + 1, True),  # the tenant's clock may lag ours by up to CREATE_CLOCK_SKEW
-    (0, True),
-    (3600, True),
-])
-def test_find_created_group_allows_for_clock_skew(offset, found):
-    result = find_created_group([_candidate("g", offset)], BODY, STARTED)
-    assert (result is not None) is found
-
-
-def test_find_created_group_takes_the_newest_and_accepts_an_unknown_creation_time():
-    candidates = [_candidate("older", 5), _candidate("newest", 50), _candidate("old", 10), _candidate("ancient", -10 * CREATE_CLOCK_SKEW)]
-    assert find_created_group(candidates, BODY, STARTED)["id"] == "newest"
-    assert find_created_group([_candidate("undated", created=None)], BODY, STARTED)["id"] == "undated"
-    assert find_created_group([], BODY, STARTED) is None
-
-
 # ------------------------------------------------------------------ messages
 def test_format_connections():
     connections = [
@@ -192,12 +149,30 @@ def test_the_oldest_namesake_wins_the_same_way_in_every_run():
     c = {"id": "0" * 32, "created": "2026-01-01T10:00:00.100Z"}  # same instant as a: the smaller id wins
     for order in ([a, b, c], [c, b, a], [b, a, c]):
         assert min(order, key=seniority) is c
-        assert race_winner(order) == c
+        assert race_copies(order) == (c, [a, b])
     assert min([{"id": "1" * 32}, a], key=seniority) is a  # a group without a created date sorts last
 
 
-def test_namesakes_far_apart_are_no_race():
-    old = {"id": "a" * 32, "created": "2024-01-01T08:00:00.000Z"}
-    assert race_winner([old, {"id": "b" * 32, "created": "2024-01-01T08:02:00.000Z"}]) == old  # 120 s: a race
-    assert race_winner([old, {"id": "b" * 32, "created": "2024-01-01T08:02:01.000Z"}]) is None  # more: ambiguous
-    assert race_winner([old, {"id": "b" * 32}]) is None  # unknown age: ambiguous
+OLD = {"id": "a" * 32, "created": "2024-01-01T08:00:00.000Z", "owner": {"id": ADA}, "connectionCount": 0}
+
+
+@pytest.mark.parametrize("younger, copies", [
+    ({"created": "2024-01-01T08:02:00.000Z"}, True),  # 120 s after the oldest: a race
+    ({"created": "2024-01-01T08:02:01.000Z"}, False),  # more: a person's namesake, ambiguous
+    ({"created": None}, False),  # unknown age
+    ({"owner": {"id": ALAN}}, False),  # another owner: not made by runs of the same list
+    ({"connectionCount": 1}, False),  # in use: someone already relies on it
+    ({"connectionCount": None}, True),  # ISC left the count out
+])
+def test_which_namesakes_are_race_copies(younger, copies):
+    other = dict(OLD, id="b" * 32, created="2024-01-01T08:00:01.000Z")
+    other.update(younger)
+    assert race_copies([other, OLD]) == ((OLD, [other]) if copies else None)
+
+
+def test_the_oldest_namesake_may_be_in_use_and_of_unknown_owner_only_if_the_copies_match_it():
+    oldest = dict(OLD, connectionCount=3)  # the group every run keeps may be in use
+    copy = dict(OLD, id="b" * 32, created="2024-01-01T08:00:01.000Z")
+    assert race_copies([copy, oldest]) == (oldest, [copy])
+    assert race_copies([dict(copy, owner=None), dict(oldest, owner=None)])[0] == dict(oldest, owner=None)
+    assert race_copies([{"id": "x"}, {"id": "y"}]) is None  # no creation dates

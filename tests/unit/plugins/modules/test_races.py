@@ -133,8 +133,9 @@ def test_a_run_that_lost_the_race_converges_the_winner_to_its_own_entry(emulator
 
     def create_after_a_rival(self, body):
         if not any(group["name"] == body["name"] for group in emulator.state.dump()["groups"]):
-            emulator.seed({"groups": [{"id": "0" * 31 + "2", "name": body["name"], "owner": OTHER_OWNER, "members": [IDS[5], IDS[6]],
-                                       "description": "Rival", "created": "2020-01-01T00:00:00.000Z"}]})
+            # another run's group: the same owner (a run of the same list), created a moment before this run's
+            emulator.seed({"groups": [{"id": "0" * 31 + "2", "name": body["name"], "owner": OWNER, "members": [IDS[5], IDS[6]],
+                                       "description": "Rival"}]})
         return real_create(self, body)
 
     monkeypatch.setattr(_client.IscClient, "create_workgroup", create_after_a_rival)
@@ -143,7 +144,8 @@ def test_a_run_that_lost_the_race_converges_the_winner_to_its_own_entry(emulator
     assert not result.failed, result["msg"]
     assert _state(emulator)["Contested"] == [{"description": "Mine", "owner": OWNER, "members": sorted([IDS[1], IDS[5]])}]
     assert [group["id"] for group in emulator.state.dump()["groups"] if group["name"] == "Contested"] == ["0" * 31 + "2"]
-    assert "created by a simultaneous run too: kept the older group (id %s)" % ("0" * 31 + "2") in json.dumps(result["warnings"])
+    assert "created more than once by simultaneous runs: kept the oldest (id %s)" % ("0" * 31 + "2") in json.dumps(result["warnings"])
+    assert result["counts"]["created"] == 0 and result["counts"]["updated"] == 1  # its own group did not stay
     operations = [entry.get("operation") for entry in result.requests if entry["path"] != "/oauth/token"]
     assert operations == ["listWorkgroups", "createWorkgroup", "updateWorkgroupMembers", "listWorkgroups", "deleteWorkgroup",
                           "listWorkgroupMembers", "patchWorkgroup", "updateWorkgroupMembers", "deleteWorkgroupMembers"], operations
@@ -162,8 +164,7 @@ def test_a_run_that_lost_the_race_fills_the_winner_from_its_members_query(emulat
 
     def create_after_a_rival(self, body):
         if not any(group["name"] == body["name"] for group in emulator.state.dump()["groups"]):
-            emulator.seed({"groups": [{"id": "0" * 31 + "3", "name": body["name"], "owner": OWNER, "members": [],
-                                       "created": "2020-01-01T00:00:00.000Z"}]})
+            emulator.seed({"groups": [{"id": "0" * 31 + "3", "name": body["name"], "owner": OWNER, "members": []}]})
         return real_create(self, body)
 
     monkeypatch.setattr(_client.IscClient, "create_workgroup", create_after_a_rival)
