@@ -25,12 +25,21 @@ description:
     of references that are not plain ids (per kind of reference the cheaper of ceil(n / 50) C(/identities) and
     ceil(n / 400) search requests) and one connections read per group in use that would be deleted.
   - The group name is the key (exact, case-sensitive). A name listed twice is an error before any request. A listed
-    name that several groups of the tenant carry is an error before any write, listing their ids (unless they were
-    all created within 2 minutes of each other by simultaneous runs, see below).
-  - Simultaneous runs (two jobs converging the same list at the same time) never leave a duplicate. After its creates,
-    a run lists the names it created (one request per 50 names) and, when a name is carried by several groups, every
-    run keeps the oldest (by C(created), then C(id)); a run whose group is not the oldest deletes its own group and
-    converges the oldest instead (description, owner, members), with a warning.
+    name that several groups of the tenant carry is an error before any write, listing their ids (unless they are
+    copies made by simultaneous runs, see below).
+  - Simultaneous runs (two jobs converging the same list at the same time) never leave a duplicate. Groups that share
+    a listed name are B(race copies) when each was created within 2 minutes of the oldest, has the oldest's owner and
+    is used by nothing (no connection); only runs make such copies. Every run settles them the same way, whichever
+    run created which - when it reads the tenant (the plan deletes the copies, RV(plan.to_delete) with reason
+    V(race copy), not counted by O(max_deletes)) and after its creates, also when a stop error ended its writes (one
+    listing per 50 created names): it keeps the oldest (by C(created), then C(id)), brings it to the requested state
+    and deletes the younger copies (one already deleted by another run counts as done), with a warning. So the copies
+    of a run that was killed are removed by the next run that manages the name. Namesakes outside this rule (another
+    owner, created further apart, in use) stay an error that a person must mend.
+  - A create whose answer was lost (a timeout, a dropped connection, HTTP 5xx) is looked up by name before it is sent
+    again; when a group of the name exists, the settlement converges the oldest, without guessing which run made it.
+  - The first write of a run is sent alone; the others go at the same time only after it succeeded, so a token
+    without the rights to write costs one failing request.
   - The fields O(groups[].description), O(groups[].owner) and O(groups[].members) are managed only when given.
     Left out, they keep their value in ISC (a left-out O(groups[].members) never removes anybody).
   - Writes, in this order. Creates, each followed by a bulk-add of its members. Updates, each one JSON patch with only the
@@ -364,7 +373,8 @@ plan:
           type: str
           returned: always
         reason:
-          description: V(absent) (listed with O(groups[].state=absent)) or V(purge) (not listed, O(purge=true)).
+          description: V(absent) (listed with O(groups[].state=absent)), V(purge) (not listed, O(purge=true)) or V(race copy)
+            (a younger copy of a listed group, made by simultaneous runs; see the notes).
           type: str
           returned: always
         description:
