@@ -172,3 +172,96 @@ def test_a_run_that_lost_the_race_fills_the_winner_from_its_members_query(emulat
     assert not result.failed, result["msg"]
     assert _state(emulator)["Finance Race"] == [{"description": "", "owner": OWNER, "members": finance}]
     assert result["counts"]["members_added"] == len(finance)
+
+
+# Issue 20's faults: a lost answer for 40% of the writes that landed, injected 500/502 before anything happened (a create
+# that never landed), latency with jitter so that the runs interleave differently; retries raised so that every run ends
+# green (a write lost 11 times in a row is a chance of 0.4 ** 11).
+FAULTS = {"latency_ms": 20, "latency_jitter_ms": 40, "drop_after_write_rate": 0.4, "error_rate": 0.05, "error_statuses": [500, 502],
+          "rate_limit": None}
+FAULT_SEEDS = (21, 22)
+QUERIES = ('attributes.department:"Finance"', 'attributes.department:"Sales"')
+
+
+def _lost_writes(emulator: Any) -> int:
+    """Write answers the client never got (dropped after the write landed, or a 5xx before it)."""
+    return sum(1 for entry in emulator.requests() if entry.get("mutating") and (entry.get("dropped") or entry.get("fault") == "error_rate"))
+
+
+def _matching(query: str) -> List[str]:
+    department = query.split('"')[1]
+    return sorted(i["id"] for i in map(generated_identity, range(200)) if i.get("attributes", {}).get("department") == department)
+
+
+@pytest.mark.parametrize("runs", [2, 3])
+def test_simultaneous_workgroups_converges_under_lost_answers_and_errors(emulator, tmp_path, runs):
+    desired = [{"name": "Faulty %d" % index, "description": "Group %d" % index, "owner": OWNER, "members": IDS[index * 10:index * 10 + 4]}
+               for index in range(4)]
+    desired += [{"name": "Faulty Query %d" % index, "owner": OWNER, "members_query": query} for index, query in enumerate(QUERIES)]
+    expected = {group["name"]: [{"description": group.get("description", ""), "owner": OWNER,
+                                 "members": _matching(group["members_query"]) if "members_query" in group else sorted(group["members"])}]
+                for group in desired}
+    raced = lost = 0
+    for seed in FAULT_SEEDS:
+        _reset(emulator, seed)
+        emulator.set_faults(dict(FAULTS, random_seed=seed))
+        results = _run_all(workgroups.__file__, [dict(_connection(emulator), groups=desired, max_retries=10)] * runs, tmp_path)
+        assert [result.get("failed", False) for result in results] == [False] * runs, [result.get("msg") for result in results]
+        assert _state(emulator) == expected, "seed %d" % seed
+        raced += _creates(emulator) - len(desired)
+        lost += _lost_writes(emulator)
+    print("workgroups under faults, %d runs: %d extra creates, %d lost write answers" % (runs, raced, lost))
+    assert raced > 0 and lost > 0, "no race (%d) or no lost answer (%d): the test proved nothing" % (raced, lost)
+
+
+@pytest.mark.parametrize("runs", [2, 3])
+def test_simultaneous_workgroup_creates_under_lost_answers_and_errors(emulator, tmp_path, runs):
+    raced = lost = 0
+    for seed in FAULT_SEEDS:
+        _reset(emulator, seed)
+        emulator.set_faults(dict(FAULTS, latency_ms=100, random_seed=seed))  # one create per run: a longer window to race in
+        argument_sets = [dict(_connection(emulator), name="Faulty One", description="The one", owner=OWNER, max_retries=10)] * runs
+        results = _run_all(workgroup.__file__, argument_sets, tmp_path)
+        assert [result.get("failed", False) for result in results] == [False] * runs, [result.get("msg") for result in results]
+        assert _state(emulator) == {"Faulty One": [{"description": "The one", "owner": OWNER, "members": []}]}, "seed %d" % seed
+        survivor = emulator.state.dump()["groups"][0]["id"]
+        assert {result["workgroup"]["id"] for result in results} == {survivor}
+        raced += _creates(emulator) - 1
+        lost += _lost_writes(emulator)
+    assert raced > 0 and lost > 0, "no race (%d) or no lost answer (%d): the test proved nothing" % (raced, lost)
+
+
+def test_copies_of_a_run_killed_between_its_creates_and_its_settlement_are_removed_by_the_next_run(emulator, tmp_path):
+    """SIGKILL of the module process after its creates landed, before its settlement: the groups a simultaneous run made
+    first (seeded the moment the killed run's first create arrives, so they are older) and the killed run's copies are
+    both in the tenant; one more run keeps the oldest of each name, converges it and deletes the copies."""
+    import signal
+    import time
+
+    desired = [{"name": "Killed %d" % index, "owner": OWNER, "members": IDS[index * 10:index * 10 + 5]} for index in range(3)]
+    _reset(emulator, 7)
+    emulator.set_faults({"latency_ms": 150, "rate_limit": None})  # the settlement comes at least 150 ms after the last create
+    env = dict(os.environ, PYTHONPATH=collections_path() + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    args = tmp_path / "args.json"
+    args.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": dict(_connection(emulator), groups=desired)}))
+    proc = subprocess.Popen([sys.executable, workgroups.__file__, str(args)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    seeded, deadline = False, time.monotonic() + 60
+    try:
+        while time.monotonic() < deadline:
+            creates = [entry for entry in emulator.requests() if entry.get("operation") == "createWorkgroup"]
+            if creates and not seeded:  # the simultaneous run's groups: older than the killed run's, one member each
+                emulator.seed({"groups": [{"name": entry["name"], "owner": OWNER, "members": entry["members"][:1]} for entry in desired]})
+                seeded = True
+            if len(creates) == len(desired) and all(entry["status"] == 200 for entry in creates):
+                proc.send_signal(signal.SIGKILL)
+                break
+            time.sleep(0.005)
+    finally:
+        proc.kill()
+        proc.wait()
+    operations = [entry.get("operation") for entry in emulator.requests()]
+    assert operations.count("listWorkgroups") == 1 and "deleteWorkgroup" not in operations, operations  # killed before settling
+    assert sorted(group["name"] for group in emulator.state.dump()["groups"]) == sorted([entry["name"] for entry in desired] * 2)
+    again = _run_all(workgroups.__file__, [dict(_connection(emulator), groups=desired)], tmp_path)[0]
+    assert not again.get("failed"), again.get("msg")
+    assert _state(emulator) == {entry["name"]: [{"description": "", "owner": OWNER, "members": sorted(entry["members"])}] for entry in desired}
