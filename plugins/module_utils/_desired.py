@@ -139,6 +139,20 @@ def _query_problems(entry: Entry) -> List[str]:
     return problems
 
 
+def _protected_problems(protected: Sequence[Any]) -> List[str]:
+    """What is wrong with the names of ``protected``: each must be a group name exactly, without surrounding spaces."""
+    problems = []  # type: List[str]
+    for position, name in enumerate(protected):
+        if not isinstance(name, str) or not name.strip():
+            problems.append("protected[%d] must be a non-empty group name, got %r" % (position, name))
+        elif name != name.strip():
+            problems.append("protected[%d] %r has spaces before or after the name, so it would protect no group (names match "
+                            "exactly). A comma-separated string is split by Ansible at the commas without trimming the spaces: "
+                            "give a list instead, e.g. protected: [%s]" % (position, name, ", ".join(
+                                quote(str(other).strip()) for other in protected if isinstance(other, str) and other.strip())))
+    return problems
+
+
 def validate(request: Request, check_mode: bool = False) -> None:
     """Check the request itself, before any request; no tenant data needed.
 
@@ -160,6 +174,7 @@ def validate(request: Request, check_mode: bool = False) -> None:
     if request.max_deletes is not None and (isinstance(request.max_deletes, bool) or not isinstance(request.max_deletes, int)
                                             or request.max_deletes < 0):
         problems.append("max_deletes must be a whole number of 0 or more, got %r" % (request.max_deletes,))
+    problems.extend(_protected_problems(request.protected))
     for entry in request.entries:
         if entry.id == PLACEHOLDER_ID and not check_mode:
             problems.append("%r is the placeholder id that sailpoint.isc.workgroup reports in check mode for a group it would "

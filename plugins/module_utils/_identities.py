@@ -98,7 +98,7 @@ def parse_reference(reference: Any) -> Reference:
             raise ValueError("an identity id must not be empty")
         if not is_identity_id(reference):
             raise ValueError(_not_an_id(reference))
-        return "id", reference
+        return "id", reference.lower()  # ISC's ids are lower case: an upper-case copy must compare equal
     if not isinstance(reference, dict):
         raise ValueError("%r is neither an identity id nor a dict with one of %s" % (reference, ", ".join(REFERENCE_KEYS)))
     given = [key for key in reference if reference[key] not in (None, "")]
@@ -111,8 +111,10 @@ def parse_reference(reference: Any) -> Reference:
     value = reference[key]
     if not isinstance(value, str) or not value.strip():
         raise ValueError("%r: %s must be a non-empty string" % (reference, key))
-    if key == "id" and not is_identity_id(value):
-        raise ValueError("{id: ...}: %s" % _not_an_id(value))
+    if key == "id":
+        if not is_identity_id(value):
+            raise ValueError("{id: ...}: %s" % _not_an_id(value))
+        value = value.lower()
     return key, value
 
 

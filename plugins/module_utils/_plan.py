@@ -177,6 +177,10 @@ def plan(request: Request, snapshot: Any) -> Plan:
         listed = {entry.name for entry in request.entries}
         matched = {group.get("id") for group in snapshot.matches if group is not None}  # an entry keyed by id may rename its group
         protected = set(request.protected)
+        unknown = sorted(protected - {group.get("name") for group in snapshot.groups})
+        if unknown and snapshot.complete:  # a misspelled protected name would protect nothing
+            result.warnings.append("protected names no governance group of the tenant carries (names match exactly, case "
+                                   "included): %s" % ", ".join(quote(name) for name in unknown))
         for group in snapshot.groups:
             if group.get("name") not in listed and group.get("name") not in protected and group.get("id") not in matched:
                 result.steps.append(_delete(group, REASON_PURGE))

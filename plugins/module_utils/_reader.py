@@ -168,25 +168,24 @@ def resolve(client: Any, request: Request, snapshot: Snapshot, warn: Optional[Ca
             known[owner["id"]] = owner
     for members in snapshot.members.values():
         known.update(members)
-    users = {}  # type: Dict[Any, List[Entry]]
+    users = {}  # type: Dict[Any, List[str]]  # each reference -> where the request gives it: groups[0] "X" members[3]
     for entry in request.entries:
-        for _where, reference in entry.references():
-            users.setdefault(parse_reference(reference), []).append(entry)
+        for where, reference in entry.references():
+            users.setdefault(parse_reference(reference), []).append(("%s %s" % (entry.label, where)).strip())
     try:
         snapshot.identities = resolve_references(client, list(users), request.verify_ids, known, request.trust_unverifiable_ids, warn)
     except IscIdentityResolutionError as exc:
         raise IscIdentityResolutionError(_name_users(exc.problems, users))
 
 
-def _name_users(problems: List[str], users: Mapping[Any, List[Entry]]) -> List[str]:
-    """Each problem plus the groups of a list that use the reference it names (it starts ``key 'value':``)."""
-    by_prefix = {"%s %r:" % reference: entries for reference, entries in users.items()}
+def _name_users(problems: List[str], users: Mapping[Any, List[str]]) -> List[str]:
+    """Each problem plus where the request gives the reference it names (it starts ``key 'value':``)."""
+    by_prefix = {"%s %r:" % reference: places for reference, places in users.items()}
     named = []
     for problem in problems:
-        entries = next((by_prefix[problem[:position + 1]] for position, char in enumerate(problem)
-                        if char == ":" and problem[:position + 1] in by_prefix), [])
-        names = [quote(entry.name) for entry in entries if entry.where]
-        if names:
-            problem = "%s (in %s)" % (problem, ", ".join(names[:5]) + (" and %d more" % (len(names) - 5) if len(names) > 5 else ""))
+        places = next((by_prefix[problem[:position + 1]] for position, char in enumerate(problem)
+                       if char == ":" and problem[:position + 1] in by_prefix), [])
+        if places:
+            problem = "%s (in %s)" % (problem, ", ".join(places[:5]) + (" and %d more" % (len(places) - 5) if len(places) > 5 else ""))
         named.append(problem)
     return named

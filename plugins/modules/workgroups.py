@@ -552,7 +552,7 @@ def main() -> None:
             "protected": {"type": "list", "elements": "str", "default": []},
             "max_deletes": {"type": "int", "default": 10},
             "allow_empty_purge": {"type": "bool", "default": False},
-            "verify_identity_ids": {"type": "bool", "default": False},
+            "verify_identity_ids": {"type": "bool", "default": True},
             "groups_label": {"type": "str", "default": "groups"},
         },
         supports_check_mode=True,

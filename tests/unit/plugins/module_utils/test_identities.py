@@ -60,7 +60,7 @@ def _identity_calls(emu):
 # ------------------------------------------------------------------ pure
 @pytest.mark.parametrize("reference, parsed", [
     ("2c9180835d2e5168015d32f890ca1581", ("id", "2c9180835d2e5168015d32f890ca1581")),
-    ("2C9180835D2E5168015D32F890CA1581", ("id", "2C9180835D2E5168015D32F890CA1581")),  # hexadecimal in any case
+    ("2C9180835D2E5168015D32F890CA1581", ("id", "2c9180835d2e5168015d32f890ca1581")),  # any case, compared and sent lower case
     ({"id": "2c9180835d2e5168015d32f890ca1581"}, ("id", "2c9180835d2e5168015d32f890ca1581")),
     ({"alias": "a"}, ("alias", "a")),
     ({"email": "e@x"}, ("email", "e@x")),

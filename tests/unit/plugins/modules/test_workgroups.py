@@ -32,13 +32,15 @@ def run(emulator, capsys, **args) -> Tuple[Dict[str, Any], List[Dict[str, Any]]]
     return result, result.requests
 
 
-def floor(group_reads: int, member_counts: List[int], writes: int) -> int:
-    """The fewest requests a converge can make: 1 token, the group reads, the member pages (none for 0), the writes.
+def floor(group_reads: int, member_counts: List[int], writes: int, new_ids: int = 0) -> int:
+    """The fewest requests a converge can make: 1 token, the group reads, the member pages (none for 0), the check that
+    the ids the tenant does not show yet exist (``new_ids``: ceil(n / 400) search requests, cheaper than ceil(n / 50)
+    from /identities), the writes.
 
     The group reads are one ``name in (...)`` request for the names of a short list (up to 50 that fit in one
     filter), else the listing: ceil(groups in the tenant / 250) pages.
     """
-    return 1 + group_reads + sum(math.ceil(m / 50) for m in member_counts) + writes
+    return 1 + group_reads + sum(math.ceil(m / 50) for m in member_counts) + math.ceil(new_ids / 400) + writes
 
 
 def tenant_groups(emulator) -> Dict[str, Dict[str, Any]]:
@@ -74,10 +76,12 @@ def test_create_no_change_and_changed_runs_stay_at_the_floor(emulator, capsys):
     result, requests = run(emulator, capsys, groups=desired)
     assert not result.get("failed") and result["changed"]
     writes = 20 + sum(math.ceil(size / 100) for size in sizes)
-    # 20 names: one targeted read, not the 2 pages of the 300 other groups; after the creates, one listing of the
-    # 20 created names checks that no simultaneous run created them too (1 request per 50 created names)
-    assert len(requests) == floor(1, [], writes) + 1 == 44 and len(requests) <= 1.1 * floor(1, [], writes)
-    assert ops(requests) == {"/oauth/token": 1, "listWorkgroups": 2, "createWorkgroup": 20, "updateWorkgroupMembers": 21}
+    # 20 names: one targeted read, not the 2 pages of the 300 other groups; the ids, all new to the tenant, checked to
+    # exist through search (400 per request); after the creates, one listing of the 20 created names checks that no
+    # simultaneous run created them too (1 request per 50 created names)
+    new_ids = len({OWNER} | {member for group in desired for member in group["members"]})
+    assert len(requests) == floor(1, [], writes, new_ids) + 1 == 46 and len(requests) <= 1.05 * floor(1, [], writes, new_ids)
+    assert ops(requests) == {"/oauth/token": 1, "listWorkgroups": 2, "searchPost": 2, "createWorkgroup": 20, "updateWorkgroupMembers": 21}
     assert result["counts"] == {"created": 20, "updated": 0, "deleted": 0, "unchanged": 0, "members_added": sum(sizes), "members_removed": 0}
     state = tenant_groups(emulator)
     for group in desired:
@@ -99,8 +103,8 @@ def test_create_no_change_and_changed_runs_stay_at_the_floor(emulator, capsys):
         group["members"] = group["members"][5:] + IDS[700 + index * 5:705 + index * 5]
     result, requests = run(emulator, capsys, groups=changed)
     assert not result.get("failed") and result["changed"]
-    assert len(requests) == floor(1, sizes, 5 + 10 + 10)
-    assert ops(requests) == {"/oauth/token": 1, "listWorkgroups": 1, "listWorkgroupMembers": 22, "patchWorkgroup": 5,
+    assert len(requests) == floor(1, sizes, 5 + 10 + 10, new_ids=50)  # OTHER_OWNER owns nothing yet, but is a member
+    assert ops(requests) == {"/oauth/token": 1, "listWorkgroups": 1, "listWorkgroupMembers": 22, "searchPost": 1, "patchWorkgroup": 5,
                              "updateWorkgroupMembers": 10, "deleteWorkgroupMembers": 10}
     assert result["counts"] == {"created": 0, "updated": 15, "deleted": 0, "unchanged": 5, "members_added": 50, "members_removed": 50}
     state = tenant_groups(emulator)
@@ -127,10 +131,10 @@ def test_check_mode_sends_no_write_and_reports_what_the_apply_then_does(emulator
     assert plan["summary"] == [
         "Plan: 1 to create, 1 to update, 1 to delete, 0 unchanged",
         '+ create "New" (owner %s, 2 members)' % NAMES[900],
-        "    + %s (%s)" % (NAMES[6], IDS[6]),  # resolved by email, so its name is known
-        "    + %s" % IDS[5],  # a plain id that is not verified: no name, listed last
+        "    + %s (%s)" % (NAMES[5], IDS[5]),  # a plain id: checked to exist, so its name is known too
+        "    + %s (%s)" % (NAMES[6], IDS[6]),  # resolved by email
         '~ update "Upd": description "old" -> "new"; members +1 -1',
-        "    + %s" % IDS[3],
+        "    + %s (%s)" % (NAMES[3], IDS[3]),
         "    - %s (%s)" % (NAMES[0], IDS[0]),  # a member: named by the member listing
         '- delete "Old" (not in the list, purge, 2 members)',
         "Check mode: nothing was changed.",
@@ -240,7 +244,7 @@ def test_per_identity_207_failures_name_the_group_and_do_not_stop_the_others(emu
     groups = [{"name": "New", "owner": OWNER, "members": [IDS[3], UNKNOWN]},
               {"name": "Upd", "members": [IDS[4], UNKNOWN]},  # an addition fails: nobody is removed
               {"name": "Fine", "owner": OWNER, "members": [IDS[5]]}]
-    result, requests = run(emulator, capsys, groups=groups)
+    result, requests = run(emulator, capsys, groups=groups, verify_identity_ids=False)  # ISC itself refuses the unknown id
     assert result["failed"] and result["changed"]
     assert [(f["name"], f["action"], f["status"]) for f in result["failures"]] == [("New", "add members", 404), ("Upd", "add members", 404)]
     assert result["failures"][0]["identities"] == [{"id": UNKNOWN, "name": None, "status": 404,
@@ -257,7 +261,8 @@ def test_per_identity_207_failures_name_the_group_and_do_not_stop_the_others(emu
 
 def test_create_refused_by_isc_reports_status_message_and_tracking_id(emulator, capsys):
     seed(emulator)
-    result, requests = run(emulator, capsys, groups=[{"name": "Bad", "owner": UNKNOWN}, {"name": "Good", "owner": OWNER}])
+    groups = [{"name": "Bad", "owner": UNKNOWN}, {"name": "Good", "owner": OWNER}]
+    result, requests = run(emulator, capsys, groups=groups, verify_identity_ids=False)  # ISC itself refuses the unknown id
     assert result["failed"] and result["changed"] and set(tenant_groups(emulator)) == {"Good"}
     failure = result["failures"][0]
     assert failure["name"] == "Bad" and failure["action"] == "create" and failure["status"] == 400 and failure["id"] is None
@@ -268,14 +273,19 @@ def test_create_refused_by_isc_reports_status_message_and_tracking_id(emulator, 
 def test_verify_identity_ids_fails_before_any_write_and_skips_known_ids(emulator, capsys):
     seed(emulator, groups=[{"id": "a" * 32, "name": "A", "owner": OWNER, "members": IDS[:60]}])
     groups = [{"name": "A", "members": IDS[:60] + [UNKNOWN]}, {"name": "B", "owner": OWNER, "members": [IDS[70]]}]
-    result, requests = run(emulator, capsys, groups=groups, verify_identity_ids=True)
-    assert result["failed"] and mutations(requests) == [] and set(tenant_groups(emulator)) == {"A"}
-    assert "id '%s': no identity has this id (in \"A\")" % UNKNOWN in result["msg"]
+    for check_mode in (True, False):  # the default, check mode too: nothing is half-applied
+        result, requests = run(emulator, capsys, check_mode=check_mode, groups=groups)
+        assert result["failed"] and mutations(requests) == [] and set(tenant_groups(emulator)) == {"A"}
+        assert "id '%s': no identity has this id (in groups[0] \"A\" members[60])" % UNKNOWN in result["msg"]
     assert ops(requests)["listIdentities"] == 1  # UNKNOWN and IDS[70]; members and the owner are known
 
     groups[0]["members"] = IDS[:60]
-    result, requests = run(emulator, capsys, groups=groups, verify_identity_ids=True)
+    result, requests = run(emulator, capsys, groups=groups)
     assert result["changed"] and ops(requests)["listIdentities"] == 1
+
+    groups[1]["members"] = [UNKNOWN]  # the risk of verify_identity_ids=false: ISC refuses the id after the group was created
+    result, requests = run(emulator, capsys, groups=[dict(groups[1], name="C")], verify_identity_ids=False)
+    assert result["failed"] and "ISC refused 1 identity" in result["msg"] and "C" in tenant_groups(emulator)
 
 
 def test_bad_references_and_duplicate_names_fail_before_any_request(emulator, capsys):
@@ -303,8 +313,8 @@ def test_unresolvable_references_are_reported_together_before_any_write(emulator
     result, requests = run(emulator, capsys, groups=[{"name": "A", "owner": {"alias": "nobody"}, "members": [{"email": "none@example.com"}]},
                                                      {"name": "B", "owner": OWNER, "members": [{"alias": "nobody"}]}])
     assert result["failed"] and mutations(requests) == []
-    assert result["problems"] == ["alias 'nobody': no identity has this alias (in \"A\", \"B\")",
-                                  "email 'none@example.com': no identity has this email (in \"A\")"]
+    assert result["problems"] == ["alias 'nobody': no identity has this alias (in groups[0] \"A\" owner, groups[1] \"B\" members[0])",
+                                  "email 'none@example.com': no identity has this email (in groups[0] \"A\" members[0])"]
 
 
 def test_an_ambiguous_name_fails_before_any_write_listing_the_ids(emulator, capsys):
@@ -489,3 +499,31 @@ def test_an_over_long_name_fails_before_any_request_without_echoing_it(emulator,
     assert result["msg"] == ("Invalid groups, nothing was read or changed: groups[1]: name is 70000 characters long, more than the 128 a "
                              "governance group name may have: '%s...' (70000 characters)" % ("L" * 80))
     assert tenant_groups(emulator) == {}
+
+
+def test_protected_names_with_spaces_fail_before_any_request(emulator, capsys):
+    """Issue 20: a comma-separated string is split by Ansible without trimming, and " Empty Group" protects nothing."""
+    seed(emulator, groups=[{"name": name, "owner": OWNER} for name in ("All Engineering", "Empty Group", "Retired Reviewers")])
+    result, requests = run(emulator, capsys, groups=[], purge=True, allow_empty_purge=True,
+                           protected="All Engineering, Empty Group, Retired Reviewers")
+    assert result["failed"] and requests == [] and len(tenant_groups(emulator)) == 3
+    assert result["problems"][0].startswith("protected[1] ' Empty Group' has spaces before or after the name")
+    assert 'give a list instead, e.g. protected: ["All Engineering", "Empty Group", "Retired Reviewers"]' in result["problems"][0]
+
+
+def test_a_protected_name_no_group_carries_is_a_warning_of_the_plan(emulator, capsys):
+    seed(emulator, groups=[{"name": "Kept", "owner": OWNER}, {"name": "Gone", "owner": OWNER}])
+    result, requests = run(emulator, capsys, check_mode=True, groups=[], purge=True, allow_empty_purge=True, protected=["Kept", "kept", "Typo"])
+    assert not result.get("failed") and mutations(requests) == []
+    assert [step["name"] for step in result["plan"]["to_delete"]] == ["Gone"]
+    assert any('protected names no governance group of the tenant carries (names match exactly, case included): "Typo", "kept"' in str(w)
+               for w in result["warnings"]), result["warnings"]
+
+
+def test_an_upper_case_id_is_the_member_it_names(emulator, capsys):
+    """Issue 20: upper-case ids passed the check and showed a member swapped for itself."""
+    seed(emulator, groups=[{"id": "a" * 32, "name": "A", "owner": OWNER, "members": IDS[:2]}])
+    result, requests = run(emulator, capsys, groups=[{"name": "A", "owner": OWNER.upper(), "members": [IDS[0].upper(), IDS[1]]}])
+    assert not result.get("failed") and not result["changed"] and mutations(requests) == []
+    result, requests = run(emulator, capsys, groups=[{"name": "B", "owner": OWNER.upper(), "members": [IDS[2].upper()]}])
+    assert not result.get("failed") and tenant_groups(emulator)["B"]["members"] == {IDS[2]} and tenant_groups(emulator)["B"]["owner"] == OWNER
