@@ -166,20 +166,29 @@ options:
     default: false
   protected:
     description:
-      - Names of groups that O(purge) never deletes (exact names).
+      - Names of groups that O(purge) never deletes (exact names, case included).
       - A name may not be both protected and listed with O(groups[].state=absent).
+      - A name with spaces before or after it fails before any request. Give a list (V([A, B])): Ansible splits a
+        comma-separated string (V(A, B)) at the commas and keeps the spaces, so V(" B") would protect nothing.
+      - A protected name that no group of the tenant carries is a warning of the plan (a misspelled name protects nothing).
     type: list
     elements: str
     default: []
   verify_identity_ids:
     description:
-      - Whether identity ids given as plain strings are checked to exist before any write.
-      - V(false) trusts them; ISC then reports an unknown id per identity when it is added (the task fails naming it).
-      - V(true) looks them up, except ids that are already members or owners in the tenant, through C(/identities)
-        (ceil(n / 50) requests, personal access tokens only) or ISC's search (ceil(n / 400) requests, also API clients
-        without user context), whichever takes fewer requests.
+      - Whether identity ids given as plain strings (or C({id: ...})) are checked to exist before any write, in check
+        mode too. Ids are compared and sent lower case.
+      - V(true) looks them up, except ids that are already members or owners in the tenant (they cost nothing), through
+        C(/identities) (ceil(n / 50) requests, personal access tokens only) or ISC's search (ceil(n / 400) requests,
+        also API clients without user context with C(sp:search:read)), whichever takes fewer requests. An unknown id
+        fails the task before any write, naming its place (V(groups[0] "Auditors" members[3]), V(owner)). Search lags
+        behind ISC: an identity created minutes ago may not be found yet, which also fails the task.
+      - V(false) skips the check and its requests. The risk - an unknown id then reaches ISC, which refuses it only when
+        it is written, after the group was created or changed - leaves a run half applied, and every re-run fails the same
+        way until the id is corrected. Use it only for ids that come from ISC itself, or for a token that may read
+        neither C(/identities) nor search.
     type: bool
-    default: false
+    default: true
   groups_label:
     description:
       - How messages point into O(groups), for example V(groups[0] "Finance Approvers" members[1]).
