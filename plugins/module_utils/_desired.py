@@ -146,10 +146,10 @@ def _protected_problems(protected: Sequence[Any]) -> List[str]:
         if not isinstance(name, str) or not name.strip():
             problems.append("protected[%d] must be a non-empty group name, got %r" % (position, name))
         elif name != name.strip():
-            problems.append("protected[%d] %r has spaces before or after the name, so it would protect no group (names match "
-                            "exactly). A comma-separated string is split by Ansible at the commas without trimming the spaces: "
-                            "give a list instead, e.g. protected: [%s]" % (position, name, ", ".join(
-                                quote(str(other).strip()) for other in protected if isinstance(other, str) and other.strip())))
+            names = ", ".join(quote(other.strip()) for other in protected if isinstance(other, str) and other.strip())
+            problems.append("protected[%d] %r has spaces before or after the name, so it would protect no group (names "
+                            "match exactly). A comma-separated string is split by Ansible at the commas without trimming "
+                            "the spaces: give a list instead, e.g. protected: [%s]" % (position, name, names))
     return problems
 
 

@@ -92,8 +92,8 @@ class StepResult:
         self.gone = False  # deleted by someone else before our delete
         self.in_use = False
         self.connections = None  # type: Optional[List[Dict[str, Any]]]
-        self.joined = None  # type: Optional[Dict[str, Any]]  # a create settled on a group it did not create: that group
-        self.discarded = None  # type: Optional[str]  # ... and the id of the group this run created, deleted as a younger copy
+        self.joined = None  # type: Optional[Dict[str, Any]]  # a create settled on a group it did not make: that group
+        self.discarded = None  # type: Optional[str]  # ... and the id of this run's group, deleted as a younger copy
         self.removed = False  # the group this run created was removed by another run's settlement (a younger copy)
 
     @property
@@ -136,12 +136,12 @@ class Outcome:
                     "members_added": sum(len(step.add) for step in steps if step.action in (CREATE, UPDATE)),
                     "members_removed": sum(len(step.remove) for step in steps if step.action == UPDATE)}
         done = [step.result for step in steps if step.result is not None]
-        # a create settled on another group (_settle) counts as an update of that group when it changed it
-        # a create whose group was deleted as a younger copy counts as an update of the group kept, when it changed it
+        # a create whose group was deleted as a younger copy (_settle) counts as an update of the group kept, if it changed it
         created = [r for r in done if r.created and r.discarded is None]
+        converged = [step.result for step in steps if step.result is not None and step.result not in created
+                     and (step.action == UPDATE or step.result.joined is not None)]
         return {"created": len(created), "deleted": sum(1 for r in done if r.deleted),
-                "updated": sum(1 for step in steps if step.result is not None and (step.action == UPDATE or step.result.joined is not None)
-                               and step.result not in created and (step.result.patched or step.result.done[ADD] or step.result.done[REMOVE])),
+                "updated": sum(1 for r in converged if r.patched or r.done[ADD] or r.done[REMOVE]),
                 "unchanged": len(self.plan.of(UNCHANGED)),
                 "members_added": sum(len(r.done[ADD]) for r in done), "members_removed": sum(len(r.done[REMOVE]) for r in done)}
 
@@ -256,8 +256,9 @@ class Executor:
 
     def _forget(self, step: Step) -> None:
         """Drop the failure records and errors of ``step`` (its create failed, but the group exists and is settled)."""
+        place = self._order.get(id(step.result))
         with self._lock:
-            self.outcome.failures = [record for record in self.outcome.failures if self._keys[id(record)][1] != self._order.get(id(step.result))]
+            self.outcome.failures = [record for record in self.outcome.failures if self._keys[id(record)][1] != place]
         step.result.errors = []
 
     def _write(self, request: Callable[[], Any]) -> Any:
@@ -327,14 +328,14 @@ class Executor:
             found.setdefault(own["id"], own)  # a listing may not show a group created a moment ago
         if not found:
             if result.removed:
-                self._record(step, ADD, message="another run removed the group this run created (id %s) and no group of this "
-                                                "name is left; run the task again to create it" % own["id"])
+                self._record(step, ADD, message="another run removed the group this run created (id %s) and no group "
+                                                "of this name is left; run the task again to create it" % own["id"])
             return
         settled = race_copies(found.values())
         if settled is None and len(found) > 1:
-            self._record(step, CREATE, message="%d governance groups are named \"%s\" now (ids: %s) and they are not copies made "
-                         "by simultaneous runs (see the docs of the workgroups module); rename or delete all but one of them"
-                         % (len(found), step.name, ", ".join(sorted(found))))
+            self._record(step, CREATE, message="%d governance groups are named \"%s\" now (ids: %s) and they are not "
+                         "copies made by simultaneous runs (see the docs of the workgroups module); rename or delete all "
+                         "but one of them" % (len(found), step.name, ", ".join(sorted(found))))
             return
         oldest, copies = settled or (next(iter(found.values())), [])
         for copy in copies:
@@ -346,15 +347,15 @@ class Executor:
                 self._fail(step, DELETE, exc)
                 return
         if copies:
-            self.warn("Governance group \"%s\" was created more than once by simultaneous runs: kept the oldest (id %s), "
-                      "deleted the younger copies (ids %s) and brought the oldest to the requested state."
+            self.warn("Governance group \"%s\" was created more than once by simultaneous runs: kept the oldest "
+                      "(id %s), deleted the younger copies (ids %s) and brought the oldest to the requested state."
                       % (step.name, oldest["id"], ", ".join(sorted(copy["id"] for copy in copies))))
         if own is not None and own["id"] == oldest["id"] and not result.removed:
             return  # this run's group: its own writes converged it (or their failures are recorded)
         self._join(step, oldest, own)
 
     def _join(self, step: Step, oldest: Dict[str, Any], own: Optional[Dict[str, Any]]) -> None:
-        """Converge ``oldest`` (a group this run did not create, or did not finish) to the step's entry, by the plan's rule."""
+        """Converge ``oldest`` (a group this run did not create, or lost) to the step's entry, by the plan's rule."""
         result = step.result
         if own is not None and own["id"] != oldest["id"]:
             result.discarded = own["id"]  # deleted as a younger copy, by this run or another
@@ -365,7 +366,8 @@ class Executor:
         current = None  # type: Optional[Set[str]]
         if step.desired is not None:
             try:
-                members = {member["id"]: member for member in self.client.list_members(oldest["id"]) if member.get("id")}
+                members = {member["id"]: member for member in self.client.list_members(oldest["id"])
+                           if member.get("id")}
             except IscError as exc:
                 self._fail(step, ADD, exc)
                 return
@@ -394,7 +396,7 @@ class Executor:
             try:
                 items = self._write(lambda: send(group_id, chunk))
             except IscNotFoundError as exc:
-                if step.action == CREATE and result.joined is None:  # another run's settlement removed this copy: _settle
+                if step.action == CREATE and result.joined is None:  # another run's settlement removed it: _settle
                     result.removed = True
                     return False
                 self._fail(step, action, exc)

@@ -179,8 +179,8 @@ def plan(request: Request, snapshot: Any) -> Plan:
         protected = set(request.protected)
         unknown = sorted(protected - {group.get("name") for group in snapshot.groups})
         if unknown and snapshot.complete:  # a misspelled protected name would protect nothing
-            result.warnings.append("protected names no governance group of the tenant carries (names match exactly, case "
-                                   "included): %s" % ", ".join(quote(name) for name in unknown))
+            result.warnings.append("protected names no governance group of the tenant carries (names match exactly, "
+                                   "case included): %s" % ", ".join(quote(name) for name in unknown))
         for group in snapshot.groups:
             if group.get("name") not in listed and group.get("name") not in protected and group.get("id") not in matched:
                 result.steps.append(_delete(group, REASON_PURGE))

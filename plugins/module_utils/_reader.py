@@ -23,7 +23,12 @@ from ansible_collections.sailpoint.isc.plugins.module_utils._errors import IscAp
 from ansible_collections.sailpoint.isc.plugins.module_utils._filters import any_of
 from ansible_collections.sailpoint.isc.plugins.module_utils._identities import IscIdentityResolutionError, parse_reference, resolve_references, with_hint
 from ansible_collections.sailpoint.isc.plugins.module_utils._search import SEARCH_HINT, lookup_query, problem_with_query
-from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import PLACEHOLDER_ID, exact_name_matches, owner_id_of, race_copies
+from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import (
+    PLACEHOLDER_ID,
+    exact_name_matches,
+    owner_id_of,
+    race_copies,
+)
 
 Group = Dict[str, Any]
 
@@ -186,6 +191,7 @@ def _name_users(problems: List[str], users: Mapping[Any, List[str]]) -> List[str
         places = next((by_prefix[problem[:position + 1]] for position, char in enumerate(problem)
                        if char == ":" and problem[:position + 1] in by_prefix), [])
         if places:
-            problem = "%s (in %s)" % (problem, ", ".join(places[:5]) + (" and %d more" % (len(places) - 5) if len(places) > 5 else ""))
+            more = " and %d more" % (len(places) - 5) if len(places) > 5 else ""
+            problem = "%s (in %s%s)" % (problem, ", ".join(places[:5]), more)
         named.append(problem)
     return named

@@ -198,7 +198,8 @@ def build_diff(plan: Plan) -> Dict[str, Dict[str, Any]]:
         before[step.name] = _view(plan, step.group, step.members_before)
         after[step.name] = _view(plan, would_be(step.group, step.fields), step.members_after)
     for step in plan.of(DELETE):
-        key = step.name if step.name not in before and step.reason != REASON_RACE else "%s (%s)" % (step.name, step.id)  # namesakes
+        named = step.name not in before and step.reason != REASON_RACE  # else a namesake: keyed with its id
+        key = step.name if named else "%s (%s)" % (step.name, step.id)
         before[key] = _view(plan, step.group, member_count=step.group.get("memberCount"))
     return {"before": before, "after": after}
 
@@ -211,7 +212,7 @@ def report_converge(module: Any, outcome: Outcome) -> None:
     for step in outcome.in_use:
         _warn_in_use(module, step)
     for step in plan.steps:
-        if step.result is not None and step.result.gone and step.reason != REASON_RACE:  # a copy: another run settled it first
+        if step.result is not None and step.result.gone and step.reason != REASON_RACE:  # a copy: another run settled it
             module.warn("Governance group \"%s\" (id %s) was already deleted by someone else." % (step.name, step.id))
     counts = outcome.counts()
     result = {"changed": outcome.changed, "summary": render_summary(plan) + [_last_line(outcome, counts)], "plan": plan_dict(plan),

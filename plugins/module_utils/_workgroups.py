@@ -179,7 +179,7 @@ def in_use(group: Mapping[str, Any]) -> bool:
 
 
 def race_copies(namesakes: Iterable[Mapping[str, Any]]) -> Optional[Tuple[Dict[str, Any], List[Dict[str, Any]]]]:
-    """``(the oldest, the younger copies)`` when the groups sharing a name are copies made by simultaneous runs, else None.
+    """``(the oldest, the younger copies)`` when the groups sharing a name are copies made by simultaneous runs, or None.
 
     A create race leaves groups that only runs of this collection make: the same name, created within RACE_WINDOW
     seconds of the oldest, with the oldest's owner, and used by nothing yet (no connection). Every run that manages
@@ -193,7 +193,7 @@ def race_copies(namesakes: Iterable[Mapping[str, Any]]) -> Optional[Tuple[Dict[s
         return None
     for group in groups[1:]:
         created = parse_timestamp(group.get("created"))
-        if (created is None or (created - first).total_seconds() > RACE_WINDOW or owner_id_of(group) != owner_id_of(groups[0])
-                or in_use(group)):
+        if (created is None or (created - first).total_seconds() > RACE_WINDOW
+                or owner_id_of(group) != owner_id_of(groups[0]) or in_use(group)):
             return None
     return groups[0], groups[1:]

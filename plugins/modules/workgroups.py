@@ -170,7 +170,8 @@ options:
       - A name may not be both protected and listed with O(groups[].state=absent).
       - A name with spaces before or after it fails before any request. Give a list (V([A, B])): Ansible splits a
         comma-separated string (V(A, B)) at the commas and keeps the spaces, so V(" B") would protect nothing.
-      - A protected name that no group of the tenant carries is a warning of the plan (a misspelled name protects nothing).
+      - A protected name that no group of the tenant carries is a warning of the plan (a misspelled name protects
+        nothing).
     type: list
     elements: str
     default: []
@@ -183,9 +184,9 @@ options:
         also API clients without user context with C(sp:search:read)), whichever takes fewer requests. An unknown id
         fails the task before any write, naming its place (V(groups[0] "Auditors" members[3]), V(owner)). Search lags
         behind ISC: an identity created minutes ago may not be found yet, which also fails the task.
-      - V(false) skips the check and its requests. The risk - an unknown id then reaches ISC, which refuses it only when
-        it is written, after the group was created or changed - leaves a run half applied, and every re-run fails the same
-        way until the id is corrected. Use it only for ids that come from ISC itself, or for a token that may read
+      - V(false) skips the check and its requests. The risk - an unknown id then reaches ISC, which refuses it only
+        when it is written, after the group was created or changed - leaves a run half applied, and every re-run fails
+        the same way until the id is corrected. Use it only for ids that come from ISC itself, or for a token that may read
         neither C(/identities) nor search.
     type: bool
     default: true
@@ -382,8 +383,8 @@ plan:
           type: str
           returned: always
         reason:
-          description: V(absent) (listed with O(groups[].state=absent)), V(purge) (not listed, O(purge=true)) or V(race copy)
-            (a younger copy of a listed group, made by simultaneous runs; see the notes).
+          description: V(absent) (listed with O(groups[].state=absent)), V(purge) (not listed, O(purge=true)) or
+            V(race copy) (a younger copy of a listed group, made by simultaneous runs; see the notes).
           type: str
           returned: always
         description:
