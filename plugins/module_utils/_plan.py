@@ -169,7 +169,14 @@ def plan(request: Request, snapshot: Any) -> Plan:
             result.steps.append(_guard_query(_create(entry, snapshot), entry))
         else:
             result.steps.append(_guard_query(_update(entry, group, snapshot), entry))
-            result.steps.extend(_delete(copy, REASON_RACE, entry) for copy in snapshot.racing.get(index, ()))
+            copies = snapshot.racing.get(index, [])
+            if entry.missing is None:  # a module that creates the group settles its copies (see race_copies)
+                result.steps.extend(_delete(copy, REASON_RACE, entry) for copy in copies)
+            elif copies:
+                result.warnings.append("Governance group %s has copies made by simultaneous runs (ids: %s); this run "
+                                       "uses the oldest (id %s), and the next run of a module that creates groups "
+                                       "deletes the copies." % (quote(entry.name), ", ".join(copy["id"] for copy in copies),
+                                                                group.get("id")))
             if index in snapshot.namesakes:
                 result.warnings.append("Other governance groups are already named '%s' (ids: %s); looking this group up by name "
                                        "will fail until the names differ." % (entry.name, ", ".join(snapshot.namesakes[index])))

@@ -125,3 +125,15 @@ def test_a_member_write_on_a_copy_another_run_removed_converges_the_survivor(emu
     assert not result.failed, result["msg"]
     assert [(g["id"], sorted(g["members"])) for g in _groups(emulator, "Removed")] == [("0" * 32, sorted([IDS[1], IDS[2]]))]
     assert result["counts"] == dict(result["counts"], created=0, updated=1, members_added=2)
+
+
+def test_the_membership_module_uses_the_oldest_copy_and_leaves_the_deletes_to_a_module_that_creates(emulator, capsys):
+    from ansible_collections.sailpoint.isc.plugins.modules import workgroup_members
+
+    copies = [{"id": "c%031d" % index, "name": "Copied", "owner": OWNER, "created": _stamp(30 - index)} for index in range(2)]
+    _seed(emulator, copies)
+    result = run_module(workgroup_members.main, emulator, capsys, workgroup_name="Copied", members=[IDS[1]])
+    assert not result.failed and result["workgroup"]["id"] == "c%031d" % 0, result.get("msg")
+    assert [r["operation"] for r in mutations(result.requests)] == ["updateWorkgroupMembers"]
+    assert "the next run of a module that creates groups deletes the copies" in str(result["warnings"])
+    assert [(g["id"], list(g["members"])) for g in _groups(emulator, "Copied")] == [("c%031d" % 0, [IDS[1]]), ("c%031d" % 1, [])]
