@@ -91,7 +91,7 @@ FAULTS = {"latency_ms": 60, "latency_jitter_ms": 40, "drop_after_write_rate": 0.
 QUERY = 'attributes.department:"Finance"'
 
 
-@pytest.mark.parametrize("runs", [2, 3])
+@pytest.mark.parametrize("runs", [3])  # the role is one module call: 2 runs under faults are test_races.py's
 def test_simultaneous_role_runs_under_lost_answers_leave_one_exact_group_per_name(emulator, tmp_path, runs):
     desired = [{"name": "Role Faulty %d" % index, "owner": IDS[90], "members": IDS[index * 10:index * 10 + 3]} for index in range(3)]
     desired.append({"name": "Role Faulty Query", "owner": IDS[90], "members_query": QUERY})
