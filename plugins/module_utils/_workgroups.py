@@ -120,8 +120,8 @@ def build_create_body(fields: Mapping[str, Any]) -> Dict[str, Any]:
 
 def would_be(group: Optional[Mapping[str, Any]], fields: Mapping[str, Any]) -> Dict[str, Any]:
     """A copy of ``group`` (None: a group to create, see PLACEHOLDER_ID) with ``fields`` set as ISC stores them."""
-    result = copy.deepcopy(dict(group)) if group is not None else {"id": PLACEHOLDER_ID, "description": "", "memberCount": 0,
-                                                                    "connectionCount": 0}
+    placeholder = {"id": PLACEHOLDER_ID, "description": "", "memberCount": 0, "connectionCount": 0}
+    result = copy.deepcopy(dict(group)) if group is not None else placeholder
     result.update((field.name, field.send(fields[field.name])) for field in FIELDS if field.name in fields)
     return result
 

@@ -22,7 +22,7 @@ description:
   - Members are managed with M(sailpoint.isc.workgroup_members).
   - Simultaneous runs that create the same group never leave a duplicate. After a create (also when the create's answer
     was lost) the module lists the name once more; groups of that name created within 2 minutes of the oldest, with its
-    owner and used by nothing are copies made by simultaneous runs: every run keeps the oldest (by C(created), then
+    owner and used by nothing are copies made by simultaneous runs; every run keeps the oldest (by C(created), then
     C(id)), deletes the younger copies and brings the oldest to the requested description and owner (it returns that
     group, with a warning). A run that finds such copies when it reads the tenant settles them the same way; other
     namesakes stay an error that a person must mend.

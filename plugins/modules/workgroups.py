@@ -32,7 +32,7 @@ description:
     is used by nothing (no connection); only runs make such copies. Every run settles them the same way, whichever
     run created which - when it reads the tenant (the plan deletes the copies, RV(plan.to_delete) with reason
     V(race copy), not counted by O(max_deletes)) and after its creates, also when a stop error ended its writes (one
-    listing per 50 created names): it keeps the oldest (by C(created), then C(id)), brings it to the requested state
+    listing per 50 created names), and it keeps the oldest (by C(created), then C(id)), brings it to the requested state
     and deletes the younger copies (one already deleted by another run counts as done), with a warning. So the copies
     of a run that was killed are removed by the next run that manages the name. Namesakes outside this rule (another
     owner, created further apart, in use) stay an error that a person must mend.
@@ -168,8 +168,8 @@ options:
     description:
       - Names of groups that O(purge) never deletes (exact names, case included).
       - A name may not be both protected and listed with O(groups[].state=absent).
-      - A name with spaces before or after it fails before any request. Give a list (V([A, B])): Ansible splits a
-        comma-separated string (V(A, B)) at the commas and keeps the spaces, so V(" B") would protect nothing.
+      - A name with spaces before or after it fails before any request. Give a list, as in V([A, B]). Ansible splits
+        a comma-separated string such as V(A, B) at the commas and keeps the spaces, so V( B) would protect nothing.
       - A protected name that no group of the tenant carries is a warning of the plan (a misspelled name protects
         nothing).
     type: list
