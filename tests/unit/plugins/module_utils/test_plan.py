@@ -20,6 +20,7 @@ from ansible_collections.sailpoint.isc.plugins.module_utils._plan import (
     UNCHANGED,
     UPDATE,
     check,
+    converge,
     guard,
     membership,
     plan,
@@ -475,3 +476,14 @@ def test_validate_refuses_names_longer_than_128_characters_showing_their_first_8
         "groups[1]: name is 5000 characters long, more than the 128 a governance group name may have: '%s...' (5000 characters)" % ("x" * 80),
         "name is 200 characters long, more than the 128 a governance group name may have: '%s...' (200 characters)" % ("r" * 80),
     ]
+
+
+def test_the_update_rule_is_one_pure_function_of_group_wanted_fields_and_members():
+    """_plan.converge: what the plan does to an existing group, and what the settlement does to a group another run made."""
+    group = {"id": "g", "name": "G", "description": None, "owner": {"id": "a" * 32}}
+    exact = Entry(name="G", members_query="q")  # members from a query only: managed all the same
+    step = converge(exact, group, {"name": "G", "description": "", "owner": "a" * 32}, {"1", "2"}, {"2", "3"})
+    assert (step.action, step.fields, step.add, step.remove) == (UPDATE, {}, ["1"], ["3"])
+    step = converge(Entry(name="G", members=["x"], members_mode=REMOVE), group, {"description": "d"}, {"3"}, {"2", "3"})
+    assert (step.fields, step.add, step.remove, step.members_after) == ({"description": "d"}, [], ["3"], {"2"})
+    assert converge(Entry(name="G"), group, {"name": "G"}, None, None).action == UNCHANGED  # members not managed: not read
