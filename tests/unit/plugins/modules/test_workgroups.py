@@ -12,7 +12,7 @@ import math
 from typing import Any, Dict, List, Tuple
 
 
-from ansible_collections.sailpoint.isc.plugins.module_utils import _client, _errors, _transport
+from ansible_collections.sailpoint.isc.plugins.module_utils import _client, _errors, _retry
 from ansible_collections.sailpoint.isc.plugins.modules import workgroups
 from tests.emulator.seed import generated_identity
 
@@ -378,7 +378,7 @@ def _read_only_client(emulator):
 
 def test_a_lost_create_response_still_makes_exactly_one_group(emulator, capsys, monkeypatch):
     seed(emulator)
-    monkeypatch.setattr(_transport, "backoff_delay", lambda *args, **kwargs: 0.0)
+    monkeypatch.setattr(_retry, "backoff_delay", lambda *args, **kwargs: 0.0)
     emulator.set_faults({"rate_limit": None, "drop_after_write_rate": 1.0, "random_seed": 1})
     result, requests = run(emulator, capsys, groups=[{"name": "Once", "owner": OWNER, "description": "d"}])
     assert not result.get("failed") and result["changed"] and result["counts"]["created"] == 1
