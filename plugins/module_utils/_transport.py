@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from typing import Any, Callable, Dict, Iterable, Iterator, Optional, Sequence
+from typing import Any, Callable, Dict, Iterable, Iterator, Optional, Sequence, Tuple
 from urllib.parse import quote, urlencode
 
 from ansible_collections.sailpoint.isc.plugins.module_utils._answers import (
@@ -252,12 +252,12 @@ class IscTransport:
                   % (request.label, attempt.why(), tries.retries, self.retry.max_retries, wait, source))
         self._sleep(wait)
 
-    def _wait(self, attempt: Attempt, tries: _Tries) -> Any:
+    def _wait(self, attempt: Attempt, tries: _Tries) -> Tuple[float, str]:
         retry_after = parse_retry_after(attempt.header("Retry-After")) if attempt.status == 429 else None
         return self.retry.wait(tries.retries, retry_after, tries.deadline - self._clock())
 
     def _error(self, attempt: Attempt, request: _Request, tries: _Tries, note: Optional[str] = None,
-               proxy: Optional[Any] = None) -> IscError:
+               proxy: Optional[Tuple[str, str]] = None) -> IscError:
         target = self.base_url
         if proxy:
             target = "the proxy %s (environment variable %s) for %s" % (proxy[1], proxy[0], self.base_url)
