@@ -2,7 +2,7 @@
 # Copyright: Contributors to the sailpoint.isc collection
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""plugins/module_utils/_transport.py and _errors.py without HTTP: URL rules, backoff, Retry-After, paging, retries, errors."""
+"""The transport's pure parts and _errors.py without HTTP: URL rules, backoff, Retry-After, paging, retries, errors."""
 
 from __future__ import annotations
 
