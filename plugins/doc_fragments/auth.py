@@ -53,13 +53,17 @@ options:
       - ISC's search (C(members_query), O(sailpoint.isc.identity_info#module:query), lookups through search) is used in
         V(v2024), V(v2025), V(v2026) and V(v1); the spec the collection follows does not confirm it in V(beta), so there
         such a task fails before its first search, naming the versions that have it.
+      - One of V(v2024), V(v2025), V(v2026), V(beta) and V(v1). Any other value fails before the first request with a
+        message that names O(api_version), the variable C(isc_api_version) and E(SAIL_API_VERSION).
       - If not set, the value of the E(SAIL_API_VERSION) environment variable is used, else V(v2024).
     type: str
-    choices: [v2024, v2025, v2026, beta, v1]
     default: v2024
   validate_certs:
     description:
       - Whether to verify the TLS certificate of the tenant. Set to V(false) only for test systems.
+      - The CA bundle is the one of C(requests), or the file the environment variable E(REQUESTS_CA_BUNDLE) (else
+        E(CURL_CA_BUNDLE)) names, for an internal CA. When that variable names a file that does not exist, the task
+        fails before the first request, naming the variable and the path.
       - If not set, the value of the E(SAIL_VALIDATE_CERTS) environment variable is used.
     type: bool
     default: true
@@ -75,8 +79,10 @@ options:
         random jitter; all retries of one request together wait at most 120 seconds.
       - Every retry is reported as a warning.
       - A create whose answer is lost is never blindly repeated; the group is looked up first, so no duplicate is made.
-      - A connection error before the tenant answered anything in this run (a refused port, an unknown host) is not
-        retried. It means a wrong O(base_url) or a blocked network, and the task fails at once saying so.
+      - A connection error before the tenant answered anything in this run (a refused port, an unknown host, a proxy
+        from E(HTTP_PROXY) / E(HTTPS_PROXY) that does not accept connections) is not retried. It means a wrong
+        O(base_url), a wrong proxy or a blocked network, and the task fails at once saying so (naming the proxy and
+        its variable when the proxy was not reached).
     type: int
     default: 5
   clients:
@@ -87,6 +93,8 @@ options:
         O(rate_limit). Give clients with the same rights (an API client without user context cannot read C(/identities),
         so it cannot look up identities by alias or name).
       - An error about the credentials, the rights or the rate limit names the client id it was sent with, never a secret.
+      - Every client of the pool fetches its token (all at the same time) before the task's first API request, so a
+        wrong secret of any of them fails the task before anything is read or written, naming that client id.
       - 'If not set, the value of the E(SAIL_CLIENTS) environment variable is used, a JSON list such as
         C([{"client_id": "...", "client_secret": "..."}]).'
     type: list

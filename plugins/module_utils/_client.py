@@ -5,9 +5,9 @@
 
 """The ISC API calls the collection makes: the endpoint table and one method per operation.
 
-Private to the collection (``_`` prefix). :class:`IscClient` adds to the transport (``_transport.py``:
-token, retries, paging) where each call goes in the chosen ``api_version`` (``API_PATHS``, ``ENDPOINTS``)
-and what its answer means. Nothing here knows about AnsibleModule; ``_module.py`` is the glue.
+Private to the collection (``_`` prefix). :class:`IscClient` holds a transport (``_transport.py``: tokens,
+pacing, retries, paging) and knows where each call goes in the chosen ``api_version`` (``API_PATHS``,
+``ENDPOINTS``) and what its answer means. Nothing here knows about AnsibleModule; ``_module.py`` is the glue.
 """
 
 from __future__ import annotations
@@ -15,15 +15,11 @@ from __future__ import annotations
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 from urllib.parse import quote
 
+from ansible_collections.sailpoint.isc.plugins.module_utils._connection import check_connection, validate_base_url
 from ansible_collections.sailpoint.isc.plugins.module_utils._errors import IscApiError, IscConfigError
 from ansible_collections.sailpoint.isc.plugins.module_utils._filters import eq
-from ansible_collections.sailpoint.isc.plugins.module_utils._transport import (
-    HAS_REQUESTS,
-    POLICY_CREATE,
-    POLICY_IDEMPOTENT,
-    IscTransport,
-    validate_base_url,
-)
+from ansible_collections.sailpoint.isc.plugins.module_utils._retry import POLICY_CREATE, POLICY_IDEMPOTENT
+from ansible_collections.sailpoint.isc.plugins.module_utils._transport import IscTransport
 from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import exact_name_matches
 
 # --------------------------------------------------------------------------------------------
@@ -98,20 +94,25 @@ def _check_chunk(ids: Sequence[str], limit: int) -> None:
         raise ValueError("a bulk request takes 1 to %d distinct ids, got %d" % (limit, len(ids)))
 
 
-class IscClient(IscTransport):
-    """The governance group (workgroup), member, connection and identity calls of one ``api_version``."""
+class IscClient:
+    """The governance group (workgroup), member, connection and identity calls of one ``api_version``.
+
+    ``transport`` are the options of :class:`IscTransport`; they are checked (``_connection``) before anything else.
+    """
 
     def __init__(self, base_url: Optional[str], api_version: str = DEFAULT_API_VERSION, **transport: Any) -> None:
-        if api_version not in API_PATHS:
-            raise IscConfigError("api_version must be one of %s, got %r" % (", ".join(API_VERSIONS), api_version))
-        if not HAS_REQUESTS:
-            raise IscConfigError("the Python library 'requests' is required")
+        check_connection(dict(transport, base_url=base_url, api_version=api_version), API_VERSIONS)
         self.api_version = api_version
         # Set once GET /identities answered 403 (a token without user context): identity lookups then search directly.
         self.identities_refused = False
         # ISC counts its rate limit per API client and per API version: this client calls one version, so the
         # transport's limiter per API client is one per (client id, API version)
-        super().__init__(validate_base_url(base_url, API_VERSIONS), **transport)
+        self.transport = IscTransport(validate_base_url(base_url, API_VERSIONS), **transport)
+
+    @property
+    def concurrency(self) -> int:
+        """How many requests this client sends at a time at most: the ``concurrency`` of ``_parallel.parallel``."""
+        return self.transport.concurrency
 
     # ---------------------------------------------------------------- small public helpers
     def path(self, endpoint: str, **ids: str) -> str:
@@ -126,11 +127,12 @@ class IscClient(IscTransport):
     # ---------------------------------------------------------------- workgroups
     def list_workgroups(self, filters: Optional[str] = None, sorters: Optional[str] = None) -> Iterator[Dict[str, Any]]:
         """Every governance group matching ``filters`` (see _filters), all pages."""
-        return self.paginate(self.path("workgroups"), {"filters": filters, "sorters": sorters}, PAGE_LIMITS["workgroups"])
+        return self.transport.paginate(self.path("workgroups"), {"filters": filters, "sorters": sorters},
+                                       PAGE_LIMITS["workgroups"])
 
     def get_workgroup(self, workgroup_id: str) -> Optional[Dict[str, Any]]:
         """The group with this id, or None if ISC answers 404."""
-        result = self._send("GET", self.path("workgroup", workgroup_id=workgroup_id), expect_statuses=(404,))
+        result = self.transport.send("GET", self.path("workgroup", workgroup_id=workgroup_id), expect_statuses=(404,))
         return None if result.status == 404 else result.body
 
     def find_workgroups_by_name(self, name: str) -> List[Dict[str, Any]]:
@@ -149,7 +151,8 @@ class IscClient(IscTransport):
         def recover() -> Optional[Dict[str, Any]]:
             return {"name": body["name"]} if self.find_workgroups_by_name(body["name"]) else None
 
-        return self._send("POST", self.path("workgroups"), json_body=body, policy=POLICY_CREATE, recover=recover).body
+        return self.transport.send("POST", self.path("workgroups"), json_body=body, policy=POLICY_CREATE,
+                                   recover=recover).body
 
     def patch_workgroup(self, workgroup_id: str, operations: List[Dict[str, Any]]) -> Dict[str, Any]:
         """Apply JSON Patch ``operations`` (name, description, owner) and return the updated group.
@@ -157,24 +160,24 @@ class IscClient(IscTransport):
         Retried on HTTP 500 like an idempotent call: the modules only send ``add``/``replace`` with absolute
         values, so applying the same patch twice leaves the group as applying it once.
         """
-        return self._send("PATCH", self.path("workgroup", workgroup_id=workgroup_id), json_body=operations,
-                          content_type="application/json-patch+json", policy=POLICY_IDEMPOTENT).body
+        return self.transport.send("PATCH", self.path("workgroup", workgroup_id=workgroup_id), json_body=operations,
+                                   content_type="application/json-patch+json", policy=POLICY_IDEMPOTENT).body
 
     def delete_workgroup(self, workgroup_id: str) -> None:
         """Delete one group (204). Raises IscNotFoundError if it does not exist."""
-        self._send("DELETE", self.path("workgroup", workgroup_id=workgroup_id))
+        self.transport.send("DELETE", self.path("workgroup", workgroup_id=workgroup_id))
 
     def bulk_delete_workgroups(self, workgroup_ids: Sequence[str]) -> List[Dict[str, Any]]:
         """Delete up to 100 groups in one request; its 207 items ({id, status 204|404|409, description})."""
         _check_chunk(workgroup_ids, WORKGROUP_DELETE_CHUNK)
         # a repeated bulk-delete only turns 204 into 404 (already gone): safe to retry like DELETE
-        return _as_items(self._send("POST", self.path("workgroups_bulk_delete"), json_body={"ids": list(workgroup_ids)},
-                                    policy=POLICY_IDEMPOTENT).body)
+        return _as_items(self.transport.send("POST", self.path("workgroups_bulk_delete"),
+                                             json_body={"ids": list(workgroup_ids)}, policy=POLICY_IDEMPOTENT).body)
 
     # ---------------------------------------------------------------- members and connections
     def list_members(self, workgroup_id: str) -> Iterator[Dict[str, Any]]:
         """Every member ({type, id, name, email}) of the group, all pages of 50."""
-        return self.paginate(self.path("members", workgroup_id=workgroup_id), None, PAGE_LIMITS["members"])
+        return self.transport.paginate(self.path("members", workgroup_id=workgroup_id), None, PAGE_LIMITS["members"])
 
     def add_members(self, workgroup_id: str, identity_ids: Sequence[str]) -> List[Dict[str, Any]]:
         """Bulk-add up to MEMBER_CHUNK identities in one request; its 207 items (201 added, 409 already a member)."""
@@ -188,18 +191,19 @@ class IscClient(IscTransport):
         _check_chunk(identity_ids, MEMBER_CHUNK)
         body = [{"type": "IDENTITY", "id": identity_id} for identity_id in identity_ids]
         # repeating is safe: 409 on add / 404 on delete mean the state already holds
-        return _as_items(self._send("POST", self.path(endpoint, workgroup_id=workgroup_id), json_body=body,
-                                    policy=POLICY_IDEMPOTENT).body)
+        return _as_items(self.transport.send("POST", self.path(endpoint, workgroup_id=workgroup_id), json_body=body,
+                                             policy=POLICY_IDEMPOTENT).body)
 
     def list_connections(self, workgroup_id: str) -> Iterator[Dict[str, Any]]:
         """Every connection (access profile, role, SOD policy, source) of the group, pages of 50."""
-        return self.paginate(self.path("connections", workgroup_id=workgroup_id), None, PAGE_LIMITS["connections"])
+        return self.transport.paginate(self.path("connections", workgroup_id=workgroup_id), None,
+                                       PAGE_LIMITS["connections"])
 
     # ---------------------------------------------------------------- identities
     def list_identities(self, filters: Optional[str] = None, sorters: Optional[str] = None) -> Iterator[Dict[str, Any]]:
         """Identities matching ``filters``, correlated or not (defaultFilter=NONE), all pages."""
         params = {"filters": filters, "sorters": sorters, "defaultFilter": "NONE"}
-        return self.paginate(self.path("identities"), params, PAGE_LIMITS["identities"])
+        return self.transport.paginate(self.path("identities"), params, PAGE_LIMITS["identities"])
 
     def search_identities(self, query: str, fields: Sequence[str]) -> Iterator[Dict[str, Any]]:
         """Every identity document the search ``query`` (ISC query-string syntax) matches, trimmed to ``fields``.
@@ -214,7 +218,8 @@ class IscClient(IscTransport):
         path = self.path("search")
         while True:
             # POST that only reads: retried like an idempotent call
-            result = self._send("POST", path, params={"limit": SEARCH_LIMIT}, json_body=body, policy=POLICY_IDEMPOTENT)
+            result = self.transport.send("POST", path, params={"limit": SEARCH_LIMIT}, json_body=body,
+                                         policy=POLICY_IDEMPOTENT)
             page = result.body if result.body is not None else []
             if not isinstance(page, list) or len(page) > SEARCH_LIMIT:
                 raise IscApiError("POST", path, result.status, ["expected a JSON list of at most %d documents" % SEARCH_LIMIT])

@@ -53,6 +53,7 @@ from ansible_collections.sailpoint.isc.plugins.module_utils._errors import (
 )
 from ansible_collections.sailpoint.isc.plugins.module_utils._members import ADD, REMOVE, classify_results, describe_failures, plural
 from ansible_collections.sailpoint.isc.plugins.module_utils._filters import any_of
+from ansible_collections.sailpoint.isc.plugins.module_utils._parallel import parallel
 from ansible_collections.sailpoint.isc.plugins.module_utils._plan import CREATE, DELETE, IN_USE, REFUSED, UNCHANGED, UPDATE, Plan, Step, converge
 from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import (
     build_create_body,
@@ -215,7 +216,7 @@ class Executor:
             except _Stop:
                 pass
 
-        self.client.parallel(one, steps)
+        parallel(one, steps, self.client.concurrency)
         if self.outcome.stopped is not None:
             raise _Stop()
 
@@ -307,7 +308,8 @@ class Executor:
         if not names:
             return
         try:
-            pages = self.client.parallel(lambda name_filter: list(self.client.list_workgroups(filters=name_filter)), any_of("name", names))
+            pages = parallel(lambda name_filter: list(self.client.list_workgroups(filters=name_filter)),
+                             any_of("name", names), self.client.concurrency)
         except IscError as exc:
             self.warn("Could not check that the governance groups this run created have no namesake created by a "
                       "simultaneous run: %s" % exc)
@@ -452,7 +454,7 @@ class Executor:
 
         chunks = list(chunked(list(by_id), WORKGROUP_DELETE_CHUNK))
         # the answers are accounted for in the order of the chunks (connections are read for at most CONNECTION_READS groups)
-        for chunk, answers in zip(chunks, self.client.parallel(send, chunks)):
+        for chunk, answers in zip(chunks, parallel(send, chunks, self.client.concurrency)):
             if isinstance(answers, IscError):
                 for group_id in chunk:
                     self._record(by_id[group_id], DELETE, answers)

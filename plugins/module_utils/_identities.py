@@ -30,6 +30,7 @@ from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Seque
 
 from ansible_collections.sailpoint.isc.plugins.module_utils._errors import IscForbiddenError, IscInputError
 from ansible_collections.sailpoint.isc.plugins.module_utils._filters import BATCH_LENGTH, BATCH_VALUES, batched, eq, in_, or_
+from ansible_collections.sailpoint.isc.plugins.module_utils._parallel import parallel
 from ansible_collections.sailpoint.isc.plugins.module_utils._search import (
     EVENTUAL_CONSISTENCY,
     SEARCH_FIELDS,
@@ -246,8 +247,8 @@ def look_up_references(client: Any, references: Sequence[Reference], attributes:
 
 def _list_identities(client: Any, key: str, values: Sequence[str], attributes: Sequence[str] = ()) -> List[Identity]:
     # independent requests: sent together (the client's parallel), answers in the order of the chunks
-    pages = client.parallel(lambda filters: [_identity(item, attributes) for item in client.list_identities(filters=filters)],
-                            _filter_chunks(key, values))
+    pages = parallel(lambda filters: [_identity(item, attributes) for item in client.list_identities(filters=filters)],
+                     _filter_chunks(key, values), client.concurrency)
     return [found for page in pages for found in page]
 
 

@@ -29,17 +29,15 @@ from typing import Any, Dict, Iterator, List, Mapping, Optional
 
 from ansible.module_utils.basic import env_fallback, missing_required_lib
 
+from ansible_collections.sailpoint.isc.plugins.module_utils import _connection
 from ansible_collections.sailpoint.isc.plugins.module_utils._client import API_VERSIONS, DEFAULT_API_VERSION, IscClient
 from ansible_collections.sailpoint.isc.plugins.module_utils._desired import Request
 from ansible_collections.sailpoint.isc.plugins.module_utils._errors import IscError, scrub_secrets
 from ansible_collections.sailpoint.isc.plugins.module_utils._executor import Outcome
 from ansible_collections.sailpoint.isc.plugins.module_utils._pipeline import StageError, run
-from ansible_collections.sailpoint.isc.plugins.module_utils._transport import (
-    DEFAULT_CONCURRENCY,
-    DEFAULT_RATE_LIMIT,
-    HAS_REQUESTS,
-    REQUESTS_IMPORT_ERROR,
-)
+from ansible_collections.sailpoint.isc.plugins.module_utils._http import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
+from ansible_collections.sailpoint.isc.plugins.module_utils._pacing import DEFAULT_RATE_LIMIT
+from ansible_collections.sailpoint.isc.plugins.module_utils._transport import DEFAULT_CONCURRENCY
 
 _SECRET_OPTIONS = ("client_secret", "access_token")
 # Where each connection option can come from: the module option (or module_defaults), the variable the role
@@ -52,6 +50,7 @@ _SOURCES = {
     "client_secret": ("isc_client_secret", "SAIL_CLIENT_SECRET"),
     "access_token": ("isc_access_token", "SAIL_ACCESS_TOKEN"),
     "clients": ("isc_clients", "SAIL_CLIENTS"),
+    "api_version": ("isc_api_version", "SAIL_API_VERSION"),
 }
 
 
@@ -63,7 +62,8 @@ def isc_argument_spec() -> Dict[str, Any]:
         "client_id": {"type": "str", "fallback": (env_fallback, ["SAIL_CLIENT_ID"])},
         "client_secret": {"type": "str", "no_log": True, "fallback": (env_fallback, ["SAIL_CLIENT_SECRET"])},
         "access_token": {"type": "str", "no_log": True, "fallback": (env_fallback, ["SAIL_ACCESS_TOKEN"])},
-        "api_version": {"type": "str", "default": DEFAULT_API_VERSION, "choices": list(API_VERSIONS),
+        # No choices: connection_problems names the variable and the environment variable too (one of API_VERSIONS).
+        "api_version": {"type": "str", "default": DEFAULT_API_VERSION,
                         "fallback": (env_fallback, ["SAIL_API_VERSION"])},
         "validate_certs": {"type": "bool", "default": True, "fallback": (env_fallback, ["SAIL_VALIDATE_CERTS"])},
         "request_timeout": {"type": "float", "default": 30.0},
@@ -97,27 +97,8 @@ def _where(option: str) -> str:
 
 
 def connection_problems(params: Dict[str, Any]) -> List[str]:
-    """What is missing from the connection options, each naming where to set it; [] when complete.
-
-    Empty strings count as unset (AWX injects an empty string for a credential field left blank).
-    """
-    problems = []
-    if not params.get("base_url"):
-        problems.append("no tenant URL: set the option %s to the tenant's API root, e.g. https://acme.api.identitynow.com"
-                        % _where("base_url"))
-    client_id, client_secret = params.get("client_id"), params.get("client_secret")
-    if client_id and not client_secret:
-        problems.append("client_id is set but client_secret is not: set the option %s" % _where("client_secret"))
-    elif client_secret and not client_id:
-        problems.append("client_secret is set but client_id is not: set the option %s" % _where("client_id"))
-    elif not client_id and not params.get("access_token") and not params.get("clients"):
-        problems.append("no credentials: set the options %s and %s, or %s"
-                        % (_where("client_id"), _where("client_secret"), _where("access_token")))
-    if params.get("rate_limit") is not None and params["rate_limit"] < 0:
-        problems.append("rate_limit must be 0 (no pacing) or the requests per 10 seconds per API client, got %d" % params["rate_limit"])
-    if params.get("max_concurrent_requests") is not None and params["max_concurrent_requests"] < 1:
-        problems.append("max_concurrent_requests must be 1 (one request at a time) or more, got %d" % params["max_concurrent_requests"])
-    return problems
+    """What is missing or wrong in the connection options, each naming where to set it; [] when usable."""
+    return _connection.connection_problems(params, API_VERSIONS, _where)
 
 
 def clients_from_environment(environ: Mapping[str, str]) -> Optional[List[Dict[str, str]]]:

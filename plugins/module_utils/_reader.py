@@ -21,6 +21,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 from ansible_collections.sailpoint.isc.plugins.module_utils._desired import PRESENT, Entry, Request, quote
 from ansible_collections.sailpoint.isc.plugins.module_utils._errors import IscApiError, IscForbiddenError, IscInputError
 from ansible_collections.sailpoint.isc.plugins.module_utils._filters import any_of
+from ansible_collections.sailpoint.isc.plugins.module_utils._parallel import parallel
 from ansible_collections.sailpoint.isc.plugins.module_utils._identities import IscIdentityResolutionError, parse_reference, resolve_references, with_hint
 from ansible_collections.sailpoint.isc.plugins.module_utils._search import SEARCH_HINT, lookup_query, problem_with_query
 from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import (
@@ -75,7 +76,8 @@ def read(client: Any, request: Request, check_mode: bool) -> Snapshot:
             continue
         if group["id"] not in wanted:
             wanted.append(group["id"])
-    members = client.parallel(lambda group_id: {member["id"]: member for member in client.list_members(group_id)}, wanted)
+    members = parallel(lambda group_id: {member["id"]: member for member in client.list_members(group_id)}, wanted,
+                       client.concurrency)
     snapshot.members = dict(zip(wanted, members))
     return snapshot
 
@@ -90,7 +92,8 @@ def _read_groups(client: Any, request: Request, check_mode: bool, snapshot: Snap
         for name_filter in filters:
             snapshot.groups.extend(client.list_workgroups(filters=name_filter))
     by_id = [entry for entry in request.entries if entry.id is not None]
-    found = dict(zip(map(id, by_id), client.parallel(lambda entry: _by_id(client, entry, check_mode), by_id)))
+    by_id_found = parallel(lambda entry: _by_id(client, entry, check_mode), by_id, client.concurrency)
+    found = dict(zip(map(id, by_id), by_id_found))
     renamed = {}  # type: Dict[int, Group]  # entry index -> its group, for the entries by id that give another name
     for index, entry in enumerate(request.entries):
         if entry.id is None:
@@ -107,7 +110,8 @@ def _read_groups(client: Any, request: Request, check_mode: bool, snapshot: Snap
         if group is not None and entry.name is not None and group.get("name") != entry.name and group["id"] != PLACEHOLDER_ID:
             renamed[index] = group
     indexes = list(renamed)
-    namesakes = client.parallel(lambda index: client.find_workgroups_by_name(request.entries[index].name), indexes)
+    namesakes = parallel(lambda index: client.find_workgroups_by_name(request.entries[index].name), indexes,
+                         client.concurrency)
     for index, groups in zip(indexes, namesakes):
         others = [str(g.get("id")) for g in groups if g.get("id") != renamed[index]["id"]]
         if others:
@@ -152,7 +156,7 @@ def run_queries(client: Any, request: Request, snapshot: Snapshot) -> None:
             return [], problem
 
     problems = []  # type: List[str]
-    for query, (found, problem) in zip(first, client.parallel(one, list(first))):
+    for query, (found, problem) in zip(first, parallel(one, list(first), client.concurrency)):
         snapshot.queries[query] = found
         if problem is not None:
             problems.append(problem)

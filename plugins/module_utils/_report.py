@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Set
 
+from ansible_collections.sailpoint.isc.plugins.module_utils._auth import TOKEN_PATH
 from ansible_collections.sailpoint.isc.plugins.module_utils._errors import IscAuthError, IscForbiddenError
 from ansible_collections.sailpoint.isc.plugins.module_utils._executor import ACTION_LABELS, Outcome, StepResult
 from ansible_collections.sailpoint.isc.plugins.module_utils._members import ADD, REMOVE, describe_failures, label, membership_diff, plural
@@ -253,6 +254,9 @@ def stop_sentence(outcome: Outcome) -> str:
     what = "The remaining writes (%s: %s) were not attempted" % (plural(len(skipped), "group"), names) if skipped else \
         "The remaining writes were not attempted"
     token = "the token of API client %r" % error.client_id if getattr(error, "client_id", None) else "the token"  # a pool's client
+    if isinstance(error, IscAuthError) and error.path == TOKEN_PATH:  # a new token was needed and refused
+        return " %s: the token endpoint refused %s (HTTP %s); check its client_secret." % (
+            what, "API client %r" % error.client_id if error.client_id else "the client credentials", error.status)
     if isinstance(error, IscForbiddenError):
         return " %s: %s lacks the rights for them (HTTP 403; ISC's message above names the missing scope or user level)." % (what, token)
     if isinstance(error, IscAuthError):

@@ -22,6 +22,8 @@ import math
 import re
 from typing import Any, Dict, List, Optional, Sequence
 
+from ansible_collections.sailpoint.isc.plugins.module_utils._parallel import parallel
+
 # Reference key -> the search field that holds the same value. Only keys whose field the spec's IdentityDocument
 # confirms: ``alias`` has no field there (SailPoint's help maps it to ``name``, the spec's examples show ``name``
 # as the display name), so alias and name references are never looked up through search.
@@ -106,7 +108,8 @@ def lookup_values(client: Any, key: str, values: Sequence[str], attributes: Sequ
     field = SEARCH_FIELDS[key]
     queries = [any_value_query(field, values[start:start + SEARCH_BATCH]) for start in range(0, len(values), SEARCH_BATCH)]
     # independent requests: sent together (the client's parallel), answers in the order of the batches
-    return [found for batch in client.parallel(lambda query: lookup_query(client, query, attributes), queries) for found in batch]
+    batches = parallel(lambda query: lookup_query(client, query, attributes), queries, client.concurrency)
+    return [found for batch in batches for found in batch]
 
 
 def problem_with_query(where: str, option: str, query: str, error: Any) -> Optional[str]:

@@ -21,6 +21,7 @@ REQUESTS_CA_BUNDLE names the CA and refused, with a clear message, when it does 
 """
 from __future__ import annotations
 
+import json
 import os
 import socket
 import ssl
@@ -161,8 +162,8 @@ def internal_ca_fixture(emulator, tmp_path):
     front.close()
 
 
-def _run(emulator, tmp_path, base_url, extra_env):
-    (tmp_path / "playbook.yml").write_text(PLAYBOOK)
+def _run(emulator, tmp_path, base_url, extra_env, playbook=PLAYBOOK):
+    (tmp_path / "playbook.yml").write_text(playbook)
     # Nothing of the calling shell's proxy or CA settings: each case sets exactly what it tests.
     env = {key: value for key, value in os.environ.items()
            if not key.startswith(("ANSIBLE_", "SAIL_")) and key.lower() not in (
@@ -223,4 +224,45 @@ def test_internal_ca_without_requests_ca_bundle_is_refused(emulator, internal_ca
     proc = _run(emulator, tmp_path, base_url, {})
     assert proc.returncode != 0
     assert "TLS certificate verification failed; fix the CA bundle" in proc.stdout, proc.stdout[-3000:]
+    assert emulator.requests() == []
+
+
+def _closed_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_a_missing_ca_bundle_names_the_variable_and_the_path_before_any_request(emulator, internal_ca, tmp_path):
+    _seed_one_group(emulator)
+    proc = _run(emulator, tmp_path, internal_ca[0], {"REQUESTS_CA_BUNDLE": "/nonexistent.pem"})
+    assert proc.returncode != 0
+    assert ("the environment variable REQUESTS_CA_BUNDLE names the CA bundle '/nonexistent.pem', which does not exist: point "
+            "REQUESTS_CA_BUNDLE at the PEM file of the CA") in proc.stdout, proc.stdout[-3000:]
+    assert "Traceback" not in proc.stdout + proc.stderr and "MODULE FAILURE" not in proc.stdout
+    assert emulator.requests() == []
+    # the module run directly (python -m, an args file) says the same, as JSON, without a traceback
+    (tmp_path / "args.json").write_text(json.dumps({"ANSIBLE_MODULE_ARGS": {
+        "base_url": internal_ca[0], "client_id": emulator.client_id, "client_secret": emulator.client_secret}}))
+    env = dict(os.environ, PYTHONPATH=collections_path(), REQUESTS_CA_BUNDLE="/nonexistent.pem")
+    direct = subprocess.run([sys.executable, "-m", "ansible_collections.sailpoint.isc.plugins.modules.workgroup_info",
+                             str(tmp_path / "args.json")], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            universal_newlines=True, timeout=120, check=False)
+    result = json.loads(direct.stdout)
+    assert result["failed"] is True and "REQUESTS_CA_BUNDLE names the CA bundle '/nonexistent.pem'" in result["msg"]
+    assert "Traceback" not in direct.stdout + direct.stderr and emulator.client_secret not in direct.stdout
+    assert emulator.requests() == []
+
+
+def test_an_unreachable_proxy_is_named_and_not_retried(emulator, tmp_path):
+    _seed_one_group(emulator)
+    port = _closed_port()
+    # the default retries: a proxy that accepts no connection fails at once all the same, like a refused tenant port
+    proc = _run(emulator, tmp_path, emulator.base_url, {"HTTP_PROXY": "http://127.0.0.1:%d" % port},
+                PLAYBOOK.replace("max_retries: 0", "max_retries: 5"))
+    assert proc.returncode != 0
+    assert ("POST /oauth/token: could not connect to the proxy http://127.0.0.1:%d (environment variable HTTP_PROXY) for %s"
+            % (port, emulator.base_url)) in proc.stdout, proc.stdout[-3000:]
+    assert "start the proxy or correct HTTP_PROXY" in proc.stdout
+    assert "retry 1 of 5" not in proc.stdout + proc.stderr  # failed at once: no retry
     assert emulator.requests() == []

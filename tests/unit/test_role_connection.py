@@ -41,7 +41,7 @@ PLAYBOOK = textwrap.dedent("""\
     """ % OWNER)
 
 
-def _run_playbook(emulator, tmp_path, playbook, extra_vars=None):
+def _run_playbook(emulator, tmp_path, playbook, extra_vars=None, environment=None):
     (tmp_path / "playbook.yml").write_text(playbook)
     variables = {"emulator_url": emulator.base_url, "emulator_client_id": emulator.client_id,
                  "emulator_client_secret": emulator.client_secret, "ansible_python_interpreter": sys.executable}
@@ -50,6 +50,7 @@ def _run_playbook(emulator, tmp_path, playbook, extra_vars=None):
     env = {key: value for key, value in os.environ.items() if not key.startswith(("ANSIBLE_", "SAIL_"))}
     env.update(ANSIBLE_COLLECTIONS_PATH=collections_path(), ANSIBLE_NOCOLOR="1", ANSIBLE_HOME=str(tmp_path / "ansible-home"),
                ANSIBLE_LOCAL_TEMP=str(tmp_path / "tmp"), ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_INVENTORY_UNPARSED_WARNING="0")
+    env.update(environment or {})
     return subprocess.run([ansible_playbook(), "-i", "localhost,", "-c", "local", "-e", "@" + str(tmp_path / "vars.json"),
                            str(tmp_path / "playbook.yml")], cwd=str(tmp_path), env=env, stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE, universal_newlines=True, timeout=300, check=False)
@@ -61,6 +62,16 @@ def test_role_uses_play_module_defaults(emulator, tmp_path):
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
     assert [group["name"] for group in emulator.state.groups.values()] == ["Defaults Only"]
     assert any(entry["path"] == "/v2024/workgroups" and entry["method"] == "POST" for entry in emulator.requests())
+
+
+def test_an_unknown_api_version_from_the_environment_names_it_and_the_allowed_values(emulator, tmp_path):
+    """SAIL_API_VERSION=v3 fails before any request, naming the variable, the role's variable and the values."""
+    proc = _run_playbook(emulator, tmp_path, PLAYBOOK, environment={"SAIL_API_VERSION": "v3"})
+    assert proc.returncode != 0
+    assert ("api_version must be one of v2024, v2025, v2026, beta, v1, got 'v3': set the option api_version (variable "
+            "isc_api_version, environment variable SAIL_API_VERSION) to one of them") in proc.stdout, proc.stdout[-3000:]
+    assert "Traceback" not in proc.stdout + proc.stderr
+    assert emulator.requests() == []
 
 
 def test_role_without_connection_names_the_variables(tmp_path):

@@ -29,6 +29,7 @@ from ansible_collections.sailpoint.isc.plugins.module_utils._errors import (
 )
 from ansible_collections.sailpoint.isc.plugins.module_utils._transport import USER_AGENT
 from ansible_collections.sailpoint.isc.plugins.module_utils._filters import sw
+from ansible_collections.sailpoint.isc.plugins.module_utils._parallel import parallel
 from tests.emulator import Emulator
 
 OWNER = "%032x" % 0xA11CE
@@ -200,7 +201,7 @@ def test_one_new_token_for_every_worker_that_saw_the_401(emulator):
     assert client.get_workgroup("%032x" % 0x100)["name"] == "G0"
     emulator.revoke_tokens()
     emulator.set_faults({"latency_ms": 20, "rate_limit": None})  # ten requests in flight when the token stops working
-    names = client.parallel(lambda i: client.get_workgroup("%032x" % (0x100 + i))["name"], list(range(30)))
+    names = parallel(lambda i: client.get_workgroup("%032x" % (0x100 + i))["name"], list(range(30)), client.concurrency)
     assert names == ["G%d" % i for i in range(30)]
     assert len(api_calls(emulator, "POST", "/oauth/token")) == 2  # the first token, then one more for all workers
     assert [r["status"] for r in api_calls(emulator, "GET")].count(401) >= 2  # several workers did see the 401
@@ -611,7 +612,7 @@ def test_api_error_carries_isc_fields(emulator):
                         "[detailCode: %s, trackingId: %s]" % (err.detail_code, err.tracking_id))
     assert len(api_calls(emulator, "POST", "/v2024/workgroups")) == 1
     with pytest.raises(IscApiError) as info:
-        client.request("GET", "/v2024/workgroups", params={"filters": 'name EQ "x"'})
+        client.transport.request("GET", "/v2024/workgroups", params={"filters": 'name EQ "x"'})
     assert info.value.status == 400 and info.value.messages
 
 
@@ -655,7 +656,7 @@ def test_no_secret_in_any_warning_or_error(emulator):
     texts.append(str(info.value))
     emulator.set_faults({"rate_limit": None})
     with pytest.raises(IscApiError) as info:
-        client.request("GET", "/v2024/workgroups", params={"filters": "name eq %s" % emulator.client_secret})
+        client.transport.request("GET", "/v2024/workgroups", params={"filters": "name eq %s" % emulator.client_secret})
     texts.append(str(info.value))
     texts.extend(recorder.warnings)
     secrets = [emulator.client_secret, "Given-Token-Value-123"] + [t for t in tokens if t]

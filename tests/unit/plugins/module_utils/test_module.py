@@ -75,17 +75,27 @@ def test_environment_fallbacks(monkeypatch, make_module):
     module = make_module({})
     client = client_from_module(module)
     assert isinstance(client, IscClient)
-    assert client.base_url == "https://acme.api.identitynow.com"
-    assert client.client_id == "cid" and client.validate_certs is False and client.api_version == "v1"
-    assert client.request_timeout == 30.0 and client.max_retries == 5
+    assert client.transport.base_url == "https://acme.api.identitynow.com"
+    assert client.transport.client_id == "cid" and client.transport.validate_certs is False and client.api_version == "v1"
+    assert client.transport.request_timeout == 30.0 and client.transport.retry.max_retries == 5
     assert SECRET in module.no_log_values
 
 
 def test_argument_validation_failures(capsys, make_module):
-    result = _failure(capsys, lambda: make_module({"base_url": "https://a.example", "access_token": TOKEN, "api_version": "v3"}))
+    # api_version is checked with the other connection options (not by AnsibleModule's choices), naming every source
+    result = _failure(capsys, lambda: client_from_module(make_module({"base_url": "https://a.example", "access_token": TOKEN,
+                                                                      "api_version": "v3"})))
     assert result["failed"] is True
     assert "api_version" in result["msg"]
     assert TOKEN not in json.dumps(result)
+
+
+def test_an_unknown_api_version_names_the_option_the_variables_and_the_allowed_values(capsys, monkeypatch, make_module):
+    monkeypatch.setenv("SAIL_API_VERSION", "v3")
+    result = _failure(capsys, lambda: client_from_module(make_module({"base_url": "https://a.example", "access_token": TOKEN})))
+    assert result["msg"] == ("Cannot connect to SailPoint ISC, nothing was sent: api_version must be one of v2024, v2025, v2026, "
+                             "beta, v1, got 'v3': set the option api_version (variable isc_api_version, environment variable "
+                             "SAIL_API_VERSION) to one of them.")
 
 
 BASE_URL_SOURCES = "option base_url (variable isc_base_url, environment variable SAIL_BASE_URL)"
@@ -257,7 +267,7 @@ def test_retries_become_module_warnings_and_failures_are_clear(capsys, make_modu
                           "max_retries": 1})
     emulator.set_faults({"error_rate": 1.0, "error_statuses": [503], "rate_limit": None})
     client = client_from_module(module, sleep=lambda seconds: None)
-    assert client.max_retries == 1
+    assert client.transport.retry.max_retries == 1
 
     def failing():
         with fail_on_error(module, "list governance groups"):

@@ -362,8 +362,7 @@ class Tenant:
     def list_members(self, workgroup_id):
         return []
 
-    def parallel(self, work, items):  # as the real client with max_concurrent_requests=1
-        return [work(item) for item in items]
+    concurrency = 1  # as the real client with max_concurrent_requests=1
 
 
 def test_a_managed_name_carried_by_several_groups_fails_listing_their_ids():

@@ -2,7 +2,7 @@
 # Copyright: Contributors to the sailpoint.isc collection
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""plugins/module_utils/_transport.py and _errors.py without HTTP: URL rules, backoff, Retry-After, paging, retries, errors."""
+"""The transport's pure parts and _errors.py without HTTP: URL rules, backoff, Retry-After, paging, retries, errors."""
 
 from __future__ import annotations
 
@@ -21,14 +21,10 @@ from ansible_collections.sailpoint.isc.plugins.module_utils._errors import (
     IscConnectionError,
     scrub_secrets,
 )
-from ansible_collections.sailpoint.isc.plugins.module_utils._transport import (
-    RateLimiter,
-    backoff_delay,
-    is_loopback_host,
-    parallel,
-    parse_retry_after,
-    validate_base_url,
-)
+from ansible_collections.sailpoint.isc.plugins.module_utils._connection import is_loopback_host, validate_base_url
+from ansible_collections.sailpoint.isc.plugins.module_utils._pacing import RateLimiter
+from ansible_collections.sailpoint.isc.plugins.module_utils._parallel import parallel
+from ansible_collections.sailpoint.isc.plugins.module_utils._retry import backoff_delay, parse_retry_after
 
 
 # ------------------------------------------------------------------ base_url
@@ -173,7 +169,7 @@ class _CappedServer:
 def test_paging_goes_on_past_a_short_page_when_the_count_says_so():
     server = _CappedServer(total=120, cap=50)
     client = IscClient("https://acme.example", access_token="t0ken-value", session=server)
-    items = list(client.paginate("/v2024/workgroups", page_size=100))
+    items = list(client.transport.paginate("/v2024/workgroups", page_size=100))
     assert [i["id"] for i in items] == [str(i) for i in range(120)]
     assert [q["offset"] for q in server.queries] == ["0", "50", "100"]
     assert server.queries[0]["count"] == "true" and "count" not in server.queries[1]
@@ -182,14 +178,14 @@ def test_paging_goes_on_past_a_short_page_when_the_count_says_so():
 def test_paging_stops_on_a_short_page_without_a_count():
     server = _CappedServer(total=120, cap=50, count=False)
     client = IscClient("https://acme.example", access_token="t0ken-value", session=server)
-    assert len(list(client.paginate("/v2024/workgroups", page_size=100))) == 50
+    assert len(list(client.transport.paginate("/v2024/workgroups", page_size=100))) == 50
     assert len(server.queries) == 1
 
 
 def test_paging_never_stops_early_on_a_low_count():
     server = _CappedServer(total=100, cap=100, count=False)
     client = IscClient("https://acme.example", access_token="t0ken-value", session=server)
-    assert len(list(client.paginate("/v2024/workgroups", page_size=50))) == 100
+    assert len(list(client.transport.paginate("/v2024/workgroups", page_size=50))) == 100
     assert [q["offset"] for q in server.queries] == ["0", "50", "100"]  # the empty page proves the end
 
 
@@ -197,7 +193,7 @@ def test_paging_refuses_an_oversized_page():
     server = _CappedServer(total=10, cap=10, ignore_limit=True)
     client = IscClient("https://acme.example", access_token="t0ken-value", session=server)
     with pytest.raises(IscApiError, match="returned 10 items for limit 5"):
-        list(client.paginate("/v2024/workgroups", page_size=5))
+        list(client.transport.paginate("/v2024/workgroups", page_size=5))
 
 
 class _FlakySession:

@@ -15,6 +15,7 @@ import json
 
 import pytest
 
+from ansible_collections.sailpoint.isc.plugins.module_utils import _client
 from ansible_collections.sailpoint.isc.plugins.modules import workgroups
 from tests.emulator.seed import generated_identity
 
@@ -148,3 +149,27 @@ def test_the_pool_from_the_environment(emulator, capsys, monkeypatch):
     assert result.failed and result.requests == []
     assert result["msg"] == ("Cannot connect to SailPoint ISC, nothing was sent: the environment variable SAIL_CLIENTS is not valid JSON; "
                              'write it as [{"client_id": "...", "client_secret": "..."}, ...].')
+
+
+def test_a_token_refused_during_the_writes_names_the_client_and_the_token_endpoint(emulator, capsys, monkeypatch):
+    # the second client's secret is rotated and every token revoked while the run writes: its next request gets a
+    # 401, the one re-authentication is refused by the token endpoint, and that stops the run
+    _tenant(emulator)
+    real_create = _client.IscClient.create_workgroup
+    rotated = []
+
+    def create_after_a_rotation(client, body):
+        if not rotated:
+            rotated.append(True)
+            emulator.state.add_client(SECOND["client_id"], "rotated-s3cret", user_context=True)
+            emulator.revoke_tokens()
+        return real_create(client, body)
+
+    monkeypatch.setattr(_client.IscClient, "create_workgroup", create_after_a_rotation)
+    result = run_module(workgroups.main, emulator, capsys, groups=[{"name": "New %02d" % index, "owner": OWNER} for index in range(6)],
+                        clients=[SECOND], max_concurrent_requests=1)
+    assert result.failed and rotated
+    assert "the token endpoint refused API client 'second-client' (HTTP 401); check its client_secret." in result["msg"]
+    assert "even after fetching a new one" not in result["msg"]
+    assert 401 in [entry["status"] for entry in result.requests if entry["path"] == "/oauth/token"]  # the refused fetch
+    assert SECOND["client_secret"] not in json.dumps(result)

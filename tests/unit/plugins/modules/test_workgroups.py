@@ -12,7 +12,7 @@ import math
 from typing import Any, Dict, List, Tuple
 
 
-from ansible_collections.sailpoint.isc.plugins.module_utils import _client, _errors, _transport
+from ansible_collections.sailpoint.isc.plugins.module_utils import _client, _errors, _retry
 from ansible_collections.sailpoint.isc.plugins.modules import workgroups
 from tests.emulator.seed import generated_identity
 
@@ -388,13 +388,13 @@ def _read_only_client(emulator):
 
 def test_a_lost_create_response_still_makes_exactly_one_group(emulator, capsys, monkeypatch):
     seed(emulator)
-    monkeypatch.setattr(_transport, "backoff_delay", lambda *args, **kwargs: 0.0)
+    monkeypatch.setattr(_retry, "backoff_delay", lambda *args, **kwargs: 0.0)
     emulator.set_faults({"rate_limit": None, "drop_after_write_rate": 1.0, "random_seed": 1})
     result, requests = run(emulator, capsys, groups=[{"name": "Once", "owner": OWNER, "description": "d"}])
     assert not result.get("failed") and result["changed"] and result["counts"]["created"] == 1
     assert [r for r in requests if r.get("operation") == "createWorkgroup"][0]["dropped"]
     assert ops(requests)["createWorkgroup"] == 1  # found by the lookup, not sent again
-    assert "did take effect" in json.dumps(result["warnings"])  # structured warnings on ansible-core >= 2.19
+    assert "the lookup finds it now" in json.dumps(result["warnings"])  # structured warnings on ansible-core >= 2.19
     emulator.set_faults({"rate_limit": None})
     assert list(tenant_groups(emulator)) == ["Once"]
     again, requests = run(emulator, capsys, groups=[{"name": "Once", "owner": OWNER, "description": "d"}])
