@@ -24,21 +24,20 @@ from __future__ import annotations
 import os
 import socket
 import ssl
-import subprocess
-import sys
 import textwrap
 import threading
 
 import pytest
 
-from tests.utils.playbook import ansible_playbook, collections_path
+from tests.utils.playbook import run_playbook
 
 proxy = pytest.importorskip("proxy")
 trustme = pytest.importorskip("trustme")
 from proxy.http.proxy import HttpProxyBasePlugin  # noqa: E402  pylint: disable=wrong-import-position
 
 # proxy.py forks its acceptor process from this (threaded) pytest process; the child only runs the proxy.
-pytestmark = pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
+pytestmark = [pytest.mark.processes,
+              pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")]
 
 PLAYBOOK = textwrap.dedent("""\
     - name: Read the governance groups through whatever the environment says
@@ -162,18 +161,10 @@ def internal_ca_fixture(emulator, tmp_path):
 
 
 def _run(emulator, tmp_path, base_url, extra_env):
-    (tmp_path / "playbook.yml").write_text(PLAYBOOK)
-    # Nothing of the calling shell's proxy or CA settings: each case sets exactly what it tests.
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("ANSIBLE_", "SAIL_")) and key.lower() not in (
-               "http_proxy", "https_proxy", "all_proxy", "no_proxy", "requests_ca_bundle", "curl_ca_bundle")}
-    env.update(ANSIBLE_COLLECTIONS_PATH=collections_path(), ANSIBLE_NOCOLOR="1", ANSIBLE_HOME=str(tmp_path / "ansible-home"),
-               ANSIBLE_LOCAL_TEMP=str(tmp_path / "tmp"), ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_INVENTORY_UNPARSED_WARNING="0",
-               SAIL_BASE_URL=base_url, SAIL_CLIENT_ID=emulator.client_id, SAIL_CLIENT_SECRET=emulator.client_secret)
-    env.update(extra_env)
-    return subprocess.run([ansible_playbook(), "-i", "localhost,", "-c", "local", "-e", "ansible_python_interpreter=" + sys.executable,
-                           str(tmp_path / "playbook.yml")], cwd=str(tmp_path), env=env, stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, universal_newlines=True, timeout=300, check=False)
+    """The playbook with the tenant in SAIL_*; run_playbook drops the calling shell's proxy and CA settings, so each
+    case sets exactly what it tests."""
+    env = dict(SAIL_BASE_URL=base_url, SAIL_CLIENT_ID=emulator.client_id, SAIL_CLIENT_SECRET=emulator.client_secret)
+    return run_playbook(PLAYBOOK, tmp_path, env=dict(env, **extra_env))
 
 
 def _seed_one_group(emulator):

@@ -13,11 +13,8 @@ runs must really have raced (more creates than names), else the test would prove
 
 from __future__ import annotations
 
+import functools
 import json
-import os
-import subprocess
-import sys
-import threading
 from typing import Any, Dict, List
 
 import pytest
@@ -25,7 +22,7 @@ import pytest
 from ansible_collections.sailpoint.isc.plugins.module_utils import _client
 from ansible_collections.sailpoint.isc.plugins.modules import workgroup, workgroups
 from tests.emulator.seed import generated_identity
-from tests.utils.playbook import collections_path
+from tests.utils.playbook import run_module_process, together
 
 from ._run import run_module
 
@@ -38,28 +35,8 @@ LATENCY = {"latency_ms": 100, "rate_limit": None}
 
 def _run_all(module_file: str, argument_sets: List[Dict[str, Any]], tmp_path: Any) -> List[Dict[str, Any]]:
     """Run the module once per argument set, all at the same time; their JSON results, in order."""
-    env = dict(os.environ, PYTHONPATH=collections_path() + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    env = {key: value for key, value in env.items() if not key.startswith("SAIL_")}
-    barrier = threading.Barrier(len(argument_sets))
-    results = [None] * len(argument_sets)  # type: List[Any]
-
-    def one(index: int) -> None:
-        path = tmp_path / ("args-%d.json" % index)
-        path.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": argument_sets[index]}))
-        barrier.wait()
-        proc = subprocess.run([sys.executable, module_file, str(path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              universal_newlines=True, env=env, timeout=120, check=False)
-        try:
-            results[index] = json.loads(proc.stdout[proc.stdout.index("{"):])
-        except ValueError:
-            results[index] = {"failed": True, "msg": "no JSON: %s %s" % (proc.stdout[-2000:], proc.stderr[-2000:])}
-
-    threads = [threading.Thread(target=one, args=(index,)) for index in range(len(argument_sets))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
+    return together(*[functools.partial(run_module_process, module_file, arguments, tmp_path / ("run-%d" % index))
+                      for index, arguments in enumerate(argument_sets)])
 
 
 def _connection(emulator: Any) -> Dict[str, Any]:
@@ -85,6 +62,7 @@ def _reset(emulator: Any, seed: int, groups: List[Dict[str, Any]] = ()) -> None:
     emulator.set_faults(dict(LATENCY, random_seed=seed))
 
 
+@pytest.mark.processes
 @pytest.mark.parametrize("runs", [2, 3])
 def test_simultaneous_workgroups_converges_leave_one_group_per_name(emulator, tmp_path, runs):
     # 6 new groups (exclusive members) and one existing group that every run updates
@@ -108,6 +86,7 @@ def test_simultaneous_workgroups_converges_leave_one_group_per_name(emulator, tm
     assert raced > 0, "the runs never created the same group twice: the test did not race"
 
 
+@pytest.mark.processes
 @pytest.mark.parametrize("runs", [2, 3])
 def test_simultaneous_workgroup_creates_leave_one_group(emulator, tmp_path, runs):
     raced = 0
