@@ -51,15 +51,19 @@ ENDPOINTS = {
     "search": ("search", ""),
 }  # type: Dict[str, Tuple[str, str]]
 
-# The largest `limit` each list endpoint accepts (FACTS 3). Paging with a larger limit than the
+# The largest `limit` each list endpoint accepts: 250 for list endpoints, 50 for a group's members and connections
+# (https://developer.sailpoint.com/docs/api/standard-collection-parameters,
+# https://developer.sailpoint.com/docs/api/v2024/list-workgroup-members). Paging with a larger limit than the
 # server honours would silently truncate, so every list call takes its page size from here.
 PAGE_LIMITS = {"workgroups": 250, "identities": 250, "members": 50, "connections": 50}
 
-# POST /search: the largest limit (searchlimit.yaml: 0..10000); offset + limit may not pass 10,000, so search pages
-# go on with searchAfter instead of offset (FACTS 12).
+# POST /search takes a limit up to 10,000, and offset + limit may not pass 10,000 (ISC answers 400), so search pages
+# go on with searchAfter instead of offset (https://developer.sailpoint.com/docs/api/v2024/search-post,
+# https://developer.sailpoint.com/discuss/t/v3-search-api-offset/614).
 SEARCH_LIMIT = 10000
 
-# bulk-delete of groups: more than 100 ids in one request is documented to fail (FACTS 6).
+# bulk-delete of groups: "more than 100 Governance Groups IDs" in one request fail
+# (https://developer.sailpoint.com/docs/api/v2024/delete-workgroups-in-bulk).
 WORKGROUP_DELETE_CHUNK = 100
 # Member bulk-add/bulk-delete have no documented maximum. 100 keeps each body small (about 6 kB),
 # matches the one documented bulk limit of the same API, and bounds what one retried chunk repeats.

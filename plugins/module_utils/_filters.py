@@ -6,11 +6,11 @@
 """Build ISC ``filters`` expressions with every value quoted and escaped.
 
 Private to the collection. Modules never concatenate filter strings; they call these
-functions, e.g. ``or_(eq("alias", a), eq("alias", b))`` or ``in_("id", ids)``.
+functions, e.g. ``or_(eq("alias", a), eq("alias", b))`` or ``in_("id", ids)``, the operators the collection uses.
 
-Escaping inside a quoted value (ISC standard collection parameters): ``\\`` -> ``\\\\``,
-``"`` -> ``\\"``, ``%`` -> ``%25``, ``#`` -> ``%23``, ``&`` -> ``%26``. The whole query string is
-URL-encoded once more when the request is sent.
+Escaping inside a quoted value (https://developer.sailpoint.com/docs/api/standard-collection-parameters):
+``\\`` -> ``\\\\``, ``"`` -> ``\\"``, ``%`` -> ``%25``, ``#`` -> ``%23``, ``&`` -> ``%26``. The whole query
+string is URL-encoded once more when the request is sent.
 """
 
 from __future__ import annotations
@@ -23,18 +23,6 @@ _FIELD_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 
 # order matters: % first, so the %XX produced for # and & is not escaped again
 _ESCAPES = (("\\", "\\\\"), ('"', '\\"'), ("%", "%25"), ("#", "%23"), ("&", "%26"))
-
-
-class FilterExpression(str):
-    """A filter string that remembers its top-level composite operator ("and"/"or"), if any."""
-
-    operator = ""  # type: str
-
-
-def _composite(operator: str, text: str) -> FilterExpression:
-    expression = FilterExpression(text)
-    expression.operator = operator
-    return expression
 
 
 def escape(value: str) -> str:
@@ -62,102 +50,25 @@ def _field(field: str) -> str:
     return field
 
 
-def _compare(field: str, operator: str, value: Any) -> FilterExpression:
-    return FilterExpression("%s %s %s" % (_field(field), operator, literal(value)))
-
-
-def eq(field: str, value: Any) -> FilterExpression:
+def eq(field: str, value: Any) -> str:
     """``field eq value``."""
-    return _compare(field, "eq", value)
+    return "%s eq %s" % (_field(field), literal(value))
 
 
-def ne(field: str, value: Any) -> FilterExpression:
-    """``field ne value``."""
-    return _compare(field, "ne", value)
-
-
-def sw(field: str, value: Any) -> FilterExpression:
-    """``field sw value`` (starts with)."""
-    return _compare(field, "sw", value)
-
-
-def co(field: str, value: Any) -> FilterExpression:
-    """``field co value`` (contains)."""
-    return _compare(field, "co", value)
-
-
-def gt(field: str, value: Any) -> FilterExpression:
-    """``field gt value``."""
-    return _compare(field, "gt", value)
-
-
-def ge(field: str, value: Any) -> FilterExpression:
-    """``field ge value``."""
-    return _compare(field, "ge", value)
-
-
-def lt(field: str, value: Any) -> FilterExpression:
-    """``field lt value``."""
-    return _compare(field, "lt", value)
-
-
-def le(field: str, value: Any) -> FilterExpression:
-    """``field le value``."""
-    return _compare(field, "le", value)
-
-
-def in_(field: str, values: Iterable[Any]) -> FilterExpression:
+def in_(field: str, values: Iterable[Any]) -> str:
     """``field in ("a","b")``; raises ValueError for an empty list."""
     items = list(values)
     if not items:
         raise ValueError("in_() needs at least one value for %r" % (field,))
-    return FilterExpression("%s in (%s)" % (_field(field), ",".join(literal(v) for v in items)))
+    return "%s in (%s)" % (_field(field), ",".join(literal(v) for v in items))
 
 
-def pr(field: str) -> FilterExpression:
-    """``pr field`` (field is present)."""
-    return FilterExpression("pr %s" % _field(field))
-
-
-def isnull(field: str) -> FilterExpression:
-    """``field isnull``."""
-    return FilterExpression("%s isnull" % _field(field))
-
-
-def _join(operator: str, expressions: Iterable[str]) -> FilterExpression:
-    items = list(expressions)
-    if not items:
-        raise ValueError("%s_() needs at least one expression" % operator)
-    for expression in items:
-        if not isinstance(expression, str) or not expression.strip():
-            raise ValueError("%s_() operands must be non-empty filter expressions" % operator)
-    if len(items) == 1:
-        return items[0] if isinstance(items[0], FilterExpression) else FilterExpression(items[0])
-    parts = []
-    for expression in items:
-        nested = getattr(expression, "operator", "")
-        if isinstance(expression, FilterExpression) and nested in ("", operator):
-            parts.append(str(expression))  # a comparison, or the same operator: no parentheses needed
-        else:
-            parts.append("(%s)" % expression)  # another composite, or a foreign string: keep it whole
-    return _composite(operator, (" %s " % operator).join(parts))
-
-
-def and_(*expressions: str) -> FilterExpression:
-    """All expressions hold: ``a and b and c`` (nested ``or`` groups are parenthesised)."""
-    return _join("and", expressions)
-
-
-def or_(*expressions: str) -> FilterExpression:
-    """Any expression holds: ``a or b or c`` (nested ``and`` groups are parenthesised)."""
-    return _join("or", expressions)
-
-
-def not_(expression: str) -> FilterExpression:
-    """``not (expression)``."""
-    if not isinstance(expression, str) or not expression.strip():
-        raise ValueError("not_() needs a filter expression")
-    return FilterExpression("not (%s)" % expression)
+def or_(*comparisons: str) -> str:
+    """Any of the comparisons holds: ``a or b or c``. Only comparisons are joined here (values are quoted, so no
+    ``or`` or ``and`` inside them counts), hence no parentheses are needed."""
+    if not comparisons or not all(isinstance(item, str) and item.strip() for item in comparisons):
+        raise ValueError("or_() needs one or more non-empty comparisons")
+    return " or ".join(comparisons)
 
 
 # One filters parameter holds at most this many values and URL-encoded characters: ISC documents no

@@ -16,7 +16,9 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional
 ADD = "add"
 REMOVE = "remove"
 
-# Per-item statuses of the members bulk-add / bulk-delete 207 answers (FACTS 5 and 10):
+# Per-item statuses of the members bulk-add / bulk-delete 207 answers: 201 added, 409 already a member; 204 removed,
+# 404 not a member (https://developer.sailpoint.com/docs/api/v2024/update-workgroup-members,
+# https://developer.sailpoint.com/docs/api/v2024/delete-workgroup-members).
 # done = this request changed the membership; already = the state already held (not an error).
 DONE_STATUS = {ADD: 201, REMOVE: 204}
 ALREADY_STATUS = {ADD: 409, REMOVE: 404}

@@ -45,7 +45,8 @@ Identity = Dict[str, Any]
 def quote_term(value: str) -> str:
     """``value`` as a quoted phrase of the query syntax: only ``\\`` and ``"`` need a backslash inside quotes.
 
-    Every value is quoted: ISC matched every identity for an unquoted full email (SailPoint forum, bug PLTDP-5347).
+    Every value is quoted: ISC matched every identity for an unquoted full email (SailPoint's answer on
+    https://developer.sailpoint.com/discuss/t/56519).
     """
     return '"%s"' % value.replace("\\", "\\\\").replace('"', '\\"')
 
@@ -59,7 +60,7 @@ _UNQUOTED_AT = re.compile(r'[^\s()@]+@\S*')
 
 def unquoted_at_values(query: str) -> List[str]:
     """The values of ``query`` that hold an ``@`` outside double quotes. ISC matched every identity for such a value
-    (an unquoted full email; SailPoint developer forum, bug PLTDP-5347), so the collection refuses them before any request."""
+    (an unquoted full email, see quote_term), so the collection refuses them before any request."""
     return _UNQUOTED_AT.findall(_QUOTED.sub(" ", query))
 
 

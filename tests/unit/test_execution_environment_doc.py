@@ -14,6 +14,8 @@ import pytest
 
 from tests.utils.playbook import ROOT, ansible_playbook
 
+pytestmark = pytest.mark.processes  # ansible-galaxy and ansible-builder processes
+
 DOC = os.path.join(ROOT, "docs", "execution-environment.md")
 DOC_DIR = "/tmp/ee-check"
 

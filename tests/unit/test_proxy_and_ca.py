@@ -25,21 +25,21 @@ import json
 import os
 import socket
 import ssl
-import subprocess
-import sys
 import textwrap
 import threading
 
 import pytest
 
-from tests.utils.playbook import ansible_playbook, collections_path
+from ansible_collections.sailpoint.isc.plugins.modules import workgroup_info
+from tests.utils.playbook import run_playbook, start_module_process
 
 proxy = pytest.importorskip("proxy")
 trustme = pytest.importorskip("trustme")
 from proxy.http.proxy import HttpProxyBasePlugin  # noqa: E402  pylint: disable=wrong-import-position
 
 # proxy.py forks its acceptor process from this (threaded) pytest process; the child only runs the proxy.
-pytestmark = pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
+pytestmark = [pytest.mark.processes,
+              pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")]
 
 PLAYBOOK = textwrap.dedent("""\
     - name: Read the governance groups through whatever the environment says
@@ -163,18 +163,10 @@ def internal_ca_fixture(emulator, tmp_path):
 
 
 def _run(emulator, tmp_path, base_url, extra_env, playbook=PLAYBOOK):
-    (tmp_path / "playbook.yml").write_text(playbook)
-    # Nothing of the calling shell's proxy or CA settings: each case sets exactly what it tests.
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("ANSIBLE_", "SAIL_")) and key.lower() not in (
-               "http_proxy", "https_proxy", "all_proxy", "no_proxy", "requests_ca_bundle", "curl_ca_bundle")}
-    env.update(ANSIBLE_COLLECTIONS_PATH=collections_path(), ANSIBLE_NOCOLOR="1", ANSIBLE_HOME=str(tmp_path / "ansible-home"),
-               ANSIBLE_LOCAL_TEMP=str(tmp_path / "tmp"), ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_INVENTORY_UNPARSED_WARNING="0",
-               SAIL_BASE_URL=base_url, SAIL_CLIENT_ID=emulator.client_id, SAIL_CLIENT_SECRET=emulator.client_secret)
-    env.update(extra_env)
-    return subprocess.run([ansible_playbook(), "-i", "localhost,", "-c", "local", "-e", "ansible_python_interpreter=" + sys.executable,
-                           str(tmp_path / "playbook.yml")], cwd=str(tmp_path), env=env, stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, universal_newlines=True, timeout=300, check=False)
+    """The playbook with the tenant in SAIL_*; run_playbook drops the calling shell's proxy and CA settings, so each
+    case sets exactly what it tests."""
+    env = dict(SAIL_BASE_URL=base_url, SAIL_CLIENT_ID=emulator.client_id, SAIL_CLIENT_SECRET=emulator.client_secret)
+    return run_playbook(playbook, tmp_path, env=dict(env, **extra_env))
 
 
 def _seed_one_group(emulator):
@@ -241,16 +233,14 @@ def test_a_missing_ca_bundle_names_the_variable_and_the_path_before_any_request(
             "REQUESTS_CA_BUNDLE at the PEM file of the CA") in proc.stdout, proc.stdout[-3000:]
     assert "Traceback" not in proc.stdout + proc.stderr and "MODULE FAILURE" not in proc.stdout
     assert emulator.requests() == []
-    # the module run directly (python -m, an args file) says the same, as JSON, without a traceback
-    (tmp_path / "args.json").write_text(json.dumps({"ANSIBLE_MODULE_ARGS": {
-        "base_url": internal_ca[0], "client_id": emulator.client_id, "client_secret": emulator.client_secret}}))
-    env = dict(os.environ, PYTHONPATH=collections_path(), REQUESTS_CA_BUNDLE="/nonexistent.pem")
-    direct = subprocess.run([sys.executable, "-m", "ansible_collections.sailpoint.isc.plugins.modules.workgroup_info",
-                             str(tmp_path / "args.json")], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            universal_newlines=True, timeout=120, check=False)
-    result = json.loads(direct.stdout)
+    # the module file run directly (an args file) says the same, as JSON, without a traceback
+    direct = start_module_process(workgroup_info.__file__, {"base_url": internal_ca[0], "client_id": emulator.client_id,
+                                                            "client_secret": emulator.client_secret},
+                                  tmp_path / "direct", env={"REQUESTS_CA_BUNDLE": "/nonexistent.pem"})
+    stdout, stderr = direct.communicate(timeout=120)
+    result = json.loads(stdout)
     assert result["failed"] is True and "REQUESTS_CA_BUNDLE names the CA bundle '/nonexistent.pem'" in result["msg"]
-    assert "Traceback" not in direct.stdout + direct.stderr and emulator.client_secret not in direct.stdout
+    assert "Traceback" not in stdout + stderr and emulator.client_secret not in stdout
     assert emulator.requests() == []
 
 

@@ -15,7 +15,9 @@ import sys
 import pytest
 import requests
 
-from tests.utils.playbook import ROOT, ansible_playbook, collections_path
+from tests.utils.playbook import ROOT, ansible_environment, ansible_playbook
+
+pytestmark = pytest.mark.processes
 
 README = os.path.join(ROOT, "README.md")
 ADA, ALAN, GRACE = "2c9180835d2e5168015d32f890ca1581", "2c9180835d2e5168015d32f890ca1582", "2c9180835d2e5168015d32f890ca1583"
@@ -53,9 +55,7 @@ def demo_emulator():
 
 def run_shell(script, exports, cwd, tmp_path):
     """bash: the emulator's export lines, then `script`; the collection is installed as for a user."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("ANSIBLE_", "SAIL_"))}
-    env.update(PATH=os.path.dirname(ansible_playbook()) + os.pathsep + env.get("PATH", ""), ANSIBLE_COLLECTIONS_PATH=collections_path(),
-               ANSIBLE_NOCOLOR="1", ANSIBLE_HOME=str(tmp_path / "ansible-home"), ANSIBLE_LOCAL_TEMP=str(tmp_path / "tmp"))
+    env = ansible_environment(tmp_path, {"PATH": os.path.dirname(ansible_playbook()) + os.pathsep + os.environ.get("PATH", "")})
     return subprocess.run(["bash", "-e", "-c", exports + script], cwd=str(cwd), env=env, stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE, text=True, timeout=300, check=False)
 

@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from tests.emulator import search
 from tests.emulator.seed import demo_seed, load_seed
 from tests.emulator.state import Tenant
 from tests.unit.test_readme_example import control, demo_emulator, example_blocks, run_shell, section_blocks  # noqa: F401  pylint: disable=unused-import
 
+pytestmark = pytest.mark.processes
 ALAN = "2c9180835d2e5168015d32f890ca1582"
 
 

@@ -11,13 +11,14 @@ reach the module too: the role used to drop both, so a role run could neither le
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import textwrap
 import time
 
-from tests.utils.playbook import ansible_playbook, collections_path
+import pytest
+
+from tests.utils.playbook import emulator_vars, run_playbook
+
+pytestmark = pytest.mark.processes
 
 OWNER = "00000000000000000000000000000c01"
 
@@ -41,24 +42,9 @@ PLAYBOOK = textwrap.dedent("""\
     """ % OWNER)
 
 
-def _run_playbook(emulator, tmp_path, playbook, extra_vars=None, environment=None):
-    (tmp_path / "playbook.yml").write_text(playbook)
-    variables = {"emulator_url": emulator.base_url, "emulator_client_id": emulator.client_id,
-                 "emulator_client_secret": emulator.client_secret, "ansible_python_interpreter": sys.executable}
-    variables.update(extra_vars or {})
-    (tmp_path / "vars.json").write_text(json.dumps(variables))
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("ANSIBLE_", "SAIL_"))}
-    env.update(ANSIBLE_COLLECTIONS_PATH=collections_path(), ANSIBLE_NOCOLOR="1", ANSIBLE_HOME=str(tmp_path / "ansible-home"),
-               ANSIBLE_LOCAL_TEMP=str(tmp_path / "tmp"), ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_INVENTORY_UNPARSED_WARNING="0")
-    env.update(environment or {})
-    return subprocess.run([ansible_playbook(), "-i", "localhost,", "-c", "local", "-e", "@" + str(tmp_path / "vars.json"),
-                           str(tmp_path / "playbook.yml")], cwd=str(tmp_path), env=env, stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, universal_newlines=True, timeout=300, check=False)
-
-
 def test_role_uses_play_module_defaults(emulator, tmp_path):
     emulator.seed({"identities": [{"id": OWNER, "name": "Owner One", "alias": "owner1", "email": "owner1@example.com"}]})
-    proc = _run_playbook(emulator, tmp_path, PLAYBOOK)
+    proc = run_playbook(PLAYBOOK, tmp_path, emulator_vars(emulator))
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
     assert [group["name"] for group in emulator.state.groups.values()] == ["Defaults Only"]
     assert any(entry["path"] == "/v2024/workgroups" and entry["method"] == "POST" for entry in emulator.requests())
@@ -66,7 +52,7 @@ def test_role_uses_play_module_defaults(emulator, tmp_path):
 
 def test_an_unknown_api_version_from_the_environment_names_it_and_the_allowed_values(emulator, tmp_path):
     """SAIL_API_VERSION=v3 fails before any request, naming the variable, the role's variable and the values."""
-    proc = _run_playbook(emulator, tmp_path, PLAYBOOK, environment={"SAIL_API_VERSION": "v3"})
+    proc = run_playbook(PLAYBOOK, tmp_path, emulator_vars(emulator), env={"SAIL_API_VERSION": "v3"})
     assert proc.returncode != 0
     assert ("api_version must be one of v2024, v2025, v2026, beta, v1, got 'v3': set the option api_version (variable "
             "isc_api_version, environment variable SAIL_API_VERSION) to one of them") in proc.stdout, proc.stdout[-3000:]
@@ -76,7 +62,7 @@ def test_an_unknown_api_version_from_the_environment_names_it_and_the_allowed_va
 
 def test_role_without_connection_names_the_variables(tmp_path):
     """Without any connection, the role's failure names the variables and environment variables to set."""
-    (tmp_path / "playbook.yml").write_text(textwrap.dedent("""\
+    proc = run_playbook(textwrap.dedent("""\
         - name: The role without any connection
           hosts: localhost
           gather_facts: false
@@ -84,13 +70,7 @@ def test_role_without_connection_names_the_variables(tmp_path):
             - role: sailpoint.isc.governance_groups
               vars:
                 isc_governance_groups: [{name: Nowhere, owner: "%s"}]
-        """ % OWNER))
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("ANSIBLE_", "SAIL_"))}
-    env.update(ANSIBLE_COLLECTIONS_PATH=collections_path(), ANSIBLE_NOCOLOR="1", ANSIBLE_HOME=str(tmp_path / "ansible-home"),
-               ANSIBLE_LOCAL_TEMP=str(tmp_path / "tmp"), ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_INVENTORY_UNPARSED_WARNING="0")
-    proc = subprocess.run([ansible_playbook(), "-i", "localhost,", "-c", "local", "-e", "ansible_python_interpreter=" + sys.executable,
-                           str(tmp_path / "playbook.yml")], cwd=str(tmp_path), env=env, stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, universal_newlines=True, timeout=300, check=False)
+        """ % OWNER), tmp_path)
     assert proc.returncode != 0
     for name in ("base_url", "isc_base_url", "SAIL_BASE_URL", "isc_client_id", "SAIL_CLIENT_ID", "isc_access_token",
                  "SAIL_ACCESS_TOKEN"):
@@ -122,7 +102,8 @@ ROLE_VARS_PLAYBOOK = textwrap.dedent("""\
 def test_role_passes_validate_certs(emulator, tmp_path):
     """isc_validate_certs=false reaches the module: its client warns that certificates are not verified."""
     emulator.seed({"identities": [{"id": OWNER, "name": "Owner One"}]})
-    proc = _run_playbook(emulator, tmp_path, ROLE_VARS_PLAYBOOK, {"role_validate_certs": False, "role_request_timeout": 30})
+    variables = dict(emulator_vars(emulator), role_validate_certs=False, role_request_timeout=30)
+    proc = run_playbook(ROLE_VARS_PLAYBOOK, tmp_path, variables)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
     assert "validate_certs is false: the TLS certificate of %s is not verified" % emulator.base_url in proc.stdout + proc.stderr
     assert [group["name"] for group in emulator.state.groups.values()] == ["Role Variables"]
@@ -132,7 +113,8 @@ def test_role_passes_request_timeout(emulator, tmp_path):
     """isc_request_timeout reaches the module: a tenant slower than the timeout fails the run, the module default (30 s) would not."""
     emulator.seed({"identities": [{"id": OWNER, "name": "Owner One"}]})
     emulator.set_faults({"rate_limit": None, "latency_ms": 1500})
-    proc = _run_playbook(emulator, tmp_path, ROLE_VARS_PLAYBOOK, {"role_validate_certs": True, "role_request_timeout": 0.3})
+    variables = dict(emulator_vars(emulator), role_validate_certs=True, role_request_timeout=0.3)
+    proc = run_playbook(ROLE_VARS_PLAYBOOK, tmp_path, variables)
     assert proc.returncode != 0, proc.stdout[-4000:]
     assert "timed out (ReadTimeout)" in proc.stdout, proc.stdout[-4000:]
     assert "validate_certs is false" not in proc.stdout + proc.stderr
@@ -167,7 +149,7 @@ SPEED_PLAYBOOK = textwrap.dedent("""\
 def test_role_passes_the_pool_of_clients_the_rate_limit_and_the_concurrency(emulator, tmp_path):
     emulator.seed({"identities": [{"id": OWNER, "name": "Owner One"}],
                    "clients": [{"client_id": "second-client", "client_secret": "second-client-s3cret"}]})
-    proc = _run_playbook(emulator, tmp_path, SPEED_PLAYBOOK)
+    proc = run_playbook(SPEED_PLAYBOOK, tmp_path, emulator_vars(emulator))
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
     assert sorted(group["name"] for group in emulator.state.groups.values()) == ["Pooled %d" % index for index in range(6)]
     creates = [entry for entry in emulator.requests() if entry["operation"] == "createWorkgroup"]

@@ -6,7 +6,12 @@ from __future__ import annotations
 
 import textwrap
 
-from tests.unit.test_role_connection import OWNER, _run_playbook
+import pytest
+
+from tests.utils.playbook import emulator_vars, run_playbook
+
+pytestmark = pytest.mark.processes
+OWNER = "00000000000000000000000000000c01"
 
 PLAY = textwrap.dedent("""\
     - name: The role %(title)s
@@ -30,6 +35,10 @@ def _play(title, variables):
     return PLAY % {"title": title, "vars": textwrap.indent(textwrap.dedent(variables), " " * 12)}
 
 
+def _run(emulator, tmp_path, playbook):
+    return run_playbook(playbook, tmp_path, emulator_vars(emulator))
+
+
 def _seed(emulator):
     emulator.seed({"identities": [{"id": OWNER, "name": "Owner One", "alias": "owner1", "email": "owner1@example.com"}],
                    "groups": [{"name": "Keep Me", "owner": OWNER}]})
@@ -42,7 +51,7 @@ def _output(proc):
 def test_role_without_the_list_fails_before_any_request(emulator, tmp_path):
     _seed(emulator)
     before = len(emulator.requests())
-    proc = _run_playbook(emulator, tmp_path, _play("without isc_governance_groups", "isc_governance_groups_purge: true\n"))
+    proc = _run(emulator, tmp_path, _play("without isc_governance_groups", "isc_governance_groups_purge: true\n"))
     output = _output(proc)
     assert proc.returncode == 2, output[-3000:]
     assert "The variable isc_governance_groups is not defined" in output
@@ -56,7 +65,7 @@ def test_role_without_the_list_fails_before_any_request(emulator, tmp_path):
 def test_role_with_a_misspelled_list_names_the_misspelling(emulator, tmp_path):
     _seed(emulator)
     before = len(emulator.requests())
-    proc = _run_playbook(emulator, tmp_path, _play("with isc_governance_group (singular)", """\
+    proc = _run(emulator, tmp_path, _play("with isc_governance_group (singular)", """\
         isc_governance_groups_purge: true
         isc_governance_group:
           - name: Keep Me
@@ -73,7 +82,7 @@ def test_role_with_a_misspelled_list_names_the_misspelling(emulator, tmp_path):
 def test_role_with_a_null_list_fails(emulator, tmp_path):
     _seed(emulator)
     before = len(emulator.requests())
-    proc = _run_playbook(emulator, tmp_path, _play("with isc_governance_groups null", "isc_governance_groups:\n"))
+    proc = _run(emulator, tmp_path, _play("with isc_governance_groups null", "isc_governance_groups:\n"))
     output = _output(proc)
     assert proc.returncode == 2, output[-3000:]
     assert "The variable isc_governance_groups is null" in output
@@ -83,7 +92,7 @@ def test_role_with_a_null_list_fails(emulator, tmp_path):
 def test_role_with_an_explicit_empty_list_runs(emulator, tmp_path):
     """[] set on purpose (no purge) is a valid, empty converge: the role runs and changes nothing."""
     _seed(emulator)
-    proc = _run_playbook(emulator, tmp_path, _play("with an explicit empty list", "isc_governance_groups: []\n"))
+    proc = _run(emulator, tmp_path, _play("with an explicit empty list", "isc_governance_groups: []\n"))
     assert proc.returncode == 0, _output(proc)[-3000:]
     assert "Plan: 0 to create, 0 to update, 0 to delete, 0 unchanged" in proc.stdout
     assert [group["name"] for group in emulator.state.groups.values()] == ["Keep Me"]
@@ -92,7 +101,7 @@ def test_role_with_an_explicit_empty_list_runs(emulator, tmp_path):
 def test_role_refuses_an_empty_purge_unless_allowed(emulator, tmp_path):
     _seed(emulator)
     before = len(emulator.requests())
-    proc = _run_playbook(emulator, tmp_path, _play("purging with an empty list", """\
+    proc = _run(emulator, tmp_path, _play("purging with an empty list", """\
         isc_governance_groups: []
         isc_governance_groups_purge: true
         """))
@@ -100,7 +109,7 @@ def test_role_refuses_an_empty_purge_unless_allowed(emulator, tmp_path):
     assert proc.returncode == 2, output[-3000:]
     assert "the list of groups is empty and purge is on" in output and "isc_governance_groups_allow_empty_purge" in output
     assert emulator.requests()[before:] == []
-    proc = _run_playbook(emulator, tmp_path, _play("purging with an empty list, allowed", """\
+    proc = _run(emulator, tmp_path, _play("purging with an empty list, allowed", """\
         isc_governance_groups: []
         isc_governance_groups_purge: true
         isc_governance_groups_allow_empty_purge: true
@@ -112,7 +121,7 @@ def test_role_refuses_an_empty_purge_unless_allowed(emulator, tmp_path):
 def test_role_refuses_more_deletes_than_its_limit_showing_the_plan(emulator, tmp_path):
     _seed(emulator)
     emulator.seed({"groups": [{"name": "Old %d" % index, "owner": OWNER} for index in range(3)]})
-    proc = _run_playbook(emulator, tmp_path, _play("purging more than the limit", """\
+    proc = _run(emulator, tmp_path, _play("purging more than the limit", """\
         isc_governance_groups: [{name: Keep Me}]
         isc_governance_groups_purge: true
         isc_governance_groups_max_deletes: 2

@@ -11,17 +11,15 @@ creates than names over the repetitions), else the test would prove nothing.
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
+import functools
 import textwrap
-import threading
 
 import pytest
 
 from tests.emulator.seed import generated_identity
-from tests.utils.playbook import ansible_playbook, collections_path
+from tests.utils.playbook import run_playbook, together
+
+pytestmark = pytest.mark.processes
 
 IDS = [generated_identity(i)["id"] for i in range(100)]
 # (the emulator's random seed, the role's isc_max_concurrent_requests) of each repetition: one request at a time keeps
@@ -39,27 +37,9 @@ PLAYBOOK = textwrap.dedent("""\
 
 
 def _run_together(tmp_path, variables, runs):
-    (tmp_path / "playbook.yml").write_text(PLAYBOOK)
-    (tmp_path / "vars.json").write_text(json.dumps(variables))
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("ANSIBLE_", "SAIL_"))}
-    env.update(ANSIBLE_COLLECTIONS_PATH=collections_path(), ANSIBLE_NOCOLOR="1", ANSIBLE_LOCALHOST_WARNING="0",
-               ANSIBLE_INVENTORY_UNPARSED_WARNING="0")
-    barrier = threading.Barrier(runs)
-    procs = [None] * runs
-
-    def one(index):
-        run_env = dict(env, ANSIBLE_HOME=str(tmp_path / ("home-%d" % index)), ANSIBLE_LOCAL_TEMP=str(tmp_path / ("tmp-%d" % index)))
-        barrier.wait()
-        procs[index] = subprocess.run([ansible_playbook(), "-i", "localhost,", "-c", "local", "-e", "@" + str(tmp_path / "vars.json"),
-                                       str(tmp_path / "playbook.yml")], cwd=str(tmp_path), env=run_env, stdout=subprocess.PIPE,
-                                      stderr=subprocess.PIPE, universal_newlines=True, timeout=300, check=False)
-
-    threads = [threading.Thread(target=one, args=(index,)) for index in range(runs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return procs
+    """``runs`` runs of the playbook, started at the same moment, each in a directory of its own."""
+    return together(*[functools.partial(run_playbook, PLAYBOOK, tmp_path / ("run-%d" % index), variables)
+                      for index in range(runs)])
 
 
 @pytest.mark.parametrize("runs", [2, 3])
@@ -71,7 +51,7 @@ def test_simultaneous_role_runs_leave_one_group_per_name(emulator, tmp_path, run
         emulator.reset({"generate": {"identities": 100, "groups": 0}})
         emulator.set_faults({"latency_ms": 100, "rate_limit": None, "random_seed": seed})
         variables = {"isc_base_url": emulator.base_url, "isc_client_id": emulator.client_id, "isc_client_secret": emulator.client_secret,
-                     "isc_governance_groups": desired, "isc_max_concurrent_requests": concurrency, "ansible_python_interpreter": sys.executable}
+                     "isc_governance_groups": desired, "isc_max_concurrent_requests": concurrency}
         for proc in _run_together(tmp_path, variables, runs):
             assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
         groups = emulator.state.dump()["groups"]

@@ -11,14 +11,15 @@ the Ansible log file, or the registered results.
 from __future__ import annotations
 
 import json
-import os
 import secrets
-import subprocess
-import sys
 import textwrap
 from typing import Any, Dict, List
 
-from tests.utils.playbook import ansible_playbook as _ansible_playbook, collections_path as _collections_path
+import pytest
+
+from tests.utils.playbook import run_playbook
+
+pytestmark = pytest.mark.processes
 
 OWNER = "00000000000000000000000000000a01"
 MEMBER = "00000000000000000000000000000a02"
@@ -248,20 +249,10 @@ def test_no_secret_in_any_output(emulator, monkeypatch, tmp_path):
     results_file = tmp_path / "results.json"
     log_file = tmp_path / "ansible.log"
     variables = dict(names, base_url=emulator.base_url, revoked_token=revoked_token, live_token=live_token,
-                     results_file=str(results_file), ansible_python_interpreter=sys.executable)
-    (tmp_path / "vars.json").write_text(json.dumps(variables))
-    (tmp_path / "playbook.yml").write_text(PLAYBOOK)
-    env = dict(os.environ)
-    for key in list(env):
-        if key.startswith(("ANSIBLE_", "SAIL_")):
-            del env[key]
-    env.update(ANSIBLE_COLLECTIONS_PATH=_collections_path(), ANSIBLE_LOG_PATH=str(log_file), ANSIBLE_NOCOLOR="1",
-               ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_INVENTORY_UNPARSED_WARNING="0", ANSIBLE_RETRY_FILES_ENABLED="0",
-               ANSIBLE_HOME=str(tmp_path / "ansible-home"), ANSIBLE_LOCAL_TEMP=str(tmp_path / "tmp"),
-               SAIL_BASE_URL=emulator.base_url, SAIL_CLIENT_ID=names["pat_id"], SAIL_CLIENT_SECRET=names["pat_secret"])
-    proc = subprocess.run([_ansible_playbook(), "-vvvv", "-i", "localhost,", "-c", "local", "-e", "@" + str(tmp_path / "vars.json"),
-                           str(tmp_path / "playbook.yml")], cwd=str(tmp_path), env=env, stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, universal_newlines=True, timeout=300, check=False)
+                     results_file=str(results_file))
+    env = dict(ANSIBLE_LOG_PATH=str(log_file), SAIL_BASE_URL=emulator.base_url, SAIL_CLIENT_ID=names["pat_id"],
+               SAIL_CLIENT_SECRET=names["pat_secret"])
+    proc = run_playbook(PLAYBOOK, tmp_path, variables, env=env, args=["-vvvv"])
     assert proc.returncode == 0, proc.stdout[-5000:] + proc.stderr[-3000:]
 
     results = json.loads(results_file.read_text())

@@ -1,7 +1,8 @@
 """Helpers for the emulator tests: an API client that checks every response against the official specs.
 
 The specs are read from ``$ISC_SPEC_DIR`` (default ``<repo root>/../shared/spec``). Without them the contract checks
-are skipped (the contract tests themselves skip with a reason); all other assertions still run.
+are skipped (the contract tests themselves skip with a reason); all other assertions still run. Under CI (``CI=true``
+in the environment, as CI services set it) missing specs fail instead: there a skipped contract would pass unnoticed.
 """
 from __future__ import annotations
 
@@ -30,6 +31,18 @@ HEX32 = re.compile(r"[0-9a-f]{32}\Z")
 
 def specs_available() -> bool:
     return os.path.isfile(V2024_SPEC) and os.path.isfile(V1_SPEC) and os.path.isfile(SEARCH_SPEC)
+
+
+def under_ci() -> bool:
+    return os.environ.get("CI", "").lower() in ("true", "1")
+
+
+def without_specs(allow_module_level: bool = False) -> None:
+    """Skip the test (the module) that needs the spec files; under CI, fail it."""
+    reason = "ISC spec files not found in %s (set ISC_SPEC_DIR): contract validation needs them" % SPEC_DIR
+    if under_ci():
+        pytest.fail(reason + "; under CI (CI=%s) that is a failure, not a skip" % os.environ["CI"], pytrace=False)
+    pytest.skip(reason, allow_module_level=allow_module_level)
 
 
 def assert_error_dto(body: Any, text: Optional[str] = None) -> None:
@@ -210,14 +223,17 @@ class Api:
 
 @pytest.fixture(scope="session", name="contract")
 def contract_fixture() -> Optional[Contract]:
-    """The spec validator, or None when the spec files are missing."""
-    return _contract()
+    """The spec validator, or None when the spec files are missing (under CI: the test fails, see without_specs)."""
+    contract = _contract()
+    if contract is None and under_ci():
+        without_specs()
+    return contract
 
 
 @pytest.fixture
 def require_contract(contract: Optional[Contract]) -> Contract:
     if contract is None:
-        pytest.skip("ISC spec files not found in %s (set ISC_SPEC_DIR): contract validation needs them" % SPEC_DIR)
+        without_specs()
     return contract
 
 

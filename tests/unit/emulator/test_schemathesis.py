@@ -11,7 +11,7 @@ seconds. ``ISC_SCHEMATHESIS_EXAMPLES=300`` runs a deeper search locally (about 9
 to explore random inputs instead of the fixed ones.
 
 Skips cleanly when schemathesis is not installed (pins: ``tests/unit/emulator/requirements-clients.txt``) or when the
-spec files are missing (``$ISC_SPEC_DIR``, default ``../shared/spec``).
+spec files are missing (``$ISC_SPEC_DIR``, default ``../shared/spec``; under CI missing specs fail instead).
 """
 from __future__ import annotations
 
@@ -24,12 +24,12 @@ import pytest
 import requests
 
 from tests.emulator import Emulator
-from tests.unit.emulator.conftest import SEARCH_SPEC, V1_SPEC, V2024_SPEC, specs_available
+from tests.unit.emulator.conftest import SEARCH_SPEC, V1_SPEC, V2024_SPEC, specs_available, without_specs
 
 schemathesis = pytest.importorskip("schemathesis", reason="schemathesis is not installed "
                                    "(pip install -r tests/unit/emulator/requirements-clients.txt)")
 if not specs_available():
-    pytest.skip("ISC spec files not found (set ISC_SPEC_DIR)", allow_module_level=True)
+    without_specs(allow_module_level=True)
 
 # pylint: disable=wrong-import-position
 import tempfile  # noqa: E402

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.sailpoint.isc.plugins.module_utils._client import MEMBER_CHUNK, WORKGROUP_DELETE_CHUNK, IscClient
-from ansible_collections.sailpoint.isc.plugins.module_utils._desired import Entry, Request, validate
+from ansible_collections.sailpoint.isc.plugins.module_utils import _pipeline as pipeline
+from ansible_collections.sailpoint.isc.plugins.module_utils._client import MEMBER_CHUNK, WORKGROUP_DELETE_CHUNK
+from ansible_collections.sailpoint.isc.plugins.module_utils._desired import Entry, Request
 from ansible_collections.sailpoint.isc.plugins.module_utils._errors import IscApiError, IscConnectionError
 from ansible_collections.sailpoint.isc.plugins.module_utils._executor import Executor
 from ansible_collections.sailpoint.isc.plugins.module_utils._members import ADD, REMOVE
-from ansible_collections.sailpoint.isc.plugins.module_utils._plan import DELETE, Plan, Step, check, plan
-from ansible_collections.sailpoint.isc.plugins.module_utils._reader import read, resolve
+from ansible_collections.sailpoint.isc.plugins.module_utils._plan import DELETE, Plan, Step
 
 OWNER = "%032x" % 0xA11CE
 TOKEN_PATH = "/oauth/token"
@@ -37,19 +37,9 @@ def _seed(emulator, people=0, groups=()):
     emulator.seed({"identities": identities, "groups": [dict({"owner": OWNER}, **g) for g in groups]})
 
 
-def _client(emulator, **kwargs):
-    options = {"client_id": emulator.client_id, "client_secret": emulator.client_secret, "sleep": lambda seconds: None}
-    options.update(kwargs)
-    return IscClient(emulator.base_url, **options)
-
-
 def _plan(client, request):
-    """The pipeline up to the plan (validate, read, check, resolve, plan), as _pipeline.run does it."""
-    validate(request)
-    snapshot = read(client, request, False)
-    check(request, snapshot)
-    resolve(client, request, snapshot)
-    return plan(request, snapshot)
+    """The plan the real pipeline makes of ``request`` (run in check mode: nothing is written)."""
+    return pipeline.run(request, lambda: client, check_mode=True).plan
 
 
 def _writes(emulator):
@@ -73,9 +63,9 @@ def _run(emulator, client, request):
 
 
 # ------------------------------------------------------------------ members: chunks, order
-def test_a_failed_later_chunk_keeps_the_counts_of_the_earlier_ones(emulator, monkeypatch):
+def test_a_failed_later_chunk_keeps_the_counts_of_the_earlier_ones(emulator, monkeypatch, make_client):
     _seed(emulator, people=250, groups=[{"id": _gid(1), "name": "G"}])
-    client = _client(emulator)
+    client = make_client()
     the_plan = _plan(client, Request([Entry("G", members=[_ident(i) for i in range(250)])]))
     emulator.clear_requests()
     real_add = client.add_members
@@ -100,9 +90,9 @@ def test_a_failed_later_chunk_keeps_the_counts_of_the_earlier_ones(emulator, mon
     assert sorted(m["id"] for m in client.list_members(_gid(1))) == [_ident(i) for i in range(MEMBER_CHUNK)]
 
 
-def test_adds_go_before_removes(emulator):
+def test_adds_go_before_removes(emulator, make_client):
     _seed(emulator, people=8, groups=[{"id": _gid(1), "name": "G", "members": [_ident(i) for i in range(5)]}])
-    client = _client(emulator)
+    client = make_client()
     outcome = _run(emulator, client, Request([Entry("G", members=[_ident(i) for i in range(3, 8)])]))
     assert _operations(emulator) == ["updateWorkgroupMembers", "deleteWorkgroupMembers"]
     result = outcome.plan.steps[0].result
@@ -111,9 +101,9 @@ def test_adds_go_before_removes(emulator):
     assert outcome.failures == []
 
 
-def test_nobody_is_removed_after_a_failed_add(emulator):
+def test_nobody_is_removed_after_a_failed_add(emulator, make_client):
     _seed(emulator, people=3, groups=[{"id": _gid(1), "name": "G", "members": [_ident(0), _ident(1)]}])
-    client = _client(emulator)
+    client = make_client()
     unknown = "%032x" % 0xDEAD  # a plain id is not looked up: ISC refuses it per item (404)
     outcome = _run(emulator, client, Request([Entry("G", members=[_ident(2), unknown])]))
     assert _operations(emulator) == ["updateWorkgroupMembers"]  # no bulk-delete
@@ -127,9 +117,9 @@ def test_nobody_is_removed_after_a_failed_add(emulator):
 
 
 # ------------------------------------------------------------------ one group failing, or every write stopping
-def test_a_failure_of_one_group_does_not_stop_the_others(emulator):
+def test_a_failure_of_one_group_does_not_stop_the_others(emulator, make_client):
     _seed(emulator, people=1)
-    client = _client(emulator)
+    client = make_client()
     nobody = "%032x" % 0xDEAD  # unverified owner id: ISC refuses the create
     outcome = _run(emulator, client, Request([Entry("A", owner=nobody, where="groups[0]"),
                                               Entry("B", owner=OWNER, members=[_ident(0)], where="groups[1]")]))
@@ -140,9 +130,9 @@ def test_a_failure_of_one_group_does_not_stop_the_others(emulator):
     assert [g["name"] for g in client.list_workgroups()] == ["B"]
 
 
-def test_a_rate_limit_stops_the_remaining_writes(emulator):
+def test_a_rate_limit_stops_the_remaining_writes(emulator, make_client):
     _seed(emulator, groups=[{"id": _gid(1), "name": "Old"}])
-    client = _client(emulator, max_retries=0)
+    client = make_client(max_retries=0)
     the_plan = _plan(client, Request([Entry("A", owner=OWNER), Entry("B", owner=OWNER), Entry("Old", state="absent")]))
     emulator.clear_requests()
     emulator.set_faults({"error_rate": 1.0, "error_statuses": [429], "retry_after": 0, "rate_limit": None})
@@ -153,9 +143,9 @@ def test_a_rate_limit_stops_the_remaining_writes(emulator):
     assert not outcome.changed
 
 
-def test_a_connection_error_stops_the_remaining_writes(emulator, monkeypatch):
+def test_a_connection_error_stops_the_remaining_writes(emulator, monkeypatch, make_client):
     _seed(emulator, people=2, groups=[{"id": _gid(1), "name": "G1"}, {"id": _gid(2), "name": "G2"}])
-    client = _client(emulator)
+    client = make_client()
     the_plan = _plan(client, Request([Entry("G1", description="one", members=[_ident(0)]), Entry("G2", description="two")]))
     emulator.clear_requests()
 
@@ -170,18 +160,18 @@ def test_a_connection_error_stops_the_remaining_writes(emulator, monkeypatch):
 
 
 # ------------------------------------------------------------------ deletes
-def test_a_single_delete_is_one_delete_request(emulator):
+def test_a_single_delete_is_one_delete_request(emulator, make_client):
     _seed(emulator, groups=[{"id": _gid(1), "name": "A"}, {"id": _gid(2), "name": "B"}])
-    client = _client(emulator)
+    client = make_client()
     outcome = _run(emulator, client, Request([Entry("A", state="absent")]))
     assert _writes(emulator) == [("deleteWorkgroup", "/v2024/workgroups/" + _gid(1))]
     assert outcome.plan.steps[0].result.deleted and outcome.counts()["deleted"] == 1
     assert [g["name"] for g in client.list_workgroups()] == ["B"]
 
 
-def test_several_deletes_go_in_bulk_chunks_of_100(emulator, monkeypatch):
+def test_several_deletes_go_in_bulk_chunks_of_100(emulator, monkeypatch, make_client):
     _seed(emulator, groups=[{"id": _gid(i), "name": "G%03d" % i} for i in range(150)] + [{"id": _gid(999), "name": "Kept"}])
-    client = _client(emulator)
+    client = make_client()
     the_plan = _plan(client, Request([Entry("Kept")], purge=True))
     emulator.clear_requests()
     sizes = []
@@ -214,9 +204,9 @@ def _plan_of(*steps):
     return the_plan
 
 
-def test_a_single_delete_refused_with_400_is_in_use_with_its_connections(emulator):
+def test_a_single_delete_refused_with_400_is_in_use_with_its_connections(emulator, make_client):
     _seed(emulator, groups=[{"id": _gid(1), "name": "Used", "connections": CONNECTIONS}])
-    client = _client(emulator)
+    client = make_client()
     emulator.clear_requests()
     outcome = Executor(client, _plan_of(_stale_delete(_gid(1), "Used")), check_mode=False).run()
     assert [(r["operation"], r["status"]) for r in _api(emulator)] == [("deleteWorkgroup", 400), ("listConnections", 200)]
@@ -226,9 +216,9 @@ def test_a_single_delete_refused_with_400_is_in_use_with_its_connections(emulato
     assert [step.name for step in outcome.in_use] == ["Used"]
 
 
-def test_bulk_delete_answers_are_accounted_per_group(emulator):
+def test_bulk_delete_answers_are_accounted_per_group(emulator, make_client):
     _seed(emulator, groups=[{"id": _gid(1), "name": "Used", "connections": CONNECTIONS}, {"id": _gid(2), "name": "Free"}])
-    client = _client(emulator)
+    client = make_client()
     emulator.clear_requests()
     steps = [_stale_delete(_gid(1), "Used"), _stale_delete(_gid(2), "Free"), _stale_delete(_gid(3), "Gone")]
     outcome = Executor(client, _plan_of(*steps), check_mode=False).run()
@@ -239,10 +229,10 @@ def test_bulk_delete_answers_are_accounted_per_group(emulator):
     assert outcome.failures == [] and outcome.counts()["deleted"] == 1
 
 
-def test_a_delete_refused_for_another_reason_is_a_failure(emulator):
+def test_a_delete_refused_for_another_reason_is_a_failure(emulator, make_client):
     # a 400 although the group has no connection: not "in use", a plain failure
     _seed(emulator, groups=[{"id": _gid(1), "name": "Free"}])
-    client = _client(emulator)
+    client = make_client()
     emulator.set_faults({"error_rate": 1.0, "error_statuses": [400], "rate_limit": None})
     outcome = Executor(client, _plan_of(_stale_delete(_gid(1), "Free")), check_mode=False).run()
     emulator.set_faults({"rate_limit": None})
@@ -252,9 +242,9 @@ def test_a_delete_refused_for_another_reason_is_a_failure(emulator):
 
 
 @pytest.mark.parametrize("check_mode", [True, False])
-def test_groups_planned_in_use_get_their_connections_read_and_are_never_deleted(emulator, check_mode):
+def test_groups_planned_in_use_get_their_connections_read_and_are_never_deleted(emulator, check_mode, make_client):
     _seed(emulator, groups=[{"id": _gid(1), "name": "Used", "connections": CONNECTIONS}])
-    client = _client(emulator)
+    client = make_client()
     the_plan = _plan(client, Request([Entry("Used", state="absent")]))
     emulator.clear_requests()
     outcome = Executor(client, the_plan, check_mode=check_mode).run()

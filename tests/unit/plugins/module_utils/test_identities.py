@@ -11,7 +11,6 @@ from urllib.parse import quote
 import pytest
 
 from ansible_collections.sailpoint.isc.plugins.module_utils import _identities
-from ansible_collections.sailpoint.isc.plugins.module_utils._client import IscClient
 from ansible_collections.sailpoint.isc.plugins.module_utils._errors import IscForbiddenError
 from ansible_collections.sailpoint.isc.plugins.module_utils._identities import (
     IscIdentityResolutionError,
@@ -47,10 +46,6 @@ PEOPLE = [
 def people(emulator):
     emulator.seed({"identities": PEOPLE})
     return emulator
-
-
-def _client(emu, **kwargs):
-    return IscClient(emu.base_url, client_id=emu.client_id, client_secret=emu.client_secret, **kwargs)
 
 
 def _identity_calls(emu):
@@ -107,8 +102,8 @@ def test_filter_chunks_respect_count_and_length():
     assert _identities._filter_chunks("id", []) == []  # pylint: disable=protected-access
 
 
-def test_plain_ids_need_no_request(emulator):
-    client = _client(emulator)
+def test_plain_ids_need_no_request(emulator, make_client):
+    client = make_client()
     one, two = "1" * 32, "2" * 32
     assert resolve_identities(client, [one, {"id": two}]) == [
         {"id": one, "name": None, "alias": None, "email": None}, {"id": two, "name": None, "alias": None, "email": None}]
@@ -117,8 +112,8 @@ def test_plain_ids_need_no_request(emulator):
 
 
 # ------------------------------------------------------------------ against the emulator
-def test_resolve_every_kind_in_input_order(people):
-    client = _client(people)
+def test_resolve_every_kind_in_input_order(people, make_client):
+    client = make_client()
     refs = [{"email": "ada.lovelace@example.com"}, JOHN2, {"alias": "john.smith"}, {"name": "Uma Uncorrelated"},
             {"alias": 'zoe.o&b#1'}, {"name": 'Zoë "Z" O\'Brien #1 & 100%'}, {"id": ADA}, {"alias": "john.smith"}]
     resolved = resolve_identities(client, refs, verify_ids=True)
@@ -130,8 +125,8 @@ def test_resolve_every_kind_in_input_order(people):
     assert {c["query"]["defaultFilter"] for c in calls} == {"NONE"}
 
 
-def test_resolution_errors_are_reported_together(people):
-    client = _client(people)
+def test_resolution_errors_are_reported_together(people, make_client):
+    client = make_client()
     refs = [{"name": "John Smith"}, {"alias": "ada.lovelace"}, {"alias": "nobody"}, {"alias": "ADA.LOVELACE"},
             {"email": "x", "alias": "y"}, {"name": "John Smith"}, {"id": "%032x" % 0xFFFF}]
     with pytest.raises(IscIdentityResolutionError) as info:
@@ -147,17 +142,17 @@ def test_resolution_errors_are_reported_together(people):
     assert "\n" not in str(info.value)
 
 
-def test_resolve_one(people):
-    client = _client(people)
+def test_resolve_one(people, make_client):
+    client = make_client()
     assert resolve_identity(client, {"alias": "John.Smith2"})["id"] == JOHN2
     with pytest.raises(IscIdentityResolutionError) as info:
         resolve_identity(client, {"email": "nobody@example.com"})
     assert str(info.value) == "could not resolve 1 identity reference: email 'nobody@example.com': no identity has this email"
 
 
-def test_many_references_take_few_requests(emulator):
+def test_many_references_take_few_requests(emulator, make_client):
     emulator.seed({"generate": {"identities": 130}})
-    client = _client(emulator)
+    client = make_client()
     everyone = list(client.list_identities())
     emulator.clear_requests()
     refs = [{"alias": i["alias"]} for i in everyone] + [{"email": i["emailAddress"]} for i in everyone[:10]]
@@ -169,13 +164,13 @@ def test_many_references_take_few_requests(emulator):
 APP = {"client_id": "app-client", "client_secret": "App-Secret-Value-5", "user_context": False, "scopes": ["sp:scopes:all"]}
 
 
-def _app(emulator, **client):
+def _app(emulator, make_client, **client):
     emulator.seed({"identities": PEOPLE, "clients": [dict(APP, **client)]})
-    return IscClient(emulator.base_url, client_id=APP["client_id"], client_secret=APP["client_secret"])
+    return make_client(client_id=APP["client_id"], client_secret=APP["client_secret"])
 
 
-def test_no_user_context_resolves_ids_and_emails_through_search(emulator):
-    client = _app(emulator)
+def test_no_user_context_resolves_ids_and_emails_through_search(emulator, make_client):
+    client = _app(emulator, make_client)
     resolved = resolve_identities(client, [{"email": "ada.lovelace@example.com"}, {"id": JOHN1}, ZOE], verify_ids=True)
     assert [identity["id"] for identity in resolved] == [ADA, JOHN1, ZOE]
     assert resolved[0]["name"] == "Ada Lovelace" and resolved[0]["alias"] is None  # search has no confirmed alias field
@@ -185,8 +180,8 @@ def test_no_user_context_resolves_ids_and_emails_through_search(emulator):
     assert client.identities_refused
 
 
-def test_no_user_context_cannot_resolve_aliases_and_says_what_to_use(emulator):
-    client = _app(emulator)
+def test_no_user_context_cannot_resolve_aliases_and_says_what_to_use(emulator, make_client):
+    client = _app(emulator, make_client)
     assert resolve_identities(client, [ADA]) == [{"id": ADA, "name": None, "alias": None, "email": None}]
     with pytest.raises(IscForbiddenError) as info:
         resolve_identities(client, [ADA, {"alias": "ada.lovelace"}])
@@ -197,15 +192,15 @@ def test_no_user_context_cannot_resolve_aliases_and_says_what_to_use(emulator):
     assert "App-Secret-Value-5" not in message
 
 
-def test_a_token_that_may_neither_read_identities_nor_search_is_told_both(emulator):
-    client = _app(emulator, scopes=["idn:workgroup:read"])
+def test_a_token_that_may_neither_read_identities_nor_search_is_told_both(emulator, make_client):
+    client = _app(emulator, make_client, scopes=["idn:workgroup:read"])
     with pytest.raises(IscForbiddenError) as info:
         resolve_identities(client, [{"email": "ada.lovelace@example.com"}])
     assert info.value.path == "/v2024/search" and "sp:search:read" in str(info.value) and "user context" in str(info.value)
 
 
-def test_search_misses_name_eventual_consistency(emulator):
-    client = _app(emulator)
+def test_search_misses_name_eventual_consistency(emulator, make_client):
+    client = _app(emulator, make_client)
     with pytest.raises(IscIdentityResolutionError) as info:
         resolve_identities(client, [{"email": "new.hire@example.com"}, {"email": "ADA.LOVELACE@example.com"}])
     assert len(info.value.problems) == 1
@@ -213,8 +208,8 @@ def test_search_misses_name_eventual_consistency(emulator):
     assert "a few seconds to a few minutes" in info.value.problems[0]
 
 
-def test_the_cheaper_endpoint_goes_first(people):
-    client = _client(people)
+def test_the_cheaper_endpoint_goes_first(people, make_client):
+    client = make_client()
     emails = [person["email"] for person in PEOPLE]
     # 5 values: one request either way, and /identities is current, so it wins the tie
     resolve_identities(client, [{"email": email} for email in emails])
@@ -225,7 +220,7 @@ def test_the_cheaper_endpoint_goes_first(people):
     assert _identities.search_first(client, "email", ["%s%d@example.com" % ("x" * 300, n) for n in range(10)])
     assert not _identities.search_first(client, "alias", ["a%d" % n for n in range(10000)])  # no confirmed search field
     # beta has no search path the spec confirms: 51 emails take two /identities requests there
-    beta = _client(people, api_version="beta")
+    beta = make_client(api_version="beta")
     people.clear_requests()
     found = _identities.look_up_references(beta, [("email", email) for email in short] + [("email", emails[0])])
     assert [item["reference"] for item in found if item["identities"]] == [{"email": emails[0]}] and found[-1]["identities"][0]["id"] == ADA
@@ -233,8 +228,8 @@ def test_the_cheaper_endpoint_goes_first(people):
 
 
 # ------------------------------------------------------------------ resolve_references (the pipeline's batch)
-def test_known_and_plain_ids_need_no_request(people):
-    client = _client(people)
+def test_known_and_plain_ids_need_no_request(people, make_client):
+    client = make_client()
     known = {JOHN1: {"id": JOHN1, "name": "John Smith", "email": "john.smith@example.com"}}
     resolved = resolve_references(client, [("id", JOHN1), ("id", "unverified"), ("id", JOHN1)], False, known)
     assert resolved == {("id", JOHN1): {"id": JOHN1, "name": "John Smith", "alias": None, "email": "john.smith@example.com"},
@@ -242,8 +237,8 @@ def test_known_and_plain_ids_need_no_request(people):
     assert people.requests() == []
 
 
-def test_references_are_looked_up_in_one_batch_and_plain_ids_verified_on_request(people):
-    client = _client(people)
+def test_references_are_looked_up_in_one_batch_and_plain_ids_verified_on_request(people, make_client):
+    client = make_client()
     refs = [("alias", "ada.lovelace"), ("id", JOHN2), ("alias", "john.smith"), ("alias", "ada.lovelace")]
     resolved = resolve_references(client, refs, True, {})
     assert {ref: identity["id"] for ref, identity in resolved.items()} == {
@@ -256,8 +251,8 @@ def test_references_are_looked_up_in_one_batch_and_plain_ids_verified_on_request
     assert len(info.value.problems) == 2
 
 
-def test_unverifiable_ids_are_trusted_only_when_allowed(emulator):
-    client = _app(emulator)
+def test_unverifiable_ids_are_trusted_only_when_allowed(emulator, make_client):
+    client = _app(emulator, make_client)
     unknown = "%032x" % 0xFFFF
     assert resolve_references(client, [("id", ADA)], True, {})[("id", ADA)]["name"] == "Ada Lovelace"  # verified through search
     with pytest.raises(IscIdentityResolutionError):  # search did not find it, and the request does not trust ids
@@ -269,7 +264,7 @@ def test_unverifiable_ids_are_trusted_only_when_allowed(emulator):
     assert len(warnings) == 1 and "Search did not find 1 identity id (%s)" % unknown in warnings[0]
     # a token that may neither read /identities nor search: ids are trusted with a warning, an alias never is
     emulator.seed({"clients": [dict(APP, client_id="blind", scopes=["idn:workgroup:read"])]})
-    blind = IscClient(emulator.base_url, client_id="blind", client_secret=APP["client_secret"])
+    blind = make_client(client_id="blind", client_secret=APP["client_secret"])
     warnings = []
     resolved = resolve_references(blind, [("id", ADA), ("id", JOHN1)], True, {}, trust_unverifiable_ids=True, warn=warnings.append)
     assert resolved == {("id", ADA): {"id": ADA, "name": None, "alias": None, "email": None},

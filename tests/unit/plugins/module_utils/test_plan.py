@@ -15,6 +15,7 @@ from ansible_collections.sailpoint.isc.plugins.module_utils._errors import IscIn
 from ansible_collections.sailpoint.isc.plugins.module_utils._identities import parse_reference
 from ansible_collections.sailpoint.isc.plugins.module_utils._plan import (
     CREATE,
+    IN_USE,
     REASON_ABSENT,
     REASON_PURGE,
     UNCHANGED,
@@ -208,6 +209,14 @@ def test_guard_refuses_a_plan_with_more_deletes_than_max_deletes_counting_delete
     for limit in (3, None):  # in use ("Used") is not counted; None is no limit
         request = Request(entries, purge=True, max_deletes=limit)
         assert guard(request, plan(request, snapshot(request, *tenant))) is None
+    # 0 forbids every delete, but not a plan whose only "delete" is a group in use (never deleted)
+    request = Request(entries, max_deletes=0)
+    assert guard(request, plan(request, snapshot(request, *tenant))) == (
+        "the plan deletes 1 governance groups (0 not in the list, purge; 1 listed as absent), more than the limit of 0 per run")
+    request = Request([Entry("Used", state="absent"), Entry("New", owner=ADA["id"])], max_deletes=0)
+    the_plan = plan(request, snapshot(request, *tenant))
+    assert [step.action for step in the_plan.steps if step.name == "Used"] == [IN_USE]
+    assert guard(request, the_plan) is None
 
 
 def test_validate_refuses_an_empty_purge_unless_allowed_and_a_negative_limit():

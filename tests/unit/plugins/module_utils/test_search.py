@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.sailpoint.isc.plugins.module_utils import _search
-from ansible_collections.sailpoint.isc.plugins.module_utils._client import IscClient, api_path
+from ansible_collections.sailpoint.isc.plugins.module_utils._client import api_path
 from ansible_collections.sailpoint.isc.plugins.module_utils._errors import IscConfigError, IscForbiddenError
 from ansible_collections.sailpoint.isc.plugins.module_utils._reader import Snapshot, run_queries
 from ansible_collections.sailpoint.isc.plugins.module_utils._desired import Entry, Request
@@ -20,10 +20,6 @@ ODD = [  # values that need escaping inside a quoted phrase, or that are reserve
     {"id": "%032x" % 2, "name": "Back\\slash Person", "email": "back\\slash@example.com"},
     {"id": "%032x" % 3, "name": "A: (B) [C] {D} +E -F !G ~H *I ?J /K", "email": "a+b&c#d%e@example.com"},
 ]
-
-
-def _client(emu, **kwargs):
-    return IscClient(emu.base_url, client_id=emu.client_id, client_secret=emu.client_secret, **kwargs)
 
 
 def _searches(emu):
@@ -38,17 +34,17 @@ def odd(emulator):
 
 
 @pytest.mark.parametrize("person", ODD, ids=["quotes", "backslash", "reserved"])
-def test_every_value_is_quoted_so_that_search_matches_it_literally(odd, person):
-    client = _client(odd)
+def test_every_value_is_quoted_so_that_search_matches_it_literally(odd, person, make_client):
+    client = make_client()
     by_name = _search.lookup_query(client, "name:%s" % _search.quote_term(person["name"]))
     assert [found["id"] for found in by_name] == [person["id"]]
     by_email = _search.lookup_values(client, "email", [person["email"], "nobody@example.com"])
     assert [found["id"] for found in by_email] == [person["id"]] and by_email[0]["email"] == person["email"]
 
 
-def test_values_go_400_to_a_request(emulator):
+def test_values_go_400_to_a_request(emulator, make_client):
     emulator.seed({"generate": {"identities": 820}})
-    client = _client(emulator)
+    client = make_client()
     emails = [generated_identity(i)["email"] for i in range(801)]
     emulator.clear_requests()
     found = _search.lookup_values(client, "email", emails)
@@ -56,21 +52,21 @@ def test_values_go_400_to_a_request(emulator):
     assert len(_searches(emulator)) == _search.requests_for_values(801) == 3  # 400 + 400 + 1
 
 
-def test_the_search_endpoint_of_each_api_version(emulator):
+def test_the_search_endpoint_of_each_api_version(emulator, make_client):
     emulator.seed({"generate": {"identities": 3}})
     for version, path in (("v2024", "/v2024/search"), ("v2026", "/v2026/search"), ("v1", "/search/v1")):
         emulator.clear_requests()
-        assert len(_search.lookup_query(_client(emulator, api_version=version), "_exists_:email")) == 3
+        assert len(_search.lookup_query(make_client(api_version=version), "_exists_:email")) == 3
         assert [r["path"] for r in _searches(emulator)] == [path]
     with pytest.raises(IscConfigError) as info:  # the spec does not confirm search in beta: no guessed path
         api_path("beta", "search")
     assert str(info.value) == "the search API of ISC is not available in api_version beta; use one of v2024, v2025, v2026, v1"
 
 
-def test_a_token_without_the_search_scope_is_told_what_it_lacks(emulator):
+def test_a_token_without_the_search_scope_is_told_what_it_lacks(emulator, make_client):
     emulator.seed({"generate": {"identities": 3}, "clients": [
         {"client_id": "groups-only", "client_secret": "groups-only-secret", "user_context": False, "scopes": ["idn:workgroup:read"]}]})
-    client = IscClient(emulator.base_url, client_id="groups-only", client_secret="groups-only-secret")
+    client = make_client(client_id="groups-only", client_secret="groups-only-secret")
     request = Request([Entry("G", members_query="_exists_:email")])
     with pytest.raises(IscForbiddenError) as info:
         run_queries(client, request, Snapshot())

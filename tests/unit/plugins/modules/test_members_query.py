@@ -86,7 +86,8 @@ def test_a_bad_query_fails_before_any_write_naming_the_group_and_iscs_message(te
 
 
 def test_an_unquoted_email_in_a_query_is_refused_before_any_request(tenant, capsys):
-    # ISC matched every identity for an unquoted full email (PLTDP-5347): such a query would make everyone a member
+    # ISC matched every identity for an unquoted full email (https://developer.sailpoint.com/discuss/t/56519): such a
+    # query would make everyone a member
     groups = [{"name": "One Person", "owner": OWNER, "members_query": "attributes.email:%s" % PEOPLE[3]["email"]}]
     result = converge(tenant, capsys, groups)
     assert result.failed and result.requests == []

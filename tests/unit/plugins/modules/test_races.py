@@ -13,11 +13,10 @@ runs must really have raced (more creates than names), else the test would prove
 
 from __future__ import annotations
 
+import functools
 import json
-import os
-import subprocess
-import sys
-import threading
+import signal
+import time
 from typing import Any, Dict, List
 
 import pytest
@@ -25,7 +24,7 @@ import pytest
 from ansible_collections.sailpoint.isc.plugins.module_utils import _client
 from ansible_collections.sailpoint.isc.plugins.modules import workgroup, workgroups
 from tests.emulator.seed import generated_identity
-from tests.utils.playbook import collections_path
+from tests.utils.playbook import run_module_process, start_module_process, together
 
 from ._run import run_module
 
@@ -38,28 +37,8 @@ LATENCY = {"latency_ms": 100, "rate_limit": None}
 
 def _run_all(module_file: str, argument_sets: List[Dict[str, Any]], tmp_path: Any) -> List[Dict[str, Any]]:
     """Run the module once per argument set, all at the same time; their JSON results, in order."""
-    env = dict(os.environ, PYTHONPATH=collections_path() + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    env = {key: value for key, value in env.items() if not key.startswith("SAIL_")}
-    barrier = threading.Barrier(len(argument_sets))
-    results = [None] * len(argument_sets)  # type: List[Any]
-
-    def one(index: int) -> None:
-        path = tmp_path / ("args-%d.json" % index)
-        path.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": argument_sets[index]}))
-        barrier.wait()
-        proc = subprocess.run([sys.executable, module_file, str(path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              universal_newlines=True, env=env, timeout=120, check=False)
-        try:
-            results[index] = json.loads(proc.stdout[proc.stdout.index("{"):])
-        except ValueError:
-            results[index] = {"failed": True, "msg": "no JSON: %s %s" % (proc.stdout[-2000:], proc.stderr[-2000:])}
-
-    threads = [threading.Thread(target=one, args=(index,)) for index in range(len(argument_sets))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
+    return together(*[functools.partial(run_module_process, module_file, arguments, tmp_path / ("run-%d" % index))
+                      for index, arguments in enumerate(argument_sets)])
 
 
 def _connection(emulator: Any) -> Dict[str, Any]:
@@ -85,6 +64,7 @@ def _reset(emulator: Any, seed: int, groups: List[Dict[str, Any]] = ()) -> None:
     emulator.set_faults(dict(LATENCY, random_seed=seed))
 
 
+@pytest.mark.processes
 @pytest.mark.parametrize("runs", [2, 3])
 def test_simultaneous_workgroups_converges_leave_one_group_per_name(emulator, tmp_path, runs):
     # 6 new groups (exclusive members) and one existing group that every run updates
@@ -108,6 +88,7 @@ def test_simultaneous_workgroups_converges_leave_one_group_per_name(emulator, tm
     assert raced > 0, "the runs never created the same group twice: the test did not race"
 
 
+@pytest.mark.processes
 @pytest.mark.parametrize("runs", [2, 3])
 def test_simultaneous_workgroup_creates_leave_one_group(emulator, tmp_path, runs):
     raced = 0
@@ -193,6 +174,7 @@ def _matching(query: str) -> List[str]:
     return sorted(i["id"] for i in map(generated_identity, range(200)) if i.get("attributes", {}).get("department") == department)
 
 
+@pytest.mark.processes
 @pytest.mark.parametrize("runs", [2, 3])
 def test_simultaneous_workgroups_converges_under_lost_answers_and_errors(emulator, tmp_path, runs):
     desired = [{"name": "Faulty %d" % index, "description": "Group %d" % index, "owner": OWNER, "members": IDS[index * 10:index * 10 + 4]}
@@ -214,6 +196,7 @@ def test_simultaneous_workgroups_converges_under_lost_answers_and_errors(emulato
     assert raced > 0 and lost > 0, "no race (%d) or no lost answer (%d): the test proved nothing" % (raced, lost)
 
 
+@pytest.mark.processes
 @pytest.mark.parametrize("runs", [2, 3])
 def test_simultaneous_workgroup_creates_under_lost_answers_and_errors(emulator, tmp_path, runs):
     raced = lost = 0
@@ -235,20 +218,15 @@ def test_simultaneous_workgroup_creates_under_lost_answers_and_errors(emulator, 
     assert raced > 0 and lost > 0, "no race (%d) or no lost answer (%d): the test proved nothing" % (raced, lost)
 
 
+@pytest.mark.processes
 def test_copies_of_a_run_killed_between_its_creates_and_its_settlement_are_removed_by_the_next_run(emulator, tmp_path):
     """SIGKILL of the module process after its creates landed, before its settlement: the groups a simultaneous run made
     first (seeded the moment the killed run's first create arrives, so they are older) and the killed run's copies are
     both in the tenant; one more run keeps the oldest of each name, converges it and deletes the copies."""
-    import signal
-    import time
-
     desired = [{"name": "Killed %d" % index, "owner": OWNER, "members": IDS[index * 10:index * 10 + 5]} for index in range(3)]
     _reset(emulator, 7)
     emulator.set_faults({"latency_ms": 150, "rate_limit": None})  # the settlement comes at least 150 ms after the last create
-    env = dict(os.environ, PYTHONPATH=collections_path() + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    args = tmp_path / "args.json"
-    args.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": dict(_connection(emulator), groups=desired)}))
-    proc = subprocess.Popen([sys.executable, workgroups.__file__, str(args)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    proc = start_module_process(workgroups.__file__, dict(_connection(emulator), groups=desired), tmp_path / "killed")
     seeded, deadline = False, time.monotonic() + 60
     try:
         while time.monotonic() < deadline:

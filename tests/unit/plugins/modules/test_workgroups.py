@@ -445,19 +445,6 @@ def test_a_purge_above_max_deletes_fails_before_any_write_showing_the_plan(emula
     assert ops(mutations(requests)) == {"deleteWorkgroupsInBulk": 1}
 
 
-def test_max_deletes_counts_deletes_only_and_zero_forbids_every_delete(emulator, capsys):
-    seed(emulator, groups=[{"id": "a" * 32, "name": "In use", "owner": OWNER, "members": [], "connections": [CONNECTION]},
-                           {"id": "c" * 32, "name": "Old", "owner": OWNER, "members": []}])
-    result, requests = run(emulator, capsys, groups=[{"name": "In use", "state": "absent"}, {"name": "New", "owner": OWNER}], max_deletes=0)
-    assert not result.failed and result["counts"]["created"] == 1  # a group in use is never deleted, so it does not count
-    result, requests = run(emulator, capsys, groups=[{"name": "Old", "state": "absent"}], max_deletes=0)
-    assert result.failed and "the plan deletes 1 governance groups (0 not in the list, purge; 1 listed as absent), more than the limit of 0" \
-        in result["msg"]
-    assert mutations(requests) == [] and "Old" in tenant_groups(emulator)
-    result, requests = run(emulator, capsys, groups=[{"name": "Old", "state": "absent"}], max_deletes=-1)
-    assert result.failed and "max_deletes must be a whole number of 0 or more, got -1" in result["msg"] and requests == []
-
-
 def test_an_empty_list_with_purge_is_refused_before_any_request_unless_allowed(emulator, capsys):
     seed(emulator, groups=[{"id": "a" * 32, "name": "Protected", "owner": OWNER, "members": []},
                            {"id": "c" * 32, "name": "Other", "owner": OWNER, "members": []}])
