@@ -19,7 +19,7 @@ def demo_matches(predicate):
     """The demo identities ``predicate`` picks from their search documents (the seed's data, not the collection's code)."""
     tenant = Tenant()
     load_seed(tenant, demo_seed())
-    return {doc["id"]: doc["name"] for doc in search.identity_documents(tenant) if predicate(doc, doc.get("attributes") or {})}
+    return {doc["id"]: doc["displayName"] for doc in search.identity_documents(tenant) if predicate(doc, doc.get("attributes") or {})}
 
 
 def test_readme_members_query_section_runs_verbatim(demo_emulator, tmp_path):  # pylint: disable=redefined-outer-name

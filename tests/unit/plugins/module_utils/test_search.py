@@ -40,7 +40,7 @@ def odd(emulator):
 @pytest.mark.parametrize("person", ODD, ids=["quotes", "backslash", "reserved"])
 def test_every_value_is_quoted_so_that_search_matches_it_literally(odd, person):
     client = _client(odd)
-    by_name = _search.lookup_query(client, "name:%s" % _search.quote_term(person["name"]))
+    by_name = _search.lookup_query(client, "displayName.exact:%s" % _search.quote_term(person["name"]))
     assert [found["id"] for found in by_name] == [person["id"]]
     by_email = _search.lookup_values(client, "email", [person["email"], "nobody@example.com"])
     assert [found["id"] for found in by_email] == [person["id"]] and by_email[0]["email"] == person["email"]

@@ -146,13 +146,13 @@ def test_identity_info_by_reference_and_query(tenant, capsys):
     tenant.seed({"identities": [dict(PEOPLE[5], id="e" * 32, alias="twin.five", email="twin.five@example.com")]})  # PEOPLE[5]'s namesake
     result = run_module(identity_info.main, tenant, capsys, check_mode=True, attributes=["department", "title"],
                         references=[PEOPLE[2]["id"], {"alias": PEOPLE[7]["alias"]}, {"name": PEOPLE[5]["name"]}, {"email": "nobody@example.com"}],
-                        query='attributes.title:"Head of*" OR attributes.title:"Head of Finance"')
+                        query='attributes.title.exact:"Head of*" OR attributes.title:"Head of Finance"')
     assert not result.failed and not result["changed"] and mutations(result.requests) == []
     assert [item["ids"] for item in result["references"]] == [[PEOPLE[2]["id"]], [PEOPLE[7]["id"]], sorted([PEOPLE[5]["id"], "e" * 32]), []]
     assert [item["problem"] is None for item in result["references"]] == [True, True, False, False]
     assert "2 identities match" in result["references"][2]["problem"]
     heads = {p["id"] for p in PEOPLE if p["attributes"]["title"] == "Head of Finance"}
-    assert result["query"] == {"query": 'attributes.title:"Head of*" OR attributes.title:"Head of Finance"', "matched": len(heads)}
+    assert result["query"] == {"query": 'attributes.title.exact:"Head of*" OR attributes.title:"Head of Finance"', "matched": len(heads)}
     by_id = {identity["id"]: identity for identity in result["identities"]}
     assert by_id[PEOPLE[7]["id"]]["alias"] == PEOPLE[7]["alias"]  # from /identities
     assert by_id[PEOPLE[7]["id"]]["attributes"] == {"department": PEOPLE[7]["attributes"]["department"], "title": PEOPLE[7]["attributes"]["title"]}
