@@ -9,7 +9,7 @@ Private to the collection (``_`` prefix). Search is the one identity lookup ISC 
 without a user (``applicationAuth: sp:search:read``; ``GET /identities`` is ``userAuth`` only), and it returns
 up to 10,000 identities per request. Two uses:
 
-- :func:`lookup_query`: every identity a user's query matches (``members_query``, ``identity_info``).
+- :func:`lookup_query`: every identity a query matches (``_query.matches`` adds the spread for ``members_query`` and ``identity_info``).
 - :func:`lookup_values`: identities by ``id`` or ``email`` references, ``SEARCH_BATCH`` values per request.
 
 Search is eventually consistent: ISC indexes a change "a few seconds to a few minutes" after it happens
@@ -19,7 +19,6 @@ Search is eventually consistent: ISC indexes a change "a few seconds to a few mi
 from __future__ import annotations
 
 import math
-import re
 from typing import Any, Dict, List, Optional, Sequence
 
 # Reference key -> the search field that holds the same value. Only keys whose field the spec's IdentityDocument
@@ -46,19 +45,6 @@ def quote_term(value: str) -> str:
     Every value is quoted: ISC matched every identity for an unquoted full email (SailPoint forum, bug PLTDP-5347).
     """
     return '"%s"' % value.replace("\\", "\\\\").replace('"', '\\"')
-
-
-# A value with "@" outside double quotes, such as attributes.email:ada@example.com (a term that starts with "@" is
-# SailPoint's nested query, @accounts(...)); quoted phrases are taken out before looking. An escaped \@ counts as
-# unquoted: only quoting (or .exact) is reported to work.
-_QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')
-_UNQUOTED_AT = re.compile(r'[^\s()@]+@\S*')
-
-
-def unquoted_at_values(query: str) -> List[str]:
-    """The values of ``query`` that hold an ``@`` outside double quotes. ISC matched every identity for such a value
-    (an unquoted full email; SailPoint developer forum, bug PLTDP-5347), so the collection refuses them before any request."""
-    return _UNQUOTED_AT.findall(_QUOTED.sub(" ", query))
 
 
 def any_value_query(field: str, values: Sequence[str]) -> str:

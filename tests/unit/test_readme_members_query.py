@@ -24,8 +24,8 @@ def demo_matches(predicate):
 
 def test_readme_members_query_section_runs_verbatim(demo_emulator, tmp_path):  # pylint: disable=redefined-outer-name
     blocks = section_blocks("Memberships from identity attributes")
-    assert [language for language, _text in blocks] == ["yaml", "yaml", "sh"]
-    group_vars, preview, commands = [text for _language, text in blocks]
+    assert [language for language, _text in blocks] == ["yaml", "yaml", "sh", "text"]  # the last: a plan excerpt
+    group_vars, preview, commands = [text for _language, text in blocks[:3]]
     site = [text for language, text in example_blocks() if language == "yaml"][1]
     repo = tmp_path / "repo"
     (repo / "group_vars" / "all").mkdir(parents=True)

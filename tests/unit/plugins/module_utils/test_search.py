@@ -75,15 +75,3 @@ def test_a_token_without_the_search_scope_is_told_what_it_lacks(emulator):
     with pytest.raises(IscForbiddenError) as info:
         run_queries(client, request, Snapshot())
     assert info.value.status == 403 and "needs the scope sp:search:read" in str(info.value)
-
-
-@pytest.mark.parametrize("query, unquoted", [
-    ("attributes.email:ada@example.com", ["attributes.email:ada@example.com"]),
-    ('attributes.email:"ada@example.com"', []),
-    ("attributes.email:ada\\@example.com", ["attributes.email:ada\\@example.com"]),  # escaping is not known to help
-    ('name:"say \\"hi\\" @home" OR email:"b@c"', []),
-    ("@accounts(source.name:webex) AND NOT email:x@y.org", ["email:x@y.org"]),  # @accounts(...): a nested query
-    ("attributes.department:Finance", []),
-])
-def test_values_with_an_unquoted_at_are_found(query, unquoted):
-    assert _search.unquoted_at_values(query) == unquoted
