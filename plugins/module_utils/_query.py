@@ -86,6 +86,10 @@ def parse(query: str) -> Any:
         raise ValueError("is not a valid search query (%s)" % exc)
 
 
+def _unescape(text: str) -> str:
+    return re.sub(r"\\(.)", r"\1", text)
+
+
 def problems(query: str) -> List[str]:
     """Why ``query`` may not be sent (nothing when it may), each to follow ``members_query '<query>'``: it does not
     parse, or an unquoted value holds characters ISC's analyzer splits on, so that it would match any of its words."""
@@ -96,13 +100,17 @@ def problems(query: str) -> List[str]:
     split = _terms(parsed, None)
     if not split:
         return []
+    values = []  # type: List[str]
+    for _field, value in split:
+        if value not in values:
+            values.append(value)
     field, value = split[0]
     quoted = '"%s"' % value.replace("\\", "\\\\").replace('"', '\\"')
     example = "%s:%s or %s.exact:%s" % (field, quoted, field, quoted) if field else quoted
     return ["has unquoted values that ISC's search splits into words, matching any one of them (%s): every identity "
             "holding any of those words would be a member (an unquoted email matched every identity of its domain, SailPoint "
             "bug PLTDP-5347); quote the value to match its words in a row, or use the field's .exact form to match the whole "
-            "value, as in %s" % (", ".join(sorted({v for _f, v in split}, key=[v for _f, v in split].index)), example)]
+            "value, as in %s" % (", ".join(values), example)]
 
 
 def _terms(node: Any, field: Optional[str]) -> List[Tuple[Optional[str], str]]:
@@ -115,9 +123,8 @@ def _terms(node: Any, field: Optional[str]) -> List[Tuple[Optional[str], str]]:
         return []
     if isinstance(node, tree.Word):
         exact = field is not None and field.endswith(".exact")
-        value = re.sub(r"\\(.)", r"\1", node.value)
-        words = re.sub(r"(?<!\\)[*?]", "", node.value)
-        words = re.sub(r"\\(.)", r"\1", words)
+        value = _unescape(node.value)
+        words = _unescape(re.sub(r"(?<!\\)[*?]", "", node.value))  # wildcards are not analysed: the rest must be one word
         if exact or field in DATE_FIELDS or not words or _ONE_WORD.match(words):
             return []
         return [(field, value)]
@@ -138,7 +145,7 @@ def fields(query: str) -> List[str]:
                 name = target.value[1:-1] if isinstance(target, tree.Phrase) else getattr(target, "value", "")
             else:
                 name = node.name
-            name = re.sub(r"\\(.)", r"\1", name)
+            name = _unescape(name)
             name = name[:-len(".exact")] if name.endswith(".exact") else name
             if name and name not in named:
                 named.append(name)

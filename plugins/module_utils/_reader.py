@@ -151,7 +151,7 @@ def run_queries(client: Any, request: Request, snapshot: Snapshot) -> None:
         elif snapshot.survey.unknown[query]:
             problems.append("%s: members_query %r names %s that no identity has (%s): a misspelt field matches nobody, and "
                             "negated (NOT, -) everyone; field names are case-sensitive (see the identities' attributes with "
-                            "sailpoint.isc.identity_info)" % (where, query, "a field" if len(snapshot.survey.unknown[query]) == 1
+                            "sailpoint.isc.identity_info; a just-added attribute may not be in search yet)" % (where, query, "a field" if len(snapshot.survey.unknown[query]) == 1
                                                                else "fields", ", ".join(snapshot.survey.unknown[query])))
         snapshot.queries[query] = snapshot.survey.matches.get(query, [])
     if problems:
