@@ -62,7 +62,8 @@ class Entry:
                  description: Optional[str] = None, owner: Any = None, members: Optional[Sequence[Any]] = None,
                  members_mode: str = EXACT, missing: Optional[str] = None, where: str = "", members_query: Optional[str] = None,
                  allow_empty_query: bool = False, max_removed_percent: int = DEFAULT_MAX_REMOVED_PERCENT,
-                 max_added_percent: int = DEFAULT_MAX_ADDED_PERCENT, max_matched_percent: int = DEFAULT_MAX_MATCHED_PERCENT) -> None:
+                 max_added_percent: int = DEFAULT_MAX_ADDED_PERCENT,
+                 max_matched_percent: int = DEFAULT_MAX_MATCHED_PERCENT) -> None:
         self.name = name
         self.id = id or None
         self.state = state
@@ -142,11 +143,13 @@ def _query_problems(entry: Entry) -> List[str]:
         elif entry.state == ABSENT:
             problems.append("%smembers_query sets the members of a group that stays (state present); the group is to be deleted" % prefix)
         else:
-            problems.extend("%smembers_query %r %s" % (prefix, entry.members_query, problem) for problem in query_problems(entry.members_query))
+            problems.extend("%smembers_query %r %s" % (prefix, entry.members_query, problem)
+                            for problem in query_problems(entry.members_query))
     for option, highest in (("max_removed_percent", 100), ("max_added_percent", None), ("max_matched_percent", 100)):
         percent = getattr(entry, option)
-        if isinstance(percent, bool) or not isinstance(percent, int) or percent < 0 or (highest is not None and percent > highest):
-            problems.append("%s%s must be a whole number from 0%s, got %r" % (prefix, option, " to %d" % highest if highest else " up", percent))
+        if isinstance(percent, bool) or not isinstance(percent, int) or not 0 <= percent <= (highest or percent):
+            problems.append("%s%s must be a whole number from 0%s, got %r"
+                            % (prefix, option, " to %d" % highest if highest else " up", percent))
     return problems
 
 

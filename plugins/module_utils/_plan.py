@@ -71,7 +71,7 @@ class Step:
         self.members_before = None  # type: Optional[Set[str]]
         self.members_after = None  # type: Optional[Set[str]]
         self.query_matched = None  # type: Optional[int]  # with a members_query: how many identities it matched
-        self.query_spread = None  # type: Optional[Dict[str, Dict[str, int]]]  # ... and over which values (_query.spread)
+        self.query_spread = None  # type: Optional[Dict[str, Dict[str, int]]]  # ... over which values (_query.spread)
         self.refusal = None  # type: Optional[str]  # why a REFUSED step changes nothing
         self.result = None  # type: Any
 
@@ -206,28 +206,30 @@ def _guard_query(step: Step, entry: Entry, snapshot: Any) -> Step:
         return step
     step.query_spread = snapshot.survey.spread.get(entry.members_query)
     query, current, total = entry.members_query, len(step.members_before or ()), snapshot.survey.total
+    unchanged = "so nothing was changed for this group"
     if step.query_matched == 0 and not entry.allow_empty_query:
-        step.refusal = ("members_query %r matched no identity, so nothing was changed for this group (a mistyped query, or search "
-                        "not yet showing new identities, would otherwise empty it); if the group should follow the query even when "
-                        "it matches nobody, set allow_empty_query to true" % query)
+        step.refusal = ("members_query %r matched no identity, %s (a mistyped query, or search not yet showing new "
+                        "identities, would otherwise empty it); if the group should follow the query even when it "
+                        "matches nobody, set allow_empty_query to true" % (query, unchanged))
     elif total and step.query_matched * 100 > entry.max_matched_percent * total:
         share = -(-step.query_matched * 100 // total)  # rounded up, so that the advised limit lets this plan through
-        step.refusal = ("members_query %r matches %d of the tenant's %d identities (%d%%), more than max_matched_percent (%d%%), so "
-                        "nothing was changed for this group; ISC's search matches words, not whole values (use the .exact field "
-                        "for a whole value) and a misspelt field under NOT matches everyone; review the plan's spread of the "
-                        "matches, and if they are intended set max_matched_percent to %d or more"
-                        % (query, step.query_matched, total, share, entry.max_matched_percent, share))
+        step.refusal = ("members_query %r matches %d of the tenant's %d identities (%d%%), more than "
+                        "max_matched_percent (%d%%), %s; ISC's search matches words, not whole values (use the .exact "
+                        "field for a whole value) and a misspelt field under NOT matches everyone; review the plan's "
+                        "spread of the matches, and if they are intended set max_matched_percent to %d or more"
+                        % (query, step.query_matched, total, share, entry.max_matched_percent, unchanged, share))
     elif current and len(step.remove) * 100 > entry.max_removed_percent * current:
         share = -(-len(step.remove) * 100 // current)
-        step.refusal = ("members_query %r would remove %d of the %d current members (%d%%), more than max_removed_percent (%d%%), so "
-                        "nothing was changed for this group; review the plan, and if the removals are intended set max_removed_percent "
-                        "to %d or more for this run" % (query, len(step.remove), current, share, entry.max_removed_percent, share))
+        step.refusal = ("members_query %r would remove %d of the %d current members (%d%%), more than "
+                        "max_removed_percent (%d%%), %s; review the plan, and if the removals are intended set "
+                        "max_removed_percent to %d or more for this run"
+                        % (query, len(step.remove), current, share, entry.max_removed_percent, unchanged, share))
     elif current and len(step.add) * 100 > entry.max_added_percent * current:
         share = -(-len(step.add) * 100 // current)
-        step.refusal = ("members_query %r would add %d members to the %d current ones (%d%%), more than max_added_percent (%d%%), so "
-                        "nothing was changed for this group; review the plan's spread of the matches, and if the additions are "
-                        "intended set max_added_percent to %d or more for this run"
-                        % (query, len(step.add), current, share, entry.max_added_percent, share))
+        step.refusal = ("members_query %r would add %d members to the %d current ones (%d%%), more than "
+                        "max_added_percent (%d%%), %s; review the plan's spread of the matches, and if the additions "
+                        "are intended set max_added_percent to %d or more for this run"
+                        % (query, len(step.add), current, share, entry.max_added_percent, unchanged, share))
     if step.refusal is not None:
         step.action = REFUSED
     return step

@@ -38,16 +38,16 @@ except ImportError:  # reported by problems() in the user's words, not at import
 from ansible_collections.sailpoint.isc.plugins.module_utils._errors import IscApiError
 from ansible_collections.sailpoint.isc.plugins.module_utils._search import IDENTITY_FIELDS, identity
 
-LUQUM_MISSING = ("members_query needs the Python library luqum on the host that runs the module, to check the query before "
-                 "any request (pip install luqum; it is in the collection's requirements.txt)")
+LUQUM_MISSING = ("members_query needs the Python library luqum on the host that runs the module, to check the query "
+                 "before any request (pip install luqum; it is in the collection's requirements.txt)")
 
 # The fields the spec's IdentityDocument declares (isc-v2024 schemas/search/model/identity/IdentityDocument.yaml): a
 # query that names them names no typo, so they cost no existence count. Attributes (attributes.*) are always counted.
 DOCUMENTED_FIELDS = frozenset((
     "id", "name", "displayName", "firstName", "lastName", "email", "phone", "employeeNumber", "created", "modified",
     "synced", "inactive", "protected", "status", "disabled", "locked", "processingState", "isManager", "manager",
-    "manager.id", "manager.name", "manager.displayName", "identityProfile", "identityProfile.id", "identityProfile.name",
-    "source", "source.id", "source.name", "tags", "visibleSegments"))
+    "manager.id", "manager.name", "manager.displayName", "identityProfile", "identityProfile.id",
+    "identityProfile.name", "source", "source.id", "source.name", "tags", "visibleSegments"))
 # Date fields are not analysed (a date holds "-"); an unquoted date is one value.
 DATE_FIELDS = frozenset(("created", "modified", "synced"))
 # The most values of a field the spread lists; the others are summed up.
@@ -63,6 +63,9 @@ _WORDS = {"&&": " AND ", "||": " OR ", "!": " NOT "}
 _ONE_WORD = re.compile(r"\w+(?:(?:(?<=[^\W\d])[.'\u2019:](?=[^\W\d])|(?<=\d)[.,;'\u2019](?=\d))\w+)*\Z")
 
 
+Spread = Dict[str, Dict[str, int]]  # field -> value -> how many matches hold it
+
+
 class Survey:
     """What a run learned about its queries: ``total`` identities in the tenant; per query its ``matches``
     (``_search.identity`` records) and ``spread``; ``unknown``: per query, the fields it names that no identity has;
@@ -71,7 +74,7 @@ class Survey:
     def __init__(self) -> None:
         self.total = 0
         self.matches = {}  # type: Dict[str, List[Dict[str, Any]]]
-        self.spread = {}  # type: Dict[str, Dict[str, Dict[str, int]]]
+        self.spread = {}  # type: Dict[str, Spread]
         self.unknown = {}  # type: Dict[str, List[str]]
         self.refused = {}  # type: Dict[str, Any]  # query -> the IscApiError (HTTP 400) of it or of a field count
 
@@ -107,10 +110,10 @@ def problems(query: str) -> List[str]:
     field, value = split[0]
     quoted = '"%s"' % value.replace("\\", "\\\\").replace('"', '\\"')
     example = "%s:%s or %s.exact:%s" % (field, quoted, field, quoted) if field else quoted
-    return ["has unquoted values that ISC's search splits into words, matching any one of them (%s): every identity "
-            "holding any of those words would be a member (an unquoted email matched every identity of its domain, SailPoint "
-            "bug PLTDP-5347); quote the value to match its words in a row, or use the field's .exact form to match the whole "
-            "value, as in %s" % (", ".join(values), example)]
+    return ["has unquoted values that ISC's search splits into words, matching any one of them (%s): every "
+            "identity holding any of those words would be a member (an unquoted email matched every identity of its "
+            "domain, SailPoint bug PLTDP-5347); quote the value to match its words in a row, or use the field's .exact "
+            "form to match the whole value, as in %s" % (", ".join(values), example)]
 
 
 def _terms(node: Any, field: Optional[str]) -> List[Tuple[Optional[str], str]]:
@@ -124,7 +127,8 @@ def _terms(node: Any, field: Optional[str]) -> List[Tuple[Optional[str], str]]:
     if isinstance(node, tree.Word):
         exact = field is not None and field.endswith(".exact")
         value = _unescape(node.value)
-        words = _unescape(re.sub(r"(?<!\\)[*?]", "", node.value))  # wildcards are not analysed: the rest must be one word
+        # wildcards are not analysed: what remains must be one word
+        words = _unescape(re.sub(r"(?<!\\)[*?]", "", node.value))
         if exact or field in DATE_FIELDS or not words or _ONE_WORD.match(words):
             return []
         return [(field, value)]
@@ -155,10 +159,10 @@ def fields(query: str) -> List[str]:
     return named
 
 
-def spread(documents: Sequence[Dict[str, Any]], names: Sequence[str]) -> Dict[str, Dict[str, int]]:
+def spread(documents: Sequence[Dict[str, Any]], names: Sequence[str]) -> Spread:
     """For each field of ``names``, how many of ``documents`` hold each value (most frequent first, at most
     SPREAD_VALUES, the rest summed as ``(N other values)``; documents without one count as NO_VALUE)."""
-    result = {}  # type: Dict[str, Dict[str, int]]
+    result = {}  # type: Spread
     for name in names:
         counts = {}  # type: Dict[str, int]
         for document in documents:
@@ -168,7 +172,8 @@ def spread(documents: Sequence[Dict[str, Any]], names: Sequence[str]) -> Dict[st
         ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0].lower(), item[0]))
         shown = dict(ranked[:SPREAD_VALUES])
         if len(ranked) > SPREAD_VALUES:
-            shown["(%d other values)" % (len(ranked) - SPREAD_VALUES)] = sum(count for _value, count in ranked[SPREAD_VALUES:])
+            others = ranked[SPREAD_VALUES:]
+            shown["(%d other values)" % len(others)] = sum(count for _value, count in others)
         result[name] = shown
     return result
 
@@ -183,18 +188,19 @@ def _values(document: Dict[str, Any], path: str) -> List[str]:
                 value = node[part]
                 following.extend(value if isinstance(value, list) else [value])
         current = following
-    return [("true" if value else "false") if isinstance(value, bool) else str(value) for value in current if value != ""]
+    return [("true" if value else "false") if isinstance(value, bool) else str(value)
+            for value in current if value != ""]
 
 
-def spread_text(field_counts: Dict[str, Dict[str, int]]) -> List[str]:
+def spread_text(field_counts: Spread) -> List[str]:
     """``attributes.department: Finance 340, Corporate Finance 5`` per field."""
     return ["%s: %s" % (name, ", ".join("%s %d" % (value, count) for value, count in counts.items()))
             for name, counts in field_counts.items()]
 
 
-def matches(client: Any, query: str, attributes: Sequence[str] = ()) -> Tuple[List[Dict[str, Any]], Dict[str, Dict[str, int]]]:
-    """Every identity ``query`` matches (``_search.identity`` records, with ``attributes`` when asked), sorted by id, and
-    their :func:`spread` over the fields it names: ceil(N / 10,000) search requests, the named fields asked for too."""
+def matches(client: Any, query: str, attributes: Sequence[str] = ()) -> Tuple[List[Dict[str, Any]], Spread]:
+    """Every identity ``query`` matches (``_search.identity`` records, with ``attributes`` when asked), sorted by id,
+    and their :func:`spread` over the fields it names: ceil(N / 10,000) search requests, the named fields asked too."""
     names = fields(query)
     wanted = list(IDENTITY_FIELDS) + ["attributes.%s" % name for name in attributes] + names
     documents = [document for document in client.search_identities(query, wanted) if isinstance(document, dict)]

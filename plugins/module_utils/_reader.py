@@ -39,7 +39,8 @@ class Snapshot:
     groups carry because simultaneous runs created it (``_workgroups.race_winner``), the ids of the younger
     ones (the entry is matched to the oldest, which every racing run keeps);
     ``identities``: every reference of the request, ``(key, value)`` -> resolved identity; ``queries``: every
-    ``members_query`` of the request -> the identities it matches; ``survey``: what the run counted for them (``_query``).
+    ``members_query`` of the request -> the identities it matches; ``survey``: what the run counted for them
+    (``_query.survey``).
     """
 
     def __init__(self) -> None:
@@ -149,10 +150,12 @@ def run_queries(client: Any, request: Request, snapshot: Snapshot) -> None:
         if query in snapshot.survey.refused:
             problems.append(problem_with_query(where, "members_query", query, snapshot.survey.refused[query]) or "")
         elif snapshot.survey.unknown[query]:
-            problems.append("%s: members_query %r names %s that no identity has (%s): a misspelt field matches nobody, and "
-                            "negated (NOT, -) everyone; field names are case-sensitive (see the identities' attributes with "
-                            "sailpoint.isc.identity_info; a just-added attribute may not be in search yet)" % (where, query, "a field" if len(snapshot.survey.unknown[query]) == 1
-                                                               else "fields", ", ".join(snapshot.survey.unknown[query])))
+            unknown = snapshot.survey.unknown[query]
+            problems.append("%s: members_query %r names %s that no identity has (%s): a misspelt field "
+                            "matches nobody, and negated (NOT, -) everyone; field names are case-sensitive (see the "
+                            "identities' attributes with sailpoint.isc.identity_info; a just-added attribute may not "
+                            "be in search yet)"
+                            % (where, query, "a field" if len(unknown) == 1 else "fields", ", ".join(unknown)))
         snapshot.queries[query] = snapshot.survey.matches.get(query, [])
     if problems:
         raise IscInputError(problems)

@@ -91,8 +91,8 @@ def plan_dict(plan: Plan) -> Dict[str, Any]:
 
 
 def query_view(step: Step) -> Dict[str, Any]:
-    """A group whose members follow a query: ``{name, id, query, matched, spread, members_add, members_remove, refused}``
-    (``spread``: per field the query names, how many matches hold each value; the counts of the difference;
+    """A group whose members follow a query: ``{name, id, query, matched, spread, members_add, members_remove,
+    refused}`` (``spread``: per field the query names, how many matches hold each value; the counts of the difference;
     ``refused``: why nothing is changed for it, else None)."""
     return {"name": step.name, "id": step.id, "query": step.entry.members_query, "matched": step.query_matched,
             "spread": step.query_spread or {}, "members_add": len(step.add), "members_remove": len(step.remove),
@@ -101,7 +101,8 @@ def query_view(step: Step) -> Dict[str, Any]:
 
 def _query_lines(step: Step) -> List[str]:
     """The query, its match count, and the spread of the matches over the values of each field it names."""
-    return (["    query %r matches %s" % (step.entry.members_query, plural(step.query_matched, "identity", "identities"))]
+    matched = plural(step.query_matched, "identity", "identities")
+    return (["    query %r matches %s" % (step.entry.members_query, matched)]
             + ["      %s" % line for line in spread_text(step.query_spread or {})])
 
 

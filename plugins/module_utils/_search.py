@@ -9,7 +9,8 @@ Private to the collection (``_`` prefix). Search is the one identity lookup ISC 
 without a user (``applicationAuth: sp:search:read``; ``GET /identities`` is ``userAuth`` only), and it returns
 up to 10,000 identities per request. Two uses:
 
-- :func:`lookup_query`: every identity a query matches (``_query.matches`` adds the spread for ``members_query`` and ``identity_info``).
+- :func:`lookup_query`: every identity a query matches (``_query.matches`` adds the spread, for ``members_query``
+  and ``identity_info``).
 - :func:`lookup_values`: identities by ``id`` or ``email`` references, ``SEARCH_BATCH`` values per request.
 
 Search is eventually consistent: ISC indexes a change "a few seconds to a few minutes" after it happens
