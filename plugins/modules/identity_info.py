@@ -139,7 +139,7 @@ references:
 query:
   description:
     - With O(query), C({query, matched, spread}) - the query, how many identities it matched, and how they spread over the
-      values of each field the query names (C({field: {value: count}}), most frequent first, at most 10 values), as the
+      values of each field the query names (per field, each value and its count, most frequent first, at most 10 values), as the
       plan of M(sailpoint.isc.workgroups) shows it for a C(members_query).
   returned: when O(query) is given
   type: dict

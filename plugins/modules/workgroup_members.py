@@ -359,7 +359,7 @@ query:
   description:
     - With O(members_query), what it did - C({name, id, query, matched, spread, members_add, members_remove, refused}) -
       C(matched) is how many identities it matched, C(spread) how they spread over the values of each field the query
-      names (C({field: {value: count}}), most frequent first, at most 10 values), C(members_add) and C(members_remove)
+      names (per field, each value and its count, most frequent first, at most 10 values), C(members_add) and C(members_remove)
       count the difference, C(refused) says why nothing was changed (the query matched nobody, more than
       O(max_matched_percent) of the tenant, or would remove or add more than O(max_removed_percent) /
       O(max_added_percent)), else null.

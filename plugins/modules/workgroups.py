@@ -417,8 +417,8 @@ plan:
       description:
         - The groups whose members follow O(groups[].members_query), each
           C({name, id, query, matched, spread, members_add, members_remove, refused}) - C(matched) is how many identities the
-          query matched, C(spread) how they spread over the values of each field the query names (C({field: {value: count}}),
-          most frequent first, at most 10 values, for example C({"attributes.department": {"Finance": 340, "Corporate Finance": 5}})),
+          query matched, C(spread) how they spread over the values of each field the query names (per field,
+          each value and its count, most frequent first, at most 10 values; for example C(Finance) 340, C(Corporate Finance) 5),
           C(members_add) and C(members_remove) count the difference, and C(refused) says why the group is left as it is (the
           query matched nobody, more than O(groups[].max_matched_percent) of the tenant, or would remove or add more than
           O(groups[].max_removed_percent) / O(groups[].max_added_percent)), else null.
