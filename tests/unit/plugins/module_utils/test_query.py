@@ -76,8 +76,8 @@ def test_the_fields_a_query_names(query, fields):
 
 
 def test_the_spread_of_the_matches_over_the_values_of_a_field():
-    documents = [{"attributes": {"department": "Finance"}} for _ in range(340)] + \
-                [{"attributes": {"department": "Corporate Finance"}} for _ in range(5)] + [{"attributes": {}}, {"isManager": True}]
+    documents = [{"attributes": {"department": "Finance"}} for _n in range(340)] + \
+                [{"attributes": {"department": "Corporate Finance"}} for _n in range(5)] + [{"attributes": {}}, {"isManager": True}]
     spread = _query.spread(documents, ["attributes.department", "isManager"])
     assert spread == {"attributes.department": {"Finance": 340, "Corporate Finance": 5, "(no value)": 2},
                       "isManager": {"(no value)": 346, "true": 1}}
