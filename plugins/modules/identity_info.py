@@ -143,7 +143,23 @@ query:
       plan of M(sailpoint.isc.workgroups) shows it for a C(members_query).
   returned: when O(query) is given
   type: dict
-  sample: {"query": "attributes.department:Finance", "matched": 345, "spread": {"attributes.department": {"Finance": 340, "Corporate Finance": 5}}}
+  contains:
+    query:
+      description: The query, as given.
+      type: str
+      returned: always
+    matched:
+      description: How many identities it matched.
+      type: int
+      returned: always
+    spread:
+      description:
+        - Per field the query names, each value the matches hold and how many hold it (most frequent first, at most 10
+          values, the others summed up as C((N other values)); C((no value)) counts the matches without one).
+      type: dict
+      returned: always
+  sample: {"query": "attributes.department:Finance", "matched": 345,
+           "spread": {"attributes.department": {"Finance": 340, "Corporate Finance": 5}}}
 """
 
 from typing import Any, Dict, List
