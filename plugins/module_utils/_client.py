@@ -209,6 +209,17 @@ class IscClient:
         params = {"filters": filters, "sorters": sorters, "defaultFilter": "NONE"}
         return self.transport.paginate(self.path("identities"), params, PAGE_LIMITS["identities"])
 
+    def count_identities(self, query: str) -> int:
+        """How many identities the search ``query`` matches: one ``POST /search/count`` (204, the number in
+        ``X-Total-Count``; searchCount in the spec)."""
+        path = self.path("search") + "/count"
+        body = {"indices": ["identities"], "queryType": "SAILPOINT", "query": {"query": query}}
+        result = self._send("POST", path, json_body=body, policy=POLICY_IDEMPOTENT)  # a POST that only reads
+        try:
+            return int(result.headers.get("X-Total-Count"))
+        except (TypeError, ValueError):
+            raise IscApiError("POST", path, result.status, ["expected the number of matches in X-Total-Count"])
+
     def search_identities(self, query: str, fields: Sequence[str]) -> Iterator[Dict[str, Any]]:
         """Every identity document the search ``query`` (ISC query-string syntax) matches, trimmed to ``fields``.
 

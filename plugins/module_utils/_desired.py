@@ -16,7 +16,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from ansible_collections.sailpoint.isc.plugins.module_utils._errors import IscInputError
 from ansible_collections.sailpoint.isc.plugins.module_utils._identities import parse_reference
-from ansible_collections.sailpoint.isc.plugins.module_utils._search import unquoted_at_values
+from ansible_collections.sailpoint.isc.plugins.module_utils._query import problems as query_problems
 from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import MAX_NAME_LENGTH, PLACEHOLDER_ID, quoted_name
 
 PRESENT = "present"
@@ -34,6 +34,13 @@ MEMBER_MODES = (EXACT, ADD, REMOVE)
 # narrowed condition, a search index that lags or answers partially) than a reorganisation, and a membership that
 # churns with attributes loses only a few percent per run. Half stops the accident and lets ordinary churn through.
 DEFAULT_MAX_REMOVED_PERCENT = 50
+# The same for additions, in percent of the current members of an existing group: a query that suddenly matches more
+# than twice the group (a misspelt field under NOT, a widened condition, an unquoted value that ISC splits into words)
+# adds approvers nobody meant; growth of an attribute-driven group is a few percent per run.
+DEFAULT_MAX_ADDED_PERCENT = 100
+# The most of the tenant's identities one members_query may match: governance group members approve access, and a
+# query that matches most of the tenant is almost always a mistake (ISC's search matches words, not whole values).
+DEFAULT_MAX_MATCHED_PERCENT = 50
 
 
 class Entry:
@@ -44,7 +51,9 @@ class Entry:
     - ``description``, ``owner`` (an identity reference), ``members`` (a list of references, see ``members_mode``).
     - ``members_query``: an ISC search query; the identities it matches are members too (``members`` None then
       means none listed). Its guards: ``allow_empty_query`` (a query that matches nobody may change the group)
-      and ``max_removed_percent`` (the most of the current members it may remove, see DEFAULT_MAX_REMOVED_PERCENT).
+      and ``max_removed_percent`` (the most of the current members it may remove, see DEFAULT_MAX_REMOVED_PERCENT),
+      ``max_added_percent`` (the most it may add, DEFAULT_MAX_ADDED_PERCENT), ``max_matched_percent`` (the most of the
+      tenant's identities it may match, DEFAULT_MAX_MATCHED_PERCENT).
     - ``missing``: None when a group that does not exist is created; otherwise the message to fail with.
     - ``where``: how messages point at the entry in the user's input (``groups[0]``); ``''`` for a single group.
     """
@@ -52,7 +61,9 @@ class Entry:
     def __init__(self, name: Optional[str] = None, id: Optional[str] = None, state: str = PRESENT,  # pylint: disable=redefined-builtin
                  description: Optional[str] = None, owner: Any = None, members: Optional[Sequence[Any]] = None,
                  members_mode: str = EXACT, missing: Optional[str] = None, where: str = "", members_query: Optional[str] = None,
-                 allow_empty_query: bool = False, max_removed_percent: int = DEFAULT_MAX_REMOVED_PERCENT) -> None:
+                 allow_empty_query: bool = False, max_removed_percent: int = DEFAULT_MAX_REMOVED_PERCENT,
+                 max_added_percent: int = DEFAULT_MAX_ADDED_PERCENT,
+                 max_matched_percent: int = DEFAULT_MAX_MATCHED_PERCENT) -> None:
         self.name = name
         self.id = id or None
         self.state = state
@@ -65,6 +76,8 @@ class Entry:
         self.members_query = members_query
         self.allow_empty_query = allow_empty_query
         self.max_removed_percent = max_removed_percent
+        self.max_added_percent = max_added_percent
+        self.max_matched_percent = max_matched_percent
 
     @property
     def manages_members(self) -> bool:
@@ -129,13 +142,14 @@ def _query_problems(entry: Entry) -> List[str]:
             problems.append("%smembers_query must be a non-empty search query, got %r" % (prefix, entry.members_query))
         elif entry.state == ABSENT:
             problems.append("%smembers_query sets the members of a group that stays (state present); the group is to be deleted" % prefix)
-        elif unquoted_at_values(entry.members_query):
-            problems.append("%smembers_query %r has a value with '@' outside double quotes (%s): quote it, as in attributes.email:\"ada@example.com\"; "
-                            "ISC has matched every identity for an unquoted email (bug PLTDP-5347), which would make everyone a member"
-                            % (prefix, entry.members_query, ", ".join(unquoted_at_values(entry.members_query))))
-    percent = entry.max_removed_percent
-    if isinstance(percent, bool) or not isinstance(percent, int) or not 0 <= percent <= 100:
-        problems.append("%smax_removed_percent must be a whole number from 0 to 100, got %r" % (prefix, percent))
+        else:
+            problems.extend("%smembers_query %r %s" % (prefix, entry.members_query, problem)
+                            for problem in query_problems(entry.members_query))
+    for option, highest in (("max_removed_percent", 100), ("max_added_percent", None), ("max_matched_percent", 100)):
+        percent = getattr(entry, option)
+        if isinstance(percent, bool) or not isinstance(percent, int) or not 0 <= percent <= (highest or percent):
+            problems.append("%s%s must be a whole number from 0%s, got %r"
+                            % (prefix, option, " to %d" % highest if highest else " up", percent))
     return problems
 
 

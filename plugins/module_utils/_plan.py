@@ -15,9 +15,10 @@ entry of the request (``_desired.py``) and the group the snapshot found for it (
 - an existing group is updated where a managed field differs: ``name`` (a rename, for entries keyed by
   id), ``description`` (``''`` equals none), ``owner`` (by id), and its members as sets of ids: ``exact``
   adds the missing and removes the others, ``add`` only adds, ``remove`` only removes listed members.
-  With a ``members_query`` the identities it matched are wanted too (with the listed ones), and two guards make the
+  With a ``members_query`` the identities it matched are wanted too (with the listed ones), and guards make the
   group's step ``refused`` instead (nothing written to it): the query matched nobody (unless ``allow_empty_query``),
-  or it would remove more than ``max_removed_percent`` of the current members.
+  more than ``max_matched_percent`` of the tenant's identities, or it would remove more than ``max_removed_percent``
+  or add more than ``max_added_percent`` of the current members.
 
 Every function is linear in the number of groups and members (sets and dicts; sorting for display aside).
 """
@@ -71,6 +72,7 @@ class Step:
         self.members_before = None  # type: Optional[Set[str]]
         self.members_after = None  # type: Optional[Set[str]]
         self.query_matched = None  # type: Optional[int]  # with a members_query: how many identities it matched
+        self.query_spread = None  # type: Optional[Dict[str, Dict[str, int]]]  # ... over which values (_query.spread)
         self.refusal = None  # type: Optional[str]  # why a REFUSED step changes nothing
         self.result = None  # type: Any
 
@@ -166,9 +168,9 @@ def plan(request: Request, snapshot: Any) -> Plan:
         if entry.state == ABSENT:
             result.steps.append(_delete(group, REASON_ABSENT, entry) if group is not None else Step(UNCHANGED, name, None, entry))
         elif group is None:
-            result.steps.append(_guard_query(_create(entry, snapshot), entry))
+            result.steps.append(_guard_query(_create(entry, snapshot), entry, snapshot))
         else:
-            result.steps.append(_guard_query(_update(entry, group, snapshot), entry))
+            result.steps.append(_guard_query(_update(entry, group, snapshot), entry, snapshot))
             copies = snapshot.racing.get(index, [])
             if entry.missing is None:  # a module that creates the group settles its copies (see race_copies)
                 result.steps.extend(_delete(copy, REASON_RACE, entry) for copy in copies)
@@ -204,20 +206,39 @@ def _ids(entry: Entry, snapshot: Any) -> Optional[Set[str]]:
     return wanted
 
 
-def _guard_query(step: Step, entry: Entry) -> Step:
-    """Pure: the step, made REFUSED when the entry's members_query matched nobody or would remove too many members."""
+def _guard_query(step: Step, entry: Entry, snapshot: Any) -> Step:
+    """Pure: the step, made REFUSED when the entry's members_query matched nobody, matched more than
+    ``max_matched_percent`` of the tenant's identities, or would remove or add more than ``max_removed_percent`` /
+    ``max_added_percent`` of the current members (the additions guard needs current members: an empty group has
+    the breadth guard)."""
     if entry.members_query is None or step.query_matched is None:
         return step
-    current = len(step.members_before or ())
+    step.query_spread = snapshot.survey.spread.get(entry.members_query)
+    query, current, total = entry.members_query, len(step.members_before or ()), snapshot.survey.total
+    unchanged = "so nothing was changed for this group"
     if step.query_matched == 0 and not entry.allow_empty_query:
-        step.refusal = ("members_query %r matched no identity, so nothing was changed for this group (a mistyped query, or search "
-                        "not yet showing new identities, would otherwise empty it); if the group should follow the query even when "
-                        "it matches nobody, set allow_empty_query to true" % entry.members_query)
+        step.refusal = ("members_query %r matched no identity, %s (a mistyped query, or search not yet showing new "
+                        "identities, would otherwise empty it); if the group should follow the query even when it "
+                        "matches nobody, set allow_empty_query to true" % (query, unchanged))
+    elif total and step.query_matched * 100 > entry.max_matched_percent * total:
+        share = -(-step.query_matched * 100 // total)  # rounded up, so that the advised limit lets this plan through
+        step.refusal = ("members_query %r matches %d of the tenant's %d identities (%d%%), more than "
+                        "max_matched_percent (%d%%), %s; ISC's search matches words, not whole values (use the .exact "
+                        "field for a whole value) and a misspelt field under NOT matches everyone; review the plan's "
+                        "spread of the matches, and if they are intended set max_matched_percent to %d or more"
+                        % (query, step.query_matched, total, share, entry.max_matched_percent, unchanged, share))
     elif current and len(step.remove) * 100 > entry.max_removed_percent * current:
-        share = -(-len(step.remove) * 100 // current)  # rounded up, so that the advised limit lets this plan through
-        step.refusal = ("members_query %r would remove %d of the %d current members (%d%%), more than max_removed_percent (%d%%), so "
-                        "nothing was changed for this group; review the plan, and if the removals are intended set max_removed_percent "
-                        "to %d or more for this run" % (entry.members_query, len(step.remove), current, share, entry.max_removed_percent, share))
+        share = -(-len(step.remove) * 100 // current)
+        step.refusal = ("members_query %r would remove %d of the %d current members (%d%%), more than "
+                        "max_removed_percent (%d%%), %s; review the plan, and if the removals are intended set "
+                        "max_removed_percent to %d or more for this run"
+                        % (query, len(step.remove), current, share, entry.max_removed_percent, unchanged, share))
+    elif current and len(step.add) * 100 > entry.max_added_percent * current:
+        share = -(-len(step.add) * 100 // current)
+        step.refusal = ("members_query %r would add %d members to the %d current ones (%d%%), more than "
+                        "max_added_percent (%d%%), %s; review the plan's spread of the matches, and if the additions "
+                        "are intended set max_added_percent to %d or more for this run"
+                        % (query, len(step.add), current, share, entry.max_added_percent, unchanged, share))
     if step.refusal is not None:
         step.action = REFUSED
     return step

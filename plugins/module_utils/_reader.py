@@ -16,14 +16,15 @@ Reads that do not depend on each other (groups by id, the members of different g
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional
 
 from ansible_collections.sailpoint.isc.plugins.module_utils._desired import PRESENT, Entry, Request, quote
-from ansible_collections.sailpoint.isc.plugins.module_utils._errors import IscApiError, IscForbiddenError, IscInputError
+from ansible_collections.sailpoint.isc.plugins.module_utils._errors import IscForbiddenError, IscInputError
 from ansible_collections.sailpoint.isc.plugins.module_utils._filters import any_of
 from ansible_collections.sailpoint.isc.plugins.module_utils._parallel import parallel
 from ansible_collections.sailpoint.isc.plugins.module_utils._identities import IscIdentityResolutionError, parse_reference, resolve_references, with_hint
-from ansible_collections.sailpoint.isc.plugins.module_utils._search import SEARCH_HINT, lookup_query, problem_with_query
+from ansible_collections.sailpoint.isc.plugins.module_utils._query import Survey, survey
+from ansible_collections.sailpoint.isc.plugins.module_utils._search import SEARCH_HINT, problem_with_query
 from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import (
     PLACEHOLDER_ID,
     exact_name_matches,
@@ -44,7 +45,8 @@ class Snapshot:
     groups carry because simultaneous runs created it (``_workgroups.race_copies``), the younger copies (the entry
     is matched to the oldest, which every run keeps, and the plan deletes the copies);
     ``identities``: every reference of the request, ``(key, value)`` -> resolved identity; ``queries``: every
-    ``members_query`` of the request -> the identities it matches (``_search.lookup_query``).
+    ``members_query`` of the request -> the identities it matches; ``survey``: what the run counted for them
+    (``_query.survey``).
     """
 
     def __init__(self) -> None:
@@ -57,6 +59,7 @@ class Snapshot:
         self.racing = {}  # type: Dict[int, List[Group]]  # per entry: the younger copies of a race (see race_copies)
         self.identities = {}  # type: Dict[Any, Dict[str, Any]]
         self.queries = {}  # type: Dict[str, List[Dict[str, Any]]]
+        self.survey = Survey()  # the members queries' counts and spread (_query.survey)
 
 
 def read(client: Any, request: Request, check_mode: bool) -> Snapshot:
@@ -134,32 +137,34 @@ def _ambiguous(entry: Entry, ids: List[str]) -> str:
 
 
 def run_queries(client: Any, request: Request, snapshot: Snapshot) -> None:
-    """Run each distinct ``members_query`` of the request once into ``snapshot.queries`` (ceil(N / 10,000) search
-    requests for N matches; different queries at the same time, the client's ``parallel``). Raises IscInputError naming
-    every group whose query ISC refused as malformed (HTTP 400) with ISC's message; other errors (403, 5xx, ...)
-    propagate as they are."""
+    """Run each distinct ``members_query`` of the request once, with the counts that check them (``_query.survey``:
+    one count of the tenant's identities, one per distinct undocumented field), into ``snapshot.queries`` and
+    ``snapshot.survey``. Raises IscInputError naming every group whose query ISC refused as malformed (HTTP 400), with
+    ISC's message, or names a field no identity has (a misspelt field matches nobody, and under NOT everyone); other
+    errors (403, 5xx, ...) propagate as they are."""
     first = {}  # type: Dict[str, Entry]  # each query and the first entry that gives it, in the order of the request
     for entry in request.entries:
         if entry.members_query is not None and entry.state == PRESENT:
             first.setdefault(entry.members_query, entry)
-
-    def one(query: str) -> Tuple[List[Dict[str, Any]], Optional[str]]:
-        try:
-            return lookup_query(client, query), None
-        except IscForbiddenError as exc:
-            raise with_hint(exc, SEARCH_HINT)
-        except IscApiError as exc:
-            entry = first[query]
-            problem = problem_with_query(entry.label or "governance group '%s'" % (entry.name or entry.id), "members_query", query, exc)
-            if problem is None:
-                raise
-            return [], problem
-
+    if not first:
+        return
+    try:
+        snapshot.survey = survey(client, list(first))
+    except IscForbiddenError as exc:
+        raise with_hint(exc, SEARCH_HINT)
     problems = []  # type: List[str]
-    for query, (found, problem) in zip(first, parallel(one, list(first), client.concurrency)):
-        snapshot.queries[query] = found
-        if problem is not None:
-            problems.append(problem)
+    for query, entry in first.items():
+        where = entry.label or "governance group '%s'" % (entry.name or entry.id)
+        if query in snapshot.survey.refused:
+            problems.append(problem_with_query(where, "members_query", query, snapshot.survey.refused[query]) or "")
+        elif snapshot.survey.unknown[query]:
+            unknown = snapshot.survey.unknown[query]
+            problems.append("%s: members_query %r names %s that no identity has (%s): a misspelt field "
+                            "matches nobody, and negated (NOT, -) everyone; field names are case-sensitive (see the "
+                            "identities' attributes with sailpoint.isc.identity_info; a just-added attribute may not "
+                            "be in search yet)"
+                            % (where, query, "a field" if len(unknown) == 1 else "fields", ", ".join(unknown)))
+        snapshot.queries[query] = snapshot.survey.matches.get(query, [])
     if problems:
         raise IscInputError(problems)
 

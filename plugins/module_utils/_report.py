@@ -34,6 +34,7 @@ from ansible_collections.sailpoint.isc.plugins.module_utils._plan import (
     Plan,
     Step,
 )
+from ansible_collections.sailpoint.isc.plugins.module_utils._query import spread_text
 from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import FIELD, FIELDS, MANAGED_FIELDS, Field, describe, format_connections, would_be
 
 # The summary lists at most this many members per group and direction, then counts the rest.
@@ -106,14 +107,19 @@ def plan_dict(plan: Plan) -> Dict[str, Any]:
 
 
 def query_view(step: Step) -> Dict[str, Any]:
-    """A group whose members follow a query: ``{name, id, query, matched, members_add, members_remove, refused}``
-    (the counts of the difference; ``refused``: why nothing is changed for it, else None)."""
+    """A group whose members follow a query: ``{name, id, query, matched, spread, members_add, members_remove,
+    refused}`` (``spread``: per field the query names, how many matches hold each value; the counts of the difference;
+    ``refused``: why nothing is changed for it, else None)."""
     return {"name": step.name, "id": step.id, "query": step.entry.members_query, "matched": step.query_matched,
-            "members_add": len(step.add), "members_remove": len(step.remove), "refused": step.refusal}
+            "spread": step.query_spread or {}, "members_add": len(step.add), "members_remove": len(step.remove),
+            "refused": step.refusal}
 
 
-def _query_line(step: Step) -> str:
-    return "    query %r matches %s" % (step.entry.members_query, plural(step.query_matched, "identity", "identities"))
+def _query_lines(step: Step) -> List[str]:
+    """The query, its match count, and the spread of the matches over the values of each field it names."""
+    matched = plural(step.query_matched, "identity", "identities")
+    return (["    query %r matches %s" % (step.entry.members_query, matched)]
+            + ["      %s" % line for line in spread_text(step.query_spread or {})])
 
 
 def _member_lines(sign: str, members: Sequence[Mapping[str, Any]]) -> List[str]:
@@ -133,7 +139,7 @@ def render_summary(plan: Plan) -> List[str]:
         if step.fields.get("description"):
             detail += ", description %s" % _short(step.fields["description"])
         lines.append("+ create %s (%s)" % (_quote(step.name), detail))
-        lines.extend([_query_line(step)] if step.query_matched is not None else [])
+        lines.extend(_query_lines(step) if step.query_matched is not None else [])
         lines.extend(_member_lines("+", plan.identities(step.add)))
     for step in plan.of(UPDATE):
         parts = []
@@ -145,7 +151,7 @@ def render_summary(plan: Plan) -> List[str]:
         if step.add or step.remove:
             parts.append("members +%d -%d" % (len(step.add), len(step.remove)))
         lines.append("~ update %s: %s" % (_quote(step.name), "; ".join(parts)))
-        lines.extend([_query_line(step)] if step.query_matched is not None else [])
+        lines.extend(_query_lines(step) if step.query_matched is not None else [])
         lines.extend(_member_lines("+", plan.identities(step.add)))
         lines.extend(_member_lines("-", plan.identities(step.remove)))
     for step in plan.of(DELETE):
@@ -159,11 +165,11 @@ def render_summary(plan: Plan) -> List[str]:
                      % (_quote(step.name), plural(step.connection_count, "connection"), "state absent" if step.reason == REASON_ABSENT else "purge"))
     for step in plan.of(REFUSED):
         lines.append("! refuse %s: members +%d -%d not applied (see failures)" % (_quote(step.name), len(step.add), len(step.remove)))
-        lines.append(_query_line(step))
+        lines.extend(_query_lines(step))
     for step in plan.of(UNCHANGED):
         if step.query_matched is not None:
             lines.append("= unchanged %s: members as the query says" % _quote(step.name))
-            lines.append(_query_line(step))
+            lines.extend(_query_lines(step))
         if step.group is None:  # listed as absent and not in the tenant: named, so that a misspelled name shows
             lines.append("= absent %s (not found)" % _quote(step.name))
     return lines

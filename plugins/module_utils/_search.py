@@ -9,7 +9,8 @@ Private to the collection (``_`` prefix). Search is the one identity lookup ISC 
 without a user (``applicationAuth: sp:search:read``; ``GET /identities`` is ``userAuth`` only), and it returns
 up to 10,000 identities per request. Two uses:
 
-- :func:`lookup_query`: every identity a user's query matches (``members_query``, ``identity_info``).
+- :func:`lookup_query`: every identity a query matches (``_query.matches`` adds the spread, for ``members_query``
+  and ``identity_info``).
 - :func:`lookup_values`: identities by ``id`` or ``email`` references, ``SEARCH_BATCH`` values per request.
 
 Search is eventually consistent: ISC indexes a change "a few seconds to a few minutes" after it happens
@@ -19,7 +20,6 @@ Search is eventually consistent: ISC indexes a change "a few seconds to a few mi
 from __future__ import annotations
 
 import math
-import re
 from typing import Any, Dict, List, Optional, Sequence
 
 from ansible_collections.sailpoint.isc.plugins.module_utils._parallel import parallel
@@ -49,19 +49,6 @@ def quote_term(value: str) -> str:
     https://developer.sailpoint.com/discuss/t/56519).
     """
     return '"%s"' % value.replace("\\", "\\\\").replace('"', '\\"')
-
-
-# A value with "@" outside double quotes, such as attributes.email:ada@example.com (a term that starts with "@" is
-# SailPoint's nested query, @accounts(...)); quoted phrases are taken out before looking. An escaped \@ counts as
-# unquoted: only quoting (or .exact) is reported to work.
-_QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')
-_UNQUOTED_AT = re.compile(r'[^\s()@]+@\S*')
-
-
-def unquoted_at_values(query: str) -> List[str]:
-    """The values of ``query`` that hold an ``@`` outside double quotes. ISC matched every identity for such a value
-    (an unquoted full email, see quote_term), so the collection refuses them before any request."""
-    return _UNQUOTED_AT.findall(_QUOTED.sub(" ", query))
 
 
 def any_value_query(field: str, values: Sequence[str]) -> str:

@@ -38,9 +38,12 @@ options:
     elements: raw
   query:
     description:
-      - An ISC search query over the C(identities) index, for example V(attributes.department:"Finance" AND isManager:true).
-        Quote every value; ISC documented matching every identity for an unquoted email.
-      - A query ISC refuses (HTTP 400) fails the task with ISC's message.
+      - An ISC search query over the C(identities) index, for example V(attributes.department.exact:"Finance" AND isManager:true).
+      - ISC matches words - V(attributes.department:"Finance") also matches C(Corporate Finance) - and C(.exact) the whole
+        value, case-sensitively. An unquoted value with characters ISC splits words on (C(@ - / &) ...) is run as ISC
+        runs it, with a warning (a C(members_query) refuses it). RV(query.spread) shows what the matches hold.
+      - A query that does not parse fails before any request (the parser luqum must be installed where the module runs);
+        a query ISC refuses (HTTP 400) fails the task with ISC's message.
     type: str
   attributes:
     description:
@@ -72,7 +75,7 @@ seealso:
 EXAMPLES = r"""
 - name: Preview the members a query would give a group
   sailpoint.isc.identity_info:
-    query: 'attributes.department:"Finance" AND isManager:true'
+    query: 'attributes.department.exact:"Finance" AND isManager:true'
     attributes: [department, cloudLifecycleState]
   register: finance_managers
 
@@ -134,10 +137,29 @@ references:
   sample: [{"reference": {"name": "John Smith"}, "ids": ["2c9180835d2e5168015d32f890ca1591", "2c9180835d2e5168015d32f890ca1592"],
             "problem": "2 identities match (ids ...); use id, alias or email instead"}]
 query:
-  description: With O(query), C({query, matched}) - the query and how many identities it matched.
+  description:
+    - With O(query), C({query, matched, spread}) - the query, how many identities it matched, and how they spread over the
+      values of each field the query names (per field, each value and its count, most frequent first, at most 10 values), as the
+      plan of M(sailpoint.isc.workgroups) shows it for a C(members_query).
   returned: when O(query) is given
   type: dict
-  sample: {"query": "isManager:true", "matched": 12}
+  contains:
+    query:
+      description: The query, as given.
+      type: str
+      returned: always
+    matched:
+      description: How many identities it matched.
+      type: int
+      returned: always
+    spread:
+      description:
+        - Per field the query names, each value the matches hold and how many hold it (most frequent first, at most 10
+          values, the others summed up as C((N other values)); C((no value)) counts the matches without one).
+      type: dict
+      returned: always
+  sample: {"query": "attributes.department:Finance", "matched": 345,
+           "spread": {"attributes.department": {"Finance": 340, "Corporate Finance": 5}}}
 """
 
 from typing import Any, Dict, List
@@ -148,7 +170,8 @@ from ansible_collections.sailpoint.isc.plugins.module_utils._errors import IscEr
 from ansible_collections.sailpoint.isc.plugins.module_utils._identities import look_up_references, parse_reference, with_hint
 from ansible_collections.sailpoint.isc.plugins.module_utils._module import client_from_module, fail, fail_on_error, isc_module_kwargs
 from ansible_collections.sailpoint.isc.plugins.module_utils._plan import sort_identities
-from ansible_collections.sailpoint.isc.plugins.module_utils._search import SEARCH_HINT, lookup_query, problem_with_query
+from ansible_collections.sailpoint.isc.plugins.module_utils._query import matches as query_matches, problems as query_problems
+from ansible_collections.sailpoint.isc.plugins.module_utils._search import SEARCH_HINT, problem_with_query
 
 
 def main() -> None:
@@ -187,16 +210,21 @@ def main() -> None:
         result["references"] = []
     if params["query"] is not None:
         matched = []  # type: List[Dict[str, Any]]
+        spread = {}  # type: Dict[str, Dict[str, int]]
         error = None
         try:
-            matched = lookup_query(client, params["query"], params["attributes"])
+            matched, spread = query_matches(client, params["query"], params["attributes"])
+        except ValueError as exc:  # it does not parse, or luqum is missing: nothing was sent
+            module.fail_json(msg="query %r %s" % (params["query"], exc))
         except IscForbiddenError as exc:
             error = with_hint(exc, SEARCH_HINT)
         except IscError as exc:
             error = exc
         if error is not None:
             fail(module, problem_with_query("", "query", params["query"], error) or "Failed to search identities: %s" % error, error)
-        result["query"] = {"query": params["query"], "matched": len(matched)}
+        for problem in query_problems(params["query"]):  # it parsed: what remains is a value ISC splits into words
+            module.warn("query %r %s" % (params["query"], problem))
+        result["query"] = {"query": params["query"], "matched": len(matched), "spread": spread}
         for identity in matched:
             found.setdefault(identity["id"], identity)  # /identities knows the alias; keep its record
     result["identities"] = sort_identities(list(found.values()))

@@ -60,10 +60,16 @@ options:
     elements: raw
   members_query:
     description:
-      - An ISC search query over the C(identities) index (for example V(attributes.department:"Finance" AND isManager:true));
+      - An ISC search query over the C(identities) index (for example V(attributes.department.exact:"Finance" AND isManager:true));
         the identities it matches are treated as listed in O(members), together with those listed there, so O(state) and
         O(exclusive) apply to them alike (with O(state=absent) the matching members are removed).
-      - Quote every value; ISC documented matching every identity for an unquoted email, so a query with an C(@) outside double quotes fails before any request.
+      - ISC's search matches words, not whole values - V(attributes.department:"Finance") also matches C(Corporate Finance);
+        use the C(.exact) field for a whole value, V(attributes.department.exact:"Finance") (case-sensitive). A value with
+        characters ISC splits words on (C(@ - / &) ...) must be quoted or C(.exact); unquoted it fails before any request
+        (ISC matched every identity for an unquoted email).
+      - Every field it names must exist on at least one identity (a misspelt field matches nobody, and under C(NOT)
+        everyone), checked with one count per field the search documents do not declare, and one count of the tenant's
+        identities for O(max_matched_percent). The parser luqum must be installed on the host that runs the module.
       - A query ISC refuses (HTTP 400) fails the task before any write, with ISC's message.
       - Search is eventually consistent (an identity appears a few seconds to a few minutes after it changes) and sees only
         what ISC indexes; see the collection README. Preview the matches with M(sailpoint.isc.identity_info).
@@ -81,6 +87,21 @@ options:
       - The most members one run may remove when O(members_query) is given, in percent of the current members. A plan that
         removes more fails the task and changes nothing (check mode included); raise it for the run that should.
       - The default V(50) lets ordinary churn through and stops a narrowed or mistyped query.
+    type: int
+    default: 50
+  max_added_percent:
+    description:
+      - The most members one run may add when O(members_query) is given, in percent of the current members (a group with
+        no members has only O(max_matched_percent)). A plan that adds more fails the task and changes nothing (check mode
+        included); the message names the count and the value that lets it through.
+      - The default V(100) (at most doubling the group) lets ordinary growth through and stops a widened or mistyped query.
+    type: int
+    default: 100
+  max_matched_percent:
+    description:
+      - The most of the tenant's identities O(members_query) may match, in percent (V(0) to V(100)). A query that matches
+        more fails the task and changes nothing (check mode included). ISC's search matches words, so a query matches
+        more than it seems to (see O(members_query)); raise it for a group that should hold that much of the tenant.
     type: int
     default: 50
   state:
@@ -195,7 +216,7 @@ EXAMPLES = r"""
     - name: The members are the active managers of Finance, and nobody else (an API client without user context may run this)
       sailpoint.isc.workgroup_members:
         workgroup_name: Finance Managers
-        members_query: 'attributes.department:"Finance" AND isManager:true AND attributes.cloudLifecycleState:"active"'
+        members_query: 'attributes.department.exact:"Finance" AND isManager:true AND attributes.cloudLifecycleState.exact:"active"'
         exclusive: true
       register: finance
 
@@ -336,13 +357,16 @@ failed_members:
   sample: [{"id": "0f00", "name": null, "action": "add", "status": 404, "description": "Referenced Identity \"0f00\" was not found."}]
 query:
   description:
-    - With O(members_query), what it did - C({name, id, query, matched, members_add, members_remove, refused}) - C(matched) is
-      how many identities it matched, C(members_add) and C(members_remove) count the difference, C(refused) says why
-      nothing was changed (the query matched nobody, or would remove more than O(max_removed_percent)), else null.
+    - With O(members_query), what it did - C({name, id, query, matched, spread, members_add, members_remove, refused}) -
+      C(matched) is how many identities it matched, C(spread) how they spread over the values of each field the query
+      names (per field, each value and its count, most frequent first, at most 10 values), C(members_add) and C(members_remove)
+      count the difference, C(refused) says why nothing was changed (the query matched nobody, more than
+      O(max_matched_percent) of the tenant, or would remove or add more than O(max_removed_percent) /
+      O(max_added_percent)), else null.
   returned: when O(members_query) is given and the group was found
   type: dict
   sample: {"name": "Finance Managers", "id": "2c91808a7813090a017814121919ecca", "query": "isManager:true", "matched": 12,
-           "members_add": 1, "members_remove": 0, "refused": null}
+           "spread": {"isManager": {"true": 12}}, "members_add": 1, "members_remove": 0, "refused": null}
 diff:
   description:
     - The membership before and after, as text with one sorted C(name (id)) line per member (only with C(--diff)),
@@ -375,7 +399,8 @@ diff:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.sailpoint.isc.plugins.module_utils._desired import ABSENT, ADD, DEFAULT_MAX_REMOVED_PERCENT, EXACT, REMOVE, Entry, Request
+from ansible_collections.sailpoint.isc.plugins.module_utils._desired import (
+    ABSENT, ADD, DEFAULT_MAX_ADDED_PERCENT, DEFAULT_MAX_MATCHED_PERCENT, DEFAULT_MAX_REMOVED_PERCENT, EXACT, REMOVE, Entry, Request)
 from ansible_collections.sailpoint.isc.plugins.module_utils._module import isc_module_kwargs, run_pipeline
 from ansible_collections.sailpoint.isc.plugins.module_utils._pipeline import PLAN, READ, RESOLVE, VALIDATE
 from ansible_collections.sailpoint.isc.plugins.module_utils._report import report_members
@@ -398,6 +423,8 @@ def main() -> None:
             members_query=dict(type="str"),
             allow_empty_query=dict(type="bool", default=False),
             max_removed_percent=dict(type="int", default=DEFAULT_MAX_REMOVED_PERCENT),
+            max_added_percent=dict(type="int", default=DEFAULT_MAX_ADDED_PERCENT),
+            max_matched_percent=dict(type="int", default=DEFAULT_MAX_MATCHED_PERCENT),
             state=dict(type="str", default="present", choices=["present", "absent"]),
             exclusive=dict(type="bool", default=False),
         ),
@@ -416,7 +443,8 @@ def main() -> None:
         missing += CHECK_MODE_CHAIN_HINT
     entry = Entry(id=params["workgroup_id"], name=params["workgroup_name"], members=params["members"], members_mode=mode, missing=missing,
                   members_query=params["members_query"], allow_empty_query=params["allow_empty_query"],
-                  max_removed_percent=params["max_removed_percent"])
+                  max_removed_percent=params["max_removed_percent"], max_added_percent=params["max_added_percent"],
+                  max_matched_percent=params["max_matched_percent"])
     # Plain ids are checked to exist (except current members); a token that may not read identities trusts them, warning.
     request = Request([entry], verify_ids=True, trust_unverifiable_ids=True, trust_member_count=False)
     report_members(module, run_pipeline(module, request, WORDING, target))

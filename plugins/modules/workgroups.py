@@ -96,16 +96,22 @@ options:
       members_query:
         description:
           - An ISC search query (the query syntax of ISC's search, for example
-            V(attributes.department:"Finance" AND attributes.cloudLifecycleState:active)) over the C(identities) index;
+            V(attributes.department.exact:"Finance" AND attributes.cloudLifecycleState.exact:"active")) over the C(identities) index;
             the identities it matches are members, together with any listed in O(groups[].members).
           - Exact or additive as O(groups[].members_exclusive) says. Evaluated on every run, so the group follows the
             attributes on a schedule. Works with an API client without user context (search accepts C(sp:search:read)).
-          - Quote every value (V(attributes.email:"ada@example.com")); ISC documented matching every identity for an unquoted email,
-            so a query with an C(@) outside double quotes fails before any request.
+          - ISC's search matches words, not whole values - V(attributes.department:"Finance") also matches C(Corporate Finance)
+            and C(Finance Ops); use the C(.exact) field for a whole value, V(attributes.department.exact:"Finance")
+            (case-sensitive). A value with characters ISC splits words on (C(@ - / &) ...) must be quoted or C(.exact);
+            unquoted it fails before any request (ISC matched every identity for an unquoted email). See the README.
+          - Every field it names must exist on at least one identity (a misspelt field matches nobody, and under C(NOT)
+            everyone), else the task fails before any write. The parser luqum must be installed where the module runs.
           - A query ISC refuses (HTTP 400) fails the task before any write, naming the group and ISC's message.
           - Search is eventually consistent - an identity appears in search a few seconds to a few minutes after it changes -
             and sees only what ISC indexes (for example no uncorrelated accounts); see the README.
-          - Costs ceil(N / 10,000) search requests for N matching identities (one more when N is a multiple of 10,000).
+          - Costs ceil(N / 10,000) search requests for N matching identities (one more when N is a multiple of 10,000), plus
+            per run one count of the tenant's identities and one count per distinct field the queries name that the search
+            documents do not declare (C(attributes.*)).
           - Preview what it matches with M(sailpoint.isc.identity_info) (O(sailpoint.isc.identity_info#module:query)).
         type: str
       allow_empty_query:
@@ -121,6 +127,21 @@ options:
             task naming it and the share; raise the limit for the run that should make such a change.
           - The default V(50) lets the ordinary churn of an attribute-driven group through (a few percent per run) and
             stops what a narrowed or mistyped condition, or a search index that answers partially, would do.
+        type: int
+        default: 50
+      max_added_percent:
+        description:
+          - The most a O(groups[].members_query) may add to an existing group in one run, in percent of its current members
+            (a group with no members has only O(groups[].max_matched_percent)).
+          - A plan that adds more leaves the group as it is (check mode included) and fails the task naming it, the count and
+            the value that lets it through. The default V(100) (at most doubling the group) lets ordinary growth through.
+        type: int
+        default: 100
+      max_matched_percent:
+        description:
+          - The most of the tenant's identities a O(groups[].members_query) may match, in percent (V(0) to V(100)).
+          - A query that matches more leaves the group as it is (check mode included) and fails the task naming it and the
+            count; raise it for a group that should hold that much of the tenant.
         type: int
         default: 50
       state:
@@ -217,8 +238,9 @@ notes:
     because only C(GET /identities) can look them up (no search field is confirmed to hold the alias). Lookups take the
     endpoint with fewer requests - C(/identities) ceil(n / 50), search ceil(n / 400) - and search when C(/identities)
     answers HTTP 403 (a token without user context).
-  - A group whose O(groups[].members_query) matches nobody (unless O(groups[].allow_empty_query)) or would lose more than
-    O(groups[].max_removed_percent) of its members is not changed; the others are converged and the task fails naming it.
+  - A group whose O(groups[].members_query) matches nobody (unless O(groups[].allow_empty_query)), more than
+    O(groups[].max_matched_percent) of the tenant's identities, or would lose more than O(groups[].max_removed_percent) or gain
+    more than O(groups[].max_added_percent) of its members is not changed; the others are converged and the task fails naming it.
   - The role P(sailpoint.isc.governance_groups#role) wraps this module for a list kept in variables.
 seealso:
   - module: sailpoint.isc.workgroup
@@ -261,9 +283,9 @@ EXAMPLES = r"""
     groups:
       - name: Finance Managers
         owner: 2c9180835d2e5168015d32f890ca1581
-        members_query: 'attributes.department:"Finance" AND isManager:true'
+        members_query: 'attributes.department.exact:"Finance" AND isManager:true'  # .exact: not "Corporate Finance"
       - name: Active Engineering
-        members_query: 'attributes.department:"Engineering" AND attributes.cloudLifecycleState:"active"'
+        members_query: 'attributes.department.exact:"Engineering" AND attributes.cloudLifecycleState.exact:"active"'
         members:  # plus these, whatever their attributes
           - email: grace.hopper@example.com
         max_removed_percent: 80  # a reorganisation this run is expected to shrink the group
@@ -414,9 +436,12 @@ plan:
     queries:
       description:
         - The groups whose members follow O(groups[].members_query), each
-          C({name, id, query, matched, members_add, members_remove, refused}) - C(matched) is how many identities the query
-          matched, C(members_add) and C(members_remove) count the difference, and C(refused) says why the group is left as it
-          is (the query matched nobody, or would remove more than O(groups[].max_removed_percent)), else null.
+          C({name, id, query, matched, spread, members_add, members_remove, refused}) - C(matched) is how many identities the
+          query matched, C(spread) how they spread over the values of each field the query names (per field,
+          each value and its count, most frequent first, at most 10 values; for example C(Finance) 340, C(Corporate Finance) 5),
+          C(members_add) and C(members_remove) count the difference, and C(refused) says why the group is left as it is (the
+          query matched nobody, more than O(groups[].max_matched_percent) of the tenant, or would remove or add more than
+          O(groups[].max_removed_percent) / O(groups[].max_added_percent)), else null.
       type: list
       elements: dict
       returned: always
@@ -430,7 +455,8 @@ plan:
     in_use: []
     unchanged: ["All Engineering", "Auditors"]
     queries: [{"name": "Finance Managers", "id": "2c91808a7813090a017814121919ecca", "query": "attributes.department:\"Finance\" AND isManager:true",
-               "matched": 12, "members_add": 2, "members_remove": 1, "refused": null}]
+               "matched": 12, "spread": {"attributes.department": {"Finance": 12}, "isManager": {"true": 12}},
+               "members_add": 2, "members_remove": 1, "refused": null}]
 in_use:
   description:
     - The groups that were to be deleted but are in use (by access profiles, roles, SOD policies or sources). They are
@@ -528,7 +554,8 @@ diff:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.sailpoint.isc.plugins.module_utils._desired import ABSENT, ADD, DEFAULT_MAX_REMOVED_PERCENT, EXACT, PRESENT, Entry, Request
+from ansible_collections.sailpoint.isc.plugins.module_utils._desired import (
+    ABSENT, ADD, DEFAULT_MAX_ADDED_PERCENT, DEFAULT_MAX_MATCHED_PERCENT, DEFAULT_MAX_REMOVED_PERCENT, EXACT, PRESENT, Entry, Request)
 from ansible_collections.sailpoint.isc.plugins.module_utils._module import isc_module_kwargs, run_pipeline
 from ansible_collections.sailpoint.isc.plugins.module_utils._pipeline import PLAN, READ, RESOLVE, VALIDATE
 from ansible_collections.sailpoint.isc.plugins.module_utils._report import report_converge
@@ -542,6 +569,8 @@ GROUP_OPTIONS = {
     "members_query": {"type": "str"},
     "allow_empty_query": {"type": "bool", "default": False},
     "max_removed_percent": {"type": "int", "default": DEFAULT_MAX_REMOVED_PERCENT},
+    "max_added_percent": {"type": "int", "default": DEFAULT_MAX_ADDED_PERCENT},
+    "max_matched_percent": {"type": "int", "default": DEFAULT_MAX_MATCHED_PERCENT},
     "state": {"type": "str", "default": PRESENT, "choices": [PRESENT, ABSENT]},
 }
 
@@ -574,7 +603,8 @@ def main() -> None:
         entries.append(Entry(name=group["name"], state=group["state"], description=group["description"], owner=group["owner"],
                              members=group["members"], members_mode=EXACT if exclusive else ADD,
                              where="%s[%d]" % (params["groups_label"], index), members_query=group["members_query"],
-                             allow_empty_query=group["allow_empty_query"], max_removed_percent=group["max_removed_percent"]))
+                             allow_empty_query=group["allow_empty_query"], max_removed_percent=group["max_removed_percent"],
+                             max_added_percent=group["max_added_percent"], max_matched_percent=group["max_matched_percent"]))
     request = Request(entries, purge=params["purge"], protected=params["protected"], verify_ids=params["verify_identity_ids"],
                       max_deletes=params["max_deletes"], allow_empty_purge=params["allow_empty_purge"])
     report_converge(module, run_pipeline(module, request, WORDING))

@@ -3,21 +3,27 @@
 Queries use SailPoint's query-string syntax (Elasticsearch 5.2 ``query_string``), parsed with luqum, a maintained
 Lucene-syntax parser; this module only evaluates the parsed tree against identity documents built from the tenant.
 
-Matching rules (README "Search" says where they differ from ISC):
+Matching rules (README "Search" gives the source of each, and what differs from ISC):
 
-* ``field:term`` matches when a value of ``field`` equals the term as a whole, case-insensitively; ``field.exact``
-  compares case-sensitively. ``?`` and ``*`` in an unquoted term are wildcards; a quoted phrase is literal.
+* Text is analysed as Elasticsearch's standard analyzer does (:func:`analyse`: lower-cased words).
+  ``field:term`` matches a word of the value (an unquoted term that is several words matches any of them);
+  ``field:"a phrase"`` matches its words in a row anywhere in the value; ``field.exact`` compares the whole value,
+  case-sensitively. ``?`` and ``*`` in an unquoted term, and ``/regex/``, match single words (the whole value on
+  ``.exact``); inside quotes they are literal.
 * Terms separated by spaces, without an operator, are OR'ed (``+term`` must, ``-term`` must not match).
-  ``NOT`` binds tighter than ``AND``, ``AND`` tighter than ``OR``; parentheses group; ``field:(a OR b)``.
+  ``NOT`` (``!``) binds tighter than ``AND`` (``&&``), ``AND`` tighter than ``OR`` (``||``); parentheses group;
+  ``field:(a OR b)``.
 * Ranges ``[a TO b]``, ``{a TO b}``, ``field:>=a``; dates (``created``, ``modified``, ``synced``) understand ``now``,
-  ``now-7d`` and ``/d`` rounding, numbers compare as numbers, everything else as case-insensitive text.
-* ``_exists_:field`` matches a non-null, non-empty value. A term without a field matches any value of the document.
+  ``now-7d`` and ``/d`` rounding, numbers compare as numbers, everything else as case-insensitive text (whole values).
+* ``_exists_:field`` matches a non-null, non-empty value; an unknown field matches nothing. A term without a field
+  matches any value of the document.
 """
 from __future__ import annotations
 
 import calendar
 import datetime
 import fnmatch
+import functools
 import re
 import threading
 import time
@@ -97,17 +103,17 @@ def _document(ident: Dict[str, Any], by_id: Dict[str, Dict[str, Any]], is_manage
     manager = by_id.get(ident.get("manager") or "")
     doc: Dict[str, Any] = {
         "id": ident["id"],
-        "name": ident["name"],  # the display name, as in the spec's example ("Laura Peeters"); attributes.uid = account name
+        "name": _login_name(ident),
         "displayName": ident.get("displayName") or ident["name"],
         "created": ident["created"],
         "modified": ident["modified"],
         "synced": ident["modified"],
         "inactive": bool(ident.get("inactive")),
         "protected": bool(ident.get("protected")),
-        "status": "INACTIVE" if ident.get("inactive") else "ACTIVE",
+        "status": ident.get("cloudStatus"),  # the spec's documents: status = attributes.cloudStatus (ACTIVE, UNREGISTERED)
         "processingState": ident.get("processingState"),
         "isManager": is_manager,
-        "manager": {"id": manager["id"], "name": manager["name"], "displayName": manager.get("displayName") or manager["name"]}
+        "manager": {"id": manager["id"], "name": _login_name(manager), "displayName": manager.get("displayName") or manager["name"]}
         if manager else None,
         "disabled": False,
         "locked": False,
@@ -122,6 +128,15 @@ def _document(ident: Dict[str, Any], by_id: Dict[str, Dict[str, Any]], is_manage
         if ident.get(key) is not None:
             doc[key] = ident[key]
     return doc
+
+
+def _login_name(ident: Dict[str, Any]) -> str:
+    """A document's ``name``: the login-style account name (the alias), else the display name. The spec's BaseDocument
+    example is ``john.doe``, its Search overview queries ``manager.name:amanda.ross`` and SailPoint's searchable-fields
+    page calls ``name`` "the name or alias" (``name:john.smith``); the spec's IdentityDocument examples show a display
+    name instead. Not confirmed; the login-style reading is taken, so a client that shows ``name`` as a display name
+    fails in tests (README "Search")."""
+    return ident.get("alias") or ident["name"]
 
 
 # --------------------------------------------------------------- field values
@@ -156,28 +171,35 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+# --------------------------------------------------------------- analysis
+
+# Elasticsearch's standard analyzer (the default for text fields): the standard tokenizer's word boundaries of Unicode
+# UAX #29, then lower-casing; no stop words (Elasticsearch 5+). A word is a run of letters, digits and "_"; a "." or
+# "'" (and ":" between letters, "," or ";" between digits) inside a word does not split it: "ada.lovelace@example.com"
+# is the words "ada.lovelace" and "example.com", "US-1234" is "us" and "1234". Scripts that UAX #29 segments per
+# character (Han, Hiragana, ...) are not modelled.
+_WORD = re.compile(r"\w+(?:(?:(?<=[^\W\d])[.'\u2019:](?=[^\W\d])|(?<=\d)[.,;'\u2019](?=\d))\w+)*")
+
+
+@functools.lru_cache(maxsize=65536)
+def analyse(text: str) -> Tuple[str, ...]:
+    """The words the standard analyzer makes of ``text``, in order."""
+    return tuple(word.lower() for word in _WORD.findall(text))
+
+
 # ------------------------------------------------------------------- terms
 
 def _unescape(text: str) -> str:
     return re.sub(r"\\(.)", r"\1", text)
 
 
-def _equals(target: str, exact: bool) -> Callable[[str], bool]:
-    if exact:
-        return lambda value: value == target
-    low = target.lower()
-    return lambda value: value.lower() == low
+Matcher = Callable[[str], bool]  # one field value (as text) -> whether a term matches it
 
 
-def _full_match(pattern: str, exact: bool) -> Callable[[str], bool]:
-    regex = re.compile(pattern + r"\Z", (0 if exact else re.IGNORECASE) | re.DOTALL)
-    return lambda value: regex.match(value) is not None
-
-
-def _word_matcher(word: str, exact: bool) -> Callable[[str], bool]:
-    """An unquoted term: ``*`` and ``?`` are wildcards unless escaped; the whole value must match."""
+def _wildcards(word: str) -> Optional[str]:
+    """A regular expression for an unquoted term with ``*`` / ``?`` wildcards (escaped ones are literal); None without."""
     if not re.search(r"(?<!\\)[*?]", word):
-        return _equals(_unescape(word), exact)
+        return None
     pattern, i = "", 0
     while i < len(word):
         char = word[i]
@@ -187,11 +209,80 @@ def _word_matcher(word: str, exact: bool) -> Callable[[str], bool]:
             continue
         pattern += ".*" if char == "*" else "." if char == "?" else re.escape(char)
         i += 1
-    return _full_match(pattern, exact)
+    return pattern
 
 
-def _phrase_text(phrase: str) -> str:
-    return _unescape(phrase[1:-1])
+def _whole_value(node: tree.Item, exact: bool) -> Matcher:
+    """A term on a field that is not analysed (``.exact``, dates): it compares the whole value, case-sensitively on
+    ``.exact`` (SailPoint's "Building a Search Query": ".exact ... to make a case-sensitive search")."""
+    flags = re.DOTALL | (0 if exact else re.IGNORECASE)
+    if isinstance(node, tree.Regex):
+        regex = re.compile(node.value[1:-1] + r"\Z", flags)
+    elif isinstance(node, tree.Word) and _wildcards(node.value) is not None:
+        regex = re.compile(_wildcards(node.value) + r"\Z", flags)
+    else:
+        target = _unescape(node.value[1:-1] if isinstance(node, tree.Phrase) else node.value)
+        if exact:
+            return lambda value: value == target
+        low = target.lower()
+        return lambda value: value.lower() == low
+    return lambda value: regex.match(value) is not None
+
+
+def _words_term(node: tree.Item) -> Matcher:
+    """A term on an analysed (text) field, matched against the value's words (see :func:`analyse`):
+
+    * an unquoted term is analysed too, and any of its words matching any word of the value is a match (Elasticsearch
+      5's query_string OR's the words; that is why an unquoted full email matched every identity, PLTDP-5347);
+    * a quoted phrase matches when its words appear in a row anywhere in the value ("Finance" matches
+      "Corporate Finance");
+    * wildcards and regular expressions are not analysed: they match single words, the pattern lower-cased for
+      wildcards (``lowercase_expanded_terms``), as written for regular expressions (forum t/56523:
+      ``Adam.Kennedy*`` matches, ``Adam.Kennedy@*`` matches nothing).
+    """
+    if isinstance(node, tree.Regex):
+        regex = re.compile(node.value[1:-1] + r"\Z", re.DOTALL)
+        return lambda value: any(regex.match(word) for word in analyse(value))
+    if isinstance(node, tree.Word) and _wildcards(node.value) is not None:
+        regex = re.compile(_wildcards(node.value.lower()) + r"\Z", re.DOTALL)
+        return lambda value: any(regex.match(word) for word in analyse(value))
+    index = _PhraseIndex()
+    for words in _literal_words(node):
+        index.add(words)
+    return index.matches
+
+
+def _literal_words(node: tree.Item) -> List[Tuple[str, ...]]:
+    """The word sequences a phrase or an unquoted plain term stands for: a phrase is one sequence, an unquoted term
+    one single-word sequence per word (OR'ed)."""
+    if isinstance(node, tree.Phrase):
+        return [analyse(_unescape(node.value[1:-1]))]
+    return [(word,) for word in analyse(_unescape(node.value))]
+
+
+class _PhraseIndex:
+    """Word sequences, any of which in a row in a value is a match; indexed by first word, so that the long OR lists
+    of values clients send (hundreds of emails per query) cost one pass over each value's words."""
+
+    def __init__(self) -> None:
+        self.by_first: Dict[str, set] = {}
+
+    def add(self, words: Tuple[str, ...]) -> None:
+        if words:  # a phrase without words (only punctuation) matches nothing
+            self.by_first.setdefault(words[0], set()).add(words)
+
+    def matches(self, value: str) -> bool:
+        words = analyse(value)
+        for position, word in enumerate(words):
+            for sequence in self.by_first.get(word, ()):
+                if words[position:position + len(sequence)] == sequence:
+                    return True
+        return False
+
+
+def _is_plain(node: tree.Item) -> bool:
+    """A phrase, or an unquoted term without wildcards: what an OR list of values can look up at once."""
+    return isinstance(node, tree.Phrase) or (isinstance(node, tree.Word) and _wildcards(node.value) is None and node.value != "*")
 
 
 # ------------------------------------------------------------------ ranges
@@ -286,7 +377,7 @@ class _Query:
         self.default_fields = list(default_fields)
         self.zone = _zone(time_zone)
         try:
-            parsed = luqum_parse(text)
+            parsed = luqum_parse(_operator_words(text))
         except ParseError as exc:
             raise bad_request('Invalid query "%s": %s' % (text, exc)) from None
         self.values = _count_values(parsed)
@@ -311,8 +402,6 @@ class _Query:
         if isinstance(node, (tree.Group, tree.FieldGroup, tree.Boost)):  # a boost only changes scores
             return self._compile(node.children[0], field)
         if isinstance(node, tree.SearchField):
-            if node.name.startswith("!"):
-                raise self._unsupported("write NOT instead of ! (the emulator supports only the word).")
             if node.name == "_exists_":
                 target = node.children[0]
                 if not isinstance(target, (tree.Word, tree.Phrase)):
@@ -335,22 +424,35 @@ class _Query:
         return predicate
 
     def _any(self, clauses: Sequence[tree.Item], field: Optional[str]) -> Predicate:
-        """OR. Plain terms on one field (``email:("a" OR "b" ...)``, ``id:x OR id:y``) become one set lookup, so that
-        the long value lists clients send (hundreds of ids or emails per query) stay fast."""
-        literals: Dict[Tuple[str, bool], set] = {}
+        """OR. Plain values on one field (``email:("a" OR "b" ...)``, ``id:x OR id:y``) become one lookup per field
+        (:class:`_PhraseIndex`, or a set of whole values), so that the long value lists clients send (hundreds of ids
+        or emails per query) stay fast."""
+        plain: Dict[str, List[tree.Item]] = {}
         others = []
         for clause in clauses:
             name, node = field, clause
-            if isinstance(clause, tree.SearchField) and clause.name != "_exists_" and not clause.name.startswith("!"):
+            if isinstance(clause, tree.SearchField) and clause.name != "_exists_":
                 name, node = clause.name, clause.children[0]
-            value = _literal(node)
-            if name is None or value is None:
+            if name is None or not _is_plain(node):
                 others.append(self._compile(clause, field))
                 continue
-            bare, exact = _strip_exact(name)
-            literals.setdefault((bare, exact), set()).add(value if exact else value.lower())
-        parts = others + [_member(bare, exact, values) for (bare, exact), values in literals.items()]
+            plain.setdefault(name, []).append(node)
+        parts = others + [self._values_of(name, nodes) for name, nodes in plain.items()]
         return lambda doc: any(part(doc) for part in parts)
+
+    def _values_of(self, field: str, nodes: Sequence[tree.Item]) -> Predicate:
+        """Any of the plain values ``nodes`` on ``field`` (see :meth:`_any`)."""
+        name, exact = _strip_exact(field)
+        if _analysed(name, exact):
+            index = _PhraseIndex()
+            for node in nodes:
+                for words in _literal_words(node):
+                    index.add(words)
+            return lambda doc: any(index.matches(_text(v)) for v in _values(doc, name))
+        targets = {_unescape(n.value[1:-1] if isinstance(n, tree.Phrase) else n.value) for n in nodes}
+        if not exact:
+            targets = {target.lower() for target in targets}
+        return lambda doc: any((_text(v) if exact else _text(v).lower()) in targets for v in _values(doc, name))
 
     def _term(self, node: tree.Item, field: Optional[str]) -> Predicate:
         name, exact = _strip_exact(field) if field else (None, False)
@@ -364,16 +466,9 @@ class _Query:
                 return _values(doc, name)  # type: ignore[arg-type]
         if isinstance(node, tree.Word) and node.value == "*":  # match_all without a field, "has a value" with one
             return (lambda doc: True) if name is None else (lambda doc: bool(_values(doc, name)))  # type: ignore[arg-type]
-        if isinstance(node, tree.Word):
-            if node.value in ("&&", "||", "!"):
-                raise self._unsupported("write AND, OR and NOT instead of &&, || and ! (the emulator supports only the words).")
-            _check_unquoted(node.value, self.text)
-            match = _word_matcher(node.value, exact)
-        elif isinstance(node, tree.Phrase):
-            match = _equals(_phrase_text(node.value), exact)
-        elif isinstance(node, tree.Regex):
+        if isinstance(node, (tree.Word, tree.Phrase, tree.Regex)):
             try:
-                match = _full_match(node.value[1:-1], exact)
+                match = _words_term(node) if _analysed(name, exact) else _whole_value(node, exact)
             except re.error as exc:
                 raise self._unsupported("bad regular expression %s: %s" % (node.value, exc)) from None
         elif isinstance(node, (tree.Range, tree.From, tree.To)):
@@ -388,6 +483,22 @@ class _Query:
         return lambda doc: any(match(_text(v)) for v in values(doc))
 
 
+def _analysed(name: Optional[str], exact: bool) -> bool:
+    """Whether a term on this field matches words (a text field) rather than the whole value: every field but the
+    ``.exact`` sub-fields and the dates (see the module docstring)."""
+    return not exact and name not in DATE_FIELDS
+
+
+# ``&&``, ``||`` and ``!`` are the query-string syntax's other spelling of AND, OR and NOT (the Elasticsearch 5.2
+# query-string reference the spec cites); luqum knows only the words. Quoted phrases and escaped characters stay.
+_OPERATOR_SIGNS = re.compile(r'"(?:[^"\\]|\\.)*"|\\.|&&|\|\||!')
+_OPERATOR_WORDS = {"&&": " AND ", "||": " OR ", "!": " NOT "}
+
+
+def _operator_words(text: str) -> str:
+    return _OPERATOR_SIGNS.sub(lambda found: _OPERATOR_WORDS.get(found.group(0), found.group(0)), text)
+
+
 def _count_values(node: tree.Item) -> int:
     """How many values (terms, phrases, patterns, ranges) a parsed query holds."""
     if isinstance(node, (tree.Word, tree.Phrase, tree.Regex, tree.Range, tree.From, tree.To)):
@@ -395,28 +506,6 @@ def _count_values(node: tree.Item) -> int:
     if isinstance(node, tree.SearchField) and node.name == "_exists_":
         return 1
     return sum(_count_values(child) for child in node.children)
-
-
-def _check_unquoted(word: str, query: str) -> None:
-    """ISC mis-answers unquoted values with ``@``: a full email matched every identity, ``...@domain*`` none
-    (FACTS.md section 12, SailPoint forum). The emulator refuses them, so that a client that forgets to quote fails."""
-    if "@" in word:
-        raise bad_request('Invalid query "%s": quote values that contain "@" (%s); ISC answers unquoted ones wrongly.' % (query, word))
-
-
-def _literal(node: tree.Item) -> Optional[str]:
-    """The text of a phrase, or of a word without wildcards; None for anything else."""
-    if isinstance(node, tree.Phrase):
-        return _phrase_text(node.value)
-    if isinstance(node, tree.Word) and not re.search(r"(?<!\\)[*?]", node.value) and node.value not in ("&&", "||", "!"):
-        return None if "@" in node.value else _unescape(node.value)  # the term path refuses an unquoted "@"
-    return None
-
-
-def _member(field: str, exact: bool, values: set) -> Predicate:
-    if exact:
-        return lambda doc: any(_text(v) in values for v in _values(doc, field))
-    return lambda doc: any(_text(v).lower() in values for v in _values(doc, field))
 
 
 def _strip_exact(field: str) -> Tuple[str, bool]:

@@ -22,13 +22,13 @@ def demo_matches(predicate):
     """The demo identities ``predicate`` picks from their search documents (the seed's data, not the collection's code)."""
     tenant = Tenant()
     load_seed(tenant, demo_seed())
-    return {doc["id"]: doc["name"] for doc in search.identity_documents(tenant) if predicate(doc, doc.get("attributes") or {})}
+    return {doc["id"]: doc["displayName"] for doc in search.identity_documents(tenant) if predicate(doc, doc.get("attributes") or {})}
 
 
 def test_readme_members_query_section_runs_verbatim(demo_emulator, tmp_path):  # pylint: disable=redefined-outer-name
     blocks = section_blocks("Memberships from identity attributes")
-    assert [language for language, _text in blocks] == ["yaml", "yaml", "sh"]
-    group_vars, preview, commands = [text for _language, text in blocks]
+    assert [language for language, _text in blocks] == ["yaml", "yaml", "sh", "text"]  # the last: a plan excerpt
+    group_vars, preview, commands = [text for _language, text in blocks[:3]]
     site = [text for language, text in example_blocks() if language == "yaml"][1]
     repo = tmp_path / "repo"
     (repo / "group_vars" / "all").mkdir(parents=True)

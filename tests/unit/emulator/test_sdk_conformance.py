@@ -577,19 +577,19 @@ def searcher(request: Any, sdk: Sdk, emulator: Emulator) -> SearchSdk:
 
 def test_search_query_count_and_paging(searcher: SearchSdk, emulator: Emulator) -> None:
     finance = searcher.post(searcher.search('attributes.department:finance AND NOT attributes.location:"Austin"'), count=True)
-    assert [d["name"] for d in finance.data] == ["Ada Lovelace"] and finance.headers["X-Total-Count"] == "1"
+    assert [d["displayName"] for d in finance.data] == ["Ada Lovelace"] and finance.headers["X-Total-Count"] == "1"
     iam = searcher.post(searcher.search("attributes.department:IAM", sort=["-name"]))
-    assert [(d["name"], d["manager"] and d["manager"]["name"]) for d in iam.data] == [("Grace Hopper", None), ("Alan Turing", "Grace Hopper")]
+    assert [(d["name"], d["manager"] and d["manager"]["name"]) for d in iam.data] == [("grace.hopper", None), ("alan.turing", "grace.hopper")]
     assert [d["isManager"] for d in iam.data] == [True, False]
 
     counted = searcher.count(searcher.search("_exists_:manager"))
     assert counted.status_code == 204 and counted.data is None and counted.headers["X-Total-Count"] == "2"
 
     page = searcher.post(searcher.search("*", sort=["name"]), offset=2, limit=3)
-    assert [d["name"] for d in page.data] == ["Barbara Liskov", "Donald Knuth", "Edsger Dijkstra"]
+    assert [d["displayName"] for d in page.data] == ["Barbara Liskov", "Donald Knuth", "Edsger Dijkstra"]
     last = page.data[-1]
     after = searcher.post(searcher.search("*", sort=["name", "id"], search_after=[last["name"], last["id"]]), limit=2)
-    assert [d["name"] for d in after.data] == ["Frances Allen", "Grace Hopper"]
+    assert [d["displayName"] for d in after.data] == ["Frances Allen", "Grace Hopper"]
     paths = {e["method"] + " " + e["path"] for e in emulator.requests() if e["operation"] in ("searchPost", "searchCount")}
     root = "/search/v1" if searcher.version == "v1" else "/%s/search" % searcher.version
     assert paths == {"POST " + root, "POST " + root + "/count"}
@@ -599,12 +599,12 @@ def test_search_result_filter_and_filters(searcher: SearchSdk) -> None:
     models = searcher.models
     trimmed = searcher.post(searcher.search("attributes.location:London", sort=["name"],
                                             query_result_filter=models.QueryResultFilter(includes=["id", "email"])))
-    assert trimmed.data == [{"id": PEOPLE[0], "name": "Ada Lovelace", "email": "ada.lovelace@example.com"},
-                            {"id": PEOPLE[1], "name": "Alan Turing", "email": "alan.turing@example.com"}]
+    assert trimmed.data == [{"id": PEOPLE[0], "name": "ada.lovelace", "email": "ada.lovelace@example.com"},
+                            {"id": PEOPLE[1], "name": "alan.turing", "email": "alan.turing@example.com"}]
     filters = {"attributes.department": models.Filter(type="TERMS", terms=["IAM"], exclude=True),
                "created": models.Filter(type="RANGE", range=models.Range(lower=models.Bound(value="2000-01-01", inclusive=True)))}
     kept = searcher.post(searcher.search("attributes.cloudLifecycleState:active", filters=filters, sort=["name"]))
-    assert [d["name"] for d in kept.data] == ["Ada Lovelace", "Edsger Dijkstra"]
+    assert [d["displayName"] for d in kept.data] == ["Ada Lovelace", "Edsger Dijkstra"]
 
 
 def test_search_errors(searcher: SearchSdk) -> None:

@@ -42,7 +42,7 @@ def test_an_additive_entry_removes_nobody():
                        matches=[ADA, ALAN], members={"g-finance": [ADA, GRACE]})
     step = the_plan.steps[0]
     assert step.action == UPDATE and step.add == [ALAN["id"]] and step.remove == []
-    assert plan_dict(the_plan)["queries"] == [{"name": "Finance", "id": "g-finance", "query": QUERY, "matched": 2,
+    assert plan_dict(the_plan)["queries"] == [{"name": "Finance", "id": "g-finance", "query": QUERY, "matched": 2, "spread": {},
                                                "members_add": 1, "members_remove": 0, "refused": None}]
     assert "    query %r matches 2 identities" % QUERY in render_summary(the_plan)
 

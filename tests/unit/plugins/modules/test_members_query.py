@@ -50,17 +50,20 @@ def test_a_group_follows_its_query_with_an_api_client_without_user_context(tenan
     groups = [{"name": "Finance Active", "owner": OWNER, "members_query": QUERY, "members": [{"email": PEOPLE[3]["email"]}]}]
     plan = converge(tenant, capsys, groups, check_mode=True, diff=True, **AS_APP)
     assert not plan.failed and plan["changed"] and mutations(plan.requests) == [] and members(tenant, "Finance Active") is None
-    assert plan["plan"]["queries"] == [{"name": "Finance Active", "id": None, "query": QUERY, "matched": len(finance),
+    spread = {"attributes.department": {"Finance": len(finance)}, "attributes.cloudLifecycleState": {"active": len(finance)}}
+    assert plan["plan"]["queries"] == [{"name": "Finance Active", "id": None, "query": QUERY, "matched": len(finance), "spread": spread,
                                         "members_add": len(finance) + 1, "members_remove": 0, "refused": None}]
     assert "    query %r matches %d identities" % (QUERY, len(finance)) in plan["summary"]
+    assert "      attributes.department: Finance %d" % len(finance) in plan["summary"]
     assert len(plan["diff"]["after"]["Finance Active"]["members"]) == len(finance) + 1
 
     done = converge(tenant, capsys, groups, **AS_APP)
     assert not done.failed and done["changed"] and members(tenant, "Finance Active") == finance | {PEOPLE[3]["id"]}
-    # one search for the query; the email goes to /identities first (the cheaper tie), is refused (403) and then searched
+    # one search for the query; the email goes to /identities first (the cheaper tie), is refused (403) and then searched;
+    # three counts check the query: the tenant's identities and one per attribute it names
     counts = ops(done.requests)
     # the query, the email, the owner's id checked to exist (search: the API client may not read /identities)
-    assert counts["searchPost"] == 3 and counts["listIdentities"] == 1
+    assert counts["searchPost"] == 3 and counts["listIdentities"] == 1 and counts["searchCount"] == 3
 
     again = converge(tenant, capsys, groups, **AS_APP)
     assert not again.failed and not again["changed"] and mutations(again.requests) == []
@@ -77,12 +80,17 @@ def test_a_group_follows_its_query_with_an_api_client_without_user_context(tenan
 
 def test_a_bad_query_fails_before_any_write_naming_the_group_and_iscs_message(tenant, capsys):
     groups = [{"name": "Good", "owner": OWNER, "members": [OWNER]},
-              {"name": "Bad", "owner": OWNER, "members_query": 'attributes.department:("Finance"'}]
+              {"name": "Bad", "owner": OWNER, "members_query": "created:[yesterday TO now]"}]
     result = converge(tenant, capsys, groups)
     assert result.failed and mutations(result.requests) == [] and members(tenant, "Good") is None
     assert result["msg"].startswith("Could not resolve the identities (references and members queries), nothing was changed: "
-                                    "groups[1] \"Bad\": members_query 'attributes.department:(\"Finance\"' was refused by ISC's search (HTTP 400): ")
-    assert "Invalid query" in result["msg"]  # ISC's (the emulator's) own message
+                                    "groups[1] \"Bad\": members_query 'created:[yesterday TO now]' was refused by ISC's search (HTTP 400): ")
+    assert "Failed to parse date" in result["msg"]  # ISC's (the emulator's) own message
+    # a query that does not even parse is refused before any request
+    unparsable = converge(tenant, capsys, [groups[0], dict(groups[1], members_query='attributes.department:("Finance"')])
+    assert unparsable.failed and unparsable.requests == []
+    assert unparsable["msg"].startswith("Invalid groups, nothing was read or changed: groups[1] \"Bad\": members_query "
+                                        "'attributes.department:(\"Finance\"' is not a valid search query (")
 
 
 def test_an_unquoted_email_in_a_query_is_refused_before_any_request(tenant, capsys):
@@ -91,7 +99,8 @@ def test_an_unquoted_email_in_a_query_is_refused_before_any_request(tenant, caps
     groups = [{"name": "One Person", "owner": OWNER, "members_query": "attributes.email:%s" % PEOPLE[3]["email"]}]
     result = converge(tenant, capsys, groups)
     assert result.failed and result.requests == []
-    assert "members_query 'attributes.email:%s' has a value with '@' outside double quotes" % PEOPLE[3]["email"] in result["msg"]
+    assert "members_query 'attributes.email:%s' has unquoted values that ISC's search splits into words" % PEOPLE[3]["email"] in result["msg"]
+    assert 'as in attributes.email:"%s" or attributes.email.exact:"%s"' % (PEOPLE[3]["email"], PEOPLE[3]["email"]) in result["msg"]
     quoted = converge(tenant, capsys, [dict(groups[0], members_query='attributes.email:"%s"' % PEOPLE[3]["email"])])
     assert not quoted.failed and members(tenant, "One Person") == {PEOPLE[3]["id"]}
 
@@ -127,6 +136,14 @@ def test_workgroup_members_with_a_query(tenant, capsys):
     tenant.seed({"groups": [{"id": "d" * 32, "name": "Finance", "owner": OWNER, "members": [OWNER] + sorted(wanted())[:3]}]})
     args = dict(workgroup_name="Finance", members_query=QUERY, exclusive=True)
     tenant.clear_requests()
+    # 43 additions to a group of 4 is more than max_added_percent (100) allows: refused, check mode included
+    refused = run_module(workgroup_members.main, tenant, capsys, check_mode=True, **dict(args, **AS_APP))
+    share = -(-(len(wanted()) - 3) * 100 // 4)
+    assert refused.failed and mutations(refused.requests) == []
+    assert "would add %d members to the 4 current ones (%d%%), more than max_added_percent (100%%)" % (len(wanted()) - 3, share) \
+        in refused["msg"] and "set max_added_percent to %d or more" % share in refused["msg"]
+    args["max_added_percent"] = share
+    tenant.clear_requests()
     plan = run_module(workgroup_members.main, tenant, capsys, check_mode=True, **dict(args, **AS_APP))
     assert not plan.failed and plan["changed"] and mutations(plan.requests) == []
     assert plan["query"]["matched"] == len(wanted()) and plan["removed_count"] == 1 and plan["added_count"] == len(wanted()) - 3
@@ -148,13 +165,14 @@ def test_identity_info_by_reference_and_query(tenant, capsys):
     tenant.seed({"identities": [dict(PEOPLE[5], id="e" * 32, alias="twin.five", email="twin.five@example.com")]})  # PEOPLE[5]'s namesake
     result = run_module(identity_info.main, tenant, capsys, check_mode=True, attributes=["department", "title"],
                         references=[PEOPLE[2]["id"], {"alias": PEOPLE[7]["alias"]}, {"name": PEOPLE[5]["name"]}, {"email": "nobody@example.com"}],
-                        query='attributes.title:"Head of*" OR attributes.title:"Head of Finance"')
+                        query='attributes.title.exact:"Head of*" OR attributes.title:"Head of Finance"')
     assert not result.failed and not result["changed"] and mutations(result.requests) == []
     assert [item["ids"] for item in result["references"]] == [[PEOPLE[2]["id"]], [PEOPLE[7]["id"]], sorted([PEOPLE[5]["id"], "e" * 32]), []]
     assert [item["problem"] is None for item in result["references"]] == [True, True, False, False]
     assert "2 identities match" in result["references"][2]["problem"]
     heads = {p["id"] for p in PEOPLE if p["attributes"]["title"] == "Head of Finance"}
-    assert result["query"] == {"query": 'attributes.title:"Head of*" OR attributes.title:"Head of Finance"', "matched": len(heads)}
+    assert result["query"] == {"query": 'attributes.title.exact:"Head of*" OR attributes.title:"Head of Finance"', "matched": len(heads),
+                               "spread": {"attributes.title": {"Head of Finance": len(heads)}}}
     by_id = {identity["id"]: identity for identity in result["identities"]}
     assert by_id[PEOPLE[7]["id"]]["alias"] == PEOPLE[7]["alias"]  # from /identities
     assert by_id[PEOPLE[7]["id"]]["attributes"] == {"department": PEOPLE[7]["attributes"]["department"], "title": PEOPLE[7]["attributes"]["title"]}
@@ -164,8 +182,12 @@ def test_identity_info_by_reference_and_query(tenant, capsys):
 def test_identity_info_errors(tenant, capsys):
     alias = run_module(identity_info.main, tenant, capsys, references=[{"alias": PEOPLE[7]["alias"]}], **AS_APP)
     assert alias.failed and "HTTP 403" in alias["msg"] and "no search field is confirmed to hold the alias" in alias["msg"]
-    bad = run_module(identity_info.main, tenant, capsys, query="attributes.department:(")
-    assert bad.failed and bad["msg"].startswith("query 'attributes.department:(' was refused by ISC's search (HTTP 400)") and bad["status"] == 400
+    bad = run_module(identity_info.main, tenant, capsys, query="created:[yesterday TO now]")
+    assert bad.failed and bad["msg"].startswith("query 'created:[yesterday TO now]' was refused by ISC's search (HTTP 400)") and bad["status"] == 400
+    tenant.clear_requests()
+    unparsable = run_module(identity_info.main, tenant, capsys, query="attributes.department:(")
+    assert unparsable.failed and unparsable["msg"].startswith("query 'attributes.department:(' is not a valid search query (")
+    assert ops(unparsable.requests).get("searchPost") is None
     malformed = run_module(identity_info.main, tenant, capsys, references=["not-an-id"])
     assert malformed.failed and malformed["msg"].startswith("Invalid options, nothing was read: references[0]: 'not-an-id' is not an identity id")
 
@@ -196,3 +218,49 @@ def test_search_lag_names_eventual_consistency_and_the_next_run_converges(tenant
     later = converge(tenant, capsys, [dict(groups[0], members=[{"email": hire["email"]}])], **AS_APP)
     assert not later.failed and later["plan"]["queries"][0]["matched"] == len(wanted()) + 1
     assert members(tenant, "Finance Active") == wanted() | {hire["id"]}
+
+
+def _staff(number, department):
+    name = "Staff %02d" % number
+    return {"id": "%032x" % (0xf00 + number), "name": name, "alias": "staff%02d" % number, "email": "staff%02d@example.com" % number,
+            "firstName": "Staff", "lastName": "%02d" % number, "attributes": {"department": department, "cloudLifecycleState": "active"}}
+
+
+FINANCES = ["Finance"] * 4 + ["Corporate Finance"] * 2 + ["Finance Ops"] * 2 + ["Sales"] * 12
+STAFF = [_staff(number, department) for number, department in enumerate(FINANCES)]
+
+
+def test_words_against_exact_on_a_tenant_with_corporate_finance(emulator, capsys):
+    """ISC matches words: department:"Finance" is a phrase that also matches "Corporate Finance" and "Finance Ops";
+    department.exact:"Finance" is the whole value. The plan shows the difference before anything is written."""
+    emulator.seed({"identities": STAFF})
+    owner = STAFF[0]["id"]
+    groups = [{"name": "Words", "owner": owner, "members_query": 'attributes.department:"Finance"'},
+              {"name": "Whole", "owner": owner, "members_query": 'attributes.department.exact:"Finance"'}]
+    words = {p["id"] for p in STAFF if "Finance" in p["attributes"]["department"]}
+    whole = {p["id"] for p in STAFF if p["attributes"]["department"] == "Finance"}
+    plan = converge(emulator, capsys, groups, check_mode=True)
+    assert not plan.failed and mutations(plan.requests) == []
+    spreads = {query["name"]: query["spread"] for query in plan["plan"]["queries"]}
+    assert spreads == {"Words": {"attributes.department": {"Finance": 4, "Corporate Finance": 2, "Finance Ops": 2}},
+                       "Whole": {"attributes.department": {"Finance": 4}}}
+    assert "      attributes.department: Finance 4, Corporate Finance 2, Finance Ops 2" in plan["summary"]
+    preview = run_module(identity_info.main, emulator, capsys, query='attributes.department:"Finance"')
+    assert preview["query"]["spread"] == spreads["Words"] and preview["query"]["matched"] == len(words)
+    done = converge(emulator, capsys, groups)
+    assert not done.failed and members(emulator, "Words") == words and members(emulator, "Whole") == whole
+
+
+def test_a_query_matching_most_of_the_tenant_is_refused_unless_allowed(emulator, capsys):
+    emulator.seed({"identities": STAFF})
+    groups = [{"name": "Everyone", "owner": STAFF[0]["id"], "members_query": "attributes.cloudLifecycleState:active"}]
+    for check_mode in (True, False):
+        refused = converge(emulator, capsys, groups, check_mode=check_mode)
+        assert refused.failed and mutations(refused.requests) == [] and members(emulator, "Everyone") is None
+        assert "members_query 'attributes.cloudLifecycleState:active' matches 20 of the tenant's 20 identities (100%), more than " \
+               "max_matched_percent (50%)" in refused["msg"] and "set max_matched_percent to 100 or more" in refused["msg"]
+        assert '"Everyone"' in refused["msg"]
+    # one count of the tenant's identities and one of the attribute's existence, besides the query itself
+    assert ops(refused.requests)["searchCount"] == 2 and ops(refused.requests)["searchPost"] == 1
+    allowed = converge(emulator, capsys, [dict(groups[0], max_matched_percent=100)])
+    assert not allowed.failed and members(emulator, "Everyone") == {p["id"] for p in STAFF}
