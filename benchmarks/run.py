@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import hashlib
 import json
 import math
 import os
@@ -543,6 +544,95 @@ def bench_search(emu: Emulator, collections_root: str, workdir: str) -> Dict[str
     return {"references": references, "converge": converge}
 
 
+# ------------------------------------------------------------------------------------------ 6: tenant scale
+TENANT_SIZES = (2000, 10000)
+TENANT_MEMBERS = 30
+# the "change" run: 1% of the groups get 2 of their 30 members swapped
+TENANT_CHANGED_PERCENT = 1
+POOL_OF_4 = [{"client_id": "bench-pool-client-%d" % i, "client_secret": "bench-pool-secret-%d" % i} for i in (2, 3, 4)]
+TENANT_MODES = (("one client", {}), ("pool of 4", {"isc_clients": POOL_OF_4}))
+TENANT_RUNS = ("nochange", "change")
+
+
+def tenant_state(desired: List[Dict[str, Any]]) -> Dict[str, Any]:
+    """A tenant that already holds ``desired`` (the groups seeded directly, not created through the API), plus the pool."""
+    groups = [{"id": hashlib.md5(("bench-tenant-group:%s" % group["name"]).encode("utf-8")).hexdigest(), "name": group["name"],
+               "description": group["description"], "owner": group["owner"], "members": group["members"]} for group in desired]
+    return dict(data.tenant_seed(unmanaged_groups=0), groups=groups, clients=[dict(SECOND_CLIENT)] + [dict(c) for c in POOL_OF_4])
+
+
+def bench_tenant(emu: Emulator, env: Dict[str, str], workdir: str, sizes: List[int], latency_ms: int,
+                 baseline: Optional[str] = None, modes: Optional[List[str]] = None, runs: Optional[List[str]] = None) -> Dict[str, Any]:
+    """The role on a tenant that already holds ``size`` groups x 30 members: no change, and 1% of the groups changed,
+    one API client and a pool of 4. With ``latency_ms`` > 0 under the real limit, else unlimited and unpaced. Per run:
+    wall, start to the first request, first request to last answer, last answer to the end (the emulator's clock and the
+    runner's are the same machine's ``time.time()``). With ``baseline`` (an earlier collection), each run is measured
+    with it right before ours, on the same freshly seeded tenant."""
+    limit = RATE_LIMIT if latency_ms else None
+    unpaced = {} if latency_ms else {"isc_rate_limit": 0}
+    versions = [("after", env)]
+    if baseline:
+        versions.insert(0, ("before", dict(env, ANSIBLE_COLLECTIONS_PATH=baseline,
+                                           ANSIBLE_ROLES_PATH=os.path.join(baseline, "ansible_collections", "sailpoint", "isc", "roles"))))
+    rows = []
+    for size in sizes:
+        base = data.desired_groups(groups=size, members=TENANT_MEMBERS)
+        desired = {"nochange": base,
+                   "change": data.changed_groups(base, groups=max(1, size * TENANT_CHANGED_PERCENT // 100), members=2)}
+        seed = tenant_state(base)
+        for run in runs or TENANT_RUNS:
+            for mode, extra in TENANT_MODES:
+                if modes and mode not in modes:
+                    continue
+                vars_file = write_vars(os.path.join(workdir, "tenant_%d_%s.json" % (size, run)), desired[run], dict(unpaced, **extra))
+                for version, version_env in versions:
+                    emu.reset(seed)
+                    emu.set_faults({"latency_ms": latency_ms, "rate_limit": limit})
+                    floor = converge_floor(emu, desired[run])
+                    emu.clear_requests()
+                    started = time.time()
+                    outcome = run_playbook(os.path.join(PLAYBOOKS, "role_converge.yml"), vars_file, version_env, workdir)
+                    ended = time.time()
+                    entries = emu.requests()
+                    requests = counts_by_kind(entries)
+                    first = min(entry["time"] for entry in entries) if entries else ended
+                    last = max(entry["time"] + (entry.get("duration_ms") or 0.0) / 1000.0 for entry in entries) if entries else ended
+                    matches, why = state_matches(emu, desired[run])
+                    floor_total = sum(floor.values())
+                    row = {"size": size, "run": run, "mode": mode, "version": version, "rc": outcome["rc"], "wall": outcome["wall"],
+                           "before_first_s": first - started, "span_s": last - first, "after_last_s": ended - last,
+                           "requests": requests, "total": admitted(requests), "floor_total": floor_total,
+                           "one_client_floor_s": window_floor(floor_total), "rate_limited": requests.get("429 (rate limit)", 0),
+                           "state_ok": matches, "failed_tasks": outcome["failed_tasks"]}
+                    if outcome["rc"] != 0:
+                        row["output_tail"] = outcome["output"][-3000:]
+                    rows.append(row)
+                    log("tenant %5d %-8s %-10s %-6s rc=%s wall=%7.2fs before first=%6.2fs span=%7.2fs after last=%5.2fs "
+                        "requests=%5d floor=%5d 429s=%d state=%s%s" % (
+                            size, run, mode, version, outcome["rc"], row["wall"], row["before_first_s"], row["span_s"], row["after_last_s"],
+                            row["total"], floor_total, row["rate_limited"], why, "" if outcome["rc"] == 0 else "\n" + outcome["output"][-3000:]))
+    return {"latency_ms": latency_ms, "rows": rows}
+
+
+def report_tenant(tenant: Dict[str, Any]) -> List[str]:
+    latency = tenant["latency_ms"]
+    lines = ["### 8. Tenant scale: the role on a tenant holding the groups (%s)" % (
+        "%d ms latency, real limit 100 / 10 s" % latency if latency else "no latency, no limit, pacing off"), ""]
+    lines.append("30 members a group; change = 2 members swapped in 1% of the groups. One-client floor = floor((n - 1) / 100) x 10 s "
+                 "for the request floor n (the pool's target is 0.28 of it).")
+    lines.append("")
+    lines.extend(_header(["groups", "run", "mode", "version", "wall (s)", "start to first request (s)", "first request to last answer (s)",
+                          "last answer to end (s)", "requests", "request floor", "wall / one-client floor", "429s", "end state ok"],
+                         "rlllrrrrrrrrl"))
+    for row in tenant["rows"]:
+        ratio = "%.3f" % (row["wall"] / row["one_client_floor_s"]) if latency and row["one_client_floor_s"] else "-"
+        lines.append("| %d | %s | %s | %s | %.2f | %.2f | %.2f | %.2f | %d | %d | **%s** | %d | %s |" % (
+            row["size"], row["run"], row["mode"], row["version"], row["wall"], row["before_first_s"], row["span_s"], row["after_last_s"],
+            row["total"], row["floor_total"], ratio, row["rate_limited"], row["state_ok"] and row["rc"] == 0))
+    lines.append("")
+    return lines
+
+
 # ------------------------------------------------------------------------------------------ report
 def report(results: Dict[str, Any]) -> str:
     lines = []
@@ -621,6 +711,8 @@ def report(results: Dict[str, Any]) -> str:
         lines.append("")
     if "pace" in results:
         lines.extend(report_pace(results["pace"]))
+    if "tenant" in results:
+        lines.extend(report_tenant(results["tenant"]))
     if "search" in results:
         refs = results["search"]["references"]
         lines.append("### 6. Search: 10,000 email references, search vs /identities, side by side (%d ms latency)" % LATENCY_MS)
@@ -697,10 +789,16 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--collections", help="an ANSIBLE_COLLECTIONS_PATH holding ansible_collections/sailpoint/isc "
                                               "(default: copy the checkout to a temporary directory)")
     parser.add_argument("--repeat", type=int, default=2, help="repetitions of the side-by-side converge (default 2)")
-    parser.add_argument("--only", default="converge,scale,ratelimit,pace,search", help="comma-separated: converge, scale, ratelimit, pace, search")
+    parser.add_argument("--only", default="converge,scale,ratelimit,pace,search",
+                        help="comma-separated: converge, scale, ratelimit, pace, search, tenant (tenant is not in the default: about 1 h)")
     parser.add_argument("--sizes", default="1000,5000,10000", help="member counts for the scale benchmark")
     parser.add_argument("--output", default=OUTPUT, help="where results.json and report.md go")
     parser.add_argument("--pace-modes", help="pace: comma-separated modes to run (default all: %s)" % ",".join(m for m, _e in PACE_MODES))
+    parser.add_argument("--tenant-sizes", default=",".join(str(n) for n in TENANT_SIZES), help="tenant: group counts")
+    parser.add_argument("--tenant-latency", type=int, default=PACE_LATENCY_MS,
+                        help="tenant: ms per API request; > 0 under the real limit, 0 without latency, limit and pacing")
+    parser.add_argument("--tenant-modes", help="tenant: comma-separated modes (default all: %s)" % ",".join(m for m, _e in TENANT_MODES))
+    parser.add_argument("--tenant-runs", help="tenant: comma-separated runs (default all: %s)" % ",".join(TENANT_RUNS))
     parser.add_argument("--baseline", help="pace: an ANSIBLE_COLLECTIONS_PATH holding an earlier sailpoint.isc, run side by side at 20 ms "
                                            "(e.g. from: git archive main | tar -x -C DIR/ansible_collections/sailpoint/isc)")
     args = parser.parse_args(argv)
@@ -723,6 +821,11 @@ def main(argv: Optional[List[str]] = None) -> int:
             if "pace" in parts:
                 results["pace"] = bench_pace(emu, env, collections_root, workdir, args.baseline and os.path.abspath(args.baseline),
                                              args.pace_modes.split(",") if args.pace_modes else None)
+            if "tenant" in parts:
+                results["tenant"] = bench_tenant(emu, env, workdir, [int(n) for n in args.tenant_sizes.split(",")], args.tenant_latency,
+                                                 args.baseline and os.path.abspath(args.baseline),
+                                                 args.tenant_modes.split(",") if args.tenant_modes else None,
+                                                 args.tenant_runs.split(",") if args.tenant_runs else None)
             if "search" in parts:
                 results["search"] = bench_search(emu, collections_root, workdir)
         text = report(results)
@@ -741,6 +844,8 @@ def main(argv: Optional[List[str]] = None) -> int:
                                           for part in ("role", "fast") for series in results["pace"][part].values() for run in RUNS)
                                       and all(row["ok"] for row in results["pace"]["members"].values())):
             failed.append("pace")
+        if "tenant" in results and not all(row["rc"] == 0 and row["state_ok"] for row in results["tenant"]["rows"]):
+            failed.append("tenant")
         if "search" in results and not (all(row["ok"] for row in results["search"]["references"].values())
                                         and all(row["ok"] for row in results["search"]["converge"])):
             failed.append("search")

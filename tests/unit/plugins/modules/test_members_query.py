@@ -61,7 +61,7 @@ def test_a_group_follows_its_query_with_an_api_client_without_user_context(tenan
     counts = ops(done.requests)
     assert counts["searchPost"] == 2 and counts["listIdentities"] == 1
 
-    again = converge(tenant, capsys, groups, **AS_APP)
+    again = converge(tenant, capsys, groups, full_result=True, **AS_APP)
     assert not again.failed and not again["changed"] and mutations(again.requests) == []
     assert again["plan"]["queries"][0]["matched"] == len(finance) and again["plan"]["unchanged"] == ["Finance Active"]
 

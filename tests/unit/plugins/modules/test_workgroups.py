@@ -88,7 +88,11 @@ def test_create_no_change_and_changed_runs_stay_at_the_floor(emulator, capsys):
     again, requests = run(emulator, capsys, groups=desired)
     assert not again.get("failed") and not again["changed"] and mutations(requests) == []
     assert len(requests) == floor(1, sizes, 0) == 1 + 1 + 3 + 19
-    assert again["plan"]["unchanged"] == [group["name"] for group in desired]
+    # the result is what a user reads: no per-group detail for the unchanged groups unless full_result asks for it
+    assert "unchanged" not in again["plan"] and again["counts"]["unchanged"] == 20 and again["plan"]["to_update"] == []
+    full, requests = run(emulator, capsys, groups=desired, full_result=True)
+    assert not full["changed"] and len(requests) == floor(1, sizes, 0)
+    assert full["plan"]["unchanged"] == [group["name"] for group in desired] and len(json.dumps(full)) > len(json.dumps(again))
     assert again["summary"][0] == "Plan: 0 to create, 0 to update, 0 to delete, 20 unchanged"
 
     # changed: 5 descriptions and owners (one PATCH each), 10 groups swap 5 members (one bulk-add + one bulk-remove each)
@@ -186,7 +190,8 @@ def test_empty_exclusive_members_empty_the_group_and_empty_groups_are_not_read(e
 def test_state_absent_and_description_equivalence(emulator, capsys):
     seed(emulator, groups=[{"id": "a" * 32, "name": "A", "owner": OWNER, "members": []},
                            {"id": "b" * 32, "name": "B", "owner": OWNER, "members": []}])
-    result, requests = run(emulator, capsys, groups=[{"name": "A", "description": ""}, {"name": "B", "state": "absent"}, {"name": "C", "state": "absent"}])
+    result, requests = run(emulator, capsys, groups=[{"name": "A", "description": ""}, {"name": "B", "state": "absent"}, {"name": "C", "state": "absent"}],
+                           full_result=True)
     assert result["changed"] and result["plan"]["unchanged"] == ["A", "C"]
     assert result["summary"][-2:] == ['= absent "C" (not found)', "Done: 0 created, 0 updated, 1 deleted, 2 unchanged; members +0 -0"]
     assert [r["operation"] for r in mutations(requests)] == ["deleteWorkgroup"]  # one group: a plain DELETE
