@@ -33,6 +33,7 @@ import math
 import os
 import platform
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -229,14 +230,18 @@ def playbook_env(collections_root: str, emu: Emulator) -> Dict[str, str]:
 def run_playbook(playbook: str, vars_file: str, env: Dict[str, str], workdir: str) -> Dict[str, Any]:
     command = [os.path.join(venv_bin(), "ansible-playbook"), "-i", "localhost,", "-c", "local",
                "-e", "ansible_python_interpreter=%s" % sys.executable, "-e", "@" + vars_file, playbook]
-    started = time.monotonic()
+    started, children = time.monotonic(), resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.run(command, env=env, cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                           universal_newlines=True, check=False)
     wall = time.monotonic() - started
+    finished = resource.getrusage(resource.RUSAGE_CHILDREN)
+    # CPU seconds of ansible-playbook, its workers and the module (the emulator runs in this process, not counted):
+    # what the run costs outside the tenant, much steadier than wall time on a shared machine
+    cpu = (finished.ru_utime - children.ru_utime) + (finished.ru_stime - children.ru_stime)
     recap = re.search(r"ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", proc.stdout)
     failed = int(recap.group(4)) if recap else None
     warnings = len(re.findall(r"^\[WARNING\]", proc.stdout, re.M))
-    return {"rc": proc.returncode, "wall": wall, "failed_tasks": failed, "warnings": warnings, "output": proc.stdout}
+    return {"rc": proc.returncode, "wall": wall, "cpu": cpu, "failed_tasks": failed, "warnings": warnings, "output": proc.stdout}
 
 
 def write_vars(path: str, groups: List[Dict[str, Any]], extra: Optional[Dict[str, Any]] = None) -> str:
@@ -561,13 +566,35 @@ def tenant_state(desired: List[Dict[str, Any]]) -> Dict[str, Any]:
     return dict(data.tenant_seed(unmanaged_groups=0), groups=groups, clients=[dict(SECOND_CLIENT)] + [dict(c) for c in POOL_OF_4])
 
 
+def tenant_run(emu: Emulator, desired: List[Dict[str, Any]], vars_file: str, env: Dict[str, str], workdir: str) -> Dict[str, Any]:
+    """One role run on the prepared tenant: wall, CPU, the time before the first request and after the last answer."""
+    floor = converge_floor(emu, desired)
+    emu.clear_requests()
+    started = time.time()
+    outcome = run_playbook(os.path.join(PLAYBOOKS, "role_converge.yml"), vars_file, env, workdir)
+    ended = time.time()
+    entries = emu.requests()
+    requests = counts_by_kind(entries)
+    first = min(entry["time"] for entry in entries) if entries else ended
+    last = max(entry["time"] + (entry.get("duration_ms") or 0.0) / 1000.0 for entry in entries) if entries else ended
+    floor_total = sum(floor.values())
+    row = {"rc": outcome["rc"], "wall": outcome["wall"], "cpu_s": outcome["cpu"], "before_first_s": first - started,
+           "span_s": last - first, "after_last_s": ended - last, "requests": requests, "total": admitted(requests),
+           "floor_total": floor_total, "one_client_floor_s": window_floor(floor_total), "rate_limited": requests.get("429 (rate limit)", 0),
+           "state_ok": state_matches(emu, desired)[0], "failed_tasks": outcome["failed_tasks"]}
+    if outcome["rc"] != 0:
+        row["output_tail"] = outcome["output"][-3000:]
+    return row
+
+
 def bench_tenant(emu: Emulator, env: Dict[str, str], workdir: str, sizes: List[int], latency_ms: int,
-                 baseline: Optional[str] = None, modes: Optional[List[str]] = None, runs: Optional[List[str]] = None) -> Dict[str, Any]:
+                 baseline: Optional[str] = None, modes: Optional[List[str]] = None, runs: Optional[List[str]] = None,
+                 repeat: int = 1) -> Dict[str, Any]:
     """The role on a tenant that already holds ``size`` groups x 30 members: no change, and 1% of the groups changed,
     one API client and a pool of 4. With ``latency_ms`` > 0 under the real limit, else unlimited and unpaced. Per run:
     wall, start to the first request, first request to last answer, last answer to the end (the emulator's clock and the
     runner's are the same machine's ``time.time()``). With ``baseline`` (an earlier collection), each run is measured
-    with it right before ours, on the same freshly seeded tenant."""
+    with it next to ours, on the same freshly seeded tenant (``repeat`` times, alternating which goes first)."""
     limit = RATE_LIMIT if latency_ms else None
     unpaced = {} if latency_ms else {"isc_rate_limit": 0}
     versions = [("after", env)]
@@ -585,32 +612,18 @@ def bench_tenant(emu: Emulator, env: Dict[str, str], workdir: str, sizes: List[i
                 if modes and mode not in modes:
                     continue
                 vars_file = write_vars(os.path.join(workdir, "tenant_%d_%s.json" % (size, run)), desired[run], dict(unpaced, **extra))
-                for version, version_env in versions:
-                    emu.reset(seed)
-                    emu.set_faults({"latency_ms": latency_ms, "rate_limit": limit})
-                    floor = converge_floor(emu, desired[run])
-                    emu.clear_requests()
-                    started = time.time()
-                    outcome = run_playbook(os.path.join(PLAYBOOKS, "role_converge.yml"), vars_file, version_env, workdir)
-                    ended = time.time()
-                    entries = emu.requests()
-                    requests = counts_by_kind(entries)
-                    first = min(entry["time"] for entry in entries) if entries else ended
-                    last = max(entry["time"] + (entry.get("duration_ms") or 0.0) / 1000.0 for entry in entries) if entries else ended
-                    matches, why = state_matches(emu, desired[run])
-                    floor_total = sum(floor.values())
-                    row = {"size": size, "run": run, "mode": mode, "version": version, "rc": outcome["rc"], "wall": outcome["wall"],
-                           "before_first_s": first - started, "span_s": last - first, "after_last_s": ended - last,
-                           "requests": requests, "total": admitted(requests), "floor_total": floor_total,
-                           "one_client_floor_s": window_floor(floor_total), "rate_limited": requests.get("429 (rate limit)", 0),
-                           "state_ok": matches, "failed_tasks": outcome["failed_tasks"]}
-                    if outcome["rc"] != 0:
-                        row["output_tail"] = outcome["output"][-3000:]
-                    rows.append(row)
-                    log("tenant %5d %-8s %-10s %-6s rc=%s wall=%7.2fs before first=%6.2fs span=%7.2fs after last=%5.2fs "
-                        "requests=%5d floor=%5d 429s=%d state=%s%s" % (
-                            size, run, mode, version, outcome["rc"], row["wall"], row["before_first_s"], row["span_s"], row["after_last_s"],
-                            row["total"], floor_total, row["rate_limited"], why, "" if outcome["rc"] == 0 else "\n" + outcome["output"][-3000:]))
+                for rep in range(repeat):
+                    for version, version_env in (versions if rep % 2 == 0 else versions[::-1]):  # alternate who goes first
+                        emu.reset(seed)
+                        emu.set_faults({"latency_ms": latency_ms, "rate_limit": limit})
+                        row = dict(tenant_run(emu, desired[run], vars_file, version_env, workdir), size=size, run=run, mode=mode,
+                                   version=version, rep=rep)
+                        rows.append(row)
+                        log("tenant %5d %-8s %-10s %-6s rc=%s wall=%7.2fs cpu=%6.2fs before first=%6.2fs span=%7.2fs after last=%5.2fs "
+                            "requests=%5d floor=%5d 429s=%d state ok=%s%s" % (
+                                size, run, mode, version, row["rc"], row["wall"], row["cpu_s"], row["before_first_s"], row["span_s"],
+                                row["after_last_s"], row["total"], row["floor_total"], row["rate_limited"], row["state_ok"],
+                                "\n" + row.get("output_tail", "") if row["rc"] else ""))
     return {"latency_ms": latency_ms, "rows": rows}
 
 
@@ -621,13 +634,14 @@ def report_tenant(tenant: Dict[str, Any]) -> List[str]:
     lines.append("30 members a group; change = 2 members swapped in 1% of the groups. One-client floor = floor((n - 1) / 100) x 10 s "
                  "for the request floor n (the pool's target is 0.28 of it).")
     lines.append("")
-    lines.extend(_header(["groups", "run", "mode", "version", "wall (s)", "start to first request (s)", "first request to last answer (s)",
-                          "last answer to end (s)", "requests", "request floor", "wall / one-client floor", "429s", "end state ok"],
-                         "rlllrrrrrrrrl"))
+    lines.extend(_header(["groups", "run", "mode", "version", "wall (s)", "CPU of Ansible and the module (s)", "start to first request (s)",
+                          "first request to last answer (s)", "last answer to end (s)", "requests", "request floor",
+                          "wall / one-client floor", "429s", "end state ok"], "rlllrrrrrrrrrl"))
     for row in tenant["rows"]:
         ratio = "%.3f" % (row["wall"] / row["one_client_floor_s"]) if latency and row["one_client_floor_s"] else "-"
-        lines.append("| %d | %s | %s | %s | %.2f | %.2f | %.2f | %.2f | %d | %d | **%s** | %d | %s |" % (
-            row["size"], row["run"], row["mode"], row["version"], row["wall"], row["before_first_s"], row["span_s"], row["after_last_s"],
+        lines.append("| %d | %s | %s | %s | %.2f | %.2f | %.2f | %.2f | %.2f | %d | %d | **%s** | %d | %s |" % (
+            row["size"], row["run"], row["mode"], row["version"], row["wall"], row.get("cpu_s", 0.0), row["before_first_s"], row["span_s"],
+            row["after_last_s"],
             row["total"], row["floor_total"], ratio, row["rate_limited"], row["state_ok"] and row["rc"] == 0))
     lines.append("")
     return lines
@@ -798,6 +812,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--tenant-latency", type=int, default=PACE_LATENCY_MS,
                         help="tenant: ms per API request; > 0 under the real limit, 0 without latency, limit and pacing")
     parser.add_argument("--tenant-modes", help="tenant: comma-separated modes (default all: %s)" % ",".join(m for m, _e in TENANT_MODES))
+    parser.add_argument("--tenant-repeat", type=int, default=1, help="tenant: repetitions of each run (with --baseline: alternating order)")
     parser.add_argument("--tenant-runs", help="tenant: comma-separated runs (default all: %s)" % ",".join(TENANT_RUNS))
     parser.add_argument("--baseline", help="pace: an ANSIBLE_COLLECTIONS_PATH holding an earlier sailpoint.isc, run side by side at 20 ms "
                                            "(e.g. from: git archive main | tar -x -C DIR/ansible_collections/sailpoint/isc)")
@@ -825,7 +840,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                 results["tenant"] = bench_tenant(emu, env, workdir, [int(n) for n in args.tenant_sizes.split(",")], args.tenant_latency,
                                                  args.baseline and os.path.abspath(args.baseline),
                                                  args.tenant_modes.split(",") if args.tenant_modes else None,
-                                                 args.tenant_runs.split(",") if args.tenant_runs else None)
+                                                 args.tenant_runs.split(",") if args.tenant_runs else None, args.tenant_repeat)
             if "search" in parts:
                 results["search"] = bench_search(emu, collections_root, workdir)
         text = report(results)

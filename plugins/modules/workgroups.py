@@ -176,7 +176,7 @@ options:
       - Whether RV(plan) names every listed group. By default it leaves out what did not change - no RV(plan.unchanged),
         and RV(plan.queries) only for the groups whose members change or whose query was refused - so that the result of
         a converge of thousands of groups is what a user reads (RV(summary), RV(counts), RV(failures), the groups that
-        change, RV(diff)), whatever the size of the list. RV(counts.unchanged) always counts the unchanged groups.
+        change, RV(diff)), whatever the size of the list. The C(unchanged) count of RV(counts) is always returned.
       - V(true) adds RV(plan.unchanged) (the name of every unchanged group) and every group's RV(plan.queries).
     type: bool
     default: false
@@ -398,7 +398,7 @@ plan:
     unchanged:
       description:
         - The names of the listed groups that are already as requested (including absent ones that do not exist).
-        - Only with O(full_result=true); RV(counts.unchanged) counts them in every run.
+        - Only with O(full_result=true); the C(unchanged) count of RV(counts) counts them in every run.
       type: list
       elements: str
       returned: when O(full_result=true)

@@ -303,6 +303,23 @@ def test_bad_references_and_duplicate_names_fail_before_any_request(emulator, ca
     assert result["failed"] and requests == [] and "state is absent but the name is in protected" in result["msg"]
 
 
+def test_malformed_entries_are_named_before_any_request(emulator, capsys):
+    """The module checks each entry itself (no suboptions for AnsibleModule): the entry, the key, the closest valid key."""
+    seed(emulator)
+    groups = [{"name": "Finance Approvers", "owner": OWNER, "member": [OWNER]}, {"name": "B", "members_exclusive": "sometimes"},
+              {"description": "no name", "state": "gone"}]
+    result, requests = run(emulator, capsys, groups_label="isc_governance_groups", groups=groups)
+    assert result["failed"] and requests == []  # not even a token
+    assert result["problems"] == [
+        "isc_governance_groups[0] \"Finance Approvers\": unknown key 'member' (did you mean 'members'?); the keys are name, description, "
+        "owner, members, members_exclusive, members_query, allow_empty_query, max_removed_percent, state",
+        "isc_governance_groups[1] \"B\": members_exclusive must be a boolean (true or false), got 'sometimes' (a string)",
+        "isc_governance_groups[2]: state must be one of present, absent, got 'gone' (a string)",
+        "isc_governance_groups[2]: name is required"]
+    assert result["msg"] == "Invalid groups, nothing was read or changed: " + "; ".join(result["problems"])
+    assert len(json.dumps(result)) < 2000  # not Ansible's argument_spec_data
+
+
 def test_unresolvable_references_are_reported_together_before_any_write(emulator, capsys):
     seed(emulator)
     result, requests = run(emulator, capsys, groups=[{"name": "A", "owner": {"alias": "nobody"}, "members": [{"email": "none@example.com"}]},
