@@ -87,8 +87,9 @@ def log(message: str) -> None:
 
 
 def venv_bin() -> str:
-    """The directory of this Python (the venv), where ansible-playbook lives too."""
-    return os.path.dirname(sys.executable)
+    """Where ansible-playbook and the modules' Python live: BENCH_ANSIBLE_BIN (another venv's bin, e.g. .venv-oldest/bin
+    for the oldest declared ansible-core), else the directory of this Python."""
+    return os.environ.get("BENCH_ANSIBLE_BIN") or os.path.dirname(sys.executable)
 
 
 def build_collection(workdir: str) -> str:
@@ -229,7 +230,7 @@ def playbook_env(collections_root: str, emu: Emulator) -> Dict[str, str]:
 
 def run_playbook(playbook: str, vars_file: str, env: Dict[str, str], workdir: str) -> Dict[str, Any]:
     command = [os.path.join(venv_bin(), "ansible-playbook"), "-i", "localhost,", "-c", "local",
-               "-e", "ansible_python_interpreter=%s" % sys.executable, "-e", "@" + vars_file, playbook]
+               "-e", "ansible_python_interpreter=%s" % os.path.join(venv_bin(), "python"), "-e", "@" + vars_file, playbook]
     started, children = time.monotonic(), resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.run(command, env=env, cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                           universal_newlines=True, check=False)

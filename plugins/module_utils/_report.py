@@ -216,6 +216,7 @@ def report_converge(module: Any, outcome: Outcome, full: bool = True) -> None:
     result = {"changed": outcome.changed, "summary": render_summary(plan) + [_last_line(outcome, counts)], "plan": plan_dict(plan, full),
               "in_use": [in_use_view(step) for step in outcome.in_use], "failures": outcome.failures, "counts": counts,
               "msg": _converge_message(outcome, counts)}  # type: Dict[str, Any]
+    result.update(_invocation(module, full))
     if module._diff:
         result["diff"] = build_diff(plan)
     if not outcome.failures:
@@ -239,6 +240,15 @@ def report_converge(module: Any, outcome: Outcome, full: bool = True) -> None:
     msg = "Failed to converge the governance groups (%s): %s.%s What succeeded: %s %s" % (
         plural(len(outcome.failures), "failure"), "; ".join(parts), stopped, result.pop("msg"), again)
     fail(module, msg, **result)
+
+
+def _invocation(module: Any, full: bool) -> Dict[str, Any]:
+    """Not ``full``: the ``invocation`` AnsibleModule adds to a result (always before ansible-core 2.19, with -vvv since)
+    without the list itself, which it would echo whole - megabytes at tenant scale - and the controller parse again."""
+    if full or not isinstance(module.params.get("groups"), list):
+        return {}
+    groups = "(%d groups, returned with full_result: true)" % len(module.params["groups"])
+    return {"invocation": {"module_args": dict(module.params, groups=groups)}}
 
 
 def stop_sentence(outcome: Outcome) -> str:
@@ -267,6 +277,7 @@ def _refuse(module: Any, outcome: Outcome, full: bool) -> None:
     nothing = dict.fromkeys(("created", "updated", "deleted", "unchanged", "members_added", "members_removed"), 0)
     result = {"changed": False, "summary": render_summary(plan) + ["Refused: nothing was changed (see msg)."], "plan": plan_dict(plan, full),
               "in_use": [], "failures": [], "counts": nothing}  # type: Dict[str, Any]
+    result.update(_invocation(module, full))
     if module._diff:
         result["diff"] = build_diff(plan)
     fail(module, "Refused to run the plan, nothing was changed: %s. Review the plan (summary, plan.to_delete); if these deletions "

@@ -93,6 +93,12 @@ def test_create_no_change_and_changed_runs_stay_at_the_floor(emulator, capsys):
     full, requests = run(emulator, capsys, groups=desired, full_result=True)
     assert not full["changed"] and len(requests) == floor(1, sizes, 0)
     assert full["plan"]["unchanged"] == [group["name"] for group in desired] and len(json.dumps(full)) > len(json.dumps(again))
+    # the invocation Ansible echoes (always before 2.19, with -vvv since) leaves the list out unless full_result asks for it
+    echoed, _requests = run(emulator, capsys, groups=desired, _ansible_inject_invocation=True)
+    assert echoed["invocation"]["module_args"]["groups"] == "(20 groups, returned with full_result: true)"
+    assert echoed["invocation"]["module_args"]["client_secret"] == "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
+    echoed, _requests = run(emulator, capsys, groups=desired, full_result=True, _ansible_inject_invocation=True)
+    assert echoed["invocation"]["module_args"]["groups"][0]["name"] == desired[0]["name"]
     assert again["summary"][0] == "Plan: 0 to create, 0 to update, 0 to delete, 20 unchanged"
 
     # changed: 5 descriptions and owners (one PATCH each), 10 groups swap 5 members (one bulk-add + one bulk-remove each)
