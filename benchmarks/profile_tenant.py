@@ -52,7 +52,7 @@ def _collection() -> None:
 
 def fastest(repeat: int, step: Callable[[], Any]) -> float:
     times = []
-    for _ in range(repeat):
+    for _attempt in range(repeat):
         started = time.perf_counter()
         step()
         times.append(time.perf_counter() - started)
