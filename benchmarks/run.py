@@ -27,11 +27,13 @@ from __future__ import annotations
 
 import argparse
 import collections
+import hashlib
 import json
 import math
 import os
 import platform
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -85,8 +87,9 @@ def log(message: str) -> None:
 
 
 def venv_bin() -> str:
-    """The directory of this Python (the venv), where ansible-playbook lives too."""
-    return os.path.dirname(sys.executable)
+    """Where ansible-playbook and the modules' Python live: BENCH_ANSIBLE_BIN (another venv's bin, e.g. .venv-oldest/bin
+    for the oldest declared ansible-core), else the directory of this Python."""
+    return os.environ.get("BENCH_ANSIBLE_BIN") or os.path.dirname(sys.executable)
 
 
 def build_collection(workdir: str) -> str:
@@ -227,15 +230,19 @@ def playbook_env(collections_root: str, emu: Emulator) -> Dict[str, str]:
 
 def run_playbook(playbook: str, vars_file: str, env: Dict[str, str], workdir: str) -> Dict[str, Any]:
     command = [os.path.join(venv_bin(), "ansible-playbook"), "-i", "localhost,", "-c", "local",
-               "-e", "ansible_python_interpreter=%s" % sys.executable, "-e", "@" + vars_file, playbook]
-    started = time.monotonic()
+               "-e", "ansible_python_interpreter=%s" % os.path.join(venv_bin(), "python"), "-e", "@" + vars_file, playbook]
+    started, children = time.monotonic(), resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.run(command, env=env, cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                           universal_newlines=True, check=False)
     wall = time.monotonic() - started
+    finished = resource.getrusage(resource.RUSAGE_CHILDREN)
+    # CPU seconds of ansible-playbook, its workers and the module (the emulator runs in this process, not counted):
+    # what the run costs outside the tenant, much steadier than wall time on a shared machine
+    cpu = (finished.ru_utime - children.ru_utime) + (finished.ru_stime - children.ru_stime)
     recap = re.search(r"ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", proc.stdout)
     failed = int(recap.group(4)) if recap else None
     warnings = len(re.findall(r"^\[WARNING\]", proc.stdout, re.M))
-    return {"rc": proc.returncode, "wall": wall, "failed_tasks": failed, "warnings": warnings, "output": proc.stdout}
+    return {"rc": proc.returncode, "wall": wall, "cpu": cpu, "failed_tasks": failed, "warnings": warnings, "output": proc.stdout}
 
 
 def write_vars(path: str, groups: List[Dict[str, Any]], extra: Optional[Dict[str, Any]] = None) -> str:
@@ -545,6 +552,104 @@ def bench_search(emu: Emulator, collections_root: str, workdir: str) -> Dict[str
     return {"references": references, "converge": converge}
 
 
+# ------------------------------------------------------------------------------------------ 6: tenant scale
+TENANT_SIZES = (2000, 10000)
+TENANT_MEMBERS = 30
+# the "change" run: 1% of the groups get 2 of their 30 members swapped
+TENANT_CHANGED_PERCENT = 1
+POOL_OF_4 = [{"client_id": "bench-pool-client-%d" % i, "client_secret": "bench-pool-secret-%d" % i} for i in (2, 3, 4)]
+TENANT_MODES = (("one client", {}), ("pool of 4", {"isc_clients": POOL_OF_4}))
+TENANT_RUNS = ("nochange", "change")
+
+
+def tenant_state(desired: List[Dict[str, Any]]) -> Dict[str, Any]:
+    """A tenant that already holds ``desired`` (the groups seeded directly, not created through the API), plus the pool."""
+    groups = [{"id": hashlib.md5(("bench-tenant-group:%s" % group["name"]).encode("utf-8")).hexdigest(), "name": group["name"],
+               "description": group["description"], "owner": group["owner"], "members": group["members"]} for group in desired]
+    return dict(data.tenant_seed(unmanaged_groups=0), groups=groups, clients=[dict(SECOND_CLIENT)] + [dict(c) for c in POOL_OF_4])
+
+
+def tenant_run(emu: Emulator, desired: List[Dict[str, Any]], vars_file: str, env: Dict[str, str], workdir: str) -> Dict[str, Any]:
+    """One role run on the prepared tenant: wall, CPU, the time before the first request and after the last answer."""
+    floor = converge_floor(emu, desired)
+    emu.clear_requests()
+    started = time.time()
+    outcome = run_playbook(os.path.join(PLAYBOOKS, "role_converge.yml"), vars_file, env, workdir)
+    ended = time.time()
+    entries = emu.requests()
+    requests = counts_by_kind(entries)
+    first = min(entry["time"] for entry in entries) if entries else ended
+    last = max(entry["time"] + (entry.get("duration_ms") or 0.0) / 1000.0 for entry in entries) if entries else ended
+    floor_total = sum(floor.values())
+    row = {"rc": outcome["rc"], "wall": outcome["wall"], "cpu_s": outcome["cpu"], "before_first_s": first - started,
+           "span_s": last - first, "after_last_s": ended - last, "requests": requests, "total": admitted(requests),
+           "floor_total": floor_total, "one_client_floor_s": window_floor(floor_total), "rate_limited": requests.get("429 (rate limit)", 0),
+           "state_ok": state_matches(emu, desired)[0], "failed_tasks": outcome["failed_tasks"]}
+    if outcome["rc"] != 0:
+        row["output_tail"] = outcome["output"][-3000:]
+    return row
+
+
+def bench_tenant(emu: Emulator, env: Dict[str, str], workdir: str, sizes: List[int], latency_ms: int,
+                 baseline: Optional[str] = None, modes: Optional[List[str]] = None, runs: Optional[List[str]] = None,
+                 repeat: int = 1) -> Dict[str, Any]:
+    """The role on a tenant that already holds ``size`` groups x 30 members: no change, and 1% of the groups changed,
+    one API client and a pool of 4. With ``latency_ms`` > 0 under the real limit, else unlimited and unpaced. Per run:
+    wall, start to the first request, first request to last answer, last answer to the end (the emulator's clock and the
+    runner's are the same machine's ``time.time()``). With ``baseline`` (an earlier collection), each run is measured
+    with it next to ours, on the same freshly seeded tenant (``repeat`` times, alternating which goes first)."""
+    limit = RATE_LIMIT if latency_ms else None
+    unpaced = {} if latency_ms else {"isc_rate_limit": 0}
+    versions = [("after", env)]
+    if baseline:
+        versions.insert(0, ("before", dict(env, ANSIBLE_COLLECTIONS_PATH=baseline,
+                                           ANSIBLE_ROLES_PATH=os.path.join(baseline, "ansible_collections", "sailpoint", "isc", "roles"))))
+    rows = []
+    for size in sizes:
+        base = data.desired_groups(groups=size, members=TENANT_MEMBERS)
+        desired = {"nochange": base,
+                   "change": data.changed_groups(base, groups=max(1, size * TENANT_CHANGED_PERCENT // 100), members=2)}
+        seed = tenant_state(base)
+        for run in runs or TENANT_RUNS:
+            for mode, extra in TENANT_MODES:
+                if modes and mode not in modes:
+                    continue
+                vars_file = write_vars(os.path.join(workdir, "tenant_%d_%s.json" % (size, run)), desired[run], dict(unpaced, **extra))
+                for rep in range(repeat):
+                    for version, version_env in (versions if rep % 2 == 0 else versions[::-1]):  # alternate who goes first
+                        emu.reset(seed)
+                        emu.set_faults({"latency_ms": latency_ms, "rate_limit": limit})
+                        row = dict(tenant_run(emu, desired[run], vars_file, version_env, workdir), size=size, run=run, mode=mode,
+                                   version=version, rep=rep)
+                        rows.append(row)
+                        log("tenant %5d %-8s %-10s %-6s rc=%s wall=%7.2fs cpu=%6.2fs before first=%6.2fs span=%7.2fs after last=%5.2fs "
+                            "requests=%5d floor=%5d 429s=%d state ok=%s%s" % (
+                                size, run, mode, version, row["rc"], row["wall"], row["cpu_s"], row["before_first_s"], row["span_s"],
+                                row["after_last_s"], row["total"], row["floor_total"], row["rate_limited"], row["state_ok"],
+                                "\n" + row.get("output_tail", "") if row["rc"] else ""))
+    return {"latency_ms": latency_ms, "rows": rows}
+
+
+def report_tenant(tenant: Dict[str, Any]) -> List[str]:
+    latency = tenant["latency_ms"]
+    lines = ["### 8. Tenant scale: the role on a tenant holding the groups (%s)" % (
+        "%d ms latency, real limit 100 / 10 s" % latency if latency else "no latency, no limit, pacing off"), ""]
+    lines.append("30 members a group; change = 2 members swapped in 1% of the groups. One-client floor = floor((n - 1) / 100) x 10 s "
+                 "for the request floor n (the pool's target is 0.28 of it).")
+    lines.append("")
+    lines.extend(_header(["groups", "run", "mode", "version", "wall (s)", "CPU of Ansible and the module (s)", "start to first request (s)",
+                          "first request to last answer (s)", "last answer to end (s)", "requests", "request floor",
+                          "wall / one-client floor", "429s", "end state ok"], "rlllrrrrrrrrrl"))
+    for row in tenant["rows"]:
+        ratio = "%.3f" % (row["wall"] / row["one_client_floor_s"]) if latency and row["one_client_floor_s"] else "-"
+        lines.append("| %d | %s | %s | %s | %.2f | %.2f | %.2f | %.2f | %.2f | %d | %d | **%s** | %d | %s |" % (
+            row["size"], row["run"], row["mode"], row["version"], row["wall"], row.get("cpu_s", 0.0), row["before_first_s"], row["span_s"],
+            row["after_last_s"],
+            row["total"], row["floor_total"], ratio, row["rate_limited"], row["state_ok"] and row["rc"] == 0))
+    lines.append("")
+    return lines
+
+
 # ------------------------------------------------------------------------------------------ report
 def report(results: Dict[str, Any]) -> str:
     lines = []
@@ -623,6 +728,8 @@ def report(results: Dict[str, Any]) -> str:
         lines.append("")
     if "pace" in results:
         lines.extend(report_pace(results["pace"]))
+    if "tenant" in results:
+        lines.extend(report_tenant(results["tenant"]))
     if "search" in results:
         refs = results["search"]["references"]
         lines.append("### 6. Search: 10,000 email references, search vs /identities, side by side (%d ms latency)" % LATENCY_MS)
@@ -699,10 +806,17 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--collections", help="an ANSIBLE_COLLECTIONS_PATH holding ansible_collections/sailpoint/isc "
                                               "(default: copy the checkout to a temporary directory)")
     parser.add_argument("--repeat", type=int, default=2, help="repetitions of the side-by-side converge (default 2)")
-    parser.add_argument("--only", default="converge,scale,ratelimit,pace,search", help="comma-separated: converge, scale, ratelimit, pace, search")
+    parser.add_argument("--only", default="converge,scale,ratelimit,pace,search",
+                        help="comma-separated: converge, scale, ratelimit, pace, search, tenant (tenant is not in the default: about 1 h)")
     parser.add_argument("--sizes", default="1000,5000,10000", help="member counts for the scale benchmark")
     parser.add_argument("--output", default=OUTPUT, help="where results.json and report.md go")
     parser.add_argument("--pace-modes", help="pace: comma-separated modes to run (default all: %s)" % ",".join(m for m, _e in PACE_MODES))
+    parser.add_argument("--tenant-sizes", default=",".join(str(n) for n in TENANT_SIZES), help="tenant: group counts")
+    parser.add_argument("--tenant-latency", type=int, default=PACE_LATENCY_MS,
+                        help="tenant: ms per API request; > 0 under the real limit, 0 without latency, limit and pacing")
+    parser.add_argument("--tenant-modes", help="tenant: comma-separated modes (default all: %s)" % ",".join(m for m, _e in TENANT_MODES))
+    parser.add_argument("--tenant-repeat", type=int, default=1, help="tenant: repetitions of each run (with --baseline: alternating order)")
+    parser.add_argument("--tenant-runs", help="tenant: comma-separated runs (default all: %s)" % ",".join(TENANT_RUNS))
     parser.add_argument("--baseline", help="pace: an ANSIBLE_COLLECTIONS_PATH holding an earlier sailpoint.isc, run side by side at 20 ms "
                                            "(e.g. from: git archive main | tar -x -C DIR/ansible_collections/sailpoint/isc)")
     args = parser.parse_args(argv)
@@ -725,6 +839,11 @@ def main(argv: Optional[List[str]] = None) -> int:
             if "pace" in parts:
                 results["pace"] = bench_pace(emu, env, collections_root, workdir, args.baseline and os.path.abspath(args.baseline),
                                              args.pace_modes.split(",") if args.pace_modes else None)
+            if "tenant" in parts:
+                results["tenant"] = bench_tenant(emu, env, workdir, [int(n) for n in args.tenant_sizes.split(",")], args.tenant_latency,
+                                                 args.baseline and os.path.abspath(args.baseline),
+                                                 args.tenant_modes.split(",") if args.tenant_modes else None,
+                                                 args.tenant_runs.split(",") if args.tenant_runs else None, args.tenant_repeat)
             if "search" in parts:
                 results["search"] = bench_search(emu, collections_root, workdir)
         text = report(results)
@@ -743,6 +862,8 @@ def main(argv: Optional[List[str]] = None) -> int:
                                           for part in ("role", "fast") for series in results["pace"][part].values() for run in RUNS)
                                       and all(row["ok"] for row in results["pace"]["members"].values())):
             failed.append("pace")
+        if "tenant" in results and not all(row["rc"] == 0 and row["state_ok"] for row in results["tenant"]["rows"]):
+            failed.append("tenant")
         if "search" in results and not (all(row["ok"] for row in results["search"]["references"].values())
                                         and all(row["ok"] for row in results["search"]["converge"])):
             failed.append("search")

@@ -98,9 +98,12 @@ def _read_groups(client: Any, request: Request, check_mode: bool, snapshot: Snap
     by_id_found = parallel(lambda entry: _by_id(client, entry, check_mode), by_id, client.concurrency)
     found = dict(zip(map(id, by_id), by_id_found))
     renamed = {}  # type: Dict[int, Group]  # entry index -> its group, for the entries by id that give another name
+    named = {}  # type: Dict[Any, List[Group]]  # the listing by exact name: one pass, not one per entry (n x n at tenant scale)
+    for group in snapshot.groups:
+        named.setdefault(group.get("name"), []).append(group)
     for index, entry in enumerate(request.entries):
         if entry.id is None:
-            matches = exact_name_matches(snapshot.groups, entry.name)
+            matches = exact_name_matches(named.get(entry.name, ()), entry.name)
             settled = race_copies(matches) if len(matches) > 1 and entry.state == PRESENT else None
             if settled is not None:  # simultaneous runs created it: converge the one they all keep, delete the copies
                 matches, snapshot.racing[index] = [settled[0]], settled[1]

@@ -91,9 +91,11 @@ def in_use_view(step: Step) -> Dict[str, Any]:
 
 
 # ------------------------------------------------------------------ sailpoint.isc.workgroups
-def plan_dict(plan: Plan) -> Dict[str, Any]:
-    """RV(plan): ``{to_create, to_update, to_delete, in_use, unchanged}`` (``to_`` keys: ``plan.update`` would be the dict method in Jinja)."""
-    return {
+def plan_dict(plan: Plan, full: bool = True) -> Dict[str, Any]:
+    """RV(plan): ``{to_create, to_update, to_delete, in_use, unchanged, queries}`` (``to_`` keys: ``plan.update`` would be the
+    dict method in Jinja). Not ``full``: no ``unchanged`` and only the queries of groups that change or are refused, so that
+    an unchanged group costs nothing in the result of a converge of thousands (``counts.unchanged`` counts them)."""
+    result = {
         "to_create": [dict({field.name: _shown(plan, field, step.fields.get(field.name)) for field in FIELDS},
                            members=plan.identities(step.add), member_count=len(step.add)) for step in plan.of(CREATE)],
         "to_update": [{"name": step.name, "id": step.id, "changes": changes(plan, step), "members_add": plan.identities(step.add),
@@ -102,8 +104,11 @@ def plan_dict(plan: Plan) -> Dict[str, Any]:
                            reason=step.reason, member_count=step.group.get("memberCount")) for step in plan.of(DELETE)],
         "in_use": [{"name": step.name, "id": step.id, "reason": step.reason, "connection_count": step.connection_count} for step in plan.of(IN_USE)],
         "unchanged": [step.name for step in plan.of(UNCHANGED)],
-        "queries": [query_view(step) for step in plan.steps if step.query_matched is not None],
+        "queries": [query_view(step) for step in plan.steps if step.query_matched is not None and (full or step.action != UNCHANGED)],
     }
+    if not full:
+        del result["unchanged"]
+    return result
 
 
 def query_view(step: Step) -> Dict[str, Any]:
@@ -211,20 +216,22 @@ def build_diff(plan: Plan) -> Dict[str, Dict[str, Any]]:
     return {"before": before, "after": after}
 
 
-def report_converge(module: Any, outcome: Outcome) -> None:
-    """exit_json with the plan, summary, counts and diff; fail_json naming every failure and what did succeed."""
+def report_converge(module: Any, outcome: Outcome, full: bool = True) -> None:
+    """exit_json with the plan, summary, counts and diff; fail_json naming every failure and what did succeed.
+    ``full``: the plan names every group, unchanged ones included (see :func:`plan_dict`)."""
     plan = outcome.plan
     if outcome.refused is not None:
-        _refuse(module, outcome)
+        _refuse(module, outcome, full)
     for step in outcome.in_use:
         _warn_in_use(module, step)
     for step in plan.steps:
         if step.result is not None and step.result.gone and step.reason != REASON_RACE:  # a copy: another run settled it
             module.warn("Governance group \"%s\" (id %s) was already deleted by someone else." % (step.name, step.id))
     counts = outcome.counts()
-    result = {"changed": outcome.changed, "summary": render_summary(plan) + [_last_line(outcome, counts)], "plan": plan_dict(plan),
+    result = {"changed": outcome.changed, "summary": render_summary(plan) + [_last_line(outcome, counts)], "plan": plan_dict(plan, full),
               "in_use": [in_use_view(step) for step in outcome.in_use], "failures": outcome.failures, "counts": counts,
               "msg": _converge_message(outcome, counts)}  # type: Dict[str, Any]
+    result.update(_invocation(module, full))
     if module._diff:
         result["diff"] = build_diff(plan)
     if not outcome.failures:
@@ -250,6 +257,15 @@ def report_converge(module: Any, outcome: Outcome) -> None:
     fail(module, msg, **result)
 
 
+def _invocation(module: Any, full: bool) -> Dict[str, Any]:
+    """Not ``full``: the ``invocation`` AnsibleModule adds to a result (always before ansible-core 2.19, with -vvv since)
+    without the list itself, which it would echo whole - megabytes at tenant scale - and the controller parse again."""
+    if full or not isinstance(module.params.get("groups"), list):
+        return {}
+    groups = "(%d groups, returned with full_result: true)" % len(module.params["groups"])
+    return {"invocation": {"module_args": dict(module.params, groups=groups)}}
+
+
 def stop_sentence(outcome: Outcome) -> str:
     """`` The remaining writes ... were not attempted ...`` after a STOP_ERRORS error (with why, for the token's rights); ``''`` otherwise."""
     error = outcome.stopped
@@ -272,13 +288,14 @@ def stop_sentence(outcome: Outcome) -> str:
     return " %s after this error." % what
 
 
-def _refuse(module: Any, outcome: Outcome) -> None:
+def _refuse(module: Any, outcome: Outcome, full: bool) -> None:
     """fail_json for a plan the guard refused (``_plan.guard``): the plan is shown, nothing was written."""
     plan = outcome.plan
     deletes = len(plan.of(DELETE))
     nothing = dict.fromkeys(("created", "updated", "deleted", "unchanged", "members_added", "members_removed"), 0)
-    result = {"changed": False, "summary": render_summary(plan) + ["Refused: nothing was changed (see msg)."], "plan": plan_dict(plan),
+    result = {"changed": False, "summary": render_summary(plan) + ["Refused: nothing was changed (see msg)."], "plan": plan_dict(plan, full),
               "in_use": [], "failures": [], "counts": nothing}  # type: Dict[str, Any]
+    result.update(_invocation(module, full))
     if module._diff:
         result["diff"] = build_diff(plan)
     fail(module, "Refused to run the plan, nothing was changed: %s. Review the plan (summary, plan.to_delete); if these deletions "

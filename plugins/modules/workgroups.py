@@ -211,6 +211,15 @@ options:
         neither C(/identities) nor search.
     type: bool
     default: true
+  full_result:
+    description:
+      - Whether RV(plan) names every listed group. By default it leaves out what did not change - no RV(plan.unchanged),
+        and RV(plan.queries) only for the groups whose members change or whose query was refused - so that the result of
+        a converge of thousands of groups is what a user reads (RV(summary), RV(counts), RV(failures), the groups that
+        change, RV(diff)), whatever the size of the list. The C(unchanged) count of RV(counts) is always returned.
+      - V(true) adds RV(plan.unchanged) (the name of every unchanged group) and every group's RV(plan.queries).
+    type: bool
+    default: false
   groups_label:
     description:
       - How messages point into O(groups), for example V(groups[0] "Finance Approvers" members[1]).
@@ -429,10 +438,12 @@ plan:
       elements: dict
       returned: always
     unchanged:
-      description: The names of the listed groups that are already as requested (including absent ones that do not exist).
+      description:
+        - The names of the listed groups that are already as requested (including absent ones that do not exist).
+        - Only with O(full_result=true); the C(unchanged) count of RV(counts) counts them in every run.
       type: list
       elements: str
-      returned: always
+      returned: when O(full_result=true)
     queries:
       description:
         - The groups whose members follow O(groups[].members_query), each
@@ -442,6 +453,7 @@ plan:
           C(members_add) and C(members_remove) count the difference, and C(refused) says why the group is left as it is (the
           query matched nobody, more than O(groups[].max_matched_percent) of the tenant, or would remove or add more than
           O(groups[].max_removed_percent) / O(groups[].max_added_percent)), else null.
+        - The groups whose members change or whose query was refused; with O(full_result=true) every group with a query.
       type: list
       elements: dict
       returned: always
@@ -556,7 +568,9 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.sailpoint.isc.plugins.module_utils._desired import (
     ABSENT, ADD, DEFAULT_MAX_ADDED_PERCENT, DEFAULT_MAX_MATCHED_PERCENT, DEFAULT_MAX_REMOVED_PERCENT, EXACT, PRESENT, Entry, Request)
-from ansible_collections.sailpoint.isc.plugins.module_utils._module import isc_module_kwargs, run_pipeline
+from ansible_collections.sailpoint.isc.plugins.module_utils._entries import check_entries
+from ansible_collections.sailpoint.isc.plugins.module_utils._errors import IscInputError
+from ansible_collections.sailpoint.isc.plugins.module_utils._module import fail, isc_module_kwargs, run_pipeline
 from ansible_collections.sailpoint.isc.plugins.module_utils._pipeline import PLAN, READ, RESOLVE, VALIDATE
 from ansible_collections.sailpoint.isc.plugins.module_utils._report import report_converge
 
@@ -585,7 +599,8 @@ WORDING = {
 def main() -> None:
     module = AnsibleModule(**isc_module_kwargs(
         argument_spec={
-            "groups": {"type": "list", "elements": "dict", "required": True, "options": GROUP_OPTIONS},
+            # GROUP_OPTIONS are documented as the suboptions of groups and checked by check_entries, once, naming the entry
+            "groups": {"type": "list", "elements": "dict", "required": True},
             "members_exclusive": {"type": "bool", "default": True},
             "purge": {"type": "bool", "default": False},
             "protected": {"type": "list", "elements": "str", "default": []},
@@ -593,12 +608,16 @@ def main() -> None:
             "allow_empty_purge": {"type": "bool", "default": False},
             "verify_identity_ids": {"type": "bool", "default": True},
             "groups_label": {"type": "str", "default": "groups"},
+            "full_result": {"type": "bool", "default": False},
         },
         supports_check_mode=True,
     ))
     params = module.params
+    groups, problems = check_entries(params["groups"], GROUP_OPTIONS, params["groups_label"])
+    if problems:
+        fail(module, WORDING[VALIDATE].format(error=IscInputError(problems)), IscInputError(problems))
     entries = []
-    for index, group in enumerate(params["groups"]):
+    for index, group in enumerate(groups):
         exclusive = params["members_exclusive"] if group["members_exclusive"] is None else group["members_exclusive"]
         entries.append(Entry(name=group["name"], state=group["state"], description=group["description"], owner=group["owner"],
                              members=group["members"], members_mode=EXACT if exclusive else ADD,
@@ -607,7 +626,7 @@ def main() -> None:
                              max_added_percent=group["max_added_percent"], max_matched_percent=group["max_matched_percent"]))
     request = Request(entries, purge=params["purge"], protected=params["protected"], verify_ids=params["verify_identity_ids"],
                       max_deletes=params["max_deletes"], allow_empty_purge=params["allow_empty_purge"])
-    report_converge(module, run_pipeline(module, request, WORDING))
+    report_converge(module, run_pipeline(module, request, WORDING), full=params["full_result"])
 
 
 if __name__ == "__main__":

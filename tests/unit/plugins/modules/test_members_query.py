@@ -65,7 +65,7 @@ def test_a_group_follows_its_query_with_an_api_client_without_user_context(tenan
     # the query, the email, the owner's id checked to exist (search: the API client may not read /identities)
     assert counts["searchPost"] == 3 and counts["listIdentities"] == 1 and counts["searchCount"] == 3
 
-    again = converge(tenant, capsys, groups, **AS_APP)
+    again = converge(tenant, capsys, groups, full_result=True, **AS_APP)
     assert not again.failed and not again["changed"] and mutations(again.requests) == []
     assert again["plan"]["queries"][0]["matched"] == len(finance) and again["plan"]["unchanged"] == ["Finance Active"]
 

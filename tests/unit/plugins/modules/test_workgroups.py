@@ -92,7 +92,17 @@ def test_create_no_change_and_changed_runs_stay_at_the_floor(emulator, capsys):
     again, requests = run(emulator, capsys, groups=desired)
     assert not again.get("failed") and not again["changed"] and mutations(requests) == []
     assert len(requests) == floor(1, sizes, 0) == 1 + 1 + 3 + 19
-    assert again["plan"]["unchanged"] == [group["name"] for group in desired]
+    # the result is what a user reads: no per-group detail for the unchanged groups unless full_result asks for it
+    assert "unchanged" not in again["plan"] and again["counts"]["unchanged"] == 20 and again["plan"]["to_update"] == []
+    full, requests = run(emulator, capsys, groups=desired, full_result=True)
+    assert not full["changed"] and len(requests) == floor(1, sizes, 0)
+    assert full["plan"]["unchanged"] == [group["name"] for group in desired] and len(json.dumps(full)) > len(json.dumps(again))
+    # the invocation Ansible echoes (always before 2.19, with -vvv since) leaves the list out unless full_result asks for it
+    echoed, _requests = run(emulator, capsys, groups=desired, _ansible_inject_invocation=True)
+    assert echoed["invocation"]["module_args"]["groups"] == "(20 groups, returned with full_result: true)"
+    assert echoed["invocation"]["module_args"]["client_secret"] == "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
+    echoed, _requests = run(emulator, capsys, groups=desired, full_result=True, _ansible_inject_invocation=True)
+    assert echoed["invocation"]["module_args"]["groups"][0]["name"] == desired[0]["name"]
     assert again["summary"][0] == "Plan: 0 to create, 0 to update, 0 to delete, 20 unchanged"
 
     # changed: 5 descriptions and owners (one PATCH each), 10 groups swap 5 members (one bulk-add + one bulk-remove each)
@@ -190,7 +200,8 @@ def test_empty_exclusive_members_empty_the_group_and_empty_groups_are_not_read(e
 def test_state_absent_and_description_equivalence(emulator, capsys):
     seed(emulator, groups=[{"id": "a" * 32, "name": "A", "owner": OWNER, "members": []},
                            {"id": "b" * 32, "name": "B", "owner": OWNER, "members": []}])
-    result, requests = run(emulator, capsys, groups=[{"name": "A", "description": ""}, {"name": "B", "state": "absent"}, {"name": "C", "state": "absent"}])
+    result, requests = run(emulator, capsys, groups=[{"name": "A", "description": ""}, {"name": "B", "state": "absent"}, {"name": "C", "state": "absent"}],
+                           full_result=True)
     assert result["changed"] and result["plan"]["unchanged"] == ["A", "C"]
     assert result["summary"][-2:] == ['= absent "C" (not found)', "Done: 0 created, 0 updated, 1 deleted, 2 unchanged; members +0 -0"]
     assert [r["operation"] for r in mutations(requests)] == ["deleteWorkgroup"]  # one group: a plain DELETE
@@ -306,6 +317,23 @@ def test_bad_references_and_duplicate_names_fail_before_any_request(emulator, ca
 
     result, requests = run(emulator, capsys, groups=[{"name": "P", "state": "absent"}], protected=["P"])
     assert result["failed"] and requests == [] and "state is absent but the name is in protected" in result["msg"]
+
+
+def test_malformed_entries_are_named_before_any_request(emulator, capsys):
+    """The module checks each entry itself (no suboptions for AnsibleModule): the entry, the key, the closest valid key."""
+    seed(emulator)
+    groups = [{"name": "Finance Approvers", "owner": OWNER, "member": [OWNER]}, {"name": "B", "members_exclusive": "sometimes"},
+              {"description": "no name", "state": "gone"}]
+    result, requests = run(emulator, capsys, groups_label="isc_governance_groups", groups=groups)
+    assert result["failed"] and requests == []  # not even a token
+    assert result["problems"] == [
+        "isc_governance_groups[0] \"Finance Approvers\": unknown key 'member' (did you mean 'members'?); the keys are name, description, "
+        "owner, members, members_exclusive, members_query, allow_empty_query, max_removed_percent, state",
+        "isc_governance_groups[1] \"B\": members_exclusive must be a boolean (true or false), got 'sometimes' (a string)",
+        "isc_governance_groups[2]: state must be one of present, absent, got 'gone' (a string)",
+        "isc_governance_groups[2]: name is required"]
+    assert result["msg"] == "Invalid groups, nothing was read or changed: " + "; ".join(result["problems"])
+    assert "argument_spec_data" not in result and len(result["msg"]) < 800  # not Ansible's message with the whole spec
 
 
 def test_unresolvable_references_are_reported_together_before_any_write(emulator, capsys):
