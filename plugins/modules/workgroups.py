@@ -193,9 +193,10 @@ attributes:
     details:
       - Each side shows description, owner as C(name (id)) and, where members are managed, the sorted members as C(name (id)).
 notes:
-  - Identity references by C(id) and C(email), and O(groups[].members_query), work with any token that may search
-    (C(sp:search:read)); references by C(alias) or C(name) need a token with user context (a personal access token),
-    because only C(GET /identities) can look them up (no search field is confirmed to hold the alias). Lookups take the
+  - Credentials: references by C(id) or C(email) need an API client with the scope C(sp:search:read)
+    (or a personal access token); references by C(alias) or C(name) need a personal access token (a token with
+    user context). O(groups[].members_query) works with any token that may search (C(sp:search:read)). Only
+    C(GET /identities) can look up an alias or a name (no search field is confirmed to hold the alias). Lookups take the
     endpoint with fewer requests - C(/identities) ceil(n / 50), search ceil(n / 400) - and search when C(/identities)
     answers HTTP 403 (a token without user context).
   - A group whose O(groups[].members_query) matches nobody (unless O(groups[].allow_empty_query)) or would lose more than
