@@ -26,7 +26,7 @@ options:
     description:
       - Client ID of an ISC API client or personal access token (PAT). Used with O(client_secret) to fetch
         OAuth2 tokens (client credentials grant) from C(<base_url>/oauth/token).
-      - Credentials: references by C(id) or C(email) need an API client with the scope C(sp:search:read)
+      - References by C(id) or C(email) need an API client with the scope C(sp:search:read)
         (or a personal access token); references by C(alias) or C(name) need a personal access token (a token with
         user context). Search queries work with either.
       - If not set, the value of the E(SAIL_CLIENT_ID) environment variable is used.

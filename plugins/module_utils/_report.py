@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Set
+from urllib.parse import urlsplit
 
 from ansible_collections.sailpoint.isc.plugins.module_utils._errors import IscAuthError, IscForbiddenError
 from ansible_collections.sailpoint.isc.plugins.module_utils._executor import ACTION_LABELS, Outcome, StepResult
@@ -114,11 +115,22 @@ def _member_lines(sign: str, members: Sequence[Mapping[str, Any]]) -> List[str]:
     return lines
 
 
-def render_summary(plan: Plan) -> List[str]:
-    """Readable lines: a ``Plan: ...`` header, then one line per action (members listed below, up to 10 each way),
-    and one per group listed as absent that the tenant does not have."""
-    lines = ["Plan: %d to create, %d to update, %d to delete, %d unchanged"
-             % (len(plan.of(CREATE)), len(plan.of(UPDATE)), len(plan.of(DELETE)), len(plan.of(UNCHANGED)))]
+def read_from(params: Mapping[str, Any]) -> str:
+    """`` (tenant acme.api.identitynow.com, API client <id>)``: which tenant the plan was read from, and as whom, so that
+    a plan read from another tenant than meant (a variable falling back to SAIL_*) shows it on its first line."""
+    url = urlsplit(params.get("base_url") or "")
+    host = (url.hostname or "?") + (":%d" % url.port if url.port else "")
+    ids = [params.get("client_id")] + [client.get("client_id") for client in params.get("clients") or ()]
+    ids = [client_id for client_id in ids if client_id]
+    reader = "API client %s" % ids[0] if ids else "an access token"
+    return " (tenant %s, %s%s)" % (host, reader, " and %d more" % (len(ids) - 1) if len(ids) > 1 else "")
+
+
+def render_summary(plan: Plan, source: str = "") -> List[str]:
+    """Readable lines: a ``Plan: ...`` header (``source`` appended: see :func:`read_from`), then one line per action
+    (members listed below, up to 10 each way), and one per group listed as absent that the tenant does not have."""
+    lines = ["Plan: %d to create, %d to update, %d to delete, %d unchanged%s"
+             % (len(plan.of(CREATE)), len(plan.of(UPDATE)), len(plan.of(DELETE)), len(plan.of(UNCHANGED)), source)]
     for step in plan.of(CREATE):
         detail = "owner %s, %s" % (_who(plan.identity(step.fields["owner"])), plural(len(step.add), "member"))
         if step.fields.get("description"):
@@ -207,7 +219,7 @@ def report_converge(module: Any, outcome: Outcome) -> None:
         if step.result is not None and step.result.gone:
             module.warn("Governance group \"%s\" (id %s) was already deleted by someone else." % (step.name, step.id))
     counts = outcome.counts()
-    result = {"changed": outcome.changed, "summary": render_summary(plan) + [_last_line(outcome, counts)], "plan": plan_dict(plan),
+    result = {"changed": outcome.changed, "summary": render_summary(plan, read_from(module.params)) + [_last_line(outcome, counts)], "plan": plan_dict(plan),
               "in_use": [in_use_view(step) for step in outcome.in_use], "failures": outcome.failures, "counts": counts,
               "msg": _converge_message(outcome, counts)}  # type: Dict[str, Any]
     if module._diff:
@@ -259,7 +271,7 @@ def _refuse(module: Any, outcome: Outcome) -> None:
     plan = outcome.plan
     deletes = len(plan.of(DELETE))
     nothing = dict.fromkeys(("created", "updated", "deleted", "unchanged", "members_added", "members_removed"), 0)
-    result = {"changed": False, "summary": render_summary(plan) + ["Refused: nothing was changed (see msg)."], "plan": plan_dict(plan),
+    result = {"changed": False, "summary": render_summary(plan, read_from(module.params)) + ["Refused: nothing was changed (see msg)."], "plan": plan_dict(plan),
               "in_use": [], "failures": [], "counts": nothing}  # type: Dict[str, Any]
     if module._diff:
         result["diff"] = build_diff(plan)

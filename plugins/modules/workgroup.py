@@ -55,7 +55,7 @@ options:
       - The owner of the group, an identity reference.
       - Either an identity id (a string of 32 hexadecimal characters; anything else fails before any request), or a
         dictionary with exactly one of the keys C(id), C(alias), C(email) or C(name).
-      - Credentials: references by C(id) or C(email) need an API client with the scope C(sp:search:read)
+      - References by C(id) or C(email) need an API client with the scope C(sp:search:read)
         (or a personal access token); references by C(alias) or C(name) need a personal access token (a token with
         user context). An id given as a string is used without a lookup.
       - Required to create a group. Compared by identity id, so the same owner given by alias or by id is no change.

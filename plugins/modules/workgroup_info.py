@@ -42,7 +42,7 @@ options:
     description:
       - An identity reference; returns the groups this identity is a member of.
       - Either an identity id (a string), or a dictionary with exactly one of the keys C(id), C(alias), C(email) or
-        C(name). Credentials: references by C(id) or C(email) need an API client with the scope C(sp:search:read)
+        C(name). References by C(id) or C(email) need an API client with the scope C(sp:search:read)
         (or a personal access token); references by C(alias) or C(name) need a personal access token (a token with
         user context). An unknown
         identity makes the module fail. M(sailpoint.isc.identity_info) shows what a reference resolves to.

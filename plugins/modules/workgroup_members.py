@@ -102,7 +102,7 @@ notes:
     not find (search shows a new identity only after seconds to minutes), or that no endpoint may verify, is used with a
     warning, and ISC reports an unknown identity per item when it is added (the task then fails and reports what was done).
     Lookups by C(email) work the same way.
-  - Credentials: references by C(id) or C(email) need an API client with the scope C(sp:search:read)
+  - References by C(id) or C(email) need an API client with the scope C(sp:search:read)
     (or a personal access token); references by C(alias) or C(name) need a personal access token (a token with
     user context).
   - ISC answers the bulk writes with a per-identity status (HTTP 207). C(201) (added) and C(204) (removed) count as done;

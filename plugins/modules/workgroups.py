@@ -193,7 +193,7 @@ attributes:
     details:
       - Each side shows description, owner as C(name (id)) and, where members are managed, the sorted members as C(name (id)).
 notes:
-  - Credentials: references by C(id) or C(email) need an API client with the scope C(sp:search:read)
+  - References by C(id) or C(email) need an API client with the scope C(sp:search:read)
     (or a personal access token); references by C(alias) or C(name) need a personal access token (a token with
     user context). O(groups[].members_query) works with any token that may search (C(sp:search:read)). Only
     C(GET /identities) can look up an alias or a name (no search field is confirmed to hold the alias). Lookups take the

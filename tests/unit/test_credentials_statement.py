@@ -18,7 +18,7 @@ import yaml
 from ansible_collections.sailpoint.isc.plugins.module_utils import _identities, _search
 from tests.utils.playbook import ROOT
 
-STATEMENT = ("Credentials: references by id or email need an API client with the scope sp:search:read (or a personal "
+STATEMENT = ("References by id or email need an API client with the scope sp:search:read (or a personal "
              "access token); references by alias or name need a personal access token (a token with user context).")
 
 # Where credentials are explained: each holds STATEMENT.

@@ -32,6 +32,11 @@ def run(emulator, capsys, **args) -> Tuple[Dict[str, Any], List[Dict[str, Any]]]
     return result, result.requests
 
 
+def read_from(emulator, client_id: str = "") -> str:
+    """The end of the plan's first line: the tenant's host and port, and the API client that read it."""
+    return " (tenant 127.0.0.1:%d, API client %s)" % (emulator.port, client_id or emulator.client_id)
+
+
 def floor(group_reads: int, member_counts: List[int], writes: int) -> int:
     """The fewest requests a converge can make: 1 token, the group reads, the member pages (none for 0), the writes.
 
@@ -89,7 +94,7 @@ def test_create_no_change_and_changed_runs_stay_at_the_floor(emulator, capsys):
     assert not again.get("failed") and not again["changed"] and mutations(requests) == []
     assert len(requests) == floor(1, sizes, 0) == 1 + 1 + 3 + 19
     assert again["plan"]["unchanged"] == [group["name"] for group in desired]
-    assert again["summary"][0] == "Plan: 0 to create, 0 to update, 0 to delete, 20 unchanged"
+    assert again["summary"][0] == "Plan: 0 to create, 0 to update, 0 to delete, 20 unchanged" + read_from(emulator)
 
     # changed: 5 descriptions and owners (one PATCH each), 10 groups swap 5 members (one bulk-add + one bulk-remove each)
     changed = copy.deepcopy(desired)
@@ -125,7 +130,7 @@ def test_check_mode_sends_no_write_and_reports_what_the_apply_then_does(emulator
     assert mutations(requests) == []
     assert set(tenant_groups(emulator)) == {"Upd", "Old", "Kept"}
     assert plan["summary"] == [
-        "Plan: 1 to create, 1 to update, 1 to delete, 0 unchanged",
+        "Plan: 1 to create, 1 to update, 1 to delete, 0 unchanged" + read_from(emulator),
         '+ create "New" (owner %s, 2 members)' % NAMES[900],
         "    + %s (%s)" % (NAMES[6], IDS[6]),  # resolved by email, so its name is known
         "    + %s" % IDS[5],  # a plain id that is not verified: no name, listed last
@@ -419,7 +424,7 @@ def test_a_purge_above_max_deletes_fails_before_any_write_showing_the_plan(emula
             "Refused to run the plan, nothing was changed: the plan deletes 11 governance groups (11 not in the list, purge; 0 listed "
             "as absent), more than the limit of 10 per run. Review the plan (summary, plan.to_delete); if these deletions are "
             "intended, set max_deletes to 11 or more (role variable isc_governance_groups_max_deletes).")
-        assert result["summary"][0] == "Plan: 0 to create, 0 to update, 11 to delete, 1 unchanged"
+        assert result["summary"][0] == "Plan: 0 to create, 0 to update, 11 to delete, 1 unchanged" + read_from(emulator)
         assert result["summary"][-1] == "Refused: nothing was changed (see msg)."
         assert len(result["plan"]["to_delete"]) == 11 and len(result["diff"]["before"]) == 11
         assert mutations(requests) == [] and ops(requests) == {"/oauth/token": 1, "listWorkgroups": 1}
