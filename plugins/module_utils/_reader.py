@@ -16,12 +16,18 @@ Reads that do not depend on each other (groups by id, the members of different g
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from ansible_collections.sailpoint.isc.plugins.module_utils._desired import PRESENT, Entry, Request, quote
 from ansible_collections.sailpoint.isc.plugins.module_utils._errors import IscApiError, IscForbiddenError, IscInputError
 from ansible_collections.sailpoint.isc.plugins.module_utils._filters import any_of
-from ansible_collections.sailpoint.isc.plugins.module_utils._identities import IscIdentityResolutionError, parse_reference, resolve_references, with_hint
+from ansible_collections.sailpoint.isc.plugins.module_utils._identities import (
+    IscIdentityResolutionError,
+    IscUserContextError,
+    parse_reference,
+    resolve_references,
+    with_hint,
+)
 from ansible_collections.sailpoint.isc.plugins.module_utils._search import SEARCH_HINT, lookup_query, problem_with_query
 from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import PLACEHOLDER_ID, exact_name_matches, owner_id_of, race_winner
 
@@ -177,6 +183,17 @@ def resolve(client: Any, request: Request, snapshot: Snapshot, warn: Optional[Ca
         snapshot.identities = resolve_references(client, list(users), request.verify_ids, known, request.trust_unverifiable_ids, warn)
     except IscIdentityResolutionError as exc:
         raise IscIdentityResolutionError(_name_users(exc.problems, users))
+    except IscUserContextError as exc:
+        raise IscUserContextError(exc, exc.references, {reference: _in_groups(users.get(reference, ()), 3)
+                                                          for reference in exc.references})
+
+
+def _in_groups(entries: Sequence[Entry], shown: int = 5) -> str:
+    """`` (in "A", "B" and 3 more)``: the groups of a list that use a reference (the first ``shown``), or ``""``."""
+    names = [quote(entry.name) for entry in entries if entry.where]
+    if not names:
+        return ""
+    return " (in %s)" % (", ".join(names[:shown]) + (" and %d more" % (len(names) - shown) if len(names) > shown else ""))
 
 
 def _name_users(problems: List[str], users: Mapping[Any, List[Entry]]) -> List[str]:
@@ -186,8 +203,5 @@ def _name_users(problems: List[str], users: Mapping[Any, List[Entry]]) -> List[s
     for problem in problems:
         entries = next((by_prefix[problem[:position + 1]] for position, char in enumerate(problem)
                         if char == ":" and problem[:position + 1] in by_prefix), [])
-        names = [quote(entry.name) for entry in entries if entry.where]
-        if names:
-            problem = "%s (in %s)" % (problem, ", ".join(names[:5]) + (" and %d more" % (len(names) - 5) if len(names) > 5 else ""))
-        named.append(problem)
+        named.append(problem + _in_groups(entries))
     return named

@@ -161,7 +161,7 @@ def test_identity_info_by_reference_and_query(tenant, capsys):
 
 def test_identity_info_errors(tenant, capsys):
     alias = run_module(identity_info.main, tenant, capsys, references=[{"alias": PEOPLE[7]["alias"]}], **AS_APP)
-    assert alias.failed and "HTTP 403" in alias["msg"] and "no search field is confirmed to hold the alias" in alias["msg"]
+    assert alias.failed and "HTTP 403" in alias["msg"] and "no search field is confirmed to hold an alias" in alias["msg"]
     bad = run_module(identity_info.main, tenant, capsys, query="attributes.department:(")
     assert bad.failed and bad["msg"].startswith("query 'attributes.department:(' was refused by ISC's search (HTTP 400)") and bad["status"] == 400
     malformed = run_module(identity_info.main, tenant, capsys, references=["not-an-id"])

@@ -312,6 +312,28 @@ def test_unresolvable_references_are_reported_together_before_any_write(emulator
                                   "email 'none@example.com': no identity has this email (in \"A\")"]
 
 
+def test_alias_and_name_references_refused_for_lack_of_user_context_are_named_with_their_groups(emulator, capsys):
+    """An API client has no user context: ISC refuses GET /identities (403). The message starts with the references (the
+    first five) and the groups that use each (the first three), before the HTTP details; nothing else is sent."""
+    seed(emulator)
+    emulator.seed({"clients": [{"client_id": "app", "client_secret": "app-secret", "user_context": False, "scopes": ["sp:scopes:all"]}]})
+    aliases = [generated_identity(index)["alias"] for index in range(6)]
+    groups = [{"name": "G%d" % index, "owner": OWNER, "members": [{"alias": alias} for alias in aliases]
+               + [{"name": NAMES[7]}, {"email": generated_identity(8)["email"]}]} for index in range(5)]
+    result, requests = run(emulator, capsys, client_id="app", client_secret="app-secret", groups=groups)
+    assert result.failed and mutations(requests) == []
+    in_groups = ' (in "G0", "G1", "G2" and 2 more)'
+    assert result["msg"].startswith(
+        "Could not resolve the identities (references and members queries), nothing was changed: "
+        + ", ".join("alias %r%s" % (alias, in_groups) for alias in aliases[:5]) + " and 2 more need a personal access token: "
+        "GET /v2024/identities: HTTP 403 Forbidden: "), result["msg"]
+    assert result["msg"].endswith("give these identities by email or id (sailpoint.isc.identity_info finds them), or use a "
+                                  "personal access token)")
+    assert result["status"] == 403 and result["tracking_id"] in result["msg"]
+    # one refused request: the name is not looked up (it would be refused the same way), nor the email
+    assert ops(requests) == {"/oauth/token": 1, "listWorkgroups": 1, "listIdentities": 1}
+
+
 def test_an_ambiguous_name_fails_before_any_write_listing_the_ids(emulator, capsys):
     seed(emulator, groups=[{"id": "a" * 32, "name": "Twin", "owner": OWNER, "members": [], "created": "2024-01-01T08:00:00.000Z"},
                            {"id": "b" * 32, "name": "Twin", "owner": OWNER, "members": []}])  # months apart: not a race of runs
