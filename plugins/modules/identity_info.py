@@ -91,10 +91,10 @@ EXAMPLES = r"""
       - name: John Smith
   register: found
 
-- name: Fail on references that would not resolve
+- name: Fail on references that would not resolve, naming each with its problem
   ansible.builtin.assert:
     that: found.references | selectattr('problem') | list | length == 0
-    fail_msg: "{{ found.references | selectattr('problem') | map(attribute='problem') | list }}"
+    fail_msg: "{% for item in found.references if item.problem %}{{ item.reference | to_json }}: {{ item.problem }}. {% endfor %}"
 """
 
 RETURN = r"""

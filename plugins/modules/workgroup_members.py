@@ -150,8 +150,8 @@ EXAMPLES = r"""
         workgroup_name: Access Reviewers
         exclusive: true
         members:
-          - name: ada.lovelace
-          - alias: alan
+          - alias: ada.lovelace         # the account name; name is the display name ("Ada Lovelace")
+          - name: Alan Turing
 
     - name: Remove two identities if they are members
       sailpoint.isc.workgroup_members:
