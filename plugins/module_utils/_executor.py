@@ -41,7 +41,6 @@ import threading
 from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
 from ansible_collections.sailpoint.isc.plugins.module_utils._client import MEMBER_CHUNK, PAGE_LIMITS, WORKGROUP_DELETE_CHUNK, chunked
-from ansible_collections.sailpoint.isc.plugins.module_utils._desired import REMOVE as REMOVE_MODE
 from ansible_collections.sailpoint.isc.plugins.module_utils._errors import (
     IscApiError,
     IscAuthError,
@@ -54,13 +53,11 @@ from ansible_collections.sailpoint.isc.plugins.module_utils._errors import (
 )
 from ansible_collections.sailpoint.isc.plugins.module_utils._members import ADD, REMOVE, classify_results, describe_failures, plural
 from ansible_collections.sailpoint.isc.plugins.module_utils._filters import any_of
-from ansible_collections.sailpoint.isc.plugins.module_utils._plan import CREATE, DELETE, IN_USE, REFUSED, UNCHANGED, UPDATE, Plan, Step, membership
+from ansible_collections.sailpoint.isc.plugins.module_utils._plan import CREATE, DELETE, IN_USE, REFUSED, UNCHANGED, UPDATE, Plan, Step, converge
 from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import (
     build_create_body,
     build_patch,
     exact_name_matches,
-    field_value,
-    normalize_description,
     seniority,
 )
 
@@ -301,21 +298,18 @@ class Executor:
         result.joined, result.discarded, result.group = winner, own_id, winner
         for action in (ADD, REMOVE):
             result.done[action], result.already[action], result.refused[action] = [], [], []
-        entry = step.entry
-        join = Step(UPDATE, step.name, winner, entry)
-        join.result = result
-        join.fields = {field: value for field, value in step.fields.items() if field != "name"
-                       and field_value(field, winner) != (normalize_description(value) if field == "description" else value)}
-        if entry is not None and entry.members is not None and entry.members_mode != REMOVE_MODE:  # a create never removes
+        current = None  # type: Optional[Set[str]]
+        if step.desired is not None:
             try:
-                current = {member["id"]: member for member in self.client.list_members(winner["id"]) if member.get("id")}
+                members = {member["id"]: member for member in self.client.list_members(winner["id"]) if member.get("id")}
             except IscError as exc:
-                self._fail(join, ADD, exc)
+                self._fail(step, ADD, exc)
                 return
-            for identity_id, record in current.items():
+            for identity_id, record in members.items():
                 self.outcome.plan.known.setdefault(identity_id, {"id": identity_id, "name": record.get("name"), "email": record.get("email")})
-            to_add, to_remove = membership(set(current), set(step.members_after or ()), entry.members_mode)
-            join.add, join.remove = sorted(to_add), sorted(to_remove)
+            current = set(members)
+        join = converge(step.entry, winner, step.wanted, step.desired, current)
+        join.result = result
         self._update(join)
 
     def _update(self, step: Step) -> None:

@@ -29,7 +29,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Set, Tuple
 from ansible_collections.sailpoint.isc.plugins.module_utils._desired import ABSENT, EXACT, REMOVE, Entry, Request, quote
 from ansible_collections.sailpoint.isc.plugins.module_utils._errors import IscInputError
 from ansible_collections.sailpoint.isc.plugins.module_utils._identities import parse_reference
-from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import MANAGED_FIELDS, field_value, normalize_description, owner_id_of
+from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import FIELDS, differing, owner_id_of
 
 CREATE = "create"
 UPDATE = "update"
@@ -49,7 +49,8 @@ Identity = Dict[str, Any]
 class Step:
     """What the plan does to one group.
 
-    ``fields`` maps each field the write sets to its value (``owner``: an identity id); ``add`` and
+    ``fields`` maps each field the write sets to its value (``owner``: an identity id), ``wanted`` every field the
+    entry manages and ``desired`` the member ids it wants (see :func:`converge`); ``add`` and
     ``remove`` are the member ids to write (sorted); ``members_before`` / ``members_after`` the member id
     sets when the members are managed (else None). ``result`` is filled in by the executor.
     """
@@ -64,6 +65,8 @@ class Step:
         self.fields = {}  # type: Dict[str, Any]
         self.add = []  # type: List[str]
         self.remove = []  # type: List[str]
+        self.wanted = {}  # type: Dict[str, Any]  # every field the entry manages (fields: those that differ)
+        self.desired = None  # type: Optional[Set[str]]  # the member ids the entry wants; None: members not managed
         self.members_before = None  # type: Optional[Set[str]]
         self.members_after = None  # type: Optional[Set[str]]
         self.query_matched = None  # type: Optional[int]  # with a members_query: how many identities it matched
@@ -165,7 +168,7 @@ def plan(request: Request, snapshot: Any) -> Plan:
             result.steps.append(_guard_query(_create(entry, snapshot), entry))
         else:
             result.steps.append(_guard_query(_update(entry, group, snapshot), entry))
-            if index in getattr(snapshot, "racing", {}):
+            if index in snapshot.racing:
                 result.warnings.append("Governance group '%s' was just created by simultaneous runs (younger copies: %s); this run "
                                        "converges the oldest (id %s), and the runs that created the others delete them."
                                        % (entry.name, ", ".join(snapshot.racing[index]), group.get("id")))
@@ -211,40 +214,50 @@ def _guard_query(step: Step, entry: Entry) -> Step:
     return step
 
 
+def _wanted(entry: Entry, snapshot: Any) -> Dict[str, Any]:
+    """The fields ``entry`` manages (``_workgroups.FIELDS``), by the user's value; an identity field by the id it resolved to."""
+    wanted = {}  # type: Dict[str, Any]
+    for field in FIELDS:
+        value = getattr(entry, field.name)
+        if value is not None:
+            wanted[field.name] = snapshot.identities[parse_reference(value)]["id"] if field.identity else value
+    return wanted
+
+
 def _create(entry: Entry, snapshot: Any) -> Step:
     step = Step(CREATE, entry.name, None, entry)
-    step.fields = {"name": entry.name, "owner": snapshot.identities[parse_reference(entry.owner)]["id"]}
-    if entry.description is not None:
-        step.fields["description"] = entry.description
+    step.wanted, step.desired = _wanted(entry, snapshot), _ids(entry, snapshot)
+    step.fields = dict(step.wanted)
     if entry.members_query is not None:
         step.query_matched = len(snapshot.queries.get(entry.members_query, []))
-    desired = _ids(entry, snapshot) or set()
-    step.add = sorted(desired) if entry.members_mode != REMOVE else []
+    step.add = sorted(step.desired or ()) if entry.members_mode != REMOVE else []
     step.members_before, step.members_after = set(), set(step.add)
     return step
 
 
 def _update(entry: Entry, group: Group, snapshot: Any) -> Step:
-    wanted = {}  # type: Dict[str, Any]
-    if entry.id is not None and entry.name is not None:
-        wanted["name"] = entry.name
-    if entry.description is not None:
-        wanted["description"] = normalize_description(entry.description)
-    if entry.owner is not None:
-        wanted["owner"] = snapshot.identities[parse_reference(entry.owner)]["id"]
-    fields = {field: wanted[field] for field in MANAGED_FIELDS if field in wanted and field_value(field, group) != wanted[field]}
-    if "description" in fields:
-        fields["description"] = entry.description
-    step = Step(UPDATE, group.get("name"), group, entry)
-    step.fields = fields
     desired = _ids(entry, snapshot)
+    current = set(snapshot.members.get(group.get("id"), {})) if desired is not None else None
+    step = converge(entry, group, _wanted(entry, snapshot), desired, current)
     if entry.members_query is not None:
         step.query_matched = len(snapshot.queries.get(entry.members_query, []))
+    return step
+
+
+def converge(entry: Optional[Entry], group: Group, wanted: Mapping[str, Any], desired: Optional[Set[str]],
+             current: Optional[Set[str]]) -> Step:
+    """The update rule, pure: the step that brings the existing ``group`` (with the member ids ``current``, None when
+    not read) to ``wanted`` (fields, see ``_wanted``) and ``desired`` (member ids; None: members not managed) in the
+    entry's members mode. The plan uses it for every existing group, and the settlement for a group another run
+    created (``_executor``), so both change a group the same way."""
+    step = Step(UPDATE, group.get("name"), group, entry)
+    step.wanted, step.desired = dict(wanted), desired
+    step.fields = differing(group, wanted)
     if desired is not None:
-        current = set(snapshot.members.get(group.get("id"), {}))
-        to_add, to_remove = membership(current, desired, entry.members_mode)
+        before = set(current or ())
+        to_add, to_remove = membership(before, desired, entry.members_mode if entry is not None else EXACT)
         step.add, step.remove = sorted(to_add), sorted(to_remove)
-        step.members_before, step.members_after = current, (current - to_remove) | to_add
+        step.members_before, step.members_after = before, (before - to_remove) | to_add
     if not (step.fields or step.add or step.remove):
         step.action = UNCHANGED
     return step

@@ -14,7 +14,6 @@ share the views below (identity labels, sort order, failure descriptions), so th
 
 from __future__ import annotations
 
-import copy
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Set
 from urllib.parse import urlsplit
 
@@ -23,14 +22,7 @@ from ansible_collections.sailpoint.isc.plugins.module_utils._executor import ACT
 from ansible_collections.sailpoint.isc.plugins.module_utils._members import ADD, REMOVE, describe_failures, label, membership_diff, plural
 from ansible_collections.sailpoint.isc.plugins.module_utils._module import fail
 from ansible_collections.sailpoint.isc.plugins.module_utils._plan import CREATE, DELETE, IN_USE, REASON_ABSENT, REFUSED, UNCHANGED, UPDATE, Plan, Step
-from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import (
-    MANAGED_FIELDS,
-    PLACEHOLDER_ID,
-    describe,
-    format_connections,
-    normalize_description,
-    owner_id_of,
-)
+from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import FIELD, FIELDS, MANAGED_FIELDS, Field, describe, format_connections, would_be
 
 # The summary lists at most this many members per group and direction, then counts the rest.
 SUMMARY_MEMBER_LINES = 10
@@ -57,19 +49,20 @@ def _who(identity: Optional[Mapping[str, Any]]) -> str:
     return str(identity.get("name") or identity.get("id"))
 
 
+def _shown(plan: Plan, field: Field, value: Any) -> Any:
+    """A field's value in the plan and its changes: an identity as ``{id, name}``, text as it is."""
+    return plan.identity(value) if field.identity else value
+
+
+def _current(plan: Plan, group: Mapping[str, Any], field: Field) -> Any:
+    """A tenant group's field as the plan shows it (as it compares: descriptions never None, owners ``{id, name}``)."""
+    return _shown(plan, field, field.current(group))
+
+
 def changes(plan: Plan, step: Step) -> Dict[str, Dict[str, Any]]:
     """``{field: {before, after}}`` of an update: names and descriptions as strings, owners as ``{id, name}``."""
-    result = {}  # type: Dict[str, Dict[str, Any]]
-    for field in MANAGED_FIELDS:
-        if field not in step.fields:
-            continue
-        if field == "owner":
-            result[field] = {"before": plan.identity(owner_id_of(step.group)), "after": plan.identity(step.fields["owner"])}
-        elif field == "description":
-            result[field] = {"before": normalize_description(step.group.get("description")), "after": step.fields["description"]}
-        else:
-            result[field] = {"before": step.group.get(field), "after": step.fields[field]}
-    return result
+    return {field.name: {"before": _current(plan, step.group, field), "after": _shown(plan, field, step.fields[field.name])}
+            for field in FIELDS if field.name in step.fields}
 
 
 def in_use_view(step: Step) -> Dict[str, Any]:
@@ -85,12 +78,12 @@ def in_use_view(step: Step) -> Dict[str, Any]:
 def plan_dict(plan: Plan) -> Dict[str, Any]:
     """RV(plan): ``{to_create, to_update, to_delete, in_use, unchanged}`` (``to_`` keys: ``plan.update`` would be the dict method in Jinja)."""
     return {
-        "to_create": [{"name": step.name, "description": step.fields.get("description"), "owner": plan.identity(step.fields["owner"]),
-                       "members": plan.identities(step.add), "member_count": len(step.add)} for step in plan.of(CREATE)],
+        "to_create": [dict({field.name: _shown(plan, field, step.fields.get(field.name)) for field in FIELDS},
+                           members=plan.identities(step.add), member_count=len(step.add)) for step in plan.of(CREATE)],
         "to_update": [{"name": step.name, "id": step.id, "changes": changes(plan, step), "members_add": plan.identities(step.add),
                        "members_remove": plan.identities(step.remove)} for step in plan.of(UPDATE)],
-        "to_delete": [{"name": step.name, "id": step.id, "reason": step.reason, "description": normalize_description(step.group.get("description")),
-                       "owner": plan.identity(owner_id_of(step.group)), "member_count": step.group.get("memberCount")} for step in plan.of(DELETE)],
+        "to_delete": [dict({field.name: _current(plan, step.group, field) for field in FIELDS}, name=step.name, id=step.id,
+                           reason=step.reason, member_count=step.group.get("memberCount")) for step in plan.of(DELETE)],
         "in_use": [{"name": step.name, "id": step.id, "reason": step.reason, "connection_count": step.connection_count} for step in plan.of(IN_USE)],
         "unchanged": [step.name for step in plan.of(UNCHANGED)],
         "queries": [query_view(step) for step in plan.steps if step.query_matched is not None],
@@ -140,13 +133,11 @@ def render_summary(plan: Plan, source: str = "") -> List[str]:
         lines.extend(_member_lines("+", plan.identities(step.add)))
     for step in plan.of(UPDATE):
         parts = []
-        diff = changes(plan, step)
-        if "name" in diff:
-            parts.append("name %s -> %s" % (_short(diff["name"]["before"]), _short(diff["name"]["after"])))
-        if "description" in diff:
-            parts.append("description %s -> %s" % (_short(diff["description"]["before"]), _short(diff["description"]["after"])))
-        if "owner" in diff:
-            parts.append("owner %s -> %s" % (_who(diff["owner"]["before"]), _who(diff["owner"]["after"])))
+        for field in FIELDS:
+            change = changes(plan, step).get(field.name)
+            if change is not None:
+                word = _who if field.identity else _short
+                parts.append("%s %s -> %s" % (field.name, word(change["before"]), word(change["after"])))
         if step.add or step.remove:
             parts.append("members +%d -%d" % (len(step.add), len(step.remove)))
         lines.append("~ update %s: %s" % (_quote(step.name), "; ".join(parts)))
@@ -174,10 +165,14 @@ def render_summary(plan: Plan, source: str = "") -> List[str]:
     return lines
 
 
-def _view(plan: Plan, description: Optional[str], owner_id: Optional[str], members: Optional[Set[str]] = None,
-          member_count: Any = None) -> Dict[str, Any]:
-    owner = plan.identity(owner_id)
-    view = {"description": normalize_description(description), "owner": label(owner) if owner else None}  # type: Dict[str, Any]
+def _view(plan: Plan, group: Mapping[str, Any], members: Optional[Set[str]] = None, member_count: Any = None) -> Dict[str, Any]:
+    """A group in the diff of a list (keyed by its name): its fields but the name, identities as ``name (id)``."""
+    view = {}  # type: Dict[str, Any]
+    for field in FIELDS:
+        if field.name == "name":
+            continue
+        value = field.current(group)
+        view[field.name] = (label(plan.identity(value)) if value else None) if field.identity else value
     if members is not None:
         view["members"] = [label(identity) for identity in plan.identities(members)]
     elif member_count is not None:
@@ -195,16 +190,13 @@ def build_diff(plan: Plan) -> Dict[str, Dict[str, Any]]:
     before = {}  # type: Dict[str, Any]
     after = {}  # type: Dict[str, Any]
     for step in plan.of(CREATE):
-        after[step.name] = _view(plan, step.fields.get("description"), step.fields["owner"], set(step.add))
+        after[step.name] = _view(plan, would_be(step.group, step.fields), set(step.add))
     for step in plan.of(UPDATE):
-        group = step.group
-        description = step.fields["description"] if "description" in step.fields else group.get("description")
-        owner_id = step.fields.get("owner") or owner_id_of(group)
-        before[step.name] = _view(plan, group.get("description"), owner_id_of(group), step.members_before)
-        after[step.name] = _view(plan, description, owner_id, step.members_after)
+        before[step.name] = _view(plan, step.group, step.members_before)
+        after[step.name] = _view(plan, would_be(step.group, step.fields), step.members_after)
     for step in plan.of(DELETE):
         key = step.name if step.name not in before else "%s (%s)" % (step.name, step.id)  # purged namesakes
-        before[key] = _view(plan, step.group.get("description"), owner_id_of(step.group), member_count=step.group.get("memberCount"))
+        before[key] = _view(plan, step.group, member_count=step.group.get("memberCount"))
     return {"before": before, "after": after}
 
 
@@ -314,33 +306,23 @@ def _last_line(outcome: Outcome, counts: Mapping[str, int]) -> str:
 def _field_views(plan: Plan, group: Mapping[str, Any], fields: Sequence[str]) -> Dict[str, Any]:
     """The fields of ``group`` as ``--diff`` shows them: descriptions never None, owners ``{id, name}`` (name when known)."""
     view = {}  # type: Dict[str, Any]
-    for field in fields:
-        if field == "description":
-            view[field] = normalize_description(group.get("description"))
-        elif field == "owner":
-            owner = group.get("owner") if isinstance(group.get("owner"), Mapping) else None
-            if owner is None:
-                view[field] = None
-            else:
-                view[field] = {"id": owner.get("id")}
-                name = owner.get("name") or owner.get("displayName") or (plan.known.get(owner.get("id")) or {}).get("name")
-                if name:
-                    view[field]["name"] = name
-        else:
-            view[field] = group.get(field)
+    for name in fields:
+        field = FIELD[name]
+        view[name] = field.current(group)
+        if field.identity and view[name] is not None:
+            identity = {"id": view[name]}
+            shown = group.get(name) if isinstance(group.get(name), Mapping) else {}
+            known = shown.get("name") or shown.get("displayName") or (plan.known.get(view[name]) or {}).get("name")
+            view[name] = dict(identity, name=known) if known else identity
     return view
 
 
 def _would_be(plan: Plan, step: Step) -> Dict[str, Any]:
-    """The group as check mode reports it: the current one (or a placeholder) with the planned fields set."""
-    group = copy.deepcopy(dict(step.group)) if step.group is not None else {"id": PLACEHOLDER_ID, "description": "", "memberCount": 0,
-                                                                            "connectionCount": 0}
-    for field, value in step.fields.items():
-        if field == "owner":
-            value = {"type": "IDENTITY", "id": value}
-            if plan.identity(value["id"])["name"]:
-                value["name"] = plan.identity(value["id"])["name"]
-        group[field] = value
+    """The group as check mode reports it: the current one (or a placeholder) with the planned fields set, identities named."""
+    group = would_be(step.group, step.fields)
+    for field in FIELDS:
+        if field.identity and field.name in step.fields and plan.identity(step.fields[field.name])["name"]:
+            group[field.name] = dict(group[field.name], name=plan.identity(step.fields[field.name])["name"])
     return group
 
 

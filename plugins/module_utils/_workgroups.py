@@ -13,16 +13,14 @@ by a request whose answer was lost is recognised.
 
 from __future__ import annotations
 
+import copy
 import datetime
 import re
-from typing import Any, Dict, Iterable, List, Mapping, Optional
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional
 
 # The id reported for a group that check mode would create (ISC assigns the real one).
 PLACEHOLDER_ID = "(would be created)"
 
-# The fields of a group that can be managed, in the order they are compared and patched (FACTS 4:
-# PATCH takes name, description and owner).
-MANAGED_FIELDS = ("name", "description", "owner")
 # The longest governance group name the modules send. ISC documents no limit for WorkgroupDto.name; 128 is a
 # conservative bound: every real group name fits, ISC's UI lists names on one line, and a lookup by name puts the
 # name in the URL (a 70,000-character name got HTTP 414 there). A longer name fails before any request.
@@ -79,21 +77,57 @@ def owner_payload(owner_id: str) -> Dict[str, Any]:
     return {"type": "IDENTITY", "id": owner_id}
 
 
-def field_value(field: str, group: Mapping[str, Any]) -> Any:
-    """A managed field of a tenant group as it compares: descriptions never None, owners by id."""
-    if field == "description":
-        return normalize_description(group.get("description"))
-    if field == "owner":
-        return owner_id_of(group)
-    return group.get(field)
+class Field:
+    """One managed field of a group: how the tenant's value compares, what the user's value compares as, what a
+    create or patch body sends, and whether it names an identity (then the value is an identity id and the report
+    shows the identity: ``{id, name}``, ``name (id)``).
+
+    Adding a field that ISC can patch means one more row of FIELDS (and the option in the modules' docs): the
+    planner, the settlement, the request bodies and the report all read this table.
+    """
+
+    def __init__(self, name: str, current: Callable[[Mapping[str, Any]], Any], normalise: Callable[[Any], Any] = lambda value: value,
+                 send: Callable[[Any], Any] = lambda value: value, identity: bool = False) -> None:
+        self.name = name
+        self.current = current  # the tenant's value, as it compares
+        self.normalise = normalise  # the user's value, as it compares
+        self.send = send  # the value a create or patch body carries
+        self.identity = identity
+
+    def differs(self, group: Mapping[str, Any], value: Any) -> bool:
+        """Whether the group's value is not the user's ``value``."""
+        return self.current(group) != self.normalise(value)
+
+
+# The fields of a group that can be managed, in the order they are compared and patched (ISC's PATCH
+# /workgroups/{id} takes name, description and owner: see the spec's patchWorkgroup).
+FIELDS = (
+    Field("name", lambda group: group.get("name")),
+    # None, a missing description and '' all mean "no description"
+    Field("description", lambda group: normalize_description(group.get("description")), normalize_description),
+    # owners compare by id only: ISC back-fills name, displayName, emailAddress
+    Field("owner", owner_id_of, send=owner_payload, identity=True),
+)
+FIELD = {field.name: field for field in FIELDS}
+MANAGED_FIELDS = tuple(field.name for field in FIELDS)
+
+
+def differing(group: Mapping[str, Any], wanted: Mapping[str, Any]) -> Dict[str, Any]:
+    """The fields of ``wanted`` (name -> the user's value; an owner an identity id) whose value ``group`` does not have."""
+    return {field.name: wanted[field.name] for field in FIELDS if field.name in wanted and field.differs(group, wanted[field.name])}
 
 
 def build_create_body(fields: Mapping[str, Any]) -> Dict[str, Any]:
-    """The POST /workgroups body: ``name``, ``owner`` (an identity id) and, when given, ``description``."""
-    body = {"name": fields["name"], "owner": owner_payload(fields["owner"])}  # type: Dict[str, Any]
-    if fields.get("description") is not None:
-        body["description"] = fields["description"]
-    return body
+    """The POST /workgroups body: the given ``fields`` (``name``, ``owner`` an identity id, ``description``) as ISC takes them."""
+    return {field.name: field.send(fields[field.name]) for field in FIELDS if fields.get(field.name) is not None}
+
+
+def would_be(group: Optional[Mapping[str, Any]], fields: Mapping[str, Any]) -> Dict[str, Any]:
+    """A copy of ``group`` (None: a group to create, see PLACEHOLDER_ID) with ``fields`` set as ISC stores them."""
+    result = copy.deepcopy(dict(group)) if group is not None else {"id": PLACEHOLDER_ID, "description": "", "memberCount": 0,
+                                                                    "connectionCount": 0}
+    result.update((field.name, field.send(fields[field.name])) for field in FIELDS if field.name in fields)
+    return result
 
 
 def build_patch(group: Mapping[str, Any], fields: Mapping[str, Any]) -> List[Dict[str, Any]]:
@@ -101,12 +135,8 @@ def build_patch(group: Mapping[str, Any], fields: Mapping[str, Any]) -> List[Dic
 
     ``replace`` needs the member to exist; a field ISC omitted (e.g. no description yet) gets ``add``.
     """
-    operations = []  # type: List[Dict[str, Any]]
-    for field in MANAGED_FIELDS:
-        if field in fields:
-            value = owner_payload(fields[field]) if field == "owner" else fields[field]
-            operations.append({"op": "replace" if field in group else "add", "path": "/" + field, "value": value})
-    return operations
+    return [{"op": "replace" if field.name in group else "add", "path": "/" + field.name, "value": field.send(fields[field.name])}
+            for field in FIELDS if field.name in fields]
 
 
 def format_connections(connections: Iterable[Mapping[str, Any]]) -> str:

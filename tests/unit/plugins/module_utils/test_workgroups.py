@@ -16,7 +16,8 @@ from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import (
     build_patch,
     describe,
     exact_name_matches,
-    field_value,
+    FIELD,
+    differing,
     find_created_group,
     format_connections,
     normalize_description,
@@ -79,8 +80,15 @@ def test_owner_id_of():
     (CURRENT, "description", "Reviews access"),
     (CURRENT, "name", "Auditors"),
 ])
-def test_field_value_is_what_comparisons_see(group, field, expected):
-    assert field_value(field, group) == expected
+def test_the_field_table_says_what_comparisons_see(group, field, expected):
+    assert FIELD[field].current(group) == expected
+    assert not FIELD[field].differs(group, expected)
+
+
+def test_differing_keeps_the_users_value_of_the_fields_that_differ():
+    group = {"name": "n", "owner": {"id": ADA, "name": "ada"}}
+    assert differing(group, {"name": "n", "description": "", "owner": ADA}) == {}  # no description equals ''
+    assert differing(group, {"name": "m", "description": "d", "owner": ALAN}) == {"name": "m", "description": "d", "owner": ALAN}
 
 
 # ------------------------------------------------------------------ request bodies

@@ -147,3 +147,27 @@ def test_a_run_that_lost_the_race_converges_the_winner_to_its_own_entry(emulator
     operations = [entry.get("operation") for entry in result.requests if entry["path"] != "/oauth/token"]
     assert operations == ["listWorkgroups", "createWorkgroup", "updateWorkgroupMembers", "listWorkgroups", "deleteWorkgroup",
                           "listWorkgroupMembers", "patchWorkgroup", "updateWorkgroupMembers", "deleteWorkgroupMembers"], operations
+
+
+def test_a_run_that_lost_the_race_fills_the_winner_from_its_members_query(emulator, capsys, monkeypatch):
+    """Issue 20 item 4: a group whose members come only from members_query. The settlement converges the winner by the
+    plan's own update rule, so the query's matches are added to it (it once re-derived the rule, counted only listed
+    members and left the winner empty while reporting success)."""
+    _reset(emulator, 1)
+    emulator.set_faults({"rate_limit": None})
+    query = 'attributes.department:"Finance"'
+    finance = sorted(generated_identity(i)["id"] for i in range(200) if generated_identity(i)["attributes"]["department"] == "Finance")
+    assert len(finance) > 5
+    real_create = _client.IscClient.create_workgroup
+
+    def create_after_a_rival(self, body):
+        if not any(group["name"] == body["name"] for group in emulator.state.dump()["groups"]):
+            emulator.seed({"groups": [{"id": "0" * 31 + "3", "name": body["name"], "owner": OWNER, "members": [],
+                                       "created": "2020-01-01T00:00:00.000Z"}]})
+        return real_create(self, body)
+
+    monkeypatch.setattr(_client.IscClient, "create_workgroup", create_after_a_rival)
+    result = run_module(workgroups.main, emulator, capsys, groups=[{"name": "Finance Race", "owner": OWNER, "members_query": query}])
+    assert not result.failed, result["msg"]
+    assert _state(emulator)["Finance Race"] == [{"description": "", "owner": OWNER, "members": finance}]
+    assert result["counts"]["members_added"] == len(finance)
