@@ -14,6 +14,7 @@ share the views below (identity labels, sort order, failure descriptions), so th
 
 from __future__ import annotations
 
+import json
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Set
 from urllib.parse import urlsplit
 
@@ -180,6 +181,15 @@ def _view(plan: Plan, group: Mapping[str, Any], members: Optional[Set[str]] = No
     return view
 
 
+def diff_text(diff: Mapping[str, Any]) -> Dict[str, str]:
+    """``diff``'s two sides as the text ``--diff`` prints. Ansible prints a dict side through ``json.dumps``, which
+    escapes every non-ASCII character (``"Zo\\u00eb"``, an emoji as two surrogates); a text side it prints as it is.
+    So the sides are that same JSON (Ansible's indent and separators), with the characters themselves;
+    ``from_json`` reads a side back."""
+    return {side: json.dumps(diff[side], sort_keys=True, indent=4, separators=(",", ": "), ensure_ascii=False) + "\n"
+            for side in ("before", "after")}
+
+
 def build_diff(plan: Plan) -> Dict[str, Dict[str, Any]]:
     """``{"before": {name: view}, "after": {name: view}}`` for the groups with actions.
 
@@ -215,7 +225,7 @@ def report_converge(module: Any, outcome: Outcome) -> None:
               "in_use": [in_use_view(step) for step in outcome.in_use], "failures": outcome.failures, "counts": counts,
               "msg": _converge_message(outcome, counts)}  # type: Dict[str, Any]
     if module._diff:
-        result["diff"] = build_diff(plan)
+        result["diff"] = diff_text(build_diff(plan))
     if not outcome.failures:
         module.exit_json(**result)
     parts = []
@@ -266,7 +276,7 @@ def _refuse(module: Any, outcome: Outcome) -> None:
     result = {"changed": False, "summary": render_summary(plan, read_from(module.params)) + ["Refused: nothing was changed (see msg)."], "plan": plan_dict(plan),
               "in_use": [], "failures": [], "counts": nothing}  # type: Dict[str, Any]
     if module._diff:
-        result["diff"] = build_diff(plan)
+        result["diff"] = diff_text(build_diff(plan))
     fail(module, "Refused to run the plan, nothing was changed: %s. Review the plan (summary, plan.to_delete); if these deletions "
          "are intended, set max_deletes to %d or more (role variable isc_governance_groups_max_deletes)." % (outcome.refused, deletes),
          **result)
@@ -376,7 +386,7 @@ def _report_delete(module: Any, outcome: Outcome, step: Step, target: str) -> No
 def _exit(module: Any, changed: bool, msg: str, workgroup: Mapping[str, Any], diff: Optional[Dict[str, Any]] = None) -> None:
     result = {"changed": changed, "msg": msg, "workgroup": dict(workgroup)}  # type: Dict[str, Any]
     if diff is not None and module._diff:
-        result["diff"] = diff
+        result["diff"] = diff_text(diff)
     module.exit_json(**result)
 
 

@@ -80,7 +80,8 @@ attributes:
       - Check mode sends only read requests. A group that would be created is reported with the id
         V((would be created)).
   diff_mode:
-    description: Returns the fields that change, before and after, when run with C(--diff).
+    description: Returns the fields that change, before and after, when run with C(--diff) (each side a JSON text that
+      shows non-ASCII text as it is; C(from_json) reads it).
     support: full
     details:
       - Before is V({}) for a create; after is V({}) for a delete.

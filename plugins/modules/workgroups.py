@@ -496,15 +496,15 @@ counts:
 diff:
   description:
     - The groups the plan touches, keyed by name, before and after (only with C(--diff)).
-    - Each side has C(description), C(owner) (C(name (id))) and, when the members are managed, C(members) (sorted
-      C(name (id)) lines). A created group is only in C(after); a deleted group is only in C(before), with C(member_count).
+    - Each side is a JSON text (so that C(--diff) shows names as they are; Ansible escapes non-ASCII text in a dict),
+      C(from_json) reads it - an object keyed by group name whose values have C(description), C(owner)
+      (C(name (id))) and, when the members are managed, C(members) (sorted C(name (id)) lines). A created group is only
+      in C(after); a deleted group is only in C(before), with C(member_count). RV(plan) holds the same in structured form.
   returned: when diff mode is on
   type: dict
   sample:
-    before: {"Finance Approvers": {"description": "Old", "owner": "Ada Lovelace (2c9180835d2e5168015d32f890ca1581)",
-                                   "members": ["Grace Hopper (2c9180835d2e5168015d32f890ca1583)"]}}
-    after: {"Finance Approvers": {"description": "New", "owner": "Ada Lovelace (2c9180835d2e5168015d32f890ca1581)",
-                                  "members": []}}
+    before: "{\"Finance Approvers\": {\"description\": \"Old\", \"members\": [\"Grace Hopper (2c9180835d2e5168015d32f890ca1583)\"], ...}}"
+    after: "{\"Finance Approvers\": {\"description\": \"New\", \"members\": [], ...}}"
 """
 
 from ansible.module_utils.basic import AnsibleModule

@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+import json
+
 import time
 
 import pytest
@@ -53,7 +55,7 @@ def test_a_group_follows_its_query_with_an_api_client_without_user_context(tenan
     assert plan["plan"]["queries"] == [{"name": "Finance Active", "id": None, "query": QUERY, "matched": len(finance),
                                         "members_add": len(finance) + 1, "members_remove": 0, "refused": None}]
     assert "    query %r matches %d identities" % (QUERY, len(finance)) in plan["summary"]
-    assert len(plan["diff"]["after"]["Finance Active"]["members"]) == len(finance) + 1
+    assert len(json.loads(plan["diff"]["after"])["Finance Active"]["members"]) == len(finance) + 1
 
     done = converge(tenant, capsys, groups, **AS_APP)
     assert not done.failed and done["changed"] and members(tenant, "Finance Active") == finance | {PEOPLE[3]["id"]}
