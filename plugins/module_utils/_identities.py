@@ -78,7 +78,8 @@ class IscUserContextError(IscForbiddenError):
         self.labels = dict(labels or {})
 
     def __str__(self) -> str:
-        shown = ["%s %r%s" % (key, value, self.labels.get((key, value), "")) for key, value in self.references[:SHOWN_REFERENCES]]
+        shown = ["%s %r%s" % (key, value, self.labels.get((key, value), ""))
+                 for key, value in self.references[:SHOWN_REFERENCES]]
         more = len(self.references) - SHOWN_REFERENCES
         if more > 0:
             shown.append("%d more" % more)

@@ -193,7 +193,8 @@ def _in_groups(entries: Sequence[Entry], shown: int = 5) -> str:
     names = [quote(entry.name) for entry in entries if entry.where]
     if not names:
         return ""
-    return " (in %s)" % (", ".join(names[:shown]) + (" and %d more" % (len(names) - shown) if len(names) > shown else ""))
+    more = " and %d more" % (len(names) - shown) if len(names) > shown else ""
+    return " (in %s%s)" % (", ".join(names[:shown]), more)
 
 
 def _name_users(problems: List[str], users: Mapping[Any, List[Entry]]) -> List[str]:

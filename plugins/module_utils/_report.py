@@ -110,8 +110,8 @@ def _member_lines(sign: str, members: Sequence[Mapping[str, Any]]) -> List[str]:
 
 
 def read_from(params: Mapping[str, Any]) -> str:
-    """`` (tenant acme.api.identitynow.com, API client <id>)``: which tenant the plan was read from, and as whom, so that
-    a plan read from another tenant than meant (a variable falling back to SAIL_*) shows it on its first line."""
+    """`` (tenant acme.api.identitynow.com, API client <id>)``: which tenant the plan was read from, and as whom, so
+    that a plan read from another tenant than meant (a variable falling back to SAIL_*) shows it on its first line."""
     url = urlsplit(params.get("base_url") or "")
     host = (url.hostname or "?") + (":%d" % url.port if url.port else "")
     ids = [params.get("client_id")] + [client.get("client_id") for client in params.get("clients") or ()]
@@ -221,7 +221,8 @@ def report_converge(module: Any, outcome: Outcome) -> None:
         if step.result is not None and step.result.gone:
             module.warn("Governance group \"%s\" (id %s) was already deleted by someone else." % (step.name, step.id))
     counts = outcome.counts()
-    result = {"changed": outcome.changed, "summary": render_summary(plan, read_from(module.params)) + [_last_line(outcome, counts)], "plan": plan_dict(plan),
+    summary = render_summary(plan, read_from(module.params)) + [_last_line(outcome, counts)]
+    result = {"changed": outcome.changed, "summary": summary, "plan": plan_dict(plan),
               "in_use": [in_use_view(step) for step in outcome.in_use], "failures": outcome.failures, "counts": counts,
               "msg": _converge_message(outcome, counts)}  # type: Dict[str, Any]
     if module._diff:
@@ -273,7 +274,8 @@ def _refuse(module: Any, outcome: Outcome) -> None:
     plan = outcome.plan
     deletes = len(plan.of(DELETE))
     nothing = dict.fromkeys(("created", "updated", "deleted", "unchanged", "members_added", "members_removed"), 0)
-    result = {"changed": False, "summary": render_summary(plan, read_from(module.params)) + ["Refused: nothing was changed (see msg)."], "plan": plan_dict(plan),
+    summary = render_summary(plan, read_from(module.params)) + ["Refused: nothing was changed (see msg)."]
+    result = {"changed": False, "summary": summary, "plan": plan_dict(plan),
               "in_use": [], "failures": [], "counts": nothing}  # type: Dict[str, Any]
     if module._diff:
         result["diff"] = diff_text(build_diff(plan))

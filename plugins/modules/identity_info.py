@@ -94,7 +94,8 @@ EXAMPLES = r"""
 - name: Fail on references that would not resolve, naming each with its problem
   ansible.builtin.assert:
     that: found.references | selectattr('problem') | list | length == 0
-    fail_msg: "{% for item in found.references if item.problem %}{{ item.reference | to_json }}: {{ item.problem }}. {% endfor %}"
+    fail_msg: >-
+      {% for item in found.references if item.problem %}{{ item.reference | to_json }}: {{ item.problem }}. {% endfor %}
 """
 
 RETURN = r"""

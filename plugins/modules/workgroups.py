@@ -499,7 +499,8 @@ diff:
     - Each side is a JSON text (so that C(--diff) shows names as they are; Ansible escapes non-ASCII text in a dict),
       C(from_json) reads it - an object keyed by group name whose values have C(description), C(owner)
       (C(name (id))) and, when the members are managed, C(members) (sorted C(name (id)) lines). A created group is only
-      in C(after); a deleted group is only in C(before), with C(member_count). RV(plan) holds the same in structured form.
+      in C(after); a deleted group is only in C(before), with C(member_count). RV(plan) holds the same in structured
+      form.
   returned: when diff mode is on
   type: dict
   sample:

@@ -16,7 +16,7 @@ from ansible_collections.sailpoint.isc.plugins.module_utils import _client, _err
 from ansible_collections.sailpoint.isc.plugins.modules import workgroups
 from tests.emulator.seed import generated_identity
 
-from ._run import mutations, ops, run_module
+from ._run import diff_sides, mutations, ops, run_module
 
 IDS = [generated_identity(i)["id"] for i in range(1000)]
 NAMES = [generated_identity(i)["name"] for i in range(1000)]
@@ -142,9 +142,9 @@ def test_check_mode_sends_no_write_and_reports_what_the_apply_then_does(emulator
     ]
     assert plan["counts"] == {"created": 1, "updated": 1, "deleted": 1, "unchanged": 0, "members_added": 3, "members_removed": 1}
     assert plan["msg"].startswith("Would create 1, update 1 and delete 1 governance groups")
-    assert json.loads(plan["diff"]["before"])["Upd"]["members"] == sorted("%s (%s)" % (NAMES[i], IDS[i]) for i in range(3))
-    assert json.loads(plan["diff"]["after"])["New"]["owner"] == "%s (%s)" % (NAMES[900], OWNER)
-    assert "New" not in json.loads(plan["diff"]["before"]) and "Old" not in json.loads(plan["diff"]["after"])
+    assert diff_sides(plan)["before"]["Upd"]["members"] == sorted("%s (%s)" % (NAMES[i], IDS[i]) for i in range(3))
+    assert diff_sides(plan)["after"]["New"]["owner"] == "%s (%s)" % (NAMES[900], OWNER)
+    assert "New" not in diff_sides(plan)["before"] and "Old" not in diff_sides(plan)["after"]
 
     applied, requests = run(emulator, capsys, diff=True, **args)
     assert not applied.get("failed") and applied["changed"]
@@ -159,7 +159,7 @@ def test_check_mode_sends_no_write_and_reports_what_the_apply_then_does(emulator
     for check_mode in (True, False):
         again, requests = run(emulator, capsys, check_mode=check_mode, diff=True, **args)
         assert not again["changed"] and mutations(requests) == []
-        assert {side: json.loads(text) for side, text in again["diff"].items()} == {"before": {}, "after": {}}
+        assert diff_sides(again) == {"before": {}, "after": {}}
 
 
 # ------------------------------------------------------------------ semantics
@@ -448,7 +448,7 @@ def test_a_purge_above_max_deletes_fails_before_any_write_showing_the_plan(emula
             "intended, set max_deletes to 11 or more (role variable isc_governance_groups_max_deletes).")
         assert result["summary"][0] == "Plan: 0 to create, 0 to update, 11 to delete, 1 unchanged" + read_from(emulator)
         assert result["summary"][-1] == "Refused: nothing was changed (see msg)."
-        assert len(result["plan"]["to_delete"]) == 11 and len(json.loads(result["diff"]["before"])) == 11
+        assert len(result["plan"]["to_delete"]) == 11 and len(diff_sides(result)["before"]) == 11
         assert mutations(requests) == [] and ops(requests) == {"/oauth/token": 1, "listWorkgroups": 1}
         assert tenant_groups(emulator) == before
 
