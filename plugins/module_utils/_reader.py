@@ -184,8 +184,8 @@ def resolve(client: Any, request: Request, snapshot: Snapshot, warn: Optional[Ca
     except IscIdentityResolutionError as exc:
         raise IscIdentityResolutionError(_name_users(exc.problems, users))
     except IscUserContextError as exc:
-        raise IscUserContextError(exc, exc.references, {reference: _in_groups(users.get(reference, ()), 3)
-                                                          for reference in exc.references})
+        labels = {reference: _in_groups(users.get(reference, ()), 3) for reference in exc.references}
+        raise IscUserContextError(exc, exc.references, labels)
 
 
 def _in_groups(entries: Sequence[Entry], shown: int = 5) -> str:
