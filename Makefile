@@ -21,13 +21,13 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_NOCOLOR := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help venv venv-oldest collection sanity units units-processes units-sdk-v2024 integration integration-oldest lint docs-lint docs build test test-static test-runtime demo bench emulator clean
+.PHONY: help venv venv-oldest collection collection-tree sanity units units-processes units-sdk-v2024 integration integration-oldest lint docs-lint docs build test test-static test-runtime demo tenants-example bench emulator clean
 
 help:  ## Show the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 	@echo "  BUILD=$(BUILD)  (outside the checkout; make BUILD=... picks another)"
 
-$(VENV)/.installed: requirements-dev.txt requirements.txt tests/unit/emulator/requirements-clients.txt
+$(VENV)/.installed: requirements-dev.txt requirements-demo.txt tests/emulator/requirements.txt requirements.txt tests/unit/emulator/requirements-clients.txt
 	@echo "==> venv: $(PYTHON) -> $(VENV), pinned dev dependencies"
 	@test -n "$(PYTHON)" || { echo "Python 3.12 not found (looked in $(PYENV_ROOT)/versions and PATH)"; exit 1; }
 	rm -rf $(VENV)
@@ -50,10 +50,25 @@ $(OLDEST_VENV)/.installed: requirements-oldest.txt
 
 venv-oldest: $(OLDEST_VENV)/.installed
 
-collection: venv  ## Copy the checkout to $BUILD/collections/ansible_collections/sailpoint/isc (ansible-test refuses symlinks).
-	@echo "==> collection: copy to $(COLLECTION)"
-	rm -rf $(COLLECTION) && mkdir -p $(COLLECTION)
-	git ls-files -co --exclude-standard -z | tar --null -cf - -T - | tar -xf - -C $(COLLECTION)
+# The demo needs ansible-core, requests and the emulator's luqum, not the dev tools: a venv of its own, built in
+# well under a minute, so that `make demo` on a fresh clone is quick. `make test` keeps the full .venv.
+DEMO_VENV := .venv-demo
+DEMO_BIN := $(CURDIR)/$(DEMO_VENV)/bin
+
+$(DEMO_VENV)/.installed: requirements-demo.txt tests/emulator/requirements.txt
+	@echo "==> venv-demo: $(PYTHON) -> $(DEMO_VENV), only what the demo needs (requirements-demo.txt)"
+	@test -n "$(PYTHON)" || { echo "Python 3.12 not found (looked in $(PYENV_ROOT)/versions and PATH)"; exit 1; }
+	rm -rf $(DEMO_VENV)
+	# ensurepip alone takes seconds: the interpreter's own pip installs into a venv without pip, when it can (pip >= 22.3).
+	if $(PYTHON) -m pip --python $(PYTHON) --version >/dev/null 2>&1; then \
+	    $(PYTHON) -m venv --without-pip $(DEMO_VENV) && \
+	    $(PYTHON) -m pip --python $(DEMO_BIN)/python install --quiet --disable-pip-version-check -r requirements-demo.txt; \
+	else \
+	    $(PYTHON) -m venv $(DEMO_VENV) && $(DEMO_BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-demo.txt; \
+	fi
+	touch $@
+
+collection: venv collection-tree  ## Copy the checkout to $BUILD/collections/ansible_collections/sailpoint/isc (ansible-test refuses symlinks).
 	mkdir -p $(ANSIBLE_TEST_PIP)
 	for v in 24_2 25_2; do cp tests/utils/get_pip_standin.py $(ANSIBLE_TEST_PIP)/get_pip_$$v.py; done
 
@@ -164,10 +179,20 @@ test-runtime:
 	    INTEGRATION_ARGS="$(addprefix --exclude ,$(STATIC_TARGETS))" 2>&1 | sed -u 's/^/[runtime] /'; \
 	    echo "[runtime] ==> done in $$((SECONDS - start)) s"
 
-demo: collection  ## Start the emulator with a demo tenant, run playbooks/demo.yml against it, stop it.
+demo: $(DEMO_VENV)/.installed collection-tree  ## Start the emulator with a demo tenant, run playbooks/demo.yml against it, stop it (own small venv).
 	@echo "==> demo: playbooks/demo.yml against the emulator"
-	cd $(COLLECTION) && PATH="$(BIN):$$PATH" $(BIN)/python -m tests.utils.with_emulator --seed demo -- \
-	    $(BIN)/ansible-playbook -i localhost, -c local -e 'ansible_python_interpreter=$(BIN)/python' playbooks/demo.yml
+	cd $(COLLECTION) && PATH="$(DEMO_BIN):$$PATH" $(DEMO_BIN)/python -m tests.utils.with_emulator --seed demo -- \
+	    $(DEMO_BIN)/ansible-playbook -i localhost, -c local -e 'ansible_python_interpreter=$(DEMO_BIN)/python' playbooks/demo.yml
+
+# The README's two commands of "One repository, many tenants", in a copy of docs/examples/tenants, against two
+# emulators seeded from its emulator/ directory (the same people under other ids in each); with_emulator exports
+# ISC_SANDBOX_* and ISC_PRODUCTION_* (URL, client id, secret) for them, which inventory.yml reads.
+tenants-example: $(DEMO_VENV)/.installed collection-tree  ## The many-tenants example (docs/examples/tenants) as the README runs it, against two seeded emulators.
+	@echo "==> tenants-example: docs/examples/tenants against two emulators (sandbox, production)"
+	cd $(COLLECTION)/docs/examples/tenants && PATH="$(DEMO_BIN):$$PATH" PYTHONPATH=$(COLLECTION) $(DEMO_BIN)/python -m tests.utils.with_emulator \
+	    --tenant-names sandbox,production --seed emulator/sandbox.json --seed emulator/production.json -- bash -ec ' \
+	    ansible-playbook -i inventory.yml site.yml --limit sandbox --check --diff; \
+	    ansible-playbook -i inventory.yml site.yml --forks 2'
 
 bench: collection  ## Benchmarks against the emulator (about 10-15 min; not part of test). BENCH_ARGS="--repeat 3" etc.
 	@echo "==> bench: python -m benchmarks.run against the emulator (results in benchmarks/output/)"
@@ -175,6 +200,11 @@ bench: collection  ## Benchmarks against the emulator (about 10-15 min; not part
 
 emulator: venv  ## Run the emulator in the foreground (PORT=8080 to choose the port).
 	$(BIN)/python -m tests.emulator --port $${PORT:-0}
+
+collection-tree:
+	@echo "==> collection: copy to $(COLLECTION)"
+	rm -rf $(COLLECTION) && mkdir -p $(COLLECTION)
+	git ls-files -co --exclude-standard -z | tar --null -cf - -T - | tar -xf - -C $(COLLECTION)
 
 clean:  ## Remove build output (keeps .venv).
 	rm -rf $(BUILD) tests/output

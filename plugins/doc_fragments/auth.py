@@ -26,8 +26,9 @@ options:
     description:
       - Client ID of an ISC API client or personal access token (PAT). Used with O(client_secret) to fetch
         OAuth2 tokens (client credentials grant) from C(<base_url>/oauth/token).
-      - Looking up identities by alias or name needs a token with user context, that is a personal access token. References
-        by id or email and search queries also work with an API client without user context that has C(sp:search:read).
+      - References by C(id) or C(email) need an API client with the scope C(sp:search:read)
+        (or a personal access token); references by C(alias) or C(name) need a personal access token (a token with
+        user context). Search queries work with either.
       - If not set, the value of the E(SAIL_CLIENT_ID) environment variable is used.
       - Either O(client_id) and O(client_secret), or O(access_token), or both must be given. Without them, the task
         fails before any request with a message that names the options, the variables (C(isc_client_id),

@@ -44,10 +44,9 @@ IDENTITY_ID = re.compile(r"\A[0-9a-fA-F]{32}\Z")  # ISC identity ids: 32 hexadec
 CHUNK_SIZE = BATCH_VALUES
 MAX_FILTER_LENGTH = BATCH_LENGTH  # URL-encoded characters of one filters parameter
 
-PAT_HINT = ("looking up identities by alias or name needs GET /identities, which ISC serves only to tokens with user "
-            "context (a personal access token). An API client without a user may search identities, but no search field "
-            "is confirmed to hold the alias, so the collection does not guess one: give these identities by email or id "
-            "(sailpoint.isc.identity_info finds them), or use a personal access token")
+PAT_HINT = ("the token has no user context, and no search field is confirmed to hold an alias or a name: give these "
+            "identities by email or id (sailpoint.isc.identity_info finds them), or use a personal access token")
+SHOWN_REFERENCES = 5  # a refusal names this many references, then counts the rest
 BOTH_REFUSED_HINT = ("the token may neither read GET /identities (it needs user context, i.e. a personal access token, and "
                      "idn:identity:read) nor search identities (POST /search needs the scope sp:search:read)")
 SEARCH_MISS = " (looked up through search; %s, so a new identity may not be found yet)" % EVENTUAL_CONSISTENCY
@@ -62,6 +61,32 @@ class IscIdentityResolutionError(IscInputError):
     def __init__(self, problems: Sequence[str]) -> None:
         noun = "reference" if len(problems) == 1 else "references"
         super().__init__(problems, "could not resolve %d identity %s: %s" % (len(problems), noun, "; ".join(problems)))
+
+
+class IscUserContextError(IscForbiddenError):
+    """GET /identities refused (403, a token without user context) references that only it can look up (alias, name).
+
+    ``str()`` names the references first (``labels``: what to add after each, e.g. the groups that use it), then the
+    answer and what to do, so that the user sees which entries to change without reading the HTTP details first.
+    """
+
+    def __init__(self, refused: IscForbiddenError, references: Sequence[Reference],
+                 labels: Optional[Mapping[Reference, str]] = None) -> None:
+        super().__init__(refused.method, refused.path, refused.status, refused.messages, refused.detail_code,
+                         refused.tracking_id, refused.error, hint=PAT_HINT, attempts=refused.attempts)
+        self.client_id = refused.client_id
+        self.references = list(dict.fromkeys(references))
+        self.labels = dict(labels or {})
+
+    def __str__(self) -> str:
+        shown = ["%s %r%s" % (key, value, self.labels.get((key, value), ""))
+                 for key, value in self.references[:SHOWN_REFERENCES]]
+        more = len(self.references) - SHOWN_REFERENCES
+        if more > 0:
+            shown.append("%d more" % more)
+        return "%s %s a personal access token: %s (%s)" % (
+            ", ".join(shown[:-1]) + " and " + shown[-1] if len(shown) > 1 else shown[0],
+            "needs" if len(self.references) == 1 else "need", self.message, self.hint)
 
 
 def describe_reference(reference: Any) -> str:
@@ -204,13 +229,25 @@ def _look_up(client: Any, wanted: Mapping[str, Iterable[str]], attributes: Seque
     and the keys that were looked up through search."""
     indexes = {}  # type: Dict[str, Dict[str, Dict[Any, Identity]]]
     searched = set()  # type: Set[str]
+    refused = None  # type: Optional[IscUserContextError]
     for key in REFERENCE_KEYS:
         values = list(wanted.get(key, ()))
-        if values:
+        if not values:
+            continue
+        if refused is not None:  # the run fails: only the other references /identities alone could look up are named
+            if key not in SEARCH_FIELDS or not client.can_search:
+                refused = IscUserContextError(refused, refused.references + [(key, value) for value in values])
+            continue
+        try:
             pool, through_search = lookup(client, key, values, attributes)
-            indexes[key] = _index(key, pool)
-            if through_search:
-                searched.add(key)
+        except IscUserContextError as exc:
+            refused = exc
+            continue
+        indexes[key] = _index(key, pool)
+        if through_search:
+            searched.add(key)
+    if refused is not None:
+        raise refused
     return indexes, searched
 
 
@@ -278,7 +315,7 @@ def lookup(client: Any, key: str, values: Sequence[str], attributes: Sequence[st
     except IscForbiddenError as exc:
         refused = exc
     if key not in SEARCH_FIELDS or not client.can_search:
-        raise with_hint(refused, PAT_HINT)
+        raise IscUserContextError(refused, [(key, value) for value in values])
     try:
         if first_search:
             return _list_identities(client, key, values, attributes), False

@@ -16,13 +16,19 @@ Reads that do not depend on each other (groups by id, the members of different g
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Mapping, Optional
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
 
 from ansible_collections.sailpoint.isc.plugins.module_utils._desired import PRESENT, Entry, Request, quote
 from ansible_collections.sailpoint.isc.plugins.module_utils._errors import IscForbiddenError, IscInputError
 from ansible_collections.sailpoint.isc.plugins.module_utils._filters import any_of
 from ansible_collections.sailpoint.isc.plugins.module_utils._parallel import parallel
-from ansible_collections.sailpoint.isc.plugins.module_utils._identities import IscIdentityResolutionError, parse_reference, resolve_references, with_hint
+from ansible_collections.sailpoint.isc.plugins.module_utils._identities import (
+    IscIdentityResolutionError,
+    IscUserContextError,
+    parse_reference,
+    resolve_references,
+    with_hint,
+)
 from ansible_collections.sailpoint.isc.plugins.module_utils._query import Survey, survey
 from ansible_collections.sailpoint.isc.plugins.module_utils._search import SEARCH_HINT, problem_with_query
 from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import (
@@ -193,6 +199,18 @@ def resolve(client: Any, request: Request, snapshot: Snapshot, warn: Optional[Ca
         snapshot.identities = resolve_references(client, list(users), request.verify_ids, known, request.trust_unverifiable_ids, warn)
     except IscIdentityResolutionError as exc:
         raise IscIdentityResolutionError(_name_users(exc.problems, users))
+    except IscUserContextError as exc:
+        labels = {reference: _in_places(users.get(reference, ()), 3) for reference in exc.references}
+        raise IscUserContextError(exc, exc.references, labels)
+
+
+def _in_places(places: Sequence[str], shown: int = 5) -> str:
+    """`` (in groups[0] "A" owner, ... and 3 more)``: where the request gives a reference (the first ``shown``)."""
+    places = [place for place in places if place]
+    if not places:
+        return ""
+    more = " and %d more" % (len(places) - shown) if len(places) > shown else ""
+    return " (in %s%s)" % (", ".join(places[:shown]), more)
 
 
 def _name_users(problems: List[str], users: Mapping[Any, List[str]]) -> List[str]:
@@ -202,8 +220,5 @@ def _name_users(problems: List[str], users: Mapping[Any, List[str]]) -> List[str
     for problem in problems:
         places = next((by_prefix[problem[:position + 1]] for position, char in enumerate(problem)
                        if char == ":" and problem[:position + 1] in by_prefix), [])
-        if places:
-            more = " and %d more" % (len(places) - 5) if len(places) > 5 else ""
-            problem = "%s (in %s%s)" % (problem, ", ".join(places[:5]), more)
-        named.append(problem)
+        named.append(problem + _in_places(places))
     return named

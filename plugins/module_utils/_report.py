@@ -14,7 +14,9 @@ share the views below (identity labels, sort order, failure descriptions), so th
 
 from __future__ import annotations
 
+import json
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Set
+from urllib.parse import urlsplit
 
 from ansible_collections.sailpoint.isc.plugins.module_utils._auth import TOKEN_PATH
 from ansible_collections.sailpoint.isc.plugins.module_utils._errors import IscAuthError, IscForbiddenError
@@ -134,11 +136,22 @@ def _member_lines(sign: str, members: Sequence[Mapping[str, Any]]) -> List[str]:
     return lines
 
 
-def render_summary(plan: Plan) -> List[str]:
-    """Readable lines: a ``Plan: ...`` header, then one line per action (members listed below, up to 10 each way),
-    and one per group listed as absent that the tenant does not have."""
-    lines = ["Plan: %d to create, %d to update, %d to delete, %d unchanged"
-             % (len(plan.of(CREATE)), len(plan.of(UPDATE)), len(plan.of(DELETE)), len(plan.of(UNCHANGED)))]
+def read_from(params: Mapping[str, Any]) -> str:
+    """`` (tenant acme.api.identitynow.com, API client <id>)``: which tenant the plan was read from, and as whom, so
+    that a plan read from another tenant than meant (a variable falling back to SAIL_*) shows it on its first line."""
+    url = urlsplit(params.get("base_url") or "")
+    host = (url.hostname or "?") + (":%d" % url.port if url.port else "")
+    ids = [params.get("client_id")] + [client.get("client_id") for client in params.get("clients") or ()]
+    ids = [client_id for client_id in ids if client_id]
+    reader = "API client %s" % ids[0] if ids else "an access token"
+    return " (tenant %s, %s%s)" % (host, reader, " and %d more" % (len(ids) - 1) if len(ids) > 1 else "")
+
+
+def render_summary(plan: Plan, source: str = "") -> List[str]:
+    """Readable lines: a ``Plan: ...`` header (``source`` appended: see :func:`read_from`), then one line per action
+    (members listed below, up to 10 each way), and one per group listed as absent that the tenant does not have."""
+    lines = ["Plan: %d to create, %d to update, %d to delete, %d unchanged%s"
+             % (len(plan.of(CREATE)), len(plan.of(UPDATE)), len(plan.of(DELETE)), len(plan.of(UNCHANGED)), source)]
     for step in plan.of(CREATE):
         detail = "owner %s, %s" % (_who(plan.identity(step.fields["owner"])), plural(len(step.add), "member"))
         if step.fields.get("description"):
@@ -195,6 +208,15 @@ def _view(plan: Plan, group: Mapping[str, Any], members: Optional[Set[str]] = No
     return view
 
 
+def diff_text(diff: Mapping[str, Any]) -> Dict[str, str]:
+    """``diff``'s two sides as the text ``--diff`` prints. Ansible prints a dict side through ``json.dumps``, which
+    escapes every non-ASCII character (``"Zo\\u00eb"``, an emoji as two surrogates); a text side it prints as it is.
+    So the sides are that same JSON (Ansible's indent and separators), with the characters themselves;
+    ``from_json`` reads a side back."""
+    return {side: json.dumps(diff[side], sort_keys=True, indent=4, separators=(",", ": "), ensure_ascii=False) + "\n"
+            for side in ("before", "after")}
+
+
 def build_diff(plan: Plan) -> Dict[str, Dict[str, Any]]:
     """``{"before": {name: view}, "after": {name: view}}`` for the groups with actions.
 
@@ -228,12 +250,13 @@ def report_converge(module: Any, outcome: Outcome, full: bool = True) -> None:
         if step.result is not None and step.result.gone and step.reason != REASON_RACE:  # a copy: another run settled it
             module.warn("Governance group \"%s\" (id %s) was already deleted by someone else." % (step.name, step.id))
     counts = outcome.counts()
-    result = {"changed": outcome.changed, "summary": render_summary(plan) + [_last_line(outcome, counts)], "plan": plan_dict(plan, full),
+    summary = render_summary(plan, read_from(module.params)) + [_last_line(outcome, counts)]
+    result = {"changed": outcome.changed, "summary": summary, "plan": plan_dict(plan, full),
               "in_use": [in_use_view(step) for step in outcome.in_use], "failures": outcome.failures, "counts": counts,
               "msg": _converge_message(outcome, counts)}  # type: Dict[str, Any]
     result.update(_invocation(module, full))
     if module._diff:
-        result["diff"] = build_diff(plan)
+        result["diff"] = diff_text(build_diff(plan))
     if not outcome.failures:
         module.exit_json(**result)
     parts = []
@@ -293,11 +316,12 @@ def _refuse(module: Any, outcome: Outcome, full: bool) -> None:
     plan = outcome.plan
     deletes = len(plan.of(DELETE))
     nothing = dict.fromkeys(("created", "updated", "deleted", "unchanged", "members_added", "members_removed"), 0)
-    result = {"changed": False, "summary": render_summary(plan) + ["Refused: nothing was changed (see msg)."], "plan": plan_dict(plan, full),
+    summary = render_summary(plan, read_from(module.params)) + ["Refused: nothing was changed (see msg)."]
+    result = {"changed": False, "summary": summary, "plan": plan_dict(plan, full),
               "in_use": [], "failures": [], "counts": nothing}  # type: Dict[str, Any]
     result.update(_invocation(module, full))
     if module._diff:
-        result["diff"] = build_diff(plan)
+        result["diff"] = diff_text(build_diff(plan))
     fail(module, "Refused to run the plan, nothing was changed: %s. Review the plan (summary, plan.to_delete); if these deletions "
          "are intended, set max_deletes to %d or more (role variable isc_governance_groups_max_deletes)." % (outcome.refused, deletes),
          **result)
@@ -407,7 +431,7 @@ def _report_delete(module: Any, outcome: Outcome, step: Step, target: str) -> No
 def _exit(module: Any, changed: bool, msg: str, workgroup: Mapping[str, Any], diff: Optional[Dict[str, Any]] = None) -> None:
     result = {"changed": changed, "msg": msg, "workgroup": dict(workgroup)}  # type: Dict[str, Any]
     if diff is not None and module._diff:
-        result["diff"] = diff
+        result["diff"] = diff_text(diff)
     module.exit_json(**result)
 
 

@@ -21,9 +21,12 @@ description:
   - Never changes anything.
   - References by C(id) and C(email) are looked up through C(GET /identities) or ISC's search, whichever takes fewer
     requests (ceil(n / 50) against ceil(n / 400)), and through search when ISC refuses C(/identities) (HTTP 403, a token
-    without user context). References by C(alias) or C(name) need C(/identities), so a token with user context (a
-    personal access token); no search field is confirmed to hold the alias. A O(query) costs ceil(N / 10,000) search
-    requests for N matches (one more when N is a multiple of 10,000) and works with an API client without user context.
+    without user context). References by C(alias) or C(name) go only through C(/identities), as no search field is
+    confirmed to hold the alias. A O(query) costs ceil(N / 10,000) search requests for N matches (one more when N is a
+    multiple of 10,000) and works with an API client without user context.
+  - References by C(id) or C(email) need an API client with the scope C(sp:search:read)
+    (or a personal access token); references by C(alias) or C(name) need a personal access token (a token with
+    user context).
   - Search is eventually consistent - an identity appears in search a few seconds to a few minutes after it is created or
     changed - and only sees what ISC indexes (for example, no uncorrelated accounts).
 author:
@@ -91,10 +94,11 @@ EXAMPLES = r"""
       - name: John Smith
   register: found
 
-- name: Fail on references that would not resolve
+- name: Fail on references that would not resolve, naming each with its problem
   ansible.builtin.assert:
     that: found.references | selectattr('problem') | list | length == 0
-    fail_msg: "{{ found.references | selectattr('problem') | map(attribute='problem') | list }}"
+    fail_msg: >-
+      {% for item in found.references if item.problem %}{{ item.reference | to_json }}: {{ item.problem }}. {% endfor %}
 """
 
 RETURN = r"""

@@ -57,9 +57,9 @@ options:
       - The owner of the group, an identity reference.
       - Either an identity id (a string of 32 hexadecimal characters; anything else fails before any request), or a
         dictionary with exactly one of the keys C(id), C(alias), C(email) or C(name).
-      - Looking up an identity by C(alias) or C(name) needs a token with user context (a personal access token); by
-        C(email) or C(id) it also works with an API client without user context (through ISC's search, scope
-        C(sp:search:read)). An id given as a string is used without a lookup.
+      - References by C(id) or C(email) need an API client with the scope C(sp:search:read)
+        (or a personal access token); references by C(alias) or C(name) need a personal access token (a token with
+        user context). An id given as a string is used without a lookup.
       - Required to create a group. Compared by identity id, so the same owner given by alias or by id is no change.
       - Not used with O(state=absent).
     type: raw
@@ -82,7 +82,8 @@ attributes:
       - Check mode sends only read requests. A group that would be created is reported with the id
         V((would be created)).
   diff_mode:
-    description: Returns the fields that change, before and after, when run with C(--diff).
+    description: Returns the fields that change, before and after, when run with C(--diff) (each side a JSON text that
+      shows non-ASCII text as it is; C(from_json) reads it).
     support: full
     details:
       - Before is V({}) for a create; after is V({}) for a delete.

@@ -42,8 +42,9 @@ options:
     description:
       - An identity reference; returns the groups this identity is a member of.
       - Either an identity id (a string), or a dictionary with exactly one of the keys C(id), C(alias), C(email) or
-        C(name). Looking up by C(alias) or C(name) needs a token with user context (a personal access token); by
-        C(email) or C(id) an API client without user context works too (through ISC's search). An unknown
+        C(name). References by C(id) or C(email) need an API client with the scope C(sp:search:read)
+        (or a personal access token); references by C(alias) or C(name) need a personal access token (a token with
+        user context). An unknown
         identity makes the module fail. M(sailpoint.isc.identity_info) shows what a reference resolves to.
     type: raw
   sorters:

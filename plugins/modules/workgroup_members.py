@@ -122,7 +122,10 @@ notes:
     only to tokens with user context), through search (up to 400 ids per request, C(sp:search:read)). An id search does
     not find (search shows a new identity only after seconds to minutes), or that no endpoint may verify, is used with a
     warning, and ISC reports an unknown identity per item when it is added (the task then fails and reports what was done).
-    Lookups by C(email) work the same way; lookups by C(alias) or C(name) need a personal access token.
+    Lookups by C(email) work the same way.
+  - References by C(id) or C(email) need an API client with the scope C(sp:search:read)
+    (or a personal access token); references by C(alias) or C(name) need a personal access token (a token with
+    user context).
   - ISC answers the bulk writes with a per-identity status (HTTP 207). C(201) (added) and C(204) (removed) count as done;
     C(409) on add (already a member) and C(404) on remove (not a member) mean the desired state already holds and are not
     errors. Any other status fails the task, naming each identity with its status and ISC's description; RV(added) and
@@ -168,8 +171,8 @@ EXAMPLES = r"""
         workgroup_name: Access Reviewers
         exclusive: true
         members:
-          - name: ada.lovelace
-          - alias: alan
+          - alias: ada.lovelace         # the account name; name is the display name ("Ada Lovelace")
+          - name: Alan Turing
 
     - name: Remove two identities if they are members
       sailpoint.isc.workgroup_members:

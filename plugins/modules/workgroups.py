@@ -242,9 +242,10 @@ attributes:
     details:
       - Each side shows description, owner as C(name (id)) and, where members are managed, the sorted members as C(name (id)).
 notes:
-  - Identity references by C(id) and C(email), and O(groups[].members_query), work with any token that may search
-    (C(sp:search:read)); references by C(alias) or C(name) need a token with user context (a personal access token),
-    because only C(GET /identities) can look them up (no search field is confirmed to hold the alias). Lookups take the
+  - References by C(id) or C(email) need an API client with the scope C(sp:search:read)
+    (or a personal access token); references by C(alias) or C(name) need a personal access token (a token with
+    user context). O(groups[].members_query) works with any token that may search (C(sp:search:read)). Only
+    C(GET /identities) can look up an alias or a name (no search field is confirmed to hold the alias). Lookups take the
     endpoint with fewer requests - C(/identities) ceil(n / 50), search ceil(n / 400) - and search when C(/identities)
     answers HTTP 403 (a token without user context).
   - A group whose O(groups[].members_query) matches nobody (unless O(groups[].allow_empty_query)), more than
@@ -553,15 +554,16 @@ counts:
 diff:
   description:
     - The groups the plan touches, keyed by name, before and after (only with C(--diff)).
-    - Each side has C(description), C(owner) (C(name (id))) and, when the members are managed, C(members) (sorted
-      C(name (id)) lines). A created group is only in C(after); a deleted group is only in C(before), with C(member_count).
+    - Each side is a JSON text (so that C(--diff) shows names as they are; Ansible escapes non-ASCII text in a dict),
+      C(from_json) reads it - an object keyed by group name whose values have C(description), C(owner)
+      (C(name (id))) and, when the members are managed, C(members) (sorted C(name (id)) lines). A created group is only
+      in C(after); a deleted group is only in C(before), with C(member_count). RV(plan) holds the same in structured
+      form.
   returned: when diff mode is on
   type: dict
   sample:
-    before: {"Finance Approvers": {"description": "Old", "owner": "Ada Lovelace (2c9180835d2e5168015d32f890ca1581)",
-                                   "members": ["Grace Hopper (2c9180835d2e5168015d32f890ca1583)"]}}
-    after: {"Finance Approvers": {"description": "New", "owner": "Ada Lovelace (2c9180835d2e5168015d32f890ca1581)",
-                                  "members": []}}
+    before: "{\"Finance Approvers\": {\"description\": \"Old\", \"members\": [\"Grace Hopper (2c9180835d2e5168015d32f890ca1583)\"], ...}}"
+    after: "{\"Finance Approvers\": {\"description\": \"New\", \"members\": [], ...}}"
 """
 
 from ansible.module_utils.basic import AnsibleModule

@@ -129,7 +129,9 @@ def test_role_refuses_more_deletes_than_its_limit_showing_the_plan(emulator, tmp
     output = _output(proc)
     assert proc.returncode == 2, output[-3000:]
     assert "the plan deletes 3 governance groups" in output and "set max_deletes to 3 or more" in output
-    assert '"Plan: 0 to create, 0 to update, 3 to delete, 1 unchanged"' in output  # the role's debug task shows the plan
+    # the role's debug task shows the plan; its first line names the tenant and the API client that read it
+    assert ('"Plan: 0 to create, 0 to update, 3 to delete, 1 unchanged (tenant 127.0.0.1:%d, API client %s)"'
+            % (emulator.port, emulator.client_id)) in output
     assert '"- delete \\"Old 0\\" (not in the list, purge, 0 members)"' in output
     assert len(emulator.state.groups) == 4
     assert not [entry for entry in emulator.requests() if entry["method"] in ("POST", "PATCH", "DELETE") and entry["path"] != "/oauth/token"]

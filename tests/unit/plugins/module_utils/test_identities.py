@@ -187,8 +187,8 @@ def test_no_user_context_cannot_resolve_aliases_and_says_what_to_use(emulator, m
         resolve_identities(client, [ADA, {"alias": "ada.lovelace"}])
     message = str(info.value)
     assert info.value.status == 403
-    assert message.startswith("GET /v2024/identities: HTTP 403 Forbidden")
-    assert "no search field is confirmed to hold the alias" in message and "give these identities by email or id" in message
+    assert message.startswith("alias 'ada.lovelace' needs a personal access token: GET /v2024/identities: HTTP 403 Forbidden")
+    assert "no search field is confirmed to hold an alias" in message and "give these identities by email or id" in message
     assert "App-Secret-Value-5" not in message
 
 

@@ -45,6 +45,11 @@ def run_module(main: Callable[[], None], emulator: Any, capsys: Any, check_mode:
     return result
 
 
+def diff_sides(result: Dict[str, Any]) -> Dict[str, Any]:
+    """The ``diff`` of a module result, each side (JSON text, so that ``--diff`` shows non-ASCII as it is) read back."""
+    return {side: json.loads(text) for side, text in result["diff"].items()}
+
+
 def api_requests(requests: Iterable[Dict[str, Any]]) -> List[Dict[str, Any]]:
     """The requests to the API (the token requests left out)."""
     return [r for r in requests if r["path"] != TOKEN_PATH]

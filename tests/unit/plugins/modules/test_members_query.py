@@ -13,7 +13,7 @@ import pytest
 from ansible_collections.sailpoint.isc.plugins.modules import identity_info, workgroup_members, workgroups
 from tests.emulator.seed import generated_identity
 
-from ._run import mutations, ops, run_module
+from ._run import diff_sides, mutations, ops, run_module
 
 COUNT = 400
 PEOPLE = [generated_identity(i) for i in range(COUNT)]
@@ -55,7 +55,7 @@ def test_a_group_follows_its_query_with_an_api_client_without_user_context(tenan
                                         "members_add": len(finance) + 1, "members_remove": 0, "refused": None}]
     assert "    query %r matches %d identities" % (QUERY, len(finance)) in plan["summary"]
     assert "      attributes.department: Finance %d" % len(finance) in plan["summary"]
-    assert len(plan["diff"]["after"]["Finance Active"]["members"]) == len(finance) + 1
+    assert len(diff_sides(plan)["after"]["Finance Active"]["members"]) == len(finance) + 1
 
     done = converge(tenant, capsys, groups, **AS_APP)
     assert not done.failed and done["changed"] and members(tenant, "Finance Active") == finance | {PEOPLE[3]["id"]}

@@ -17,7 +17,7 @@ from ansible_collections.sailpoint.isc.plugins.module_utils import _client
 from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import PLACEHOLDER_ID
 from ansible_collections.sailpoint.isc.plugins.modules import workgroup
 
-from ._run import mutations, run_module
+from ._run import diff_sides, mutations, run_module
 
 ADA = "2c9180835d2e5168015d32f890ca1581"
 ALAN = "2c9180835d2e5168015d32f890ca1582"
@@ -54,7 +54,7 @@ def test_create_in_check_mode_writes_nothing_and_reports_the_would_be_group(tena
     assert result["changed"] is True
     assert result["workgroup"]["id"] == PLACEHOLDER_ID
     assert result["workgroup"]["owner"]["id"] == ADA
-    assert result["diff"] == {"before": {}, "after": {"name": "Auditors", "description": "", "owner": {"id": ADA, "name": "ada.lovelace"}}}
+    assert diff_sides(result) == {"before": {}, "after": {"name": "Auditors", "description": "", "owner": {"id": ADA, "name": "ada.lovelace"}}}
     assert not mutations(tenant.requests())
     assert not tenant.state.groups
 
@@ -114,7 +114,7 @@ def test_update_patches_only_the_changed_fields(tenant, capsys):
     gid = seed_group(tenant, name="Auditors", description="old")
     result = run_module(workgroup.main, tenant, capsys, diff=True, name="Auditors", description="new", owner={"alias": "ada"})
     assert result["changed"] is True
-    assert result["diff"] == {"before": {"description": "old"}, "after": {"description": "new"}}
+    assert diff_sides(result) == {"before": {"description": "old"}, "after": {"description": "new"}}
     patches = [r for r in mutations(tenant.requests()) if r["method"] == "PATCH"]
     assert len(patches) == 1 and len(mutations(tenant.requests())) == 1
     assert result["workgroup"]["description"] == "new"
@@ -126,8 +126,8 @@ def test_update_in_check_mode_reports_without_writing(tenant, capsys):
     result = run_module(workgroup.main, tenant, capsys, check_mode=True, diff=True, name="Auditors", owner={"alias": "alan"})
     assert result["changed"] is True
     assert result["workgroup"]["owner"]["id"] == ALAN
-    assert result["diff"]["before"] == {"owner": {"id": ADA, "name": "ada.lovelace"}}
-    assert result["diff"]["after"] == {"owner": {"id": ALAN, "name": "alan.turing"}}
+    assert diff_sides(result)["before"] == {"owner": {"id": ADA, "name": "ada.lovelace"}}
+    assert diff_sides(result)["after"] == {"owner": {"id": ALAN, "name": "alan.turing"}}
     assert not mutations(tenant.requests())
     assert group_state(tenant, gid)["owner"] == ADA
 
@@ -178,8 +178,8 @@ def test_name_lookup_is_case_sensitive(tenant, capsys):
 def test_delete_then_delete_again(tenant, capsys):
     gid = seed_group(tenant, name="Auditors")
     checked = run_module(workgroup.main, tenant, capsys, check_mode=True, diff=True, name="Auditors", state="absent")
-    assert checked["changed"] is True and checked["diff"]["after"] == {}
-    assert checked["diff"]["before"]["name"] == "Auditors"
+    assert checked["changed"] is True and diff_sides(checked)["after"] == {}
+    assert diff_sides(checked)["before"]["name"] == "Auditors"
     assert not mutations(tenant.requests())
     deleted = run_module(workgroup.main, tenant, capsys, name="Auditors", state="absent")
     assert deleted["changed"] is True and deleted["workgroup"] == {}

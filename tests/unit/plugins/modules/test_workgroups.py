@@ -16,7 +16,7 @@ from ansible_collections.sailpoint.isc.plugins.module_utils import _client, _err
 from ansible_collections.sailpoint.isc.plugins.modules import workgroups
 from tests.emulator.seed import generated_identity
 
-from ._run import mutations, ops, run_module
+from ._run import diff_sides, mutations, ops, run_module
 
 IDS = [generated_identity(i)["id"] for i in range(1000)]
 NAMES = [generated_identity(i)["name"] for i in range(1000)]
@@ -30,6 +30,11 @@ def run(emulator, capsys, **args) -> Tuple[Dict[str, Any], List[Dict[str, Any]]]
     emulator.clear_requests()
     result = run_module(workgroups.main, emulator, capsys, **args)
     return result, result.requests
+
+
+def read_from(emulator, client_id: str = "") -> str:
+    """The end of the plan's first line: the tenant's host and port, and the API client that read it."""
+    return " (tenant 127.0.0.1:%d, API client %s)" % (emulator.port, client_id or emulator.client_id)
 
 
 def floor(group_reads: int, member_counts: List[int], writes: int, new_ids: int = 0) -> int:
@@ -103,7 +108,7 @@ def test_create_no_change_and_changed_runs_stay_at_the_floor(emulator, capsys):
     assert echoed["invocation"]["module_args"]["client_secret"] == "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
     echoed, _requests = run(emulator, capsys, groups=desired, full_result=True, _ansible_inject_invocation=True)
     assert echoed["invocation"]["module_args"]["groups"][0]["name"] == desired[0]["name"]
-    assert again["summary"][0] == "Plan: 0 to create, 0 to update, 0 to delete, 20 unchanged"
+    assert again["summary"][0] == "Plan: 0 to create, 0 to update, 0 to delete, 20 unchanged" + read_from(emulator)
 
     # changed: 5 descriptions and owners (one PATCH each), 10 groups swap 5 members (one bulk-add + one bulk-remove each)
     changed = copy.deepcopy(desired)
@@ -139,7 +144,7 @@ def test_check_mode_sends_no_write_and_reports_what_the_apply_then_does(emulator
     assert mutations(requests) == []
     assert set(tenant_groups(emulator)) == {"Upd", "Old", "Kept"}
     assert plan["summary"] == [
-        "Plan: 1 to create, 1 to update, 1 to delete, 0 unchanged",
+        "Plan: 1 to create, 1 to update, 1 to delete, 0 unchanged" + read_from(emulator),
         '+ create "New" (owner %s, 2 members)' % NAMES[900],
         "    + %s (%s)" % (NAMES[5], IDS[5]),  # a plain id: checked to exist, so its name is known too
         "    + %s (%s)" % (NAMES[6], IDS[6]),  # resolved by email
@@ -151,9 +156,9 @@ def test_check_mode_sends_no_write_and_reports_what_the_apply_then_does(emulator
     ]
     assert plan["counts"] == {"created": 1, "updated": 1, "deleted": 1, "unchanged": 0, "members_added": 3, "members_removed": 1}
     assert plan["msg"].startswith("Would create 1, update 1 and delete 1 governance groups")
-    assert plan["diff"]["before"]["Upd"]["members"] == sorted("%s (%s)" % (NAMES[i], IDS[i]) for i in range(3))
-    assert plan["diff"]["after"]["New"]["owner"] == "%s (%s)" % (NAMES[900], OWNER)
-    assert "New" not in plan["diff"]["before"] and "Old" not in plan["diff"]["after"]
+    assert diff_sides(plan)["before"]["Upd"]["members"] == sorted("%s (%s)" % (NAMES[i], IDS[i]) for i in range(3))
+    assert diff_sides(plan)["after"]["New"]["owner"] == "%s (%s)" % (NAMES[900], OWNER)
+    assert "New" not in diff_sides(plan)["before"] and "Old" not in diff_sides(plan)["after"]
 
     applied, requests = run(emulator, capsys, diff=True, **args)
     assert not applied.get("failed") and applied["changed"]
@@ -168,7 +173,7 @@ def test_check_mode_sends_no_write_and_reports_what_the_apply_then_does(emulator
     for check_mode in (True, False):
         again, requests = run(emulator, capsys, check_mode=check_mode, diff=True, **args)
         assert not again["changed"] and mutations(requests) == []
-        assert again["diff"] == {"before": {}, "after": {}}
+        assert diff_sides(again) == {"before": {}, "after": {}}
 
 
 # ------------------------------------------------------------------ semantics
@@ -345,6 +350,30 @@ def test_unresolvable_references_are_reported_together_before_any_write(emulator
                                   "email 'none@example.com': no identity has this email (in groups[0] \"A\" members[0])"]
 
 
+def test_alias_and_name_references_refused_for_lack_of_user_context_are_named_with_their_groups(emulator, capsys):
+    """An API client has no user context: ISC refuses GET /identities (403). The message starts with the references (the
+    first five) and the groups that use each (the first three), before the HTTP details; nothing else is sent."""
+    seed(emulator)
+    emulator.seed({"clients": [{"client_id": "app", "client_secret": "app-secret", "user_context": False, "scopes": ["sp:scopes:all"]}]})
+    aliases = [generated_identity(index)["alias"] for index in range(6)]
+    groups = [{"name": "G%d" % index, "owner": OWNER, "members": [{"alias": alias} for alias in aliases]
+               + [{"name": NAMES[7]}, {"email": generated_identity(8)["email"]}]} for index in range(5)]
+    result, requests = run(emulator, capsys, client_id="app", client_secret="app-secret", groups=groups)
+    assert result.failed and mutations(requests) == []
+    def places(index):
+        return ' (in %s and 2 more)' % ", ".join('groups[%d] "G%d" members[%d]' % (group, group, index) for group in range(3))
+
+    assert result["msg"].startswith(
+        "Could not resolve the identities (references and members queries), nothing was changed: "
+        + ", ".join("alias %r%s" % (alias, places(index)) for index, alias in enumerate(aliases[:5])) + " and 2 more need a personal access token: "
+        "GET /v2024/identities: HTTP 403 Forbidden: "), result["msg"]
+    assert result["msg"].endswith("give these identities by email or id (sailpoint.isc.identity_info finds them), or use a "
+                                  "personal access token)")
+    assert result["status"] == 403 and result["tracking_id"] in result["msg"]
+    # one refused request: the name is not looked up (it would be refused the same way), nor the email
+    assert ops(requests) == {"/oauth/token": 1, "listWorkgroups": 1, "listIdentities": 1}
+
+
 def test_an_ambiguous_name_fails_before_any_write_listing_the_ids(emulator, capsys):
     seed(emulator, groups=[{"id": "a" * 32, "name": "Twin", "owner": OWNER, "members": [], "created": "2024-01-01T08:00:00.000Z"},
                            {"id": "b" * 32, "name": "Twin", "owner": OWNER, "members": []}])  # months apart: not a race of runs
@@ -457,9 +486,9 @@ def test_a_purge_above_max_deletes_fails_before_any_write_showing_the_plan(emula
             "Refused to run the plan, nothing was changed: the plan deletes 11 governance groups (11 not in the list, purge; 0 listed "
             "as absent), more than the limit of 10 per run. Review the plan (summary, plan.to_delete); if these deletions are "
             "intended, set max_deletes to 11 or more (role variable isc_governance_groups_max_deletes).")
-        assert result["summary"][0] == "Plan: 0 to create, 0 to update, 11 to delete, 1 unchanged"
+        assert result["summary"][0] == "Plan: 0 to create, 0 to update, 11 to delete, 1 unchanged" + read_from(emulator)
         assert result["summary"][-1] == "Refused: nothing was changed (see msg)."
-        assert len(result["plan"]["to_delete"]) == 11 and len(result["diff"]["before"]) == 11
+        assert len(result["plan"]["to_delete"]) == 11 and len(diff_sides(result)["before"]) == 11
         assert mutations(requests) == [] and ops(requests) == {"/oauth/token": 1, "listWorkgroups": 1}
         assert tenant_groups(emulator) == before
 
