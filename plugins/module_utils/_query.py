@@ -39,8 +39,9 @@ from ansible_collections.sailpoint.isc.plugins.module_utils._errors import IscAp
 from ansible_collections.sailpoint.isc.plugins.module_utils._parallel import parallel
 from ansible_collections.sailpoint.isc.plugins.module_utils._search import IDENTITY_FIELDS, identity
 
-LUQUM_MISSING = ("members_query needs the Python library luqum on the host that runs the module, to check the query "
-                 "before any request (pip install luqum; it is in the collection's requirements.txt)")
+# Follows the option's name and value in the caller's message (members_query '...', or identity_info's query '...').
+LUQUM_MISSING = ("needs the Python library luqum on the host that runs the module, to check the query before any "
+                 "request (pip install luqum; it is in the collection's requirements.txt)")
 
 # The fields the spec's IdentityDocument declares (isc-v2024 schemas/search/model/identity/IdentityDocument.yaml): a
 # query that names them names no typo, so they cost no existence count. Attributes (attributes.*) are always counted.
@@ -96,29 +97,103 @@ def _unescape(text: str) -> str:
 
 def problems(query: str) -> List[str]:
     """Why ``query`` may not be sent (nothing when it may), each to follow ``members_query '<query>'``: it does not
-    parse, or an unquoted value holds characters ISC's analyzer splits on, so that it would match any of its words."""
+    parse, uses a nested query, has a term without a field, has an unquoted value ISC's analyzer splits into words
+    (it would match any of them), or mixes AND and OR without parentheses."""
     try:
         parsed = parse(query)
     except ValueError as exc:
         return [str(exc)]
+    bare = _bare(parsed)
+    nested = _distinct(node.value for node in bare if _is_nested(node))
+    fieldless = _distinct(str(node).strip() for node in bare
+                          if not _is_nested(node) and not (isinstance(node, tree.Word) and node.value == "*"))
+    if nested:  # alone: luqum reads @accounts(...) as a word and a group, so the other checks would only confuse
+        return ["uses ISC's nested query syntax (%s), which is not supported here: the collection cannot check what "
+                "@accounts(...), @access(...) or @entitlements(...) select; select the identities by their own fields "
+                "and attributes" % ", ".join(nested)]
+    found = []  # type: List[str]
+    if fieldless:
+        joined = _value_before(parsed)
+        hint = ("quote a value of several words, or use the field's .exact form to match the whole value, as in %s"
+                % _forms(*joined) if joined else "put its field before each, quoting a value of several words or "
+                "using the field's .exact form for a whole value, as in %s" % _forms("attributes.department", "Finance"))
+        found.append("has terms without a field name (%s): ISC's search looks for those in every field of an identity "
+                     "(SailPoint's \"Building a Search Query\": a query without a field searches everywhere, and spaces "
+                     "in an unquoted value act as OR), so everyone holding such a word anywhere would be a member; %s"
+                     % (", ".join(fieldless), hint))
+    found.extend(_split_problem(parsed))
+    mixed = _distinct(str(chain).strip() for chain in _chains(parsed) if _mixes_and_or(chain))
+    if mixed:
+        found.append("mixes AND with OR (or with terms separated only by spaces) without parentheses (%s): ISC's "
+                     "search (Elasticsearch's query string) does not give AND precedence over OR - in a OR b AND c "
+                     "both b and c are required, and a is optional - so add parentheses that say what you mean, as in "
+                     "(a OR b) AND c or a OR (b AND c)" % "; ".join(mixed))
+    return found
+
+
+def _distinct(items: Any) -> List[str]:
+    result = []  # type: List[str]
+    for item in items:
+        if item not in result:
+            result.append(item)
+    return result
+
+
+def _forms(field: str, value: str) -> str:
+    """The quoted and the ``.exact`` form of ``value`` on ``field``, for a hint."""
+    quoted = '"%s"' % value.replace("\\", "\\\\").replace('"', '\\"')
+    return "%s:%s or %s.exact:%s" % (field, quoted, field, quoted)
+
+
+def _bare(node: Any) -> List[Any]:
+    """The terms under ``node`` that no field applies to (words, phrases, patterns, ranges); everything under a
+    ``field:`` (a field group too) is searched in that field, and ``_exists_:`` names a field."""
+    if isinstance(node, tree.SearchField):
+        return []
+    if isinstance(node, (tree.Word, tree.Phrase, tree.Regex, tree.Range, tree.From, tree.To)):
+        return [node]
+    return [found for child in node.children for found in _bare(child)]
+
+
+def _is_nested(node: Any) -> bool:
+    """``@accounts`` of ``@accounts(...)``: SailPoint's nested queries, which luqum reads as a word before a group."""
+    return isinstance(node, tree.Word) and node.value.startswith("@")
+
+
+def _value_before(parsed: Any) -> Optional[Tuple[str, str]]:
+    """``attributes.department:Corporate Finance``: the field and the words meant as its value (the unquoted value and
+    the bare words that follow it, separated only by spaces), for the hint; None when there is no such case."""
+    for chain in _chains(parsed):
+        runs = []  # type: List[List[str]]  # [field, word, word, ...] per unquoted value and the bare words after it
+        for conjunction, operand in _operands(chain):
+            if isinstance(operand, tree.SearchField) and isinstance(operand.children[0], tree.Word) \
+                    and operand.name != "_exists_":
+                runs.append([operand.name, _unescape(operand.children[0].value)])
+            elif runs and len(runs[-1]) > 1 and conjunction is None and isinstance(operand, tree.Word) \
+                    and not _is_nested(operand):
+                runs[-1].append(_unescape(operand.value))
+            else:
+                runs.append([])
+        for run in runs:
+            if len(run) > 2:
+                return run[0], " ".join(run[1:])
+    return None
+
+
+def _split_problem(parsed: Any) -> List[str]:
     split = _terms(parsed, None)
     if not split:
         return []
-    values = []  # type: List[str]
-    for _field, value in split:
-        if value not in values:
-            values.append(value)
-    field, value = split[0]
-    quoted = '"%s"' % value.replace("\\", "\\\\").replace('"', '\\"')
-    example = "%s:%s or %s.exact:%s" % (field, quoted, field, quoted) if field else quoted
     return ["has unquoted values that ISC's search splits into words, matching any one of them (%s): every "
             "identity holding any of those words would be a member (an unquoted email matched every identity of its "
             "domain, SailPoint bug PLTDP-5347); quote the value to match its words in a row, or use the field's .exact "
-            "form to match the whole value, as in %s" % (", ".join(values), example)]
+            "form to match the whole value, as in %s"
+            % (", ".join(_distinct(value for _field, value in split)), _forms(*split[0]))]
 
 
-def _terms(node: Any, field: Optional[str]) -> List[Tuple[Optional[str], str]]:
-    """``(field, value)`` of every unquoted value under ``node`` that the analyzer would split (wildcards aside)."""
+def _terms(node: Any, field: Optional[str]) -> List[Tuple[str, str]]:
+    """``(field, value)`` of every unquoted value on a field under ``node`` that the analyzer would split (wildcards
+    aside; a value without a field is refused as such)."""
     if isinstance(node, tree.SearchField):
         if node.name == "_exists_":
             return []
@@ -126,17 +201,61 @@ def _terms(node: Any, field: Optional[str]) -> List[Tuple[Optional[str], str]]:
     if isinstance(node, (tree.Range, tree.From, tree.To, tree.Regex, tree.Phrase)):
         return []
     if isinstance(node, tree.Word):
-        exact = field is not None and field.endswith(".exact")
+        if field is None or field.endswith(".exact") or field in DATE_FIELDS:
+            return []
         value = _unescape(node.value)
         # wildcards are not analysed: what remains must be one word
         words = _unescape(re.sub(r"(?<!\\)[*?]", "", node.value))
-        if exact or field in DATE_FIELDS or not words or _ONE_WORD.match(words):
+        if not words or _ONE_WORD.match(words):
             return []
         return [(field, value)]
-    found = []  # type: List[Tuple[Optional[str], str]]
+    found = []  # type: List[Tuple[str, str]]
     for child in node.children:
         found.extend(_terms(child, field))
     return found
+
+
+_OPERATIONS = (tree.AndOperation, tree.OrOperation, tree.UnknownOperation)
+
+
+def _chains(parsed: Any) -> List[Any]:
+    """The outermost operation of each level of ``parsed``: the whole query, and what each pair of parentheses holds.
+    luqum nests AND inside OR by precedence; ISC reads a level left to right (see :func:`_operands`)."""
+    found = []  # type: List[Any]
+
+    def visit(node: Any, outermost: bool) -> None:
+        if isinstance(node, _OPERATIONS) and outermost:
+            found.append(node)
+        for child in node.children:
+            visit(child, not (isinstance(node, _OPERATIONS) and isinstance(child, _OPERATIONS)))
+    visit(parsed, True)
+    if not found:
+        found.append(parsed)  # a single term: one level without operators
+    return found
+
+
+def _operands(node: Any, conjunction: Optional[str] = None) -> List[Tuple[Optional[str], Any]]:
+    """The operands of one level, in order, each with the operator before it (``AND``, ``OR``, None for a space or
+    the first one): the order the query was written in, whatever luqum's precedence nested."""
+    if not isinstance(node, _OPERATIONS):
+        return [(conjunction, node)]
+    word = "AND" if isinstance(node, tree.AndOperation) else "OR" if isinstance(node, tree.OrOperation) else None
+    found = []  # type: List[Tuple[Optional[str], Any]]
+    for position, child in enumerate(node.children):
+        found.extend(_operands(child, conjunction if position == 0 else word))
+    return found
+
+
+def _mixes_and_or(chain: Any) -> bool:
+    """Whether one level joins operands with AND and with OR (or a bare space, which is OR unless the operand is
+    marked +, - or NOT): Elasticsearch's query string then makes the operands around each AND required and the others
+    optional, whatever the user meant (elastic/elasticsearch#9414, #30808; LUCENE-3674)."""
+    operands = _operands(chain)[1:]
+    joined_and = any(conjunction == "AND" for conjunction, _operand in operands)
+    joined_or = any(conjunction == "OR" or (conjunction is None and not isinstance(operand, (tree.Not, tree.Prohibit,
+                                                                                              tree.Plus)))
+                    for conjunction, operand in operands)
+    return joined_and and joined_or
 
 
 def fields(query: str) -> List[str]:
