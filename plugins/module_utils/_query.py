@@ -71,14 +71,16 @@ Spread = Dict[str, Dict[str, int]]  # field -> value -> how many matches hold it
 class Survey:
     """What a run learned about its queries: ``total`` identities in the tenant; per query its ``matches``
     (``_search.identity`` records) and ``spread``; ``unknown``: per query, the fields it names that no identity has;
-    ``refused``: the queries ISC refused."""
+    ``negated_nobody``: per query, the clauses it negates that match no identity; ``refused``: the queries ISC
+    refused."""
 
     def __init__(self) -> None:
         self.total = 0
         self.matches = {}  # type: Dict[str, List[Dict[str, Any]]]
         self.spread = {}  # type: Dict[str, Spread]
         self.unknown = {}  # type: Dict[str, List[str]]
-        self.refused = {}  # type: Dict[str, Any]  # query -> the IscApiError (HTTP 400) of it or of a field count
+        self.negated_nobody = {}  # type: Dict[str, List[str]]
+        self.refused = {}  # type: Dict[str, Any]  # query -> the IscApiError (HTTP 400) of it or of one of its counts
 
 
 def parse(query: str) -> Any:
@@ -279,6 +281,27 @@ def fields(query: str) -> List[str]:
     return named
 
 
+def negated(query: str) -> List[str]:
+    """The distinct clauses ``query`` negates (``NOT``, ``!``, ``-``), each as a query of its own: inside a field group
+    (``attributes.department:(Finance AND NOT Sales)``) with its field, ``attributes.department:(Sales)``."""
+    found = []  # type: List[str]
+
+    def walk(node: Any, field: Optional[str]) -> None:
+        if isinstance(node, tree.SearchField):
+            field = node.name
+        if isinstance(node, (tree.Not, tree.Prohibit)):
+            clause = node.children[0]
+            text = str(clause).strip()
+            if field is not None and field != "_exists_":
+                text = "%s:(%s)" % (field, text)
+            if text not in found:
+                found.append(text)
+        for child in node.children:
+            walk(child, field)
+    walk(parse(query), None)
+    return found
+
+
 def spread(documents: Sequence[Dict[str, Any]], names: Sequence[str]) -> Spread:
     """For each field of ``names``, how many of ``documents`` hold each value (most frequent first, at most
     SPREAD_VALUES, the rest summed as ``(N other values)``; documents without one count as NO_VALUE)."""
@@ -329,38 +352,45 @@ def matches(client: Any, query: str, attributes: Sequence[str] = ()) -> Tuple[Li
 
 def survey(client: Any, queries: Sequence[str]) -> Survey:
     """Run ``queries`` and the counts that check them, all at once (the client's ``parallel``): one count of every
-    identity, one ``_exists_:`` count per distinct field the queries name that DOCUMENTED_FIELDS lacks, and each query
+    identity, one ``_exists_:`` count per distinct field the queries name that DOCUMENTED_FIELDS lacks, one count per
+    distinct clause they negate (a negated typo matches nobody, so the NOT excludes nobody), and each query
     (ceil(N / 10,000) requests for N matches, asking for the fields it names as well, for :func:`spread`).
+    The same count text is sent once.
 
-    A request ISC refuses as malformed (HTTP 400) is kept in ``refused`` (per query: the error of the query, or of the
-    count of a field it names); any other error propagates.
+    A request ISC refuses as malformed (HTTP 400) is kept in ``refused`` (per query: the error of the query, or of a
+    count it needs); any other error propagates.
     """
     named = {query: fields(query) for query in queries}
-    counted = sorted({name for names in named.values() for name in names if name not in DOCUMENTED_FIELDS})
-    work = [("total", "*")] + [("field", name) for name in counted] + [("query", query) for query in queries]
+    negations = {query: negated(query) for query in queries}
+    counts = ["*"]  # the count queries, each once: the tenant's identities first
+    for name in sorted({name for names in named.values() for name in names if name not in DOCUMENTED_FIELDS}):
+        counts.append("_exists_:%s" % name)
+    for clauses in negations.values():
+        counts.extend(clause for clause in clauses if clause not in counts)
+    work = [("count", text) for text in counts] + [("query", query) for query in queries]
 
     def one(item: Tuple[str, str]) -> Any:
         kind, text = item
         try:
-            if kind == "total":
-                return client.count_identities("*")
-            if kind == "field":
-                return client.count_identities("_exists_:%s" % text)
+            if kind == "count":
+                return client.count_identities(text)
             return matches(client, text)
         except IscApiError as exc:
-            if exc.status != 400 or kind == "total":
+            if exc.status != 400 or text == "*":
                 raise
             return exc
 
     answers = parallel(one, work, client.concurrency)
+    counted = dict(zip(counts, answers[:len(counts)]))
     result = Survey()
-    result.total = answers[0]
-    counts = dict(zip(counted, answers[1:1 + len(counted)]))
-    for query, answer in zip(queries, answers[1 + len(counted):]):
-        errors = [counts[name] for name in named[query] if isinstance(counts.get(name), IscApiError)]
+    result.total = counted["*"]
+    for query, answer in zip(queries, answers[len(counts):]):
+        needed = ["_exists_:%s" % name for name in named[query]] + negations[query]
+        errors = [counted[text] for text in needed if isinstance(counted.get(text), IscApiError)]
         if isinstance(answer, IscApiError) or errors:
             result.refused[query] = answer if isinstance(answer, IscApiError) else errors[0]
             continue
         result.matches[query], result.spread[query] = answer
-        result.unknown[query] = [name for name in named[query] if counts.get(name) == 0]
+        result.unknown[query] = [name for name in named[query] if counted.get("_exists_:%s" % name) == 0]
+        result.negated_nobody[query] = [clause for clause in negations[query] if counted[clause] == 0]
     return result

@@ -102,22 +102,31 @@ options:
             attributes on a schedule. Works with an API client without user context (search accepts C(sp:search:read)).
           - ISC's search matches words, not whole values - V(attributes.department:"Finance") also matches C(Corporate Finance)
             and C(Finance Ops); use the C(.exact) field for a whole value, V(attributes.department.exact:"Finance")
-            (case-sensitive). A value with characters ISC splits words on (C(@ - / &) ...) must be quoted or C(.exact);
-            unquoted it fails before any request (ISC matched every identity for an unquoted email). See the README.
+            (case-sensitive). A value with characters ISC splits words on (C(@ - / &) ...) or with spaces must be quoted
+            or C(.exact); unquoted it fails before any request (ISC matched every identity for an unquoted email, and
+            the words after a space have no field, so ISC looks for them in every field). So does a term without a
+            field, C(AND) mixed with C(OR) without parentheses (ISC's search gives C(AND) no precedence: in
+            C(a OR b AND c) both C(b) and C(c) are required), and a nested C(@accounts(...)), C(@access(...)) or
+            C(@entitlements(...)) query (not supported). See the README.
           - Every field it names must exist on at least one identity (a misspelt field matches nobody, and under C(NOT)
-            everyone), else the task fails before any write. The parser luqum must be installed where the module runs.
+            everyone), else the task fails before any write. Every clause it negates (C(NOT), C(!), C(-)) must match at
+            least one identity, else the group is not changed unless O(groups[].allow_empty_query) (a typo in a negated
+            value excludes nobody). The parser luqum must be installed where the module runs.
           - A query ISC refuses (HTTP 400) fails the task before any write, naming the group and ISC's message.
           - Search is eventually consistent - an identity appears in search a few seconds to a few minutes after it changes -
             and sees only what ISC indexes (for example no uncorrelated accounts); see the README.
           - Costs ceil(N / 10,000) search requests for N matching identities (one more when N is a multiple of 10,000), plus
-            per run one count of the tenant's identities and one count per distinct field the queries name that the search
-            documents do not declare (C(attributes.*)).
+            per run one count of the tenant's identities, one count per distinct field the queries name that the search
+            documents do not declare (C(attributes.*)) and one count per distinct clause they negate.
           - Preview what it matches with M(sailpoint.isc.identity_info) (O(sailpoint.isc.identity_info#module:query)).
         type: str
       allow_empty_query:
         description:
-          - Whether a O(groups[].members_query) that matches no identity may change the group (empty it, or create it empty).
-          - By default such a group is left as it is and the task fails naming it, as a mistyped query matches nobody.
+          - Whether a O(groups[].members_query) that matches no identity may change the group (empty it, or create it empty),
+            and whether one may negate a clause that matches no identity (C(... AND NOT attributes.title.exact:"Intern")
+            while there is no intern).
+          - By default such a group is left as it is and the task fails naming it, as a mistyped query, or a mistyped
+            negated clause (which then excludes nobody), matches nobody.
         type: bool
         default: false
       max_removed_percent:
@@ -248,7 +257,8 @@ notes:
     C(GET /identities) can look up an alias or a name (no search field is confirmed to hold the alias). Lookups take the
     endpoint with fewer requests - C(/identities) ceil(n / 50), search ceil(n / 400) - and search when C(/identities)
     answers HTTP 403 (a token without user context).
-  - A group whose O(groups[].members_query) matches nobody (unless O(groups[].allow_empty_query)), more than
+  - A group whose O(groups[].members_query) matches nobody or negates a clause that matches nobody (unless
+    O(groups[].allow_empty_query)), more than
     O(groups[].max_matched_percent) of the tenant's identities, or would lose more than O(groups[].max_removed_percent) or gain
     more than O(groups[].max_added_percent) of its members is not changed; the others are converged and the task fails naming it.
   - The role P(sailpoint.isc.governance_groups#role) wraps this module for a list kept in variables.

@@ -125,6 +125,35 @@ def test_and_mixed_with_or_without_parentheses_is_refused(query, mixed):
     assert "add parentheses" in found[0]
 
 
+@pytest.mark.parametrize("query, clauses", [
+    ('attributes.location.exact:"Austin" AND NOT attributes.department.exact:"sales"', ['attributes.department.exact:"sales"']),
+    ("a:1 AND -b:2 AND !c:3", ["b:2", "c:3"]),
+    ("a:1 AND NOT (b:2 OR c:3)", ["(b:2 OR c:3)"]),
+    ("attributes.department:(Finance AND NOT Sales)", ["attributes.department:(Sales)"]),
+    ("a:1 AND NOT b:2 AND NOT b:2", ["b:2"]),
+    ("a:1 AND NOT (b:2 AND NOT c:3)", ["(b:2 AND NOT c:3)", "c:3"]),
+    ("a:1 AND b:\\-2", []),  # an escaped "-" negates nothing
+    ('a:"x -y" AND b:"NOT z"', []),  # nor a "-" or NOT inside a phrase
+    ("a:1 OR b:2", []),
+])
+def test_the_clauses_a_query_negates(query, clauses):
+    assert _query.negated(query) == clauses
+
+
+@pytest.mark.parametrize("query, fields", [
+    ('attributes.department.exact:"Finance" AND NOT attributes.departmnet:x', ["attributes.department", "attributes.departmnet"]),
+    ("-attributes.departmnet:Sales", ["attributes.departmnet"]),
+    ("attributes.cloudLifecycleState:active AND NOT _exists_:attributes.departmentt",
+     ["attributes.cloudLifecycleState", "attributes.departmentt"]),
+    ("attributes.department:(Finance OR IAM) AND attributes.department:x", ["attributes.department"]),
+    ("*", []),
+    ("Finance", []),
+    ("manager.name:ada.lovelace", ["manager.name"]),
+])
+def test_the_fields_a_query_names(query, fields):
+    assert _query.fields(query) == fields
+
+
 def test_the_spread_of_the_matches_over_the_values_of_a_field():
     documents = [{"attributes": {"department": "Finance"}} for _n in range(340)] + \
                 [{"attributes": {"department": "Corporate Finance"}} for _n in range(5)] + [{"attributes": {}}, {"isManager": True}]

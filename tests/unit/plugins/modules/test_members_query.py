@@ -313,6 +313,44 @@ def test_and_mixed_with_or_is_refused_before_any_request(tenant, capsys):
                                                                   | {p["id"] for p in PEOPLE if p["attributes"]["department"] == "IAM"})
 
 
+AUSTIN = 'attributes.location.exact:"Austin"'
+
+
+@pytest.mark.parametrize("negated", ['attributes.department.exact:"sales"',  # .exact is case-sensitive: "Sales"
+                                     "attributes.department:sale"])  # a typo: no word "sale"
+def test_a_negated_clause_that_matches_nobody_is_refused_unless_allowed(tenant, capsys, negated):
+    query = "%s AND NOT %s" % (AUSTIN, negated)
+    assert austin({p["id"] for p in PEOPLE}) and len(austin({p["id"] for p in PEOPLE})) * 2 < COUNT  # under the breadth guard
+    groups = [{"name": "Austin", "owner": OWNER, "members_query": query},
+              {"name": "Fine", "owner": OWNER, "members_query": QUERY}]
+    for check_mode in (True, False):
+        refused = converge(tenant, capsys, groups, check_mode=check_mode)
+        assert refused.failed and members(tenant, "Austin") is None
+        assert mutations(refused.requests) == [] if check_mode else members(tenant, "Fine") == wanted()
+        failure = {f["name"]: f for f in refused["failures"]}["Austin"]
+        assert failure["message"].startswith("members_query %r negates a clause that no identity matches (%s), so nothing was "
+                                             "changed for this group" % (query, negated))
+        assert "set allow_empty_query to true" in failure["message"]
+    # the tenant's identities, the three attributes' existence, the negated clause: one count each, with the others
+    assert ops(refused.requests)["searchCount"] == 5
+    allowed = converge(tenant, capsys, [dict(groups[0], allow_empty_query=True)])
+    assert not allowed.failed and members(tenant, "Austin") == austin({p["id"] for p in PEOPLE})
+
+
+def test_each_distinct_negated_clause_is_counted_once(tenant, capsys):
+    sales = 'attributes.department.exact:"Sales"'
+    groups = [{"name": "Austin", "owner": OWNER, "members_query": "%s AND NOT %s" % (AUSTIN, sales)},
+              {"name": "London", "owner": OWNER, "members_query": 'attributes.location.exact:"London" -%s' % sales},
+              {"name": "Fine", "owner": OWNER, "members_query": QUERY}]
+    result = converge(tenant, capsys, groups, check_mode=True)
+    assert not result.failed, result["msg"]
+    # the tenant, 3 attributes (location, department, cloudLifecycleState), and "Sales" once for both queries
+    assert ops(result.requests)["searchCount"] == 5 and ops(result.requests)["searchPost"] == 3
+    matched = {q["name"]: q["matched"] for q in result["plan"]["queries"]}
+    not_sales = {p["id"] for p in PEOPLE if p["attributes"]["department"] != "Sales"}
+    assert matched == {"Austin": len(austin(not_sales)), "London": len(locations("London") & not_sales), "Fine": len(wanted())}
+
+
 def test_without_luqum_the_message_names_the_option_of_the_module(tenant, capsys, monkeypatch):
     from ansible_collections.sailpoint.isc.plugins.module_utils import _query  # pylint: disable=import-outside-toplevel
     monkeypatch.setattr(_query, "HAS_LUQUM", False)
