@@ -74,6 +74,9 @@ def test_the_other_spelling_of_the_operators_parses():
     ("attributes.department.exact:\"Finance\" AND (Sales OR IAM)", "Sales, IAM"),
     ('attributes.department.exact:"Finance" AND -"Sales"', '"Sales"'),
     ("attributes.department.exact:\"Finance\" AND !Sales", "Sales"),
+    ("attributes.department:Finance and attributes.location:Austin", "and"),  # only AND, OR, NOT are operators
+    ("foo~", "foo"),  # fuzzy, without a field
+    ("\\@accounts", "\\@accounts"),  # escaped: a plain word, not a nested query
     ("attributes.department:Fin\\ ance", None),  # an escaped space: one value of the field
     ("attributes.department:(Corporate Finance)", None),  # a field group: both words in the field
     ("_exists_:attributes.department", None),
@@ -132,6 +135,10 @@ def test_and_mixed_with_or_without_parentheses_is_refused(query, mixed):
     ("attributes.department:(Finance AND NOT Sales)", ["attributes.department:(Sales)"]),
     ("a:1 AND NOT b:2 AND NOT b:2", ["b:2"]),
     ("a:1 AND NOT (b:2 AND NOT c:3)", ["(b:2 AND NOT c:3)", "c:3"]),
+    ("!attributes.department:Sales", ["attributes.department:Sales"]),
+    ("a:1 AND -(b:2 OR c:3)", ["(b:2 OR c:3)"]),
+    ("a:1 AND NOT NOT b:2", ["NOT b:2", "b:2"]),
+    ("attributes.costCenter:US-1234", []),  # a "-" inside a value
     ("a:1 AND b:\\-2", []),  # an escaped "-" negates nothing
     ('a:"x -y" AND b:"NOT z"', []),  # nor a "-" or NOT inside a phrase
     ("a:1 OR b:2", []),
