@@ -32,8 +32,10 @@ try:
     from luqum.exceptions import ParseError
     from luqum.thread import parse as _luqum_parse
     HAS_LUQUM = True
+    _OPERATIONS = (tree.AndOperation, tree.OrOperation, tree.UnknownOperation)
 except ImportError:  # reported by problems() in the user's words, not at import
     HAS_LUQUM = False
+    _OPERATIONS = ()
 
 from ansible_collections.sailpoint.isc.plugins.module_utils._errors import IscApiError
 from ansible_collections.sailpoint.isc.plugins.module_utils._parallel import parallel
@@ -217,9 +219,6 @@ def _terms(node: Any, field: Optional[str]) -> List[Tuple[str, str]]:
     return found
 
 
-_OPERATIONS = (tree.AndOperation, tree.OrOperation, tree.UnknownOperation)
-
-
 def _chains(parsed: Any) -> List[Any]:
     """The outermost operation of each level of ``parsed``: the whole query, and what each pair of parentheses holds.
     luqum nests AND inside OR by precedence; ISC reads a level left to right (see :func:`_operands`)."""
@@ -254,8 +253,8 @@ def _mixes_and_or(chain: Any) -> bool:
     optional, whatever the user meant (elastic/elasticsearch#9414, #30808; LUCENE-3674)."""
     operands = _operands(chain)[1:]
     joined_and = any(conjunction == "AND" for conjunction, _operand in operands)
-    joined_or = any(conjunction == "OR" or (conjunction is None and not isinstance(operand, (tree.Not, tree.Prohibit,
-                                                                                              tree.Plus)))
+    marked = (tree.Not, tree.Prohibit, tree.Plus)
+    joined_or = any(conjunction == "OR" or (conjunction is None and not isinstance(operand, marked))
                     for conjunction, operand in operands)
     return joined_and and joined_or
 

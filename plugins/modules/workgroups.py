@@ -105,7 +105,7 @@ options:
             (case-sensitive). A value with characters ISC splits words on (C(@ - / &) ...) or with spaces must be quoted
             or C(.exact); unquoted it fails before any request (ISC matched every identity for an unquoted email, and
             the words after a space have no field, so ISC looks for them in every field). So does a term without a
-            field, C(AND) mixed with C(OR) without parentheses (ISC's search gives C(AND) no precedence: in
+            field, C(AND) mixed with C(OR) without parentheses (ISC's search gives C(AND) no precedence - in
             C(a OR b AND c) both C(b) and C(c) are required), and a nested C(@accounts(...)), C(@access(...)) or
             C(@entitlements(...)) query (not supported). See the README.
           - Every field it names must exist on at least one identity (a misspelt field matches nobody, and under C(NOT)
