@@ -102,13 +102,43 @@ class StepResult:
         return self.created or self.patched or self.deleted or bool(self.done[ADD] or self.done[REMOVE])
 
 
+class FailureRecord:
+    """One failure of a run as the executor saw it (the step, the write action, the error or the message, the identities
+    ISC refused); :meth:`entry` words it as an item of RV failures[] of sailpoint.isc.workgroups."""
+
+    def __init__(self, step: Step, action: str, error: Optional[IscError] = None, message: str = "",
+                 identities: Optional[List[Dict[str, Any]]] = None, status: Optional[int] = None) -> None:
+        self.name = step.name
+        self.group_id = step.id if step.result.group is None else step.result.group.get("id")  # the group when it failed
+        self.action = action
+        self.error = error
+        self.message = message
+        self.identities = identities
+        self.status = status
+
+    def entry(self) -> Dict[str, Any]:
+        """``{name, id, action, status, message, tracking_id}`` (and ``identities`` for refused member writes)."""
+        error = self.error
+        entry = {"name": self.name, "id": self.group_id, "action": ACTION_LABELS[self.action], "status": self.status,
+                 "message": self.message, "tracking_id": None}  # type: Dict[str, Any]
+        if isinstance(error, IscApiError):
+            entry.update(status=error.status, message="; ".join(error.messages) or error.error or str(error),
+                         tracking_id=error.tracking_id)
+        elif error is not None:
+            entry["message"] = str(error)
+        if self.identities is not None:
+            statuses = {identity["status"] for identity in self.identities}
+            entry.update(identities=self.identities, status=statuses.pop() if len(statuses) == 1 else None)
+        return entry
+
+
 class Outcome:
     """The run: the plan (each step with its ``result``), failure records, counts and whether a write changed anything."""
 
     def __init__(self, plan: Plan, check_mode: bool) -> None:
         self.plan = plan
         self.check_mode = check_mode
-        self.failures = []  # type: List[Dict[str, Any]]
+        self.records = []  # type: List[FailureRecord]  # in the order of the plan (Executor.run sorts them)
         self.stopped = None  # type: Optional[IscError]
         self.refused = None  # type: Optional[str]  # why the guard refused the plan (_plan.guard); then nothing ran
         self.skipped = []  # type: List[Step]  # after a STOP_ERRORS error: the steps whose writes were not attempted
@@ -121,6 +151,11 @@ class Outcome:
         return any(step.result is not None and step.result.changed for step in self.plan.steps)
 
     @property
+    def failures(self) -> List[Dict[str, Any]]:
+        """RV failures[]: one entry per failure record, in the order of the plan."""
+        return [record.entry() for record in self.records]
+
+    @property
     def in_use(self) -> List[Step]:
         return [step for step in self.plan.steps if step.result is not None and step.result.in_use]
 
@@ -128,9 +163,11 @@ class Outcome:
         """created / updated / deleted groups, members_added / members_removed identities, unchanged groups.
 
         In check mode what the plan would do; otherwise what was done (a group counts as updated when its
-        fields or members changed).
+        fields or members changed); nothing when the guard refused the plan.
         """
         steps = self.plan.steps
+        if self.refused is not None:
+            return dict.fromkeys(("created", "updated", "deleted", "unchanged", "members_added", "members_removed"), 0)
         if self.check_mode:
             return {"created": len(self.plan.of(CREATE)), "updated": len(self.plan.of(UPDATE)), "deleted": len(self.plan.of(DELETE)),
                     "unchanged": len(self.plan.of(UNCHANGED)),
@@ -198,7 +235,7 @@ class Executor:
             self._delete(plan.of(DELETE), attempted)
         except _Stop:
             self.outcome.skipped = [step for step in plan.steps if step.action in (CREATE, UPDATE, DELETE) and id(step) not in attempted]
-        self.outcome.failures.sort(key=lambda record: self._keys[id(record)])
+        self.outcome.records.sort(key=lambda record: self._keys[id(record)])
         return self.outcome
 
     def _each(self, phase: int, steps: List[Step], write: Callable[[Step], None], attempted: Set[int]) -> None:
@@ -240,18 +277,10 @@ class Executor:
     def _record(self, step: Step, action: str, error: Optional[IscError] = None, message: str = "",
                 identities: Optional[List[Dict[str, Any]]] = None, status: Optional[int] = None) -> None:
         """Record a failure (RV failures[] of sailpoint.isc.workgroups; the error itself for the single-group modules)."""
-        record = {"name": step.name, "id": step.id if step.result.group is None else step.result.group.get("id"),
-                  "action": ACTION_LABELS[action], "status": status, "message": message, "tracking_id": None}  # type: Dict[str, Any]
-        if isinstance(error, IscApiError):
-            record.update(status=error.status, message="; ".join(error.messages) or error.error or str(error), tracking_id=error.tracking_id)
-        elif error is not None:
-            record["message"] = str(error)
-        if identities is not None:
-            statuses = {identity["status"] for identity in identities}
-            record.update(identities=identities, status=statuses.pop() if len(statuses) == 1 else None)
+        record = FailureRecord(step, action, error, message, identities, status)
         with self._lock:
             self._keys[id(record)] = (self._phase, self._order.get(id(step.result), -1), next(self._sequence))
-            self.outcome.failures.append(record)
+            self.outcome.records.append(record)
         if error is not None:
             step.result.errors.append((action, error))
 
@@ -259,7 +288,7 @@ class Executor:
         """Drop the failure records and errors of ``step`` (its create failed, but the group exists and is settled)."""
         place = self._order.get(id(step.result))
         with self._lock:
-            self.outcome.failures = [record for record in self.outcome.failures if self._keys[id(record)][1] != place]
+            self.outcome.records = [record for record in self.outcome.records if self._keys[id(record)][1] != place]
         step.result.errors = []
 
     def _write(self, request: Callable[[], Any]) -> Any:

@@ -22,7 +22,7 @@ from ansible_collections.sailpoint.isc.plugins.module_utils._auth import TOKEN_P
 from ansible_collections.sailpoint.isc.plugins.module_utils._errors import IscAuthError, IscForbiddenError
 from ansible_collections.sailpoint.isc.plugins.module_utils._executor import ACTION_LABELS, Outcome, StepResult
 from ansible_collections.sailpoint.isc.plugins.module_utils._members import ADD, REMOVE, describe_failures, label, membership_diff, plural
-from ansible_collections.sailpoint.isc.plugins.module_utils._module import fail
+from ansible_collections.sailpoint.isc.plugins.module_utils._module import ModuleResult
 from ansible_collections.sailpoint.isc.plugins.module_utils._plan import (
     CREATE,
     DELETE,
@@ -238,12 +238,12 @@ def build_diff(plan: Plan) -> Dict[str, Dict[str, Any]]:
     return {"before": before, "after": after}
 
 
-def report_converge(module: Any, outcome: Outcome, full: bool = True) -> None:
-    """exit_json with the plan, summary, counts and diff; fail_json naming every failure and what did succeed.
+def report_converge(module: Any, outcome: Outcome, full: bool = True) -> ModuleResult:
+    """The plan, summary, counts and diff; failed, naming every failure and what did succeed.
     ``full``: the plan names every group, unchanged ones included (see :func:`plan_dict`)."""
     plan = outcome.plan
     if outcome.refused is not None:
-        _refuse(module, outcome, full)
+        return _refuse(module, outcome, full)
     for step in outcome.in_use:
         _warn_in_use(module, step)
     for step in plan.steps:
@@ -257,10 +257,11 @@ def report_converge(module: Any, outcome: Outcome, full: bool = True) -> None:
     result.update(_invocation(module, full))
     if module._diff:
         result["diff"] = diff_text(build_diff(plan))
-    if not outcome.failures:
-        module.exit_json(**result)
+    failures = result["failures"]
+    if not failures:
+        return ModuleResult(result)
     parts = []
-    for failure in outcome.failures:
+    for failure in failures:
         if "identities" in failure or failure["action"] == ACTION_LABELS[REFUSED]:  # the message says it all
             text = "\"%s\" %s: %s" % (failure["name"], failure["action"], failure["message"])
         else:
@@ -273,11 +274,11 @@ def report_converge(module: Any, outcome: Outcome, full: bool = True) -> None:
     stopped, again = stop_sentence(outcome), "Run the task again to finish the job."
     if isinstance(outcome.stopped, (IscAuthError, IscForbiddenError)):
         again = "Give the token the rights ISC names above, then run the task again."
-    elif any(failure["action"] == ACTION_LABELS[REFUSED] for failure in outcome.failures):
+    elif any(failure["action"] == ACTION_LABELS[REFUSED] for failure in failures):
         again = "Review the refused members queries; running the task again changes nothing for them until the query or its limits change."
     msg = "Failed to converge the governance groups (%s): %s.%s What succeeded: %s %s" % (
-        plural(len(outcome.failures), "failure"), "; ".join(parts), stopped, result.pop("msg"), again)
-    fail(module, msg, **result)
+        plural(len(failures), "failure"), "; ".join(parts), stopped, result.pop("msg"), again)
+    return ModuleResult(result, msg)
 
 
 def _invocation(module: Any, full: bool) -> Dict[str, Any]:
@@ -311,20 +312,19 @@ def stop_sentence(outcome: Outcome) -> str:
     return " %s after this error." % what
 
 
-def _refuse(module: Any, outcome: Outcome, full: bool) -> None:
-    """fail_json for a plan the guard refused (``_plan.guard``): the plan is shown, nothing was written."""
+def _refuse(module: Any, outcome: Outcome, full: bool) -> ModuleResult:
+    """The failed result of a plan the guard refused (``_plan.guard``): the plan is shown, nothing was written."""
     plan = outcome.plan
     deletes = len(plan.of(DELETE))
-    nothing = dict.fromkeys(("created", "updated", "deleted", "unchanged", "members_added", "members_removed"), 0)
     summary = render_summary(plan, read_from(module.params)) + ["Refused: nothing was changed (see msg)."]
     result = {"changed": False, "summary": summary, "plan": plan_dict(plan, full),
-              "in_use": [], "failures": [], "counts": nothing}  # type: Dict[str, Any]
+              "in_use": [], "failures": [], "counts": outcome.counts()}  # type: Dict[str, Any]
     result.update(_invocation(module, full))
     if module._diff:
         result["diff"] = diff_text(build_diff(plan))
-    fail(module, "Refused to run the plan, nothing was changed: %s. Review the plan (summary, plan.to_delete); if these deletions "
-         "are intended, set max_deletes to %d or more (role variable isc_governance_groups_max_deletes)." % (outcome.refused, deletes),
-         **result)
+    return ModuleResult(result, "Refused to run the plan, nothing was changed: %s. Review the plan (summary, plan.to_delete); if "
+                        "these deletions are intended, set max_deletes to %d or more (role variable "
+                        "isc_governance_groups_max_deletes)." % (outcome.refused, deletes))
 
 
 def _warn_in_use(module: Any, step: Step) -> None:
@@ -338,7 +338,7 @@ def _warn_in_use(module: Any, step: Step) -> None:
 
 def _converge_message(outcome: Outcome, counts: Mapping[str, int]) -> str:
     """One sentence: what was done, or what check mode would do."""
-    if not (outcome.plan.actions or outcome.failures):
+    if not (outcome.plan.actions or outcome.records):
         return "Nothing to change: every listed governance group is as requested (%d unchanged)." % counts["unchanged"]
     text = "Created %d, updated %d and deleted %d governance groups; added %d and removed %d members; %d unchanged."
     if outcome.check_mode:
@@ -352,8 +352,8 @@ def _last_line(outcome: Outcome, counts: Mapping[str, int]) -> str:
         return "Check mode: nothing was changed."
     line = "Done: %d created, %d updated, %d deleted, %d unchanged; members +%d -%d" % (
         counts["created"], counts["updated"], counts["deleted"], counts["unchanged"], counts["members_added"], counts["members_removed"])
-    if outcome.failures:
-        line += "; %s (see failures)" % plural(len(outcome.failures), "failure")
+    if outcome.records:
+        line += "; %s (see failures)" % plural(len(outcome.records), "failure")
     return line
 
 
@@ -381,8 +381,8 @@ def _would_be(plan: Plan, step: Step) -> Dict[str, Any]:
     return group
 
 
-def report_workgroup(module: Any, outcome: Outcome) -> None:
-    """exit_json (or fail_json) for the one group of sailpoint.isc.workgroup."""
+def report_workgroup(module: Any, outcome: Outcome) -> ModuleResult:
+    """The result (or failure) of the one group of sailpoint.isc.workgroup."""
     plan = outcome.plan
     step = plan.steps[0]
     result = step.result
@@ -390,61 +390,64 @@ def report_workgroup(module: Any, outcome: Outcome) -> None:
     if step.action == UNCHANGED:
         if step.group is None:
             entry = step.entry
-            module.exit_json(changed=False, workgroup={},
-                             msg="Nothing to delete: %s does not exist." % describe(entry.id, None if entry.id else entry.name))
-        module.exit_json(changed=False, workgroup=step.group, msg="Nothing to change: %s is already as requested." % target)
+            return ModuleResult({"changed": False, "workgroup": {}, "msg": "Nothing to delete: %s does not exist."
+                                 % describe(entry.id, None if entry.id else entry.name)})
+        return ModuleResult({"changed": False, "workgroup": step.group,
+                             "msg": "Nothing to change: %s is already as requested." % target})
     if step.action in (DELETE, IN_USE):
-        _report_delete(module, outcome, step, target)
+        return _report_delete(module, outcome, step, target)
     planned = _would_be(plan, step)
     fields = list(MANAGED_FIELDS) if step.action == CREATE else [field for field in MANAGED_FIELDS if field in step.fields]
     diff = {"before": {} if step.group is None else _field_views(plan, step.group, fields), "after": _field_views(plan, planned, fields)}
     summary = ", ".join(fields)
     verb = {CREATE: ("Would create %s.", "Created %s."), UPDATE: ("Would update %s: " + summary + ".", "Updated %s: " + summary + ".")}[step.action]
     if outcome.check_mode:
-        _exit(module, True, verb[0] % describe(name=step.name) if step.action == CREATE else verb[0] % target, planned, diff)
+        return _exit(module, True, verb[0] % describe(name=step.name) if step.action == CREATE else verb[0] % target, planned, diff)
     if result.errors:
         action, error = result.errors[0]
         what = "create " + describe(name=step.name) if step.action == CREATE else "update %s (%s)" % (target, summary)
-        fail(module, "Failed to %s: %s" % (what, error), error)
+        return ModuleResult({}, "Failed to %s: %s" % (what, error), error)
     after = result.group or planned
-    _exit(module, True, verb[1] % (describe(after.get("id"), step.name) if step.action == CREATE else target), after, diff)
+    return _exit(module, True, verb[1] % (describe(after.get("id"), step.name) if step.action == CREATE else target), after, diff)
 
 
-def _report_delete(module: Any, outcome: Outcome, step: Step, target: str) -> None:
+def _report_delete(module: Any, outcome: Outcome, step: Step, target: str) -> ModuleResult:
     result = step.result
     if result.in_use:
         view = in_use_view(step)
         listed = ": %s" % format_connections(view["connections"]) if view["connections"] else ""
-        fail(module, "Cannot delete %s: it is still used by %s connection(s)%s. Remove the group from these objects first."
-             % (target, view["connection_count"], listed), connections=view["connections"])
+        return ModuleResult({"connections": view["connections"]}, "Cannot delete %s: it is still used by %s connection(s)%s. "
+                            "Remove the group from these objects first." % (target, view["connection_count"], listed))
     diff = {"before": _field_views(outcome.plan, step.group, MANAGED_FIELDS), "after": {}}
     if outcome.check_mode:
-        _exit(module, True, "Would delete %s." % target, {}, diff)
+        return _exit(module, True, "Would delete %s." % target, {}, diff)
     if result.gone:
-        _exit(module, False, "Nothing to delete: %s was deleted by someone else meanwhile." % target, {})
+        return _exit(module, False, "Nothing to delete: %s was deleted by someone else meanwhile." % target, {})
     if result.errors:
         error = result.errors[0][1]
-        fail(module, "Failed to delete %s: %s" % (target, error), error)
-    _exit(module, True, "Deleted %s." % target, {}, diff)
+        return ModuleResult({}, "Failed to delete %s: %s" % (target, error), error)
+    return _exit(module, True, "Deleted %s." % target, {}, diff)
 
 
-def _exit(module: Any, changed: bool, msg: str, workgroup: Mapping[str, Any], diff: Optional[Dict[str, Any]] = None) -> None:
+def _exit(module: Any, changed: bool, msg: str, workgroup: Mapping[str, Any],
+          diff: Optional[Dict[str, Any]] = None) -> ModuleResult:
     result = {"changed": changed, "msg": msg, "workgroup": dict(workgroup)}  # type: Dict[str, Any]
     if diff is not None and module._diff:
         result["diff"] = diff_text(diff)
-    module.exit_json(**result)
+    return ModuleResult(result)
 
 
 # ------------------------------------------------------------------ sailpoint.isc.workgroup_members
-def report_members(module: Any, outcome: Outcome) -> None:
-    """exit_json (or fail_json) for the membership of the one group of sailpoint.isc.workgroup_members."""
+def report_members(module: Any, outcome: Outcome) -> ModuleResult:
+    """The result (or failure) for the membership of the one group of sailpoint.isc.workgroup_members."""
     plan = outcome.plan
     step = plan.steps[0]
     target = describe(step.id, step.name)
     before = step.members_before or set()
     if step.action == REFUSED:
-        fail(module, "Refused to change the members of %s: %s." % (target, step.refusal), changed=False, workgroup={"id": step.id, "name": step.name},
-             query=query_view(step), added=[], removed=[], added_count=0, removed_count=0)
+        return ModuleResult({"changed": False, "workgroup": {"id": step.id, "name": step.name}, "query": query_view(step),
+                             "added": [], "removed": [], "added_count": 0, "removed_count": 0},
+                            "Refused to change the members of %s: %s." % (target, step.refusal))
     if step.action == UNCHANGED or outcome.check_mode:
         added, removed, after = step.add, step.remove, before if step.members_after is None else step.members_after
     else:
@@ -458,7 +461,7 @@ def report_members(module: Any, outcome: Outcome) -> None:
     if module._diff:
         report["diff"] = membership_diff(target, plan.records(before), plan.records(after))
     if step.result is not None and (step.result.errors or step.result.refused[ADD] or step.result.refused[REMOVE]) and not outcome.check_mode:
-        _fail_members(module, plan, step.result, target, report)
+        return _fail_members(plan, step.result, target, report)
     report.update(members=plan.records(after), member_count=len(after))
     if not (added or removed):
         report["msg"] = "%s already has the requested membership (%s)." % (target[:1].upper() + target[1:], plural(len(after), "member"))
@@ -466,11 +469,11 @@ def report_members(module: Any, outcome: Outcome) -> None:
         report["msg"] = "%s %d and %s %s of %s; it %s %s." % (
             "Would add" if outcome.check_mode else "Added", len(added), "remove" if outcome.check_mode else "removed",
             plural(len(removed), "member"), target, "would then have" if outcome.check_mode else "now has", plural(len(after), "member"))
-    module.exit_json(**report)
+    return ModuleResult(report)
 
 
-def _fail_members(module: Any, plan: Plan, result: StepResult, target: str, report: Dict[str, Any]) -> None:
-    """fail_json naming every refused identity (or the failed request) and what was done before."""
+def _fail_members(plan: Plan, result: StepResult, target: str, report: Dict[str, Any]) -> ModuleResult:
+    """The failure naming every refused identity (or the failed request) and what was done before."""
     known = plan.known
     refused = result.refused
     parts = []
@@ -486,4 +489,5 @@ def _fail_members(module: Any, plan: Plan, result: StepResult, target: str, repo
     report["failed_members"] = [{"id": item["id"], "name": (known.get(item["id"]) or {}).get("name"), "action": action,
                                  "status": item["status"], "description": item["description"]}
                                 for action in (ADD, REMOVE) for item in refused[action]]
-    fail(module, "Failed to update the members of %s: %s (%s; run the task again to finish)." % (target, "; ".join(parts), done), error, **report)
+    return ModuleResult(report, "Failed to update the members of %s: %s (%s; run the task again to finish)."
+                        % (target, "; ".join(parts), done), error)

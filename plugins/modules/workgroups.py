@@ -572,7 +572,13 @@ from ansible_collections.sailpoint.isc.plugins.module_utils._desired import (
     ABSENT, ADD, DEFAULT_MAX_ADDED_PERCENT, DEFAULT_MAX_MATCHED_PERCENT, DEFAULT_MAX_REMOVED_PERCENT, EXACT, PRESENT, Entry, Request)
 from ansible_collections.sailpoint.isc.plugins.module_utils._entries import check_entries
 from ansible_collections.sailpoint.isc.plugins.module_utils._errors import IscInputError
-from ansible_collections.sailpoint.isc.plugins.module_utils._module import fail, isc_module_kwargs, run_pipeline
+from ansible_collections.sailpoint.isc.plugins.module_utils._module import (
+    ModuleFailure,
+    ModuleResult,
+    finish,
+    isc_module_kwargs,
+    run_pipeline,
+)
 from ansible_collections.sailpoint.isc.plugins.module_utils._pipeline import PLAN, READ, RESOLVE, VALIDATE
 from ansible_collections.sailpoint.isc.plugins.module_utils._report import report_converge
 
@@ -614,10 +620,14 @@ def main() -> None:
         },
         supports_check_mode=True,
     ))
+    finish(module, converge)
+
+
+def converge(module: AnsibleModule) -> ModuleResult:
     params = module.params
     groups, problems = check_entries(params["groups"], GROUP_OPTIONS, params["groups_label"])
     if problems:
-        fail(module, WORDING[VALIDATE].format(error=IscInputError(problems)), IscInputError(problems))
+        raise ModuleFailure(WORDING[VALIDATE].format(error=IscInputError(problems)), IscInputError(problems))
     entries = []
     for index, group in enumerate(groups):
         exclusive = params["members_exclusive"] if group["members_exclusive"] is None else group["members_exclusive"]
@@ -628,7 +638,7 @@ def main() -> None:
                              max_added_percent=group["max_added_percent"], max_matched_percent=group["max_matched_percent"]))
     request = Request(entries, purge=params["purge"], protected=params["protected"], verify_ids=params["verify_identity_ids"],
                       max_deletes=params["max_deletes"], allow_empty_purge=params["allow_empty_purge"])
-    report_converge(module, run_pipeline(module, request, WORDING), full=params["full_result"])
+    return report_converge(module, run_pipeline(module, request, WORDING), full=params["full_result"])
 
 
 if __name__ == "__main__":
