@@ -21,7 +21,8 @@ failure (action "members query"), in check mode too, so that the run fails namin
 
 A failure of one group does not stop the others, except the errors in STOP_ERRORS (the connection, the
 credentials, the token's rights, the rate limit): they are not about one group, so no further group's writes
-start (``Outcome.skipped`` names the groups not attempted; those already under way finish). The token's rights are a 401 after the one
+start (``Outcome.skipped`` names the groups not attempted; those already under way finish). The token's rights are a
+401 after the one
 re-authentication (``IscAuthError``) and a 403 (``IscForbiddenError``: a missing scope or user level); ISC's
 message names what is missing, and every other write would fail alike.
 Groups that cannot be deleted because they are in use are recorded with their connections (read for at
@@ -40,7 +41,12 @@ import itertools
 import threading
 from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
-from ansible_collections.sailpoint.isc.plugins.module_utils._client import MEMBER_CHUNK, PAGE_LIMITS, WORKGROUP_DELETE_CHUNK, chunked
+from ansible_collections.sailpoint.isc.plugins.module_utils._client import (
+    MEMBER_CHUNK,
+    PAGE_LIMITS,
+    WORKGROUP_DELETE_CHUNK,
+    chunked,
+)
 from ansible_collections.sailpoint.isc.plugins.module_utils._errors import (
     IscApiError,
     IscAuthError,
@@ -51,10 +57,26 @@ from ansible_collections.sailpoint.isc.plugins.module_utils._errors import (
     IscNotFoundError,
     IscRateLimitError,
 )
-from ansible_collections.sailpoint.isc.plugins.module_utils._members import ADD, REMOVE, classify_results, describe_failures, plural
+from ansible_collections.sailpoint.isc.plugins.module_utils._members import (
+    ADD,
+    REMOVE,
+    classify_results,
+    describe_failures,
+    plural,
+)
 from ansible_collections.sailpoint.isc.plugins.module_utils._filters import any_of
 from ansible_collections.sailpoint.isc.plugins.module_utils._parallel import parallel
-from ansible_collections.sailpoint.isc.plugins.module_utils._plan import CREATE, DELETE, IN_USE, REFUSED, UNCHANGED, UPDATE, Plan, Step, converge
+from ansible_collections.sailpoint.isc.plugins.module_utils._plan import (
+    CREATE,
+    DELETE,
+    IN_USE,
+    REFUSED,
+    UNCHANGED,
+    UPDATE,
+    Plan,
+    Step,
+    converge,
+)
 from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import (
     build_create_body,
     build_patch,
@@ -109,7 +131,8 @@ class FailureRecord:
     def __init__(self, step: Step, action: str, error: Optional[IscError] = None, message: str = "",
                  identities: Optional[List[Dict[str, Any]]] = None, status: Optional[int] = None) -> None:
         self.name = step.name
-        self.group_id = step.id if step.result.group is None else step.result.group.get("id")  # the group when it failed
+        # the group when it failed
+        self.group_id = step.id if step.result.group is None else step.result.group.get("id")
         self.action = action
         self.error = error
         self.message = message
@@ -133,7 +156,8 @@ class FailureRecord:
 
 
 class Outcome:
-    """The run: the plan (each step with its ``result``), failure records, counts and whether a write changed anything."""
+    """The run: the plan (each step with its ``result``), failure records, counts and whether a write changed
+    anything."""
 
     def __init__(self, plan: Plan, check_mode: bool) -> None:
         self.plan = plan
@@ -169,19 +193,28 @@ class Outcome:
         if self.refused is not None:
             return dict.fromkeys(("created", "updated", "deleted", "unchanged", "members_added", "members_removed"), 0)
         if self.check_mode:
-            return {"created": len(self.plan.of(CREATE)), "updated": len(self.plan.of(UPDATE)), "deleted": len(self.plan.of(DELETE)),
-                    "unchanged": len(self.plan.of(UNCHANGED)),
-                    "members_added": sum(len(step.add) for step in steps if step.action in (CREATE, UPDATE)),
-                    "members_removed": sum(len(step.remove) for step in steps if step.action == UPDATE)}
+            return {
+                "created": len(self.plan.of(CREATE)),
+                "updated": len(self.plan.of(UPDATE)),
+                "deleted": len(self.plan.of(DELETE)),
+                "unchanged": len(self.plan.of(UNCHANGED)),
+                "members_added": sum(len(step.add) for step in steps if step.action in (CREATE, UPDATE)),
+                "members_removed": sum(len(step.remove) for step in steps if step.action == UPDATE),
+            }
         done = [step.result for step in steps if step.result is not None]
-        # a create whose group was deleted as a younger copy (_settle) counts as an update of the group kept, if it changed it
+        # a create whose group was deleted as a younger copy (_settle) counts as an update of the group kept, if it
+        # changed it
         created = [r for r in done if r.created and r.discarded is None]
         converged = [step.result for step in steps if step.result is not None and step.result not in created
                      and (step.action == UPDATE or step.result.joined is not None)]
-        return {"created": len(created), "deleted": sum(1 for r in done if r.deleted),
-                "updated": sum(1 for r in converged if r.patched or r.done[ADD] or r.done[REMOVE]),
-                "unchanged": len(self.plan.of(UNCHANGED)),
-                "members_added": sum(len(r.done[ADD]) for r in done), "members_removed": sum(len(r.done[REMOVE]) for r in done)}
+        return {
+            "created": len(created),
+            "deleted": sum(1 for r in done if r.deleted),
+            "updated": sum(1 for r in converged if r.patched or r.done[ADD] or r.done[REMOVE]),
+            "unchanged": len(self.plan.of(UNCHANGED)),
+            "members_added": sum(len(r.done[ADD]) for r in done),
+            "members_removed": sum(len(r.done[REMOVE]) for r in done),
+        }
 
 
 class _Stop(Exception):
@@ -234,7 +267,9 @@ class Executor:
             self._phase = _DELETES
             self._delete(plan.of(DELETE), attempted)
         except _Stop:
-            self.outcome.skipped = [step for step in plan.steps if step.action in (CREATE, UPDATE, DELETE) and id(step) not in attempted]
+            self.outcome.skipped = [
+                step for step in plan.steps if step.action in (CREATE, UPDATE, DELETE) and id(step) not in attempted
+            ]
         self.outcome.records.sort(key=lambda record: self._keys[id(record)])
         return self.outcome
 
@@ -276,7 +311,8 @@ class Executor:
 
     def _record(self, step: Step, action: str, error: Optional[IscError] = None, message: str = "",
                 identities: Optional[List[Dict[str, Any]]] = None, status: Optional[int] = None) -> None:
-        """Record a failure (RV failures[] of sailpoint.isc.workgroups; the error itself for the single-group modules)."""
+        """Record a failure (RV failures[] of sailpoint.isc.workgroups; the error itself for the single-group
+        modules)."""
         record = FailureRecord(step, action, error, message, identities, status)
         with self._lock:
             self._keys[id(record)] = (self._phase, self._order.get(id(step.result), -1), next(self._sequence))
@@ -364,9 +400,13 @@ class Executor:
             return
         settled = race_copies(found.values())
         if settled is None and len(found) > 1:
-            self._record(step, CREATE, message="%d governance groups are named \"%s\" now (ids: %s) and they are not "
-                         "copies made by simultaneous runs (see the docs of the workgroups module); rename or delete all "
-                         "but one of them" % (len(found), step.name, ", ".join(sorted(found))))
+            self._record(
+                step,
+                CREATE,
+                message="%d governance groups are named \"%s\" now (ids: %s) and they are not "
+                "copies made by simultaneous runs (see the docs of the workgroups module); rename or delete all "
+                "but one of them" % (len(found), step.name, ", ".join(sorted(found))),
+            )
             return
         oldest, copies = settled or (next(iter(found.values())), [])
         for copy in copies:
@@ -403,7 +443,9 @@ class Executor:
                 self._fail(step, ADD, exc)
                 return
             for identity_id, record in members.items():
-                self.outcome.plan.known.setdefault(identity_id, {"id": identity_id, "name": record.get("name"), "email": record.get("email")})
+                self.outcome.plan.known.setdefault(
+                    identity_id, {"id": identity_id, "name": record.get("name"), "email": record.get("email")}
+                )
             current = set(members)
         join = converge(step.entry, oldest, step.wanted, step.desired, current)
         join.result = result
@@ -411,7 +453,9 @@ class Executor:
 
     def _update(self, step: Step) -> None:
         if step.fields:
-            answer = self._call(step, UPDATE, lambda: self.client.patch_workgroup(step.id, build_patch(step.group, step.fields)))
+            answer = self._call(
+                step, UPDATE, lambda: self.client.patch_workgroup(step.id, build_patch(step.group, step.fields))
+            )
             if answer is not None:
                 step.result.patched = True
                 step.result.group = answer if isinstance(answer, dict) else None
@@ -419,7 +463,8 @@ class Executor:
             self._members(step, REMOVE, step.remove)
 
     def _members(self, step: Step, action: str, ids: List[str]) -> bool:
-        """Write ``ids`` in chunks, accounting for each; True when every item ended as wanted (409 on add, 404 on remove count)."""
+        """Write ``ids`` in chunks, accounting for each; True when every item ended as wanted (409 on add, 404 on
+        remove count)."""
         result = step.result
         group_id = result.group.get("id") if result.group else step.id
         send = self.client.add_members if action == ADD else self.client.remove_members
@@ -442,8 +487,13 @@ class Executor:
         refused = result.refused[action]
         if refused:
             known = self.outcome.plan.known
-            self._fail(step, action, identities=[dict(item, name=(known.get(item["id"]) or {}).get("name")) for item in refused],
-                       message="ISC refused %s: %s" % (plural(len(refused), "identity", "identities"), describe_failures(refused, known)))
+            self._fail(
+                step,
+                action,
+                identities=[dict(item, name=(known.get(item["id"]) or {}).get("name")) for item in refused],
+                message="ISC refused %s: %s"
+                % (plural(len(refused), "identity", "identities"), describe_failures(refused, known)),
+            )
         return not refused
 
     def _delete(self, steps: List[Step], attempted: Set[int]) -> None:
@@ -456,7 +506,9 @@ class Executor:
             except IscNotFoundError:
                 self._deleted(step, 404)
             except IscApiError as exc:
-                if exc.status not in (400, 409) or not self._in_use(step, maybe=True):  # FACTS 10: a group in use answers 400
+                if exc.status not in (400, 409) or not self._in_use(
+                    step, maybe=True
+                ):  # FACTS 10: a group in use answers 400
                     self._fail(step, DELETE, exc)
             except IscError as exc:
                 self._fail(step, DELETE, exc)
@@ -482,7 +534,8 @@ class Executor:
                 return exc
 
         chunks = list(chunked(list(by_id), WORKGROUP_DELETE_CHUNK))
-        # the answers are accounted for in the order of the chunks (connections are read for at most CONNECTION_READS groups)
+        # the answers are accounted for in the order of the chunks (connections are read for at most CONNECTION_READS
+        # groups)
         for chunk, answers in zip(chunks, parallel(send, chunks, self.client.concurrency)):
             if isinstance(answers, IscError):
                 for group_id in chunk:
@@ -521,7 +574,9 @@ class Executor:
         if self.outcome.connection_reads < CONNECTION_READS:
             self.outcome.connection_reads += 1
             try:
-                result.connections = list(itertools.islice(self.client.list_connections(step.id), PAGE_LIMITS["connections"]))
+                result.connections = list(
+                    itertools.islice(self.client.list_connections(step.id), PAGE_LIMITS["connections"])
+                )
             except IscError as exc:
                 self.warn("Could not read the connections of governance group \"%s\": %s" % (step.name, exc))
         if maybe and not result.connections:

@@ -71,18 +71,29 @@ def isc_argument_spec() -> Dict[str, Any]:
         "client_secret": {"type": "str", "no_log": True, "fallback": (env_fallback, ["SAIL_CLIENT_SECRET"])},
         "access_token": {"type": "str", "no_log": True, "fallback": (env_fallback, ["SAIL_ACCESS_TOKEN"])},
         # No choices: connection_problems names the variable and the environment variable too (one of API_VERSIONS).
-        "api_version": {"type": "str", "default": DEFAULT_API_VERSION,
-                        "fallback": (env_fallback, ["SAIL_API_VERSION"])},
+        "api_version": {
+            "type": "str",
+            "default": DEFAULT_API_VERSION,
+            "fallback": (env_fallback, ["SAIL_API_VERSION"]),
+        },
         "validate_certs": {"type": "bool", "default": True, "fallback": (env_fallback, ["SAIL_VALIDATE_CERTS"])},
         "request_timeout": {"type": "float", "default": 30.0},
         "max_retries": {"type": "int", "default": 5},
         # SAIL_CLIENTS (a JSON list) is read by client_from_module: env_fallback would split the string at its commas.
-        "clients": {"type": "list", "elements": "dict", "options": {
-            "client_id": {"type": "str", "required": True},
-            "client_secret": {"type": "str", "required": True, "no_log": True},
-        }},
+        "clients": {
+            "type": "list",
+            "elements": "dict",
+            "options": {
+                "client_id": {"type": "str", "required": True},
+                "client_secret": {"type": "str", "required": True, "no_log": True},
+            },
+        },
         "rate_limit": {"type": "int", "default": DEFAULT_RATE_LIMIT, "fallback": (env_fallback, ["SAIL_RATE_LIMIT"])},
-        "max_concurrent_requests": {"type": "int", "default": DEFAULT_CONCURRENCY, "fallback": (env_fallback, ["SAIL_MAX_CONCURRENT_REQUESTS"])},
+        "max_concurrent_requests": {
+            "type": "int",
+            "default": DEFAULT_CONCURRENCY,
+            "fallback": (env_fallback, ["SAIL_MAX_CONCURRENT_REQUESTS"]),
+        },
     }
 
 
@@ -110,7 +121,8 @@ def connection_problems(params: Dict[str, Any]) -> List[str]:
 
 
 def clients_from_environment(environ: Mapping[str, str]) -> Optional[List[Dict[str, str]]]:
-    """The pool of API clients in SAIL_CLIENTS (a JSON list of ``{"client_id": ..., "client_secret": ...}``), None when unset.
+    """The pool of API clients in SAIL_CLIENTS (a JSON list of ``{"client_id": ..., "client_secret": ...}``), None when
+    unset.
 
     Raises ValueError naming what is wrong, never a secret.
     """

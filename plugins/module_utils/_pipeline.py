@@ -59,7 +59,9 @@ def _stage(name: str) -> Iterator[None]:
         raise StageError(name, exc)
 
 
-def run(request: Request, connect: Callable[[], Any], check_mode: bool, warn: Optional[Callable[[str], None]] = None) -> Outcome:
+def run(
+    request: Request, connect: Callable[[], Any], check_mode: bool, warn: Optional[Callable[[str], None]] = None
+) -> Outcome:
     """Validate ``request``, then (with the client ``connect()`` returns) read, resolve, plan and execute it."""
     with _stage(VALIDATE):
         validate(request, check_mode)

@@ -104,7 +104,8 @@ def _read_groups(client: Any, request: Request, check_mode: bool, snapshot: Snap
     by_id_found = parallel(lambda entry: _by_id(client, entry, check_mode), by_id, client.concurrency)
     found = dict(zip(map(id, by_id), by_id_found))
     renamed = {}  # type: Dict[int, Group]  # entry index -> its group, for the entries by id that give another name
-    named = {}  # type: Dict[Any, List[Group]]  # the listing by exact name: one pass, not one per entry (n x n at tenant scale)
+    # the listing by exact name: one pass, not one per entry (n x n at tenant scale)
+    named = {}  # type: Dict[Any, List[Group]]
     for group in snapshot.groups:
         named.setdefault(group.get("name"), []).append(group)
     for index, entry in enumerate(request.entries):
@@ -119,7 +120,12 @@ def _read_groups(client: Any, request: Request, check_mode: bool, snapshot: Snap
             continue
         group = found[id(entry)]
         snapshot.matches.append(group)
-        if group is not None and entry.name is not None and group.get("name") != entry.name and group["id"] != PLACEHOLDER_ID:
+        if (
+            group is not None
+            and entry.name is not None
+            and group.get("name") != entry.name
+            and group["id"] != PLACEHOLDER_ID
+        ):
             renamed[index] = group
     indexes = list(renamed)
     namesakes = parallel(lambda index: client.find_workgroups_by_name(request.entries[index].name), indexes,
@@ -196,7 +202,9 @@ def resolve(client: Any, request: Request, snapshot: Snapshot, warn: Optional[Ca
         for where, reference in entry.references():
             users.setdefault(parse_reference(reference), []).append(("%s %s" % (entry.label, where)).strip())
     try:
-        snapshot.identities = resolve_references(client, list(users), request.verify_ids, known, request.trust_unverifiable_ids, warn)
+        snapshot.identities = resolve_references(
+            client, list(users), request.verify_ids, known, request.trust_unverifiable_ids, warn
+        )
     except IscIdentityResolutionError as exc:
         raise IscIdentityResolutionError(_name_users(exc.problems, users))
     except IscUserContextError as exc:

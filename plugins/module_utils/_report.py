@@ -21,7 +21,14 @@ from urllib.parse import urlsplit
 from ansible_collections.sailpoint.isc.plugins.module_utils._auth import TOKEN_PATH
 from ansible_collections.sailpoint.isc.plugins.module_utils._errors import IscAuthError, IscForbiddenError
 from ansible_collections.sailpoint.isc.plugins.module_utils._executor import ACTION_LABELS, Outcome, StepResult
-from ansible_collections.sailpoint.isc.plugins.module_utils._members import ADD, REMOVE, describe_failures, label, membership_diff, plural
+from ansible_collections.sailpoint.isc.plugins.module_utils._members import (
+    ADD,
+    REMOVE,
+    describe_failures,
+    label,
+    membership_diff,
+    plural,
+)
 from ansible_collections.sailpoint.isc.plugins.module_utils._module import ModuleResult
 from ansible_collections.sailpoint.isc.plugins.module_utils._plan import (
     CREATE,
@@ -37,7 +44,15 @@ from ansible_collections.sailpoint.isc.plugins.module_utils._plan import (
     Step,
 )
 from ansible_collections.sailpoint.isc.plugins.module_utils._query import spread_text
-from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import FIELD, FIELDS, MANAGED_FIELDS, Field, describe, format_connections, would_be
+from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import (
+    FIELD,
+    FIELDS,
+    MANAGED_FIELDS,
+    Field,
+    describe,
+    format_connections,
+    would_be,
+)
 
 # The summary lists at most this many members per group and direction, then counts the rest.
 SUMMARY_MEMBER_LINES = 10
@@ -79,8 +94,11 @@ def _current(plan: Plan, group: Mapping[str, Any], field: Field) -> Any:
 
 def changes(plan: Plan, step: Step) -> Dict[str, Dict[str, Any]]:
     """``{field: {before, after}}`` of an update: names and descriptions as strings, owners as ``{id, name}``."""
-    return {field.name: {"before": _current(plan, step.group, field), "after": _shown(plan, field, step.fields[field.name])}
-            for field in FIELDS if field.name in step.fields}
+    return {
+        field.name: {"before": _current(plan, step.group, field), "after": _shown(plan, field, step.fields[field.name])}
+        for field in FIELDS
+        if field.name in step.fields
+    }
 
 
 def in_use_view(step: Step) -> Dict[str, Any]:
@@ -89,24 +107,61 @@ def in_use_view(step: Step) -> Dict[str, Any]:
     connections = step.result.connections if step.result is not None else None
     if not (isinstance(count, int) and count > 0) and connections is not None:
         count = len(connections)  # the listing did not know (a 409 or 400 answer told)
-    return {"name": step.name, "id": step.id, "reason": step.reason, "connection_count": count, "connections": connections}
+    return {
+        "name": step.name,
+        "id": step.id,
+        "reason": step.reason,
+        "connection_count": count,
+        "connections": connections,
+    }
 
 
 # ------------------------------------------------------------------ sailpoint.isc.workgroups
 def plan_dict(plan: Plan, full: bool = True) -> Dict[str, Any]:
-    """RV(plan): ``{to_create, to_update, to_delete, in_use, unchanged, queries}`` (``to_`` keys: ``plan.update`` would be the
-    dict method in Jinja). Not ``full``: no ``unchanged`` and only the queries of groups that change or are refused, so that
+    """RV(plan): ``{to_create, to_update, to_delete, in_use, unchanged, queries}`` (``to_`` keys: ``plan.update`` would
+    be the
+    dict method in Jinja). Not ``full``: no ``unchanged`` and only the queries of groups that change or are refused, so
+    that
     an unchanged group costs nothing in the result of a converge of thousands (``counts.unchanged`` counts them)."""
     result = {
-        "to_create": [dict({field.name: _shown(plan, field, step.fields.get(field.name)) for field in FIELDS},
-                           members=plan.identities(step.add), member_count=len(step.add)) for step in plan.of(CREATE)],
-        "to_update": [{"name": step.name, "id": step.id, "changes": changes(plan, step), "members_add": plan.identities(step.add),
-                       "members_remove": plan.identities(step.remove)} for step in plan.of(UPDATE)],
-        "to_delete": [dict({field.name: _current(plan, step.group, field) for field in FIELDS}, name=step.name, id=step.id,
-                           reason=step.reason, member_count=step.group.get("memberCount")) for step in plan.of(DELETE)],
-        "in_use": [{"name": step.name, "id": step.id, "reason": step.reason, "connection_count": step.connection_count} for step in plan.of(IN_USE)],
+        "to_create": [
+            dict(
+                {field.name: _shown(plan, field, step.fields.get(field.name)) for field in FIELDS},
+                members=plan.identities(step.add),
+                member_count=len(step.add),
+            )
+            for step in plan.of(CREATE)
+        ],
+        "to_update": [
+            {
+                "name": step.name,
+                "id": step.id,
+                "changes": changes(plan, step),
+                "members_add": plan.identities(step.add),
+                "members_remove": plan.identities(step.remove),
+            }
+            for step in plan.of(UPDATE)
+        ],
+        "to_delete": [
+            dict(
+                {field.name: _current(plan, step.group, field) for field in FIELDS},
+                name=step.name,
+                id=step.id,
+                reason=step.reason,
+                member_count=step.group.get("memberCount"),
+            )
+            for step in plan.of(DELETE)
+        ],
+        "in_use": [
+            {"name": step.name, "id": step.id, "reason": step.reason, "connection_count": step.connection_count}
+            for step in plan.of(IN_USE)
+        ],
         "unchanged": [step.name for step in plan.of(UNCHANGED)],
-        "queries": [query_view(step) for step in plan.steps if step.query_matched is not None and (full or step.action != UNCHANGED)],
+        "queries": [
+            query_view(step)
+            for step in plan.steps
+            if step.query_matched is not None and (full or step.action != UNCHANGED)
+        ],
     }
     if not full:
         del result["unchanged"]
@@ -179,10 +234,19 @@ def render_summary(plan: Plan, source: str = "") -> List[str]:
             why += ", %s" % plural(count, "member")
         lines.append("- delete %s (%s)" % (_quote(step.name), why))
     for step in plan.of(IN_USE):
-        lines.append("! keep %s: in use by %s, cannot be deleted (%s)"
-                     % (_quote(step.name), plural(step.connection_count, "connection"), "state absent" if step.reason == REASON_ABSENT else "purge"))
+        lines.append(
+            "! keep %s: in use by %s, cannot be deleted (%s)"
+            % (
+                _quote(step.name),
+                plural(step.connection_count, "connection"),
+                "state absent" if step.reason == REASON_ABSENT else "purge",
+            )
+        )
     for step in plan.of(REFUSED):
-        lines.append("! refuse %s: members +%d -%d not applied (see failures)" % (_quote(step.name), len(step.add), len(step.remove)))
+        lines.append(
+            "! refuse %s: members +%d -%d not applied (see failures)"
+            % (_quote(step.name), len(step.add), len(step.remove))
+        )
         lines.extend(_query_lines(step))
     for step in plan.of(UNCHANGED):
         if step.query_matched is not None:
@@ -193,7 +257,9 @@ def render_summary(plan: Plan, source: str = "") -> List[str]:
     return lines
 
 
-def _view(plan: Plan, group: Mapping[str, Any], members: Optional[Set[str]] = None, member_count: Any = None) -> Dict[str, Any]:
+def _view(
+    plan: Plan, group: Mapping[str, Any], members: Optional[Set[str]] = None, member_count: Any = None
+) -> Dict[str, Any]:
     """A group in the diff of a list (keyed by its name): its fields but the name, identities as ``name (id)``."""
     view = {}  # type: Dict[str, Any]
     for field in FIELDS:
@@ -247,7 +313,9 @@ def report_converge(module: Any, outcome: Outcome, full: bool = True) -> ModuleR
     for step in outcome.in_use:
         _warn_in_use(module, step)
     for step in plan.steps:
-        if step.result is not None and step.result.gone and step.reason != REASON_RACE:  # a copy: another run settled it
+        if (
+            step.result is not None and step.result.gone and step.reason != REASON_RACE
+        ):  # a copy: another run settled it
             module.warn("Governance group \"%s\" (id %s) was already deleted by someone else." % (step.name, step.id))
     counts = outcome.counts()
     summary = render_summary(plan, read_from(module.params)) + [_last_line(outcome, counts)]
@@ -265,7 +333,11 @@ def report_converge(module: Any, outcome: Outcome, full: bool = True) -> ModuleR
         if "identities" in failure or failure["action"] == ACTION_LABELS[REFUSED]:  # the message says it all
             text = "\"%s\" %s: %s" % (failure["name"], failure["action"], failure["message"])
         else:
-            text = "\"%s\" %s: %s" % (failure["name"], failure["action"], "HTTP %s" % failure["status"] if failure["status"] else "failed")
+            text = "\"%s\" %s: %s" % (
+                failure["name"],
+                failure["action"],
+                "HTTP %s" % failure["status"] if failure["status"] else "failed",
+            )
             if failure["message"]:
                 text += " %s" % failure["message"]
         if failure["tracking_id"]:
@@ -275,14 +347,16 @@ def report_converge(module: Any, outcome: Outcome, full: bool = True) -> ModuleR
     if isinstance(outcome.stopped, (IscAuthError, IscForbiddenError)):
         again = "Give the token the rights ISC names above, then run the task again."
     elif any(failure["action"] == ACTION_LABELS[REFUSED] for failure in failures):
-        again = "Review the refused members queries; running the task again changes nothing for them until the query or its limits change."
+        again = ("Review the refused members queries; running the task again changes nothing for them until the query "
+                 "or its limits change.")
     msg = "Failed to converge the governance groups (%s): %s.%s What succeeded: %s %s" % (
         plural(len(failures), "failure"), "; ".join(parts), stopped, result.pop("msg"), again)
     return ModuleResult(result, msg)
 
 
 def _invocation(module: Any, full: bool) -> Dict[str, Any]:
-    """Not ``full``: the ``invocation`` AnsibleModule adds to a result (always before ansible-core 2.19, with -vvv since)
+    """Not ``full``: the ``invocation`` AnsibleModule adds to a result (always before ansible-core 2.19, with -vvv
+    since)
     without the list itself, which it would echo whole - megabytes at tenant scale - and the controller parse again."""
     if full or not isinstance(module.params.get("groups"), list):
         return {}
@@ -291,20 +365,27 @@ def _invocation(module: Any, full: bool) -> Dict[str, Any]:
 
 
 def stop_sentence(outcome: Outcome) -> str:
-    """`` The remaining writes ... were not attempted ...`` after a STOP_ERRORS error (with why, for the token's rights); ``''`` otherwise."""
+    """`` The remaining writes ... were not attempted ...`` after a STOP_ERRORS error (with why, for the token's
+    rights); ``''`` otherwise."""
     error = outcome.stopped
     if error is None:
         return ""
     skipped = outcome.skipped
-    names = ", ".join(_quote(step.name) for step in skipped[:5]) + (" and %d more" % (len(skipped) - 5) if len(skipped) > 5 else "")
+    names = ", ".join(_quote(step.name) for step in skipped[:5]) + (
+        " and %d more" % (len(skipped) - 5) if len(skipped) > 5 else ""
+    )
     what = "The remaining writes (%s: %s) were not attempted" % (plural(len(skipped), "group"), names) if skipped else \
         "The remaining writes were not attempted"
-    token = "the token of API client %r" % error.client_id if getattr(error, "client_id", None) else "the token"  # a pool's client
+    # a pool's client
+    token = "the token of API client %r" % error.client_id if getattr(error, "client_id", None) else "the token"
     if isinstance(error, IscAuthError) and error.path == TOKEN_PATH:  # a new token was needed and refused
         return " %s: the token endpoint refused %s (HTTP %s); check its client_secret." % (
             what, "API client %r" % error.client_id if error.client_id else "the client credentials", error.status)
     if isinstance(error, IscForbiddenError):
-        return " %s: %s lacks the rights for them (HTTP 403; ISC's message above names the missing scope or user level)." % (what, token)
+        return (
+            " %s: %s lacks the rights for them (HTTP 403; ISC's message above names the missing scope or user level)."
+            % (what, token)
+        )
     if isinstance(error, IscAuthError):
         return " %s: %s was rejected (HTTP 401) even after fetching a new one." % (what, token)
     if getattr(error, "client_id", None):
@@ -322,18 +403,28 @@ def _refuse(module: Any, outcome: Outcome, full: bool) -> ModuleResult:
     result.update(_invocation(module, full))
     if module._diff:
         result["diff"] = diff_text(build_diff(plan))
-    return ModuleResult(result, "Refused to run the plan, nothing was changed: %s. Review the plan (summary, plan.to_delete); if "
-                        "these deletions are intended, set max_deletes to %d or more (role variable "
-                        "isc_governance_groups_max_deletes)." % (outcome.refused, deletes))
+    return ModuleResult(
+        result,
+        "Refused to run the plan, nothing was changed: %s. Review the plan (summary, plan.to_delete); if "
+        "these deletions are intended, set max_deletes to %d or more (role variable "
+        "isc_governance_groups_max_deletes)." % (outcome.refused, deletes),
+    )
 
 
 def _warn_in_use(module: Any, step: Step) -> None:
     view = in_use_view(step)
     used_by = ": %s" % format_connections(view["connections"]) if view["connections"] else ""
     count = view["connection_count"]
-    module.warn("Governance group \"%s\" (id %s) cannot be deleted: it is in use%s%s. Remove it from these objects first%s."
-                % (step.name, step.id, " by %s" % plural(count, "connection") if count else "", used_by,
-                   ", or add it to protected" if step.reason == "purge" else ""))
+    module.warn(
+        "Governance group \"%s\" (id %s) cannot be deleted: it is in use%s%s. Remove it from these objects first%s."
+        % (
+            step.name,
+            step.id,
+            " by %s" % plural(count, "connection") if count else "",
+            used_by,
+            ", or add it to protected" if step.reason == "purge" else "",
+        )
+    )
 
 
 def _converge_message(outcome: Outcome, counts: Mapping[str, int]) -> str:
@@ -342,8 +433,17 @@ def _converge_message(outcome: Outcome, counts: Mapping[str, int]) -> str:
         return "Nothing to change: every listed governance group is as requested (%d unchanged)." % counts["unchanged"]
     text = "Created %d, updated %d and deleted %d governance groups; added %d and removed %d members; %d unchanged."
     if outcome.check_mode:
-        text = "Would create %d, update %d and delete %d governance groups (add %d and remove %d members); %d unchanged."
-    return text % (counts["created"], counts["updated"], counts["deleted"], counts["members_added"], counts["members_removed"], counts["unchanged"])
+        text = (
+            "Would create %d, update %d and delete %d governance groups (add %d and remove %d members); %d unchanged."
+        )
+    return text % (
+        counts["created"],
+        counts["updated"],
+        counts["deleted"],
+        counts["members_added"],
+        counts["members_removed"],
+        counts["unchanged"],
+    )
 
 
 def _last_line(outcome: Outcome, counts: Mapping[str, int]) -> str:
@@ -351,7 +451,13 @@ def _last_line(outcome: Outcome, counts: Mapping[str, int]) -> str:
     if outcome.check_mode:
         return "Check mode: nothing was changed."
     line = "Done: %d created, %d updated, %d deleted, %d unchanged; members +%d -%d" % (
-        counts["created"], counts["updated"], counts["deleted"], counts["unchanged"], counts["members_added"], counts["members_removed"])
+        counts["created"],
+        counts["updated"],
+        counts["deleted"],
+        counts["unchanged"],
+        counts["members_added"],
+        counts["members_removed"],
+    )
     if outcome.records:
         line += "; %s (see failures)" % plural(len(outcome.records), "failure")
     return line
@@ -359,7 +465,8 @@ def _last_line(outcome: Outcome, counts: Mapping[str, int]) -> str:
 
 # ------------------------------------------------------------------ sailpoint.isc.workgroup
 def _field_views(plan: Plan, group: Mapping[str, Any], fields: Sequence[str]) -> Dict[str, Any]:
-    """The fields of ``group`` as ``--diff`` shows them: descriptions never None, owners ``{id, name}`` (name when known)."""
+    """The fields of ``group`` as ``--diff`` shows them: descriptions never None, owners ``{id, name}`` (name when
+    known)."""
     view = {}  # type: Dict[str, Any]
     for name in fields:
         field = FIELD[name]
@@ -373,7 +480,8 @@ def _field_views(plan: Plan, group: Mapping[str, Any], fields: Sequence[str]) ->
 
 
 def _would_be(plan: Plan, step: Step) -> Dict[str, Any]:
-    """The group as check mode reports it: the current one (or a placeholder) with the planned fields set, identities named."""
+    """The group as check mode reports it: the current one (or a placeholder) with the planned fields set, identities
+    named."""
     group = would_be(step.group, step.fields)
     for field in FIELDS:
         if field.identity and field.name in step.fields and plan.identity(step.fields[field.name])["name"]:
@@ -397,18 +505,34 @@ def report_workgroup(module: Any, outcome: Outcome) -> ModuleResult:
     if step.action in (DELETE, IN_USE):
         return _report_delete(module, outcome, step, target)
     planned = _would_be(plan, step)
-    fields = list(MANAGED_FIELDS) if step.action == CREATE else [field for field in MANAGED_FIELDS if field in step.fields]
-    diff = {"before": {} if step.group is None else _field_views(plan, step.group, fields), "after": _field_views(plan, planned, fields)}
+    fields = (
+        list(MANAGED_FIELDS) if step.action == CREATE else [field for field in MANAGED_FIELDS if field in step.fields]
+    )
+    diff = {
+        "before": {} if step.group is None else _field_views(plan, step.group, fields),
+        "after": _field_views(plan, planned, fields),
+    }
     summary = ", ".join(fields)
-    verb = {CREATE: ("Would create %s.", "Created %s."), UPDATE: ("Would update %s: " + summary + ".", "Updated %s: " + summary + ".")}[step.action]
+    verb = {
+        CREATE: ("Would create %s.", "Created %s."),
+        UPDATE: ("Would update %s: " + summary + ".", "Updated %s: " + summary + "."),
+    }[step.action]
     if outcome.check_mode:
-        return _exit(module, True, verb[0] % describe(name=step.name) if step.action == CREATE else verb[0] % target, planned, diff)
+        return _exit(
+            module,
+            True,
+            verb[0] % describe(name=step.name) if step.action == CREATE else verb[0] % target,
+            planned,
+            diff,
+        )
     if result.errors:
         action, error = result.errors[0]
         what = "create " + describe(name=step.name) if step.action == CREATE else "update %s (%s)" % (target, summary)
         return ModuleResult({}, "Failed to %s: %s" % (what, error), error)
     after = result.group or planned
-    return _exit(module, True, verb[1] % (describe(after.get("id"), step.name) if step.action == CREATE else target), after, diff)
+    return _exit(
+        module, True, verb[1] % (describe(after.get("id"), step.name) if step.action == CREATE else target), after, diff
+    )
 
 
 def _report_delete(module: Any, outcome: Outcome, step: Step, target: str) -> ModuleResult:
@@ -416,8 +540,11 @@ def _report_delete(module: Any, outcome: Outcome, step: Step, target: str) -> Mo
     if result.in_use:
         view = in_use_view(step)
         listed = ": %s" % format_connections(view["connections"]) if view["connections"] else ""
-        return ModuleResult({"connections": view["connections"]}, "Cannot delete %s: it is still used by %s connection(s)%s. "
-                            "Remove the group from these objects first." % (target, view["connection_count"], listed))
+        return ModuleResult(
+            {"connections": view["connections"]},
+            "Cannot delete %s: it is still used by %s connection(s)%s. "
+            "Remove the group from these objects first." % (target, view["connection_count"], listed),
+        )
     diff = {"before": _field_views(outcome.plan, step.group, MANAGED_FIELDS), "after": {}}
     if outcome.check_mode:
         return _exit(module, True, "Would delete %s." % target, {}, diff)
@@ -445,31 +572,42 @@ def report_members(module: Any, outcome: Outcome) -> ModuleResult:
     target = describe(step.id, step.name)
     before = step.members_before or set()
     if step.action == REFUSED:
-        return ModuleResult({"changed": False, "workgroup": {"id": step.id, "name": step.name}, "query": query_view(step),
-                             "added": [], "removed": [], "added_count": 0, "removed_count": 0},
+        return ModuleResult({"changed": False, "workgroup": {"id": step.id, "name": step.name},
+                             "query": query_view(step), "added": [], "removed": [], "added_count": 0,
+                             "removed_count": 0},
                             "Refused to change the members of %s: %s." % (target, step.refusal))
     if step.action == UNCHANGED or outcome.check_mode:
         added, removed, after = step.add, step.remove, before if step.members_after is None else step.members_after
     else:
         result = step.result
         added, removed = result.done[ADD], result.done[REMOVE]
-        after = (before - set(result.done[REMOVE] + result.already[REMOVE])) | set(result.done[ADD] + result.already[ADD])
+        after = ((before - set(result.done[REMOVE] + result.already[REMOVE]))
+                 | set(result.done[ADD] + result.already[ADD]))
     report = {"changed": bool(added or removed), "workgroup": {"id": step.id, "name": step.name},
-              "added": plan.records(added), "removed": plan.records(removed), "added_count": len(added), "removed_count": len(removed)}
+              "added": plan.records(added), "removed": plan.records(removed), "added_count": len(added),
+              "removed_count": len(removed)}
     if step.query_matched is not None:
         report["query"] = query_view(step)
     if module._diff:
         report["diff"] = membership_diff(target, plan.records(before), plan.records(after))
-    if step.result is not None and (step.result.errors or step.result.refused[ADD] or step.result.refused[REMOVE]) and not outcome.check_mode:
+    failed = step.result is not None and (step.result.errors or step.result.refused[ADD] or step.result.refused[REMOVE])
+    if failed and not outcome.check_mode:
         return _fail_members(plan, step.result, target, report)
     report.update(members=plan.records(after), member_count=len(after))
-    if not (added or removed):
-        report["msg"] = "%s already has the requested membership (%s)." % (target[:1].upper() + target[1:], plural(len(after), "member"))
-    else:
-        report["msg"] = "%s %d and %s %s of %s; it %s %s." % (
-            "Would add" if outcome.check_mode else "Added", len(added), "remove" if outcome.check_mode else "removed",
-            plural(len(removed), "member"), target, "would then have" if outcome.check_mode else "now has", plural(len(after), "member"))
+    report["msg"] = _members_message(outcome.check_mode, target, added, removed, after)
     return ModuleResult(report)
+
+
+def _members_message(check_mode: bool, target: str, added: Sequence[str], removed: Sequence[str],
+                     after: Set[str]) -> str:
+    """What was done to the membership, or what check mode would do."""
+    if not (added or removed):
+        return "%s already has the requested membership (%s)." % (target[:1].upper() + target[1:],
+                                                                  plural(len(after), "member"))
+    return "%s %d and %s %s of %s; it %s %s." % (
+        "Would add" if check_mode else "Added", len(added), "remove" if check_mode else "removed",
+        plural(len(removed), "member"), target, "would then have" if check_mode else "now has",
+        plural(len(after), "member"))
 
 
 def _fail_members(plan: Plan, result: StepResult, target: str, report: Dict[str, Any]) -> ModuleResult:
@@ -479,7 +617,10 @@ def _fail_members(plan: Plan, result: StepResult, target: str, report: Dict[str,
     parts = []
     for action, verb in ((ADD, "adding"), (REMOVE, "removing")):
         if refused[action]:
-            parts.append("%s %s failed: %s" % (verb, plural(len(refused[action]), "member"), describe_failures(refused[action], known)))
+            parts.append(
+                "%s %s failed: %s"
+                % (verb, plural(len(refused[action]), "member"), describe_failures(refused[action], known))
+            )
     error = result.errors[0][1] if result.errors else None
     if error is not None:
         parts.append(str(error))

@@ -38,6 +38,14 @@ def test_no_function_in_plugins_is_longer_than_60_lines():
     assert long == []
 
 
+def test_module_utils_lines_are_within_120_characters():
+    long = ["%s:%d (%d characters)" % (path.name, number, len(line))
+            for path in _sources(PLUGINS / "module_utils")
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+            if len(line) > MAX_LINE_LENGTH]
+    assert long == []
+
+
 def test_only_module_finish_ends_a_run():
     # Every module's main() ends with _module.finish; nothing below it calls exit_json / fail_json.
     callers = []
