@@ -28,10 +28,10 @@ ABSENT = "absent"
 STATES = (PRESENT, ABSENT)
 
 # How an entry's members are managed.
-EXACT = "exact"  # the membership becomes exactly the list
-ADD = "add"  # the listed identities are added, nobody is removed
-REMOVE = "remove"  # the listed identities are removed if they are members
-MEMBER_MODES = (EXACT, ADD, REMOVE)
+MODE_EXACT = "exact"  # the membership becomes exactly the list
+MODE_ADD = "add"  # the listed identities are added, nobody is removed
+MODE_REMOVE = "remove"  # the listed identities are removed if they are members
+MEMBER_MODES = (MODE_EXACT, MODE_ADD, MODE_REMOVE)
 
 # The most a members_query may remove from a group in one run, in percent of its current members, unless the entry
 # raises it: a query that suddenly matches far fewer identities is more often a mistake (a typo in a value, a
@@ -58,7 +58,7 @@ class Entry:
       and ``max_removed_percent`` (the most of the current members it may remove, see DEFAULT_MAX_REMOVED_PERCENT),
       ``max_added_percent`` (the most it may add, DEFAULT_MAX_ADDED_PERCENT), ``max_matched_percent`` (the most of the
       tenant's identities it may match, DEFAULT_MAX_MATCHED_PERCENT).
-    - ``missing``: None when a group that does not exist is created; otherwise the message to fail with.
+    - ``not_found_message``: None when a group that does not exist is created; otherwise the message to fail with.
     - ``where``: how messages point at the entry in the user's input (``groups[0]``); ``''`` for a single group.
     """
 
@@ -70,8 +70,8 @@ class Entry:
         description: Optional[str] = None,
         owner: Any = None,
         members: Optional[Sequence[Any]] = None,
-        members_mode: str = EXACT,
-        missing: Optional[str] = None,
+        members_mode: str = MODE_EXACT,
+        not_found_message: Optional[str] = None,
         where: str = "",
         members_query: Optional[str] = None,
         allow_empty_query: bool = False,
@@ -86,7 +86,7 @@ class Entry:
         self.owner = owner
         self.members = None if members is None else list(members)
         self.members_mode = members_mode
-        self.missing = missing
+        self.not_found_message = not_found_message
         self.where = where
         self.members_query = members_query
         self.allow_empty_query = allow_empty_query

@@ -58,8 +58,8 @@ from ansible_collections.sailpoint.isc.plugins.module_utils._errors import (
     IscRateLimitError,
 )
 from ansible_collections.sailpoint.isc.plugins.module_utils._members import (
-    ADD,
-    REMOVE,
+    ADD_MEMBERS,
+    REMOVE_MEMBERS,
     classify_results,
     describe_failures,
     plural,
@@ -90,7 +90,8 @@ STOP_ERRORS = (IscConnectionError, IscAuthError, IscForbiddenError, IscRateLimit
 CONNECTION_READS = 10
 
 # The action names of the failure records (RV failures[].action of sailpoint.isc.workgroups).
-ACTION_LABELS = {CREATE: "create", UPDATE: "update", ADD: "add members", REMOVE: "remove members", DELETE: "delete",
+ACTION_LABELS = {CREATE: "create", UPDATE: "update", ADD_MEMBERS: "add members", REMOVE_MEMBERS: "remove members",
+                 DELETE: "delete",
                  REFUSED: "members query"}
 
 
@@ -98,8 +99,8 @@ class StepResult:
     """What the executor did for one step.
 
     ``group``: ISC's answer to the create or patch (the group as stored); ``done``/``already``: per member
-    action, the ids written and those whose state already held; ``refused``: per member action, the 207
-    items ISC refused; ``errors``: ``(action, IscError)`` of the requests that failed; ``deleted``: True once
+    action, the ids written and those whose state already held; ``rejected``: per member action, the 207
+    items ISC rejected; ``errors``: ``(action, IscError)`` of the requests that failed; ``deleted``: True once
     deleted, ``gone``: deleted by someone else first; ``connections``: for a group in use, its connections when read.
     """
 
@@ -107,9 +108,9 @@ class StepResult:
         self.group = None  # type: Optional[Dict[str, Any]]
         self.created = False
         self.patched = False
-        self.done = {ADD: [], REMOVE: []}  # type: Dict[str, List[str]]
-        self.already = {ADD: [], REMOVE: []}  # type: Dict[str, List[str]]
-        self.refused = {ADD: [], REMOVE: []}  # type: Dict[str, List[Dict[str, Any]]]
+        self.done = {ADD_MEMBERS: [], REMOVE_MEMBERS: []}  # type: Dict[str, List[str]]
+        self.already = {ADD_MEMBERS: [], REMOVE_MEMBERS: []}  # type: Dict[str, List[str]]
+        self.rejected = {ADD_MEMBERS: [], REMOVE_MEMBERS: []}  # type: Dict[str, List[Dict[str, Any]]]
         self.errors = []  # type: List[Any]
         self.deleted = False
         self.gone = False  # deleted by someone else before our delete
@@ -121,12 +122,12 @@ class StepResult:
 
     @property
     def changed(self) -> bool:
-        return self.created or self.patched or self.deleted or bool(self.done[ADD] or self.done[REMOVE])
+        return self.created or self.patched or self.deleted or bool(self.done[ADD_MEMBERS] or self.done[REMOVE_MEMBERS])
 
 
 class FailureRecord:
     """One failure of a run as the executor saw it (the step, the write action, the error or the message, the identities
-    ISC refused); :meth:`entry` words it as an item of RV failures[] of sailpoint.isc.workgroups."""
+    ISC rejected); :meth:`entry` words it as an item of RV failures[] of sailpoint.isc.workgroups."""
 
     def __init__(self, step: Step, action: str, error: Optional[IscError] = None, message: str = "",
                  identities: Optional[List[Dict[str, Any]]] = None, status: Optional[int] = None) -> None:
@@ -140,7 +141,7 @@ class FailureRecord:
         self.status = status
 
     def entry(self) -> Dict[str, Any]:
-        """``{name, id, action, status, message, tracking_id}`` (and ``identities`` for refused member writes)."""
+        """``{name, id, action, status, message, tracking_id}`` (and ``identities`` for member writes ISC rejected)."""
         error = self.error
         entry = {"name": self.name, "id": self.group_id, "action": ACTION_LABELS[self.action], "status": self.status,
                  "message": self.message, "tracking_id": None}  # type: Dict[str, Any]
@@ -164,7 +165,7 @@ class Outcome:
         self.check_mode = check_mode
         self.records = []  # type: List[FailureRecord]  # in the order of the plan (Executor.run sorts them)
         self.stopped = None  # type: Optional[IscError]
-        self.refused = None  # type: Optional[str]  # why the guard refused the plan (_plan.guard); then nothing ran
+        self.refusal = None  # type: Optional[str]  # why the guard refused the plan (_plan.guard); then nothing ran
         self.skipped = []  # type: List[Step]  # after a STOP_ERRORS error: the steps whose writes were not attempted
         self.connection_reads = 0
 
@@ -190,7 +191,7 @@ class Outcome:
         fields or members changed); nothing when the guard refused the plan.
         """
         steps = self.plan.steps
-        if self.refused is not None:
+        if self.refusal is not None:
             return dict.fromkeys(("created", "updated", "deleted", "unchanged", "members_added", "members_removed"), 0)
         if self.check_mode:
             return {
@@ -210,10 +211,10 @@ class Outcome:
         return {
             "created": len(created),
             "deleted": sum(1 for r in done if r.deleted),
-            "updated": sum(1 for r in converged if r.patched or r.done[ADD] or r.done[REMOVE]),
+            "updated": sum(1 for r in converged if r.patched or r.done[ADD_MEMBERS] or r.done[REMOVE_MEMBERS]),
             "unchanged": len(self.plan.of(UNCHANGED)),
-            "members_added": sum(len(r.done[ADD]) for r in done),
-            "members_removed": sum(len(r.done[REMOVE]) for r in done),
+            "members_added": sum(len(r.done[ADD_MEMBERS]) for r in done),
+            "members_removed": sum(len(r.done[REMOVE_MEMBERS]) for r in done),
         }
 
 
@@ -355,7 +356,7 @@ class Executor:
         step.result.created = True
         step.result.group = group if isinstance(group, dict) and group.get("id") else None
         if step.result.group is not None:
-            self._members(step, ADD, step.add)
+            self._members(step, ADD_MEMBERS, step.add)
         # else the answer was lost and a group of this name exists (IscClient.create_workgroup): _settle converges it
 
     # ------------------------------------------------------------ simultaneous runs
@@ -395,8 +396,8 @@ class Executor:
             found.setdefault(own["id"], own)  # a listing may not show a group created a moment ago
         if not found:
             if result.removed:
-                self._record(step, ADD, message="another run removed the group this run created (id %s) and no group "
-                                                "of this name is left; run the task again to create it" % own["id"])
+                self._record(step, ADD_MEMBERS, message="another run removed the group this run created (id %s) and no "
+                             "group of this name is left; run the task again to create it" % own["id"])
             return
         settled = race_copies(found.values())
         if settled is None and len(found) > 1:
@@ -431,8 +432,8 @@ class Executor:
         if own is not None and own["id"] != oldest["id"]:
             result.discarded = own["id"]  # deleted as a younger copy, by this run or another
         result.joined, result.group = oldest, oldest
-        for action in (ADD, REMOVE):
-            result.done[action], result.already[action], result.refused[action] = [], [], []
+        for action in (ADD_MEMBERS, REMOVE_MEMBERS):
+            result.done[action], result.already[action], result.rejected[action] = [], [], []
         self._forget(step)  # the create's own failures: the group now exists, and the join is what happens to it
         current = None  # type: Optional[Set[str]]
         if step.desired is not None:
@@ -440,7 +441,7 @@ class Executor:
                 members = {member["id"]: member for member in self.client.list_members(oldest["id"])
                            if member.get("id")}
             except IscError as exc:
-                self._fail(step, ADD, exc)
+                self._fail(step, ADD_MEMBERS, exc)
                 return
             for identity_id, record in members.items():
                 self.outcome.plan.known.setdefault(
@@ -459,15 +460,15 @@ class Executor:
             if answer is not None:
                 step.result.patched = True
                 step.result.group = answer if isinstance(answer, dict) else None
-        if self._members(step, ADD, step.add):
-            self._members(step, REMOVE, step.remove)
+        if self._members(step, ADD_MEMBERS, step.add):
+            self._members(step, REMOVE_MEMBERS, step.remove)
 
     def _members(self, step: Step, action: str, ids: List[str]) -> bool:
         """Write ``ids`` in chunks, accounting for each; True when every item ended as wanted (409 on add, 404 on
         remove count)."""
         result = step.result
         group_id = result.group.get("id") if result.group else step.id
-        send = self.client.add_members if action == ADD else self.client.remove_members
+        send = self.client.add_members if action == ADD_MEMBERS else self.client.remove_members
         for chunk in chunked(ids, MEMBER_CHUNK):
             try:
                 items = self._write(lambda: send(group_id, chunk))
@@ -483,18 +484,18 @@ class Executor:
             outcome = classify_results(action, items, requested=chunk)
             result.done[action].extend(outcome.done)
             result.already[action].extend(outcome.already)
-            result.refused[action].extend(outcome.failed)
-        refused = result.refused[action]
-        if refused:
+            result.rejected[action].extend(outcome.failed)
+        rejected = result.rejected[action]
+        if rejected:
             known = self.outcome.plan.known
             self._fail(
                 step,
                 action,
-                identities=[dict(item, name=(known.get(item["id"]) or {}).get("name")) for item in refused],
+                identities=[dict(item, name=(known.get(item["id"]) or {}).get("name")) for item in rejected],
                 message="ISC refused %s: %s"
-                % (plural(len(refused), "identity", "identities"), describe_failures(refused, known)),
+                % (plural(len(rejected), "identity", "identities"), describe_failures(rejected, known)),
             )
-        return not refused
+        return not rejected
 
     def _delete(self, steps: List[Step], attempted: Set[int]) -> None:
         if len(steps) == 1:  # a plain DELETE: the same one request, and its answer needs no 207 parsing

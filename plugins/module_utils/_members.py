@@ -13,15 +13,15 @@ from __future__ import annotations
 
 from typing import Any, Dict, Iterable, List, Mapping, Optional
 
-ADD = "add"
-REMOVE = "remove"
+ADD_MEMBERS = "add"
+REMOVE_MEMBERS = "remove"
 
 # Per-item statuses of the members bulk-add / bulk-delete 207 answers: 201 added, 409 already a member; 204 removed,
 # 404 not a member (https://developer.sailpoint.com/docs/api/v2024/update-workgroup-members,
 # https://developer.sailpoint.com/docs/api/v2024/delete-workgroup-members).
 # done = this request changed the membership; already = the state already held (not an error).
-DONE_STATUS = {ADD: 201, REMOVE: 204}
-ALREADY_STATUS = {ADD: 409, REMOVE: 404}
+DONE_STATUS = {ADD_MEMBERS: 201, REMOVE_MEMBERS: 204}
+ALREADY_STATUS = {ADD_MEMBERS: 409, REMOVE_MEMBERS: 404}
 
 
 def plural(count: int, noun: str, plural_noun: Optional[str] = None) -> str:
@@ -58,7 +58,7 @@ def classify_results(
     silently. An id reported twice keeps its first verdict.
     """
     if action not in DONE_STATUS:
-        raise ValueError("action must be %r or %r, got %r" % (ADD, REMOVE, action))
+        raise ValueError("action must be %r or %r, got %r" % (ADD_MEMBERS, REMOVE_MEMBERS, action))
     done_status = DONE_STATUS[action]
     already_status = ALREADY_STATUS[action]
     outcome = BulkOutcome(action)

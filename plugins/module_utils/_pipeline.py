@@ -80,6 +80,6 @@ def run(
     refusal = guard(request, the_plan)
     if refusal is not None:
         outcome = Outcome(the_plan, check_mode)
-        outcome.refused = refusal
+        outcome.refusal = refusal
         return outcome
     return Executor(client, the_plan, check_mode, warn).run()

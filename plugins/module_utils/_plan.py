@@ -11,7 +11,7 @@ entry of the request (``_desired.py``) and the group the snapshot found for it (
 - ``state: absent``: delete the group if it exists. A group with connections (``connectionCount`` > 0)
   cannot be deleted; it is planned as ``in_use``. With ``purge``, every group of the tenant that no entry
   names and ``protected`` does not list is deleted too.
-- a missing group is created (``owner`` required), unless the entry says it may not be (``missing``).
+- a missing group is created (``owner`` required), unless the entry says it may not be (``not_found_message``).
 - an existing group is updated where a managed field differs: ``name`` (a rename, for entries keyed by
   id), ``description`` (``''`` equals none), ``owner`` (by id), and its members as sets of ids: ``exact``
   adds the missing and removes the others, ``add`` only adds, ``remove`` only removes listed members.
@@ -27,7 +27,14 @@ from __future__ import annotations
 
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Set, Tuple
 
-from ansible_collections.sailpoint.isc.plugins.module_utils._desired import ABSENT, EXACT, REMOVE, Entry, Request, quote
+from ansible_collections.sailpoint.isc.plugins.module_utils._desired import (
+    ABSENT,
+    MODE_EXACT,
+    MODE_REMOVE,
+    Entry,
+    Request,
+    quote,
+)
 from ansible_collections.sailpoint.isc.plugins.module_utils._errors import IscInputError
 from ansible_collections.sailpoint.isc.plugins.module_utils._identities import parse_reference
 from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import FIELDS, differing, in_use, owner_id_of
@@ -156,8 +163,8 @@ def check(request: Request, snapshot: Any) -> None:
     problems = list(snapshot.ambiguous)
     for index, entry in enumerate(request.entries):
         if entry.state != ABSENT and snapshot.matches[index] is None:
-            if entry.missing:
-                problems.append(entry.missing)
+            if entry.not_found_message:
+                problems.append(entry.not_found_message)
             elif entry.owner is None:
                 problems.append("owner is required to create governance group %s (ISC refuses a group without an owner)"
                                 % (quote(entry.name) if entry.where else "'%s'" % entry.name))
@@ -182,7 +189,7 @@ def plan(request: Request, snapshot: Any) -> Plan:
         else:
             result.steps.append(_guard_query(_update(entry, group, snapshot), entry, snapshot))
             copies = snapshot.racing.get(index, [])
-            if entry.missing is None:  # a module that creates the group settles its copies (see race_copies)
+            if entry.not_found_message is None:  # a module that creates the group settles its copies (see race_copies)
                 result.steps.extend(_delete(copy, REASON_RACE, entry) for copy in copies)
             elif copies:
                 result.warnings.append(
@@ -282,7 +289,7 @@ def _create(entry: Entry, snapshot: Any) -> Step:
     step.fields = dict(step.wanted)
     if entry.members_query is not None:
         step.query_matched = len(snapshot.queries.get(entry.members_query, []))
-    step.add = sorted(step.desired or ()) if entry.members_mode != REMOVE else []
+    step.add = sorted(step.desired or ()) if entry.members_mode != MODE_REMOVE else []
     step.members_before, step.members_after = set(), set(step.add)
     return step
 
@@ -307,7 +314,7 @@ def converge(entry: Optional[Entry], group: Group, wanted: Mapping[str, Any], de
     step.fields = differing(group, wanted)
     if desired is not None:
         before = set(current or ())
-        to_add, to_remove = membership(before, desired, entry.members_mode if entry is not None else EXACT)
+        to_add, to_remove = membership(before, desired, entry.members_mode if entry is not None else MODE_EXACT)
         step.add, step.remove = sorted(to_add), sorted(to_remove)
         step.members_before, step.members_after = before, (before - to_remove) | to_add
     if not (step.fields or step.add or step.remove):
@@ -317,9 +324,9 @@ def converge(entry: Optional[Entry], group: Group, wanted: Mapping[str, Any], de
 
 def membership(current: Set[str], desired: Set[str], mode: str) -> Tuple[Set[str], Set[str]]:
     """``(to_add, to_remove)`` for a members mode (see ``_desired``): sets of ids; order and duplicates never matter."""
-    if mode == REMOVE:
+    if mode == MODE_REMOVE:
         return set(), desired & current
-    return desired - current, (current - desired if mode == EXACT else set())
+    return desired - current, (current - desired if mode == MODE_EXACT else set())
 
 
 def _delete(group: Group, reason: str, entry: Optional[Entry] = None) -> Step:

@@ -154,7 +154,7 @@ def _ambiguous(entry: Entry, ids: List[str]) -> str:
 def run_queries(client: Any, request: Request, snapshot: Snapshot) -> None:
     """Run each distinct ``members_query`` of the request once, with the counts that check them (``_query.survey``:
     one count of the tenant's identities, one per distinct undocumented field), into ``snapshot.queries`` and
-    ``snapshot.survey``. Raises IscInputError naming every group whose query ISC refused as malformed (HTTP 400), with
+    ``snapshot.survey``. Raises IscInputError naming every group whose query ISC rejected as malformed (HTTP 400), with
     ISC's message, or names a field no identity has (a misspelt field matches nobody, and under NOT everyone); other
     errors (403, 5xx, ...) propagate as they are."""
     first = {}  # type: Dict[str, Entry]  # each query and the first entry that gives it, in the order of the request
@@ -170,8 +170,8 @@ def run_queries(client: Any, request: Request, snapshot: Snapshot) -> None:
     problems = []  # type: List[str]
     for query, entry in first.items():
         where = entry.label or "governance group '%s'" % (entry.name or entry.id)
-        if query in snapshot.survey.refused:
-            problems.append(problem_with_query(where, "members_query", query, snapshot.survey.refused[query]) or "")
+        if query in snapshot.survey.rejected:
+            problems.append(problem_with_query(where, "members_query", query, snapshot.survey.rejected[query]) or "")
         elif snapshot.survey.unknown[query]:
             unknown = snapshot.survey.unknown[query]
             problems.append("%s: members_query %r names %s that no identity has (%s): a misspelt field "

@@ -22,8 +22,8 @@ from ansible_collections.sailpoint.isc.plugins.module_utils._auth import TOKEN_P
 from ansible_collections.sailpoint.isc.plugins.module_utils._errors import IscAuthError, IscForbiddenError
 from ansible_collections.sailpoint.isc.plugins.module_utils._executor import ACTION_LABELS, Outcome, StepResult
 from ansible_collections.sailpoint.isc.plugins.module_utils._members import (
-    ADD,
-    REMOVE,
+    ADD_MEMBERS,
+    REMOVE_MEMBERS,
     describe_failures,
     label,
     membership_diff,
@@ -308,7 +308,7 @@ def report_converge(module: Any, outcome: Outcome, full: bool = True) -> ModuleR
     """The plan, summary, counts and diff; failed, naming every failure and what did succeed.
     ``full``: the plan names every group, unchanged ones included (see :func:`plan_dict`)."""
     plan = outcome.plan
-    if outcome.refused is not None:
+    if outcome.refusal is not None:
         return _refuse(module, outcome, full)
     for step in outcome.in_use:
         _warn_in_use(module, step)
@@ -407,7 +407,7 @@ def _refuse(module: Any, outcome: Outcome, full: bool) -> ModuleResult:
         result,
         "Refused to run the plan, nothing was changed: %s. Review the plan (summary, plan.to_delete); if "
         "these deletions are intended, set max_deletes to %d or more (role variable "
-        "isc_governance_groups_max_deletes)." % (outcome.refused, deletes),
+        "isc_governance_groups_max_deletes)." % (outcome.refusal, deletes),
     )
 
 
@@ -580,9 +580,9 @@ def report_members(module: Any, outcome: Outcome) -> ModuleResult:
         added, removed, after = step.add, step.remove, before if step.members_after is None else step.members_after
     else:
         result = step.result
-        added, removed = result.done[ADD], result.done[REMOVE]
-        after = ((before - set(result.done[REMOVE] + result.already[REMOVE]))
-                 | set(result.done[ADD] + result.already[ADD]))
+        added, removed = result.done[ADD_MEMBERS], result.done[REMOVE_MEMBERS]
+        after = ((before - set(result.done[REMOVE_MEMBERS] + result.already[REMOVE_MEMBERS]))
+                 | set(result.done[ADD_MEMBERS] + result.already[ADD_MEMBERS]))
     report = {"changed": bool(added or removed), "workgroup": {"id": step.id, "name": step.name},
               "added": plan.records(added), "removed": plan.records(removed), "added_count": len(added),
               "removed_count": len(removed)}
@@ -590,7 +590,8 @@ def report_members(module: Any, outcome: Outcome) -> ModuleResult:
         report["query"] = query_view(step)
     if module._diff:
         report["diff"] = membership_diff(target, plan.records(before), plan.records(after))
-    failed = step.result is not None and (step.result.errors or step.result.refused[ADD] or step.result.refused[REMOVE])
+    done = step.result
+    failed = done is not None and (done.errors or done.rejected[ADD_MEMBERS] or done.rejected[REMOVE_MEMBERS])
     if failed and not outcome.check_mode:
         return _fail_members(plan, step.result, target, report)
     report.update(members=plan.records(after), member_count=len(after))
@@ -611,24 +612,25 @@ def _members_message(check_mode: bool, target: str, added: Sequence[str], remove
 
 
 def _fail_members(plan: Plan, result: StepResult, target: str, report: Dict[str, Any]) -> ModuleResult:
-    """The failure naming every refused identity (or the failed request) and what was done before."""
+    """The failure naming every identity ISC rejected (or the failed request) and what was done before."""
     known = plan.known
-    refused = result.refused
+    rejected = result.rejected
     parts = []
-    for action, verb in ((ADD, "adding"), (REMOVE, "removing")):
-        if refused[action]:
+    for action, verb in ((ADD_MEMBERS, "adding"), (REMOVE_MEMBERS, "removing")):
+        if rejected[action]:
             parts.append(
                 "%s %s failed: %s"
-                % (verb, plural(len(refused[action]), "member"), describe_failures(refused[action], known))
+                % (verb, plural(len(rejected[action]), "member"), describe_failures(rejected[action], known))
             )
     error = result.errors[0][1] if result.errors else None
     if error is not None:
         parts.append(str(error))
-    done = "added %d and removed %d before the failure" % (len(result.done[ADD]), len(result.done[REMOVE]))
-    if refused[ADD] or (result.errors and result.errors[0][0] == ADD):
+    done = "added %d and removed %d before the failure" % (len(result.done[ADD_MEMBERS]),
+                                                           len(result.done[REMOVE_MEMBERS]))
+    if rejected[ADD_MEMBERS] or (result.errors and result.errors[0][0] == ADD_MEMBERS):
         done += "; nobody was removed because an addition failed"
     report["failed_members"] = [{"id": item["id"], "name": (known.get(item["id"]) or {}).get("name"), "action": action,
                                  "status": item["status"], "description": item["description"]}
-                                for action in (ADD, REMOVE) for item in refused[action]]
+                                for action in (ADD_MEMBERS, REMOVE_MEMBERS) for item in rejected[action]]
     return ModuleResult(report, "Failed to update the members of %s: %s (%s; run the task again to finish)."
                         % (target, "; ".join(parts), done), error)

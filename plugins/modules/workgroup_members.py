@@ -403,7 +403,7 @@ diff:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.sailpoint.isc.plugins.module_utils._desired import (
-    ABSENT, ADD, DEFAULT_MAX_ADDED_PERCENT, DEFAULT_MAX_MATCHED_PERCENT, DEFAULT_MAX_REMOVED_PERCENT, EXACT, REMOVE, Entry, Request)
+    ABSENT, MODE_ADD, DEFAULT_MAX_ADDED_PERCENT, DEFAULT_MAX_MATCHED_PERCENT, DEFAULT_MAX_REMOVED_PERCENT, MODE_EXACT, MODE_REMOVE, Entry, Request)
 from ansible_collections.sailpoint.isc.plugins.module_utils._module import (
     ModuleFailure,
     ModuleResult,
@@ -450,11 +450,11 @@ def converge(module: AnsibleModule) -> ModuleResult:
         raise ModuleFailure("exclusive=true only works with state=present (it makes the membership exactly the list of "
                             "members); to remove every member use state=present, exclusive=true, members=[]", scrub=False)
     target = describe(params["workgroup_id"], params["workgroup_name"])
-    mode = REMOVE if params["state"] == ABSENT else EXACT if params["exclusive"] else ADD
+    mode = MODE_REMOVE if params["state"] == ABSENT else MODE_EXACT if params["exclusive"] else MODE_ADD
     missing = "Cannot manage members: %s was not found." % target
     if module.check_mode and params["workgroup_name"]:
         missing += CHECK_MODE_CHAIN_HINT
-    entry = Entry(id=params["workgroup_id"], name=params["workgroup_name"], members=params["members"], members_mode=mode, missing=missing,
+    entry = Entry(id=params["workgroup_id"], name=params["workgroup_name"], members=params["members"], members_mode=mode, not_found_message=missing,
                   members_query=params["members_query"], allow_empty_query=params["allow_empty_query"],
                   max_removed_percent=params["max_removed_percent"], max_added_percent=params["max_added_percent"],
                   max_matched_percent=params["max_matched_percent"])

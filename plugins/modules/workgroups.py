@@ -569,7 +569,7 @@ diff:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.sailpoint.isc.plugins.module_utils._desired import (
-    ABSENT, ADD, DEFAULT_MAX_ADDED_PERCENT, DEFAULT_MAX_MATCHED_PERCENT, DEFAULT_MAX_REMOVED_PERCENT, EXACT, PRESENT, Entry, Request)
+    ABSENT, MODE_ADD, DEFAULT_MAX_ADDED_PERCENT, DEFAULT_MAX_MATCHED_PERCENT, DEFAULT_MAX_REMOVED_PERCENT, MODE_EXACT, PRESENT, Entry, Request)
 from ansible_collections.sailpoint.isc.plugins.module_utils._entries import check_entries
 from ansible_collections.sailpoint.isc.plugins.module_utils._errors import IscInputError
 from ansible_collections.sailpoint.isc.plugins.module_utils._module import (
@@ -632,7 +632,7 @@ def converge(module: AnsibleModule) -> ModuleResult:
     for index, group in enumerate(groups):
         exclusive = params["members_exclusive"] if group["members_exclusive"] is None else group["members_exclusive"]
         entries.append(Entry(name=group["name"], state=group["state"], description=group["description"], owner=group["owner"],
-                             members=group["members"], members_mode=EXACT if exclusive else ADD,
+                             members=group["members"], members_mode=MODE_EXACT if exclusive else MODE_ADD,
                              where="%s[%d]" % (params["groups_label"], index), members_query=group["members_query"],
                              allow_empty_query=group["allow_empty_query"], max_removed_percent=group["max_removed_percent"],
                              max_added_percent=group["max_added_percent"], max_matched_percent=group["max_matched_percent"]))

@@ -258,7 +258,7 @@ def test_run_pipeline_words_a_read_error_and_writes_nothing(emulator):
 
 def test_run_pipeline_words_a_plan_problem(emulator):
     module = FakeModule({"base_url": emulator.base_url, "client_id": emulator.client_id, "client_secret": emulator.client_secret})
-    request = Request([Entry(name="Auditors", members=["%032x" % 1], missing="governance group 'Auditors' does not exist")])
+    request = Request([Entry(name="Auditors", members=["%032x" % 1], not_found_message="governance group 'Auditors' does not exist")])
     with pytest.raises(SystemExit):
         finish(module, lambda _: run_pipeline(module, request, WORDING, group="'Auditors'"))
     assert module.failed["msg"] == "Cannot plan 'Auditors': governance group 'Auditors' does not exist"
