@@ -164,13 +164,32 @@ ERROR_HINTS = {
 }
 
 
+class Problem:
+    """One thing wrong with the input, kept as data - what it is about (``key`` and ``value``: a reference, or an
+    option and its value), where the request gives it (``place``, ``places``) and ``why`` - until ``str()`` words it
+    for the user (each kind of problem its own way)."""
+
+    def __init__(self, why: str, key: Optional[str] = None, value: Any = None, place: str = "",
+                 places: Sequence[str] = ()) -> None:
+        self.why = why
+        self.key = key
+        self.value = value
+        self.place = place
+        self.places = tuple(places)
+
+    def __str__(self) -> str:
+        return self.why
+
+
 class IscInputError(IscError):
     """What the user asked for cannot be done as given: bad options, references or plan; nothing was written.
 
-    ``problems`` lists every reason at once, so one run reports all of them.
+    ``problems`` lists every reason at once, so one run reports all of them, worded; ``found`` the same as they were
+    given (:class:`Problem` values, or text).
     """
 
-    def __init__(self, problems: Sequence[str], message: Optional[str] = None) -> None:
+    def __init__(self, problems: Sequence[Any], message: Optional[str] = None) -> None:
+        self.found = list(problems)
         self.problems = [one_line(str(problem)) for problem in problems]
         super().__init__(message or "; ".join(self.problems))
 

@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
 
-from ansible_collections.sailpoint.isc.plugins.module_utils._errors import IscForbiddenError, IscInputError
+from ansible_collections.sailpoint.isc.plugins.module_utils._errors import IscForbiddenError, IscInputError, Problem
 from ansible_collections.sailpoint.isc.plugins.module_utils._filters import (
     BATCH_LENGTH,
     BATCH_VALUES,
@@ -64,12 +64,40 @@ Reference = Tuple[str, str]
 Identity = Dict[str, Any]
 
 
-class IscIdentityResolutionError(IscInputError):
-    """One or more identity references could not be resolved; ``problems`` lists them all."""
+def in_places(places: Sequence[str], shown: int = 5) -> str:
+    """`` (in groups[0] "A" owner, ... and 3 more)``: where the request gives a reference (the first ``shown``)."""
+    places = [place for place in places if place]
+    if not places:
+        return ""
+    more = " and %d more" % (len(places) - shown) if len(places) > shown else ""
+    return " (in %s%s)" % (", ".join(places[:shown]), more)
 
-    def __init__(self, problems: Sequence[str]) -> None:
+
+class IdentityProblem(Problem):
+    """An identity reference (``key``, ``value``; None for one that does not parse) that does not resolve, ``why``,
+    and the ``places`` the request gives it: worded ``<key> '<value>': <why> (in <places>)``."""
+
+    @property
+    def reference(self) -> Optional[Reference]:
+        return (self.key, self.value) if self.key is not None else None
+
+    def at(self, places: Sequence[str]) -> "IdentityProblem":
+        """The same problem, given at ``places``."""
+        return IdentityProblem(self.why, self.key, self.value, places=places)
+
+    def __str__(self) -> str:
+        subject = "%s %r: " % (self.key, self.value) if self.key is not None else ""
+        return subject + self.why + in_places(self.places)
+
+
+class IscIdentityResolutionError(IscInputError):
+    """One or more identity references could not be resolved; ``problems`` lists them all (``found``: as
+    :class:`IdentityProblem` values)."""
+
+    def __init__(self, problems: Sequence[Any]) -> None:
         noun = "reference" if len(problems) == 1 else "references"
-        super().__init__(problems, "could not resolve %d identity %s: %s" % (len(problems), noun, "; ".join(problems)))
+        words = "; ".join(str(problem) for problem in problems)
+        super().__init__(problems, "could not resolve %d identity %s: %s" % (len(problems), noun, words))
 
 
 class IscUserContextError(IscForbiddenError):
@@ -222,11 +250,11 @@ def resolve_identities(client: Any, references: Sequence[Any], verify_ids: bool 
 
     indexes, searched = _look_up(client, wanted)
     result = []  # type: List[Identity]
-    problems = []  # type: List[str]
+    problems = []  # type: List[IdentityProblem]
     reported = set()  # type: Set[Reference]
     for item, problem in parsed:
         if item is None:
-            problems.append(problem)
+            problems.append(IdentityProblem(problem))
             continue
         key, value = item
         if key == "id" and not verify_ids:
@@ -240,7 +268,7 @@ def resolve_identities(client: Any, references: Sequence[Any], verify_ids: bool 
             result.append(_bare(value))
         elif item not in reported:
             reported.add(item)
-            problems.append("%s %r: %s" % (key, value, detail))
+            problems.append(IdentityProblem(detail, key, value))
     if problems:
         raise IscIdentityResolutionError(problems)
     return result

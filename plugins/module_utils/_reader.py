@@ -23,14 +23,16 @@ from ansible_collections.sailpoint.isc.plugins.module_utils._errors import IscFo
 from ansible_collections.sailpoint.isc.plugins.module_utils._filters import any_of
 from ansible_collections.sailpoint.isc.plugins.module_utils._parallel import parallel
 from ansible_collections.sailpoint.isc.plugins.module_utils._identities import (
+    IdentityProblem,
     IscIdentityResolutionError,
     IscUserContextError,
+    in_places,
     parse_reference,
     resolve_references,
     with_hint,
 )
 from ansible_collections.sailpoint.isc.plugins.module_utils._query import Survey, survey
-from ansible_collections.sailpoint.isc.plugins.module_utils._search import SEARCH_HINT, problem_with_query
+from ansible_collections.sailpoint.isc.plugins.module_utils._search import SEARCH_HINT, QueryProblem, problem_with_query
 from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import (
     PLACEHOLDER_ID,
     exact_name_matches,
@@ -167,18 +169,18 @@ def run_queries(client: Any, request: Request, snapshot: Snapshot) -> None:
         snapshot.survey = survey(client, list(first))
     except IscForbiddenError as exc:
         raise with_hint(exc, SEARCH_HINT)
-    problems = []  # type: List[str]
+    problems = []  # type: List[Any]
     for query, entry in first.items():
         where = entry.label or "governance group '%s'" % (entry.name or entry.id)
         if query in snapshot.survey.rejected:
             problems.append(problem_with_query(where, "members_query", query, snapshot.survey.rejected[query]) or "")
         elif snapshot.survey.unknown[query]:
             unknown = snapshot.survey.unknown[query]
-            problems.append("%s: members_query %r names %s that no identity has (%s): a misspelt field "
-                            "matches nobody, and negated (NOT, -) everyone; field names are case-sensitive (see the "
-                            "identities' attributes with sailpoint.isc.identity_info; a just-added attribute may not "
-                            "be in search yet)"
-                            % (where, query, "a field" if len(unknown) == 1 else "fields", ", ".join(unknown)))
+            problems.append(QueryProblem(
+                "names %s that no identity has (%s): a misspelt field matches nobody, and negated (NOT, -) everyone; "
+                "field names are case-sensitive (see the identities' attributes with sailpoint.isc.identity_info; a "
+                "just-added attribute may not be in search yet)"
+                % ("a field" if len(unknown) == 1 else "fields", ", ".join(unknown)), "members_query", query, where))
         snapshot.queries[query] = snapshot.survey.matches.get(query, [])
     if problems:
         raise IscInputError(problems)
@@ -205,28 +207,10 @@ def resolve(client: Any, request: Request, snapshot: Snapshot, warn: Optional[Ca
         snapshot.identities = resolve_references(
             client, list(users), request.verify_ids, known, request.trust_unverifiable_ids, warn
         )
-    except IscIdentityResolutionError as exc:
-        raise IscIdentityResolutionError(_name_users(exc.problems, users))
+    except IscIdentityResolutionError as exc:  # each problem with where the request gives its reference
+        raise IscIdentityResolutionError([
+            problem.at(users.get(problem.reference, ())) if isinstance(problem, IdentityProblem) else problem
+            for problem in exc.found])
     except IscUserContextError as exc:
-        labels = {reference: _in_places(users.get(reference, ()), 3) for reference in exc.references}
+        labels = {reference: in_places(users.get(reference, ()), 3) for reference in exc.references}
         raise IscUserContextError(exc, exc.references, labels)
-
-
-def _in_places(places: Sequence[str], shown: int = 5) -> str:
-    """`` (in groups[0] "A" owner, ... and 3 more)``: where the request gives a reference (the first ``shown``)."""
-    places = [place for place in places if place]
-    if not places:
-        return ""
-    more = " and %d more" % (len(places) - shown) if len(places) > shown else ""
-    return " (in %s%s)" % (", ".join(places[:shown]), more)
-
-
-def _name_users(problems: List[str], users: Mapping[Any, List[str]]) -> List[str]:
-    """Each problem plus where the request gives the reference it names (it starts ``key 'value':``)."""
-    by_prefix = {"%s %r:" % reference: places for reference, places in users.items()}
-    named = []
-    for problem in problems:
-        places = next((by_prefix[problem[:position + 1]] for position, char in enumerate(problem)
-                       if char == ":" and problem[:position + 1] in by_prefix), [])
-        named.append(problem + _in_places(places))
-    return named

@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 from typing import Any, Dict, List, Optional, Sequence
 
+from ansible_collections.sailpoint.isc.plugins.module_utils._errors import Problem
 from ansible_collections.sailpoint.isc.plugins.module_utils._parallel import parallel
 
 # Reference key -> the search field that holds the same value. Only keys whose field the spec's IdentityDocument
@@ -111,12 +112,20 @@ def lookup_values(client: Any, key: str, values: Sequence[str], attributes: Sequ
     return [found for batch in batches for found in batch]
 
 
-def problem_with_query(where: str, option: str, query: str, error: Any) -> Optional[str]:
-    """The message for a query (the option ``option`` at ``where``) ISC refused as malformed (HTTP 400), or None for
+class QueryProblem(Problem):
+    """A query the user gave (``value``, the option ``key`` at ``place``) that cannot run, and ``why``: worded
+    ``<place>: <option> '<query>' <why>``."""
+
+    def __str__(self) -> str:
+        return "%s%s %r %s" % (self.place + ": " if self.place else "", self.key, self.value, self.why)
+
+
+def problem_with_query(where: str, option: str, query: str, error: Any) -> Optional[QueryProblem]:
+    """The problem of a query (the option ``option`` at ``where``) ISC rejected as malformed (HTTP 400), or None for
     any other error."""
     if getattr(error, "status", None) != 400:
         return None
     messages = "; ".join(getattr(error, "messages", None) or []) or str(error)
     tracking = getattr(error, "tracking_id", None)
-    return "%s%s %r was refused by ISC's search (HTTP 400): %s%s" % (
-        where + ": " if where else "", option, query, messages, " [trackingId: %s]" % tracking if tracking else "")
+    return QueryProblem("was refused by ISC's search (HTTP 400): %s%s"
+                        % (messages, " [trackingId: %s]" % tracking if tracking else ""), option, query, where)

@@ -237,8 +237,8 @@ def look_up(module: AnsibleModule) -> ModuleResult:
         except IscError as exc:
             error = exc
         if error is not None:
-            raise ModuleFailure(problem_with_query("", "query", params["query"], error)
-                                or "Failed to search identities: %s" % error, error)
+            problem = problem_with_query("", "query", params["query"], error)
+            raise ModuleFailure(str(problem) if problem else "Failed to search identities: %s" % error, error)
         for problem in query_problems(params["query"]):  # it parsed: what remains is a value ISC splits into words
             module.warn("query %r %s" % (params["query"], problem))
         result["query"] = {"query": params["query"], "matched": len(matched), "spread": spread}
