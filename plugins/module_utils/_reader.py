@@ -16,7 +16,7 @@ Reads that do not depend on each other (groups by id, the members of different g
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
+from typing import Any, Callable, Dict, List, Mapping, Optional
 
 from ansible_collections.sailpoint.isc.plugins.module_utils._desired import PRESENT, Entry, Request, quote
 from ansible_collections.sailpoint.isc.plugins.module_utils._errors import IscForbiddenError, IscInputError

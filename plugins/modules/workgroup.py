@@ -247,8 +247,9 @@ def converge(module: AnsibleModule) -> ModuleResult:
     # With an id, the name is the name the group should have (a rename); a deletion by id ignores it.
     entry = Entry(id=group_id, name=None if absent and group_id else params["name"], state=params["state"],
                   description=None if absent else params["description"], owner=None if absent else params["owner"],
-                  not_found_message=None if not group_id else "No %s exists, and a group cannot be created with a given id: to create a group, "
-                                                    "give name and owner without id." % describe(group_id))
+                  not_found_message=None if not group_id else "No %s exists, and a group cannot be created with a given "
+                                                              "id: to create a group, give name and owner without id."
+                                                              % describe(group_id))
     return report_workgroup(module, run_pipeline(module, Request([entry]), WORDING, describe(group_id, params["name"])))
 
 
