@@ -73,8 +73,8 @@ Spread = Dict[str, Dict[str, int]]  # field -> value -> how many matches hold it
 class Survey:
     """What a run learned about its queries: ``total`` identities in the tenant; per query its ``matches``
     (``_search.identity`` records) and ``spread``; ``unknown``: per query, the fields it names that no identity has;
-    ``negated_nobody``: per query, the clauses it negates that match no identity; ``refused``: the queries ISC
-    refused."""
+    ``negated_nobody``: per query, the clauses it negates that match no identity; ``rejected``: the queries ISC
+    rejected."""
 
     def __init__(self) -> None:
         self.total = 0
@@ -82,7 +82,7 @@ class Survey:
         self.spread = {}  # type: Dict[str, Spread]
         self.unknown = {}  # type: Dict[str, List[str]]
         self.negated_nobody = {}  # type: Dict[str, List[str]]
-        self.refused = {}  # type: Dict[str, Any]  # query -> the IscApiError (HTTP 400) of it or of one of its counts
+        self.rejected = {}  # type: Dict[str, Any]  # query -> the IscApiError (HTTP 400) of it or of one of its counts
 
 
 def parse(query: str) -> Any:
@@ -118,13 +118,16 @@ def problems(query: str) -> List[str]:
     found = []  # type: List[str]
     if fieldless:
         joined = _value_before(parsed)
-        hint = ("quote a value of several words, or use the field's .exact form to match the whole value, as in %s"
-                % _forms(*joined) if joined else "put its field before each, quoting a value of several words or "
-                "using the field's .exact form for a whole value, as in %s" % _forms("attributes.department", "Finance"))
+        if joined:
+            hint = "quote a value of several words, or use the field's .exact form to match the whole value, as in %s" \
+                % _forms(*joined)
+        else:
+            hint = "put its field before each, quoting a value of several words or using the field's .exact form for " \
+                "a whole value, as in %s" % _forms("attributes.department", "Finance")
         found.append("has terms without a field name (%s): ISC's search looks for those in every field of an identity "
-                     "(SailPoint's \"Building a Search Query\": a query without a field searches everywhere, and spaces "
-                     "in an unquoted value act as OR), so everyone holding such a word anywhere would be a member; %s"
-                     % (", ".join(fieldless), hint))
+                     "(SailPoint's \"Building a Search Query\": a query without a field searches everywhere, and "
+                     "spaces in an unquoted value act as OR), so everyone holding such a word anywhere would be a "
+                     "member; %s" % (", ".join(fieldless), hint))
     found.extend(_split_problem(parsed))
     mixed = _distinct(str(chain).strip() for chain in _chains(parsed) if _mixes_and_or(chain))
     if mixed:
@@ -356,7 +359,7 @@ def survey(client: Any, queries: Sequence[str]) -> Survey:
     (ceil(N / 10,000) requests for N matches, asking for the fields it names as well, for :func:`spread`).
     The same count text is sent once.
 
-    A request ISC refuses as malformed (HTTP 400) is kept in ``refused`` (per query: the error of the query, or of a
+    A request ISC refuses as malformed (HTTP 400) is kept in ``rejected`` (per query: the error of the query, or of a
     count it needs); any other error propagates.
     """
     named = {query: fields(query) for query in queries}
@@ -387,7 +390,7 @@ def survey(client: Any, queries: Sequence[str]) -> Survey:
         needed = ["_exists_:%s" % name for name in named[query]] + negations[query]
         errors = [counted[text] for text in needed if isinstance(counted.get(text), IscApiError)]
         if isinstance(answer, IscApiError) or errors:
-            result.refused[query] = answer if isinstance(answer, IscApiError) else errors[0]
+            result.rejected[query] = answer if isinstance(answer, IscApiError) else errors[0]
             continue
         result.matches[query], result.spread[query] = answer
         result.unknown[query] = [name for name in named[query] if counted.get("_exists_:%s" % name) == 0]

@@ -43,10 +43,10 @@ options:
     description:
       - An ISC search query over the C(identities) index, for example V(attributes.department.exact:"Finance" AND isManager:true).
       - ISC matches words - V(attributes.department:"Finance") also matches C(Corporate Finance) - and C(.exact) the whole
-        value, case-sensitively. An unquoted value with characters ISC splits words on (C(@ - / &) ...), a term without a
-        field (ISC looks for it in every field), C(AND) mixed with C(OR) without parentheses (ISC gives C(AND) no
-        precedence) or a nested C(@accounts(...)) query is run as ISC runs it, with a warning (a C(members_query) refuses
-        it). RV(query.spread) shows what the matches hold.
+        value, case-sensitively. An unquoted value with characters ISC splits words on (C(@ - / &) ...), a term
+        without a field (ISC looks for it in every field), C(AND) mixed with C(OR) without parentheses (ISC gives
+        C(AND) no precedence) or a nested C(@accounts(...)) query is run as ISC runs it, with a warning (a
+        C(members_query) refuses it). RV(query.spread) shows what the matches hold.
       - A query that does not parse fails before any request (the parser luqum must be installed where the module runs);
         a query ISC refuses (HTTP 400) fails the task with ISC's message.
     type: str
@@ -174,7 +174,14 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.sailpoint.isc.plugins.module_utils._errors import IscError, IscForbiddenError
 from ansible_collections.sailpoint.isc.plugins.module_utils._identities import look_up_references, parse_reference, with_hint
-from ansible_collections.sailpoint.isc.plugins.module_utils._module import client_from_module, fail, fail_on_error, isc_module_kwargs
+from ansible_collections.sailpoint.isc.plugins.module_utils._module import (
+    ModuleFailure,
+    ModuleResult,
+    client_from_module,
+    fail_on_error,
+    finish,
+    isc_module_kwargs,
+)
 from ansible_collections.sailpoint.isc.plugins.module_utils._plan import sort_identities
 from ansible_collections.sailpoint.isc.plugins.module_utils._query import matches as query_matches, parse as parse_query
 from ansible_collections.sailpoint.isc.plugins.module_utils._query import problems as query_problems
@@ -191,6 +198,10 @@ def main() -> None:
         required_one_of=[["references", "query"]],
         supports_check_mode=True,
     ))
+    finish(module, look_up)
+
+
+def look_up(module: AnsibleModule) -> ModuleResult:
     params = module.params
     references = []
     problems = []
@@ -202,12 +213,13 @@ def main() -> None:
     if params["query"] is not None and not params["query"].strip():
         problems.append("query must be a non-empty search query")
     if problems:
-        module.fail_json(msg="Invalid options, nothing was read: %s" % "; ".join(problems), problems=problems)
+        raise ModuleFailure("Invalid options, nothing was read: %s" % "; ".join(problems), scrub=False,
+                            problems=problems)
     if params["query"] is not None:
         try:
             parse_query(params["query"])
         except ValueError as exc:  # it does not parse, or luqum is missing: before any request
-            module.fail_json(msg="query %r %s" % (params["query"], exc))
+            raise ModuleFailure("query %r %s" % (params["query"], exc), scrub=False) from None
     client = client_from_module(module)
     result = {"changed": False}  # type: Dict[str, Any]
     found = {}  # type: Dict[Any, Dict[str, Any]]
@@ -231,14 +243,15 @@ def main() -> None:
         except IscError as exc:
             error = exc
         if error is not None:
-            fail(module, problem_with_query("", "query", params["query"], error) or "Failed to search identities: %s" % error, error)
-        for problem in query_problems(params["query"]):  # it parsed: what remains is a value ISC splits into words
+            problem = problem_with_query("", "query", params["query"], error)
+            raise ModuleFailure(str(problem) if problem else "Failed to search identities: %s" % error, error)
+        for problem in query_problems(params["query"]):  # it parsed: what a members_query would refuse
             module.warn("query %r %s" % (params["query"], problem))
         result["query"] = {"query": params["query"], "matched": len(matched), "spread": spread}
         for identity in matched:
             found.setdefault(identity["id"], identity)  # /identities knows the alias; keep its record
     result["identities"] = sort_identities(list(found.values()))
-    module.exit_json(**result)
+    return ModuleResult(result)
 
 
 if __name__ == "__main__":
