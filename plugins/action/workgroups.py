@@ -1,0 +1,106 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the sailpoint.isc collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The controller side of sailpoint.isc.workgroups: a ``groups_file`` read here and given to the module as ``groups``.
+
+A list of thousands of groups kept in an Ansible variable costs tens of seconds before the first request on
+ansible-core 2.19+ (the variables file loaded with every value tagged with its origin, the variable templated for the
+role's argument validation and again for the task, deep copies; see benchmarks/RESULTS.md). A file named by
+``groups_file`` is read here with plain ``json`` / ``yaml`` and handed to the module as it is - never a variable,
+never templated - the way ``ansible.builtin.copy`` finds its ``src`` and ``kubernetes.core.k8s`` its ``src``.
+Every other option, and every run without ``groups_file``, goes to the module unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any, Dict, List, Optional
+
+import yaml
+
+from ansible.errors import AnsibleActionFail, AnsibleFileNotFound
+from ansible.plugins.action import ActionBase
+
+try:
+    from yaml import CSafeLoader as SafeLoader  # libyaml: about ten times faster on large files
+except ImportError:  # pragma: no cover - PyYAML without libyaml
+    from yaml import SafeLoader  # type: ignore[assignment]
+
+NOTHING_SENT = "Nothing was sent to ISC."
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, dict):
+        keys = ", ".join(str(key) for key in list(value)[:5])
+        return "a dictionary (keys: %s)" % keys if keys else "an empty dictionary"
+    return {str: "a string", bool: "a boolean", int: "a number", float: "a number"}.get(type(value), type(value).__name__)
+
+
+def read_groups_file(path: str) -> List[Any]:
+    """The list a groups file holds: JSON when the name ends with ``.json``, else YAML (which reads JSON too).
+
+    Raises ValueError with a message naming ``path`` (not found, a directory, unreadable, not valid JSON / YAML,
+    empty, or not a list). The entries themselves are checked by the module, as those of ``groups``.
+    """
+    if os.path.isdir(path):
+        raise ValueError("%s is a directory, not a file of groups" % path)
+    try:
+        with open(path, "rb") as handle:
+            content = handle.read()
+    except OSError as exc:
+        raise ValueError("cannot read %s: %s" % (path, exc.strerror or exc)) from None
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValueError("%s is not UTF-8 text (byte %d)" % (path, exc.start)) from None
+    if not text.strip():
+        raise ValueError("%s is empty; it must hold a list of groups (write [] to manage no group)" % path)
+    try:
+        if path.lower().endswith(".json"):
+            value = json.loads(text)
+        else:
+            value = yaml.load(text, Loader=SafeLoader)  # nosec B506 - a safe loader (CSafeLoader or SafeLoader)
+    except json.JSONDecodeError as exc:
+        raise ValueError("%s is not valid JSON: %s" % (path, exc)) from None
+    except yaml.YAMLError as exc:
+        where = getattr(exc, "problem_mark", None)
+        raise ValueError("%s is not valid YAML%s: %s" % (
+            path, " (line %d, column %d)" % (where.line + 1, where.column + 1) if where is not None else "",
+            getattr(exc, "problem", None) or exc)) from None
+    if not isinstance(value, list):
+        hint = "; the file holds the list itself, not a variable" if isinstance(value, dict) and len(value) == 1 else ""
+        raise ValueError("%s must hold a list of groups, got %s%s" % (path, _kind(value), hint))
+    return value
+
+
+class ActionModule(ActionBase):
+    """Run sailpoint.isc.workgroups; with ``groups_file``, read the file on the controller first."""
+
+    def run(self, tmp: Optional[str] = None, task_vars: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+        result = super(ActionModule, self).run(tmp, task_vars)
+        del tmp  # no effect since ansible-core 2.5
+        args = dict(self._task.args)
+        source = args.pop("groups_file", None)
+        if source is None:  # the list is in the task (or nothing is, and the module says what is missing)
+            result.update(self._execute_module(module_args=args, task_vars=task_vars))
+            return result
+        if args.get("groups") is not None:
+            raise AnsibleActionFail("Give either groups or groups_file, not both. %s" % NOTHING_SENT)
+        if not isinstance(source, str) or not source.strip():
+            raise AnsibleActionFail("groups_file must be the path of a file, got %r. %s" % (source, NOTHING_SENT))
+        try:
+            path = self._find_needle("files", source)
+        except AnsibleFileNotFound:
+            raise AnsibleActionFail("groups_file %s: no such file (a relative path is looked up in the files/ directory "
+                                    "and the directory of the playbook or role). %s" % (source, NOTHING_SENT)) from None
+        try:
+            args["groups"] = read_groups_file(path)
+        except ValueError as exc:
+            raise AnsibleActionFail("groups_file: %s. %s" % (exc, NOTHING_SENT)) from None
+        # messages point into the file: "groups_file /path/groups.yml[3] "Auditors": ..." (the role names its variable)
+        args["groups_label"] = "%s %s" % (args.get("groups_label") or "groups_file", path)
+        result.update(self._execute_module(module_args=args, task_vars=task_vars))
+        return result
