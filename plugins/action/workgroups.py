@@ -21,7 +21,7 @@ from typing import Any, Dict, List, Optional
 
 import yaml
 
-from ansible.errors import AnsibleActionFail, AnsibleFileNotFound
+from ansible.errors import AnsibleActionFail, AnsibleError, AnsibleFileNotFound
 from ansible.plugins.action import ActionBase
 
 try:
@@ -39,19 +39,26 @@ def _kind(value: Any) -> str:
     return {str: "a string", bool: "a boolean", int: "a number", float: "a number"}.get(type(value), type(value).__name__)
 
 
-def read_groups_file(path: str) -> List[Any]:
-    """The list a groups file holds: JSON when the name ends with ``.json``, else YAML (which reads JSON too).
+def read_groups_file(path: str, name: Optional[str] = None) -> List[Any]:
+    """The list the file ``path`` holds: JSON when its ``name`` (default ``path``; the user's file when ``path`` is its
+    decrypted copy) ends with ``.json``, else YAML (which reads JSON too).
 
-    Raises ValueError with a message naming ``path`` (not found, a directory, unreadable, not valid JSON / YAML,
-    empty, or not a list). The entries themselves are checked by the module, as those of ``groups``.
+    Raises ValueError with a message naming ``name`` (a directory, unreadable, not valid JSON / YAML, empty, or not a
+    list). The entries themselves are checked by the module, as those of ``groups``.
     """
+    shown = name or path
     if os.path.isdir(path):
-        raise ValueError("%s is a directory, not a file of groups" % path)
+        raise ValueError("%s is a directory, not a file of groups" % shown)
     try:
         with open(path, "rb") as handle:
             content = handle.read()
     except OSError as exc:
-        raise ValueError("cannot read %s: %s" % (path, exc.strerror or exc)) from None
+        raise ValueError("cannot read %s: %s" % (shown, exc.strerror or exc)) from None
+    return _parse(content, shown)
+
+
+def _parse(content: bytes, path: str) -> List[Any]:
+    """The list ``content`` (the file ``path``) holds, or ValueError naming ``path`` and what is wrong."""
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -96,10 +103,16 @@ class ActionModule(ActionBase):
         except AnsibleFileNotFound:
             raise AnsibleActionFail("groups_file %s: no such file (a relative path is looked up in the files/ directory "
                                     "and the directory of the playbook or role). %s" % (source, NOTHING_SENT)) from None
+        real = path
         try:
-            args["groups"] = read_groups_file(path)
-        except ValueError as exc:
+            if os.path.isfile(path):
+                real = self._loader.get_real_file(path, decrypt=True)  # an ansible-vault encrypted file, decrypted
+            args["groups"] = read_groups_file(real, path)
+        except (ValueError, AnsibleError) as exc:
             raise AnsibleActionFail("groups_file: %s. %s" % (exc, NOTHING_SENT)) from None
+        finally:
+            if real != path:
+                self._loader.cleanup_tmp_file(real)
         # messages point into the file: "groups_file /path/groups.yml[3] "Auditors": ..." (the role names its variable)
         args["groups_label"] = "%s %s" % (args.get("groups_label") or "groups_file", path)
         result.update(self._execute_module(module_args=args, task_vars=task_vars))

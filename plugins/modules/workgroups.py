@@ -223,7 +223,7 @@ options:
   groups_file:
     description:
       - A file on the controller holding the list of O(groups) (the same entries), instead of O(groups). For thousands
-        of groups: a list kept in an Ansible variable costs ansible-core 2.19 and later several milliseconds per group before
+        of groups - a list kept in an Ansible variable costs ansible-core 2.19 and later several milliseconds per group before
         the first request (the variable is loaded, templated and copied several times), a file next to nothing.
       - Read on the controller by the module's action plugin with plain JSON (a name ending in C(.json)) or YAML (any
         other name) and given to the module as it is, not templated - C({{ }}) in the file stays text. A relative path
@@ -231,7 +231,7 @@ options:
         playbook (or role) - so V({{ playbook_dir }}/groups.yml) is the unambiguous form.
       - A file that is missing, a directory, empty, not valid JSON or YAML, or that does not hold a list fails the task
         before any request, naming the file. Each entry is checked like those of O(groups), and messages name the
-        file and the entry, for example V(groups_file /srv/iam/groups.yml[3] "Auditors": owner must be ...).
+        file and the entry, for example V(groups_file /srv/iam/groups.yml[3] "Auditors") followed by what is wrong.
       - Exactly one of O(groups) and O(groups_file) is required.
     type: path
   groups_label:
@@ -329,6 +329,11 @@ EXAMPLES = r"""
   ansible.builtin.assert:
     that: plan is not changed
     fail_msg: "{{ plan.summary | join('\n') }}"
+
+- name: Thousands of groups - the list in a file Ansible does not load as variables (read on the controller, not templated)
+  sailpoint.isc.workgroups:
+    groups_file: "{{ playbook_dir }}/files/governance_groups.json"  # a JSON or YAML list of the entries of groups
+    purge: true
 """
 
 RETURN = r"""

@@ -15,6 +15,7 @@ import textwrap
 
 import pytest
 
+from ansible.parsing.vault import VaultLib, VaultSecret
 from ansible_collections.sailpoint.isc.plugins.action.workgroups import read_groups_file
 from ansible_collections.sailpoint.isc.plugins.modules import workgroups
 from tests.unit.plugins.modules._run import mutations, run_module
@@ -101,8 +102,8 @@ MODULE_PLAY = textwrap.dedent("""\
 
 @pytest.mark.processes
 def test_a_relative_groups_file_is_found_in_files_and_its_entries_named_by_their_place(emulator, tmp_path):
-    """The action plugin finds the file like copy's src, reads it untemplated, and a bad entry stops the run before any
-    request with a message naming the file and the entry."""
+    """The action plugin finds the file like copy's src (decrypting a vault), reads it untemplated, and a bad entry stops
+    the run before any request with a message naming the file and the entry."""
     _seed(emulator)
     (tmp_path / "files").mkdir()
     entries = [dict(GROUPS[0], description="{{ not templated }}"), {"name": "Bad", "ownr": OWNER}]
@@ -113,8 +114,12 @@ def test_a_relative_groups_file_is_found_in_files_and_its_entries_named_by_their
     assert proc.returncode == 2, output[-3000:]
     assert ("groups_file %s/files/groups.yml[1] \"Bad\": unknown key 'ownr' (did you mean 'owner'?)" % tmp_path) in output
     assert emulator.requests()[before:] == []
-    (tmp_path / "files" / "groups.yml").write_text(json.dumps(entries[:1]), encoding="utf-8")
-    proc = run_playbook(MODULE_PLAY, tmp_path, emulator_vars(emulator), args=["--check"])
+    # an ansible-vault encrypted file is decrypted on the controller, as copy's src is
+    (tmp_path / "vault-password").write_text("not a real secret\n", encoding="utf-8")
+    vault = VaultLib([("default", VaultSecret(b"not a real secret"))])
+    (tmp_path / "files" / "groups.yml").write_bytes(vault.encrypt(json.dumps(entries[:1]).encode("utf-8")))
+    proc = run_playbook(MODULE_PLAY, tmp_path, emulator_vars(emulator),
+                        args=["--check", "--vault-password-file", str(tmp_path / "vault-password")])
     output = _output(proc)
     assert proc.returncode == 0, output[-3000:]
     assert '"description": { "after": "{{ not templated }}", "before": "" }' in output, output[-3000:]
