@@ -25,9 +25,18 @@ from ansible.errors import AnsibleActionFail, AnsibleError, AnsibleFileNotFound
 from ansible.plugins.action import ActionBase
 
 try:
-    from yaml import CSafeLoader as SafeLoader  # libyaml: about ten times faster on large files
+    from yaml import CSafeLoader as _BaseLoader  # libyaml: much faster on large files
 except ImportError:  # pragma: no cover - PyYAML without libyaml
-    from yaml import SafeLoader  # type: ignore[assignment]
+    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
+
+
+class _Loader(_BaseLoader):  # pylint: disable=too-many-ancestors
+    """A safe loader that keeps dates and !!binary as the text they are written as: a group's name or description
+    ``2024-01-01`` is text to ISC, and the list goes to the module as JSON, which has no dates or bytes."""
+
+
+for _tag in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:binary"):
+    _Loader.add_constructor(_tag, yaml.constructor.SafeConstructor.construct_yaml_str)
 
 NOTHING_SENT = "Nothing was sent to ISC."
 
@@ -36,7 +45,8 @@ def _kind(value: Any) -> str:
     if isinstance(value, dict):
         keys = ", ".join(str(key) for key in list(value)[:5])
         return "a dictionary (keys: %s)" % keys if keys else "an empty dictionary"
-    return {str: "a string", bool: "a boolean", int: "a number", float: "a number"}.get(type(value), type(value).__name__)
+    return {str: "a string", bool: "a boolean", int: "a number", float: "a number", list: "a list"}.get(
+        type(value), type(value).__name__)
 
 
 def read_groups_file(path: str, name: Optional[str] = None) -> List[Any]:
@@ -69,7 +79,7 @@ def _parse(content: bytes, path: str) -> List[Any]:
         if path.lower().endswith(".json"):
             value = json.loads(text)
         else:
-            value = yaml.load(text, Loader=SafeLoader)  # nosec B506 - a safe loader (CSafeLoader or SafeLoader)
+            value = yaml.load(text, Loader=_Loader)  # nosec B506 - a safe loader (CSafeLoader or SafeLoader)
     except json.JSONDecodeError as exc:
         raise ValueError("%s is not valid JSON: %s" % (path, exc)) from None
     except yaml.YAMLError as exc:
@@ -97,7 +107,8 @@ class ActionModule(ActionBase):
         if args.get("groups") is not None:
             raise AnsibleActionFail("Give either groups or groups_file, not both. %s" % NOTHING_SENT)
         if not isinstance(source, str) or not source.strip():
-            raise AnsibleActionFail("groups_file must be the path of a file, got %r. %s" % (source, NOTHING_SENT))
+            raise AnsibleActionFail("groups_file must be the path of a file, got %s. %s" % (
+                repr(source) if isinstance(source, str) else _kind(source), NOTHING_SENT))
         try:
             path = self._find_needle("files", source)
         except AnsibleFileNotFound:

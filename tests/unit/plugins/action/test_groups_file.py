@@ -37,6 +37,13 @@ def test_a_file_holding_the_list_is_read_as_json_or_yaml(tmp_path, name, content
     assert read_groups_file(str(path)) == GROUPS
 
 
+def test_yaml_dates_and_binary_stay_the_text_they_are_written_as(tmp_path):
+    """The list goes to the module as JSON, which has neither: 2024-01-01 is a name or description, not a date."""
+    path = tmp_path / "groups.yml"
+    path.write_text("- name: 2024-01-01\n  description: !!binary aGVsbG8=\n", encoding="utf-8")
+    assert read_groups_file(str(path)) == [{"name": "2024-01-01", "description": "aGVsbG8="}]
+
+
 @pytest.mark.parametrize("name, content, message", [
     ("empty.yml", "  \n", "empty.yml is empty; it must hold a list of groups (write [] to manage no group)"),
     ("variable.yml", "isc_governance_groups:\n  - name: A\n",
