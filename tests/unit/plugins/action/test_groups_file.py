@@ -19,8 +19,8 @@ from ansible.parsing.vault import VaultLib, VaultSecret
 from ansible_collections.sailpoint.isc.plugins.action.workgroups import read_groups_file
 from ansible_collections.sailpoint.isc.plugins.modules import workgroups
 from tests.unit.plugins.modules._run import mutations, run_module
-from tests.unit.test_role_guards import OWNER, _output, _play, _run, _seed
-from tests.utils.playbook import emulator_vars, run_playbook
+from tests.unit.test_role_guards import OWNER, _output, _seed
+from tests.utils.playbook import run_playbook
 
 GROUPS = [{"name": "Keep Me", "owner": OWNER, "description": "From the file"}, {"name": "New One", "owner": OWNER, "members": [OWNER]}]
 
@@ -87,68 +87,103 @@ def test_the_module_without_its_action_plugin_refuses_groups_file_and_checks_the
 
 
 MODULE_PLAY = textwrap.dedent("""\
-    - name: The module with groups_file
+    - name: The module with groups_file, connected through the SAIL_* environment
       hosts: localhost
       gather_facts: false
-      module_defaults:
-        group/sailpoint.isc.isc:
-          base_url: "{{ emulator_url }}"
-          client_id: "{{ emulator_client_id }}"
-          client_secret: "{{ emulator_client_secret }}"
       tasks:
-        - name: Converge the groups of a file found in files/ next to the playbook
+        - name: A file with a misspelled key, found in files/ next to the playbook
+          sailpoint.isc.workgroups:
+            groups_file: bad.json
+            purge: true
+          ignore_errors: true
+        - name: An ansible-vault encrypted file, in check mode
           sailpoint.isc.workgroups:
             groups_file: groups.yml
-            purge: true
-          register: converged
-        - name: Show the result
+          check_mode: true
+          register: planned
+        - name: Show the plan
           ansible.builtin.debug:
-            var: converged
+            var: planned.plan.to_update
+    """)
+
+ROLE_PLAY = textwrap.dedent("""\
+    - name: The role with isc_governance_groups_file, connected through the SAIL_* environment
+      hosts: localhost
+      gather_facts: false
+      tasks:
+        - name: Both the list and the file
+          block:
+            - name: The role with both
+              ansible.builtin.include_role:
+                name: sailpoint.isc.governance_groups
+              vars:
+                isc_governance_groups: []
+                isc_governance_groups_file: bad.json
+          rescue:
+            - name: Go on
+              ansible.builtin.debug:
+                msg: refused both
+        - name: A file with an owner that is a number
+          block:
+            - name: The role with the bad file
+              ansible.builtin.include_role:
+                name: sailpoint.isc.governance_groups
+              vars:
+                isc_governance_groups_file: bad.json
+          rescue:
+            - name: Go on
+              ansible.builtin.debug:
+                msg: refused the bad entry
+        - name: The role with the good file
+          ansible.builtin.include_role:
+            name: sailpoint.isc.governance_groups
+          vars:
+            isc_governance_groups_file: "{{ playbook_dir }}/groups.json"
     """)
 
 
+def _connection(emulator):
+    return {"SAIL_BASE_URL": emulator.base_url, "SAIL_CLIENT_ID": emulator.client_id, "SAIL_CLIENT_SECRET": emulator.client_secret}
+
+
+def _tokens(requests):
+    return len([request for request in requests if request["path"] == "/oauth/token"])
+
+
 @pytest.mark.processes
-def test_a_relative_groups_file_is_found_in_files_and_its_entries_named_by_their_place(emulator, tmp_path):
-    """The action plugin finds the file like copy's src (decrypting a vault), reads it untemplated, and a bad entry stops
-    the run before any request with a message naming the file and the entry."""
+def test_a_relative_groups_file_is_found_decrypted_read_untemplated_and_its_entries_named_by_their_place(emulator, tmp_path):
+    """The action plugin finds the file like copy's src (decrypting a vault) and reads it untemplated; a bad entry stops
+    its task before any request with a message naming the file and the entry."""
     _seed(emulator)
     (tmp_path / "files").mkdir()
-    entries = [dict(GROUPS[0], description="{{ not templated }}"), {"name": "Bad", "ownr": OWNER}]
-    (tmp_path / "files" / "groups.yml").write_text(json.dumps(entries), encoding="utf-8")
-    before = len(emulator.requests())
-    proc = run_playbook(MODULE_PLAY, tmp_path, emulator_vars(emulator))
-    output = _output(proc)
-    assert proc.returncode == 2, output[-3000:]
-    assert ("groups_file %s/files/groups.yml[1] \"Bad\": unknown key 'ownr' (did you mean 'owner'?)" % tmp_path) in output
-    assert emulator.requests()[before:] == []
-    # an ansible-vault encrypted file is decrypted on the controller, as copy's src is
+    (tmp_path / "files" / "bad.json").write_text(json.dumps([GROUPS[0], {"name": "Bad", "ownr": OWNER}]), encoding="utf-8")
     (tmp_path / "vault-password").write_text("not a real secret\n", encoding="utf-8")
     vault = VaultLib([("default", VaultSecret(b"not a real secret"))])
-    (tmp_path / "files" / "groups.yml").write_bytes(vault.encrypt(json.dumps(entries[:1]).encode("utf-8")))
-    proc = run_playbook(MODULE_PLAY, tmp_path, emulator_vars(emulator),
-                        args=["--check", "--vault-password-file", str(tmp_path / "vault-password")])
+    entries = [dict(GROUPS[0], description="{{ not templated }}")]
+    (tmp_path / "files" / "groups.yml").write_bytes(vault.encrypt(json.dumps(entries).encode("utf-8")))
+    before = len(emulator.requests())
+    proc = run_playbook(MODULE_PLAY, tmp_path, env=_connection(emulator),
+                        args=["--vault-password-file", str(tmp_path / "vault-password")])
     output = _output(proc)
     assert proc.returncode == 0, output[-3000:]
+    assert ("groups_file %s/files/bad.json[1] \"Bad\": unknown key 'ownr' (did you mean 'owner'?)" % tmp_path) in output
     assert '"description": { "after": "{{ not templated }}", "before": "" }' in output, output[-3000:]
-    assert mutations(emulator.requests()[before:]) == []
+    requests = emulator.requests()[before:]
+    assert _tokens(requests) == 1 and mutations(requests) == []  # the bad file's task sent nothing, check mode no write
 
 
 @pytest.mark.processes
 def test_the_role_takes_the_list_or_the_file_names_the_file_of_a_bad_entry_and_converges_the_file(emulator, tmp_path):
     _seed(emulator)
-    path = tmp_path / "groups.json"
-    path.write_text(json.dumps([{"name": "Keep Me", "owner": 7}]), encoding="utf-8")
+    tmp_path.mkdir(exist_ok=True)
+    (tmp_path / "bad.json").write_text(json.dumps([{"name": "Keep Me", "owner": 7}]), encoding="utf-8")
+    (tmp_path / "groups.json").write_text(json.dumps(GROUPS), encoding="utf-8")
     before = len(emulator.requests())
-    both = _output(_run(emulator, tmp_path / "both", _play("with both", "isc_governance_groups_file: %s\n"
-                                                              "isc_governance_groups: []\n" % path)))
-    assert "Both isc_governance_groups and isc_governance_groups_file are set" in both, both[-3000:]
-    play = _play("with isc_governance_groups_file", "isc_governance_groups_file: %s\n" % path)
-    bad = _output(_run(emulator, tmp_path / "bad", play))
-    assert ("Invalid groups, nothing was read or changed: isc_governance_groups_file %s[0] \"Keep Me\" owner: 7 is neither "
-            "an identity id nor a dict" % path) in bad, bad[-3000:]
-    assert emulator.requests()[before:] == []
-    path.write_text(json.dumps(GROUPS), encoding="utf-8")
-    done = _output(_run(emulator, tmp_path / "done", play))
-    assert "Done: 1 created, 1 updated, 0 deleted, 0 unchanged; members +1 -0" in done, done[-3000:]
+    output = _output(run_playbook(ROLE_PLAY, tmp_path, env=_connection(emulator)))
+    assert "Both isc_governance_groups and isc_governance_groups_file are set" in output, output[-3000:]
+    assert ("Invalid groups, nothing was read or changed: isc_governance_groups_file %s/bad.json[0] \"Keep Me\" owner: 7 is "
+            "neither an identity id nor a dict" % tmp_path) in output, output[-3000:]
+    assert "Done: 1 created, 1 updated, 0 deleted, 0 unchanged; members +1 -0" in output, output[-3000:]
+    assert _tokens(emulator.requests()[before:]) == 1  # the first two sent nothing
     groups = {group["name"]: group for group in emulator.state.dump()["groups"]}
     assert groups["Keep Me"]["description"] == "From the file" and list(groups["New One"]["members"]) == [OWNER]
