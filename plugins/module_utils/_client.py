@@ -214,7 +214,7 @@ class IscClient:
         ``X-Total-Count``; searchCount in the spec)."""
         path = self.path("search") + "/count"
         body = {"indices": ["identities"], "queryType": "SAILPOINT", "query": {"query": query}}
-        result = self._send("POST", path, json_body=body, policy=POLICY_IDEMPOTENT)  # a POST that only reads
+        result = self.transport.send("POST", path, json_body=body, policy=POLICY_IDEMPOTENT)  # a POST that only reads
         try:
             return int(result.headers.get("X-Total-Count"))
         except (TypeError, ValueError):

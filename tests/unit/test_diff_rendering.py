@@ -6,8 +6,13 @@ from __future__ import annotations
 
 import textwrap
 
-from tests.unit.test_role_connection import OWNER, _run_playbook
+import pytest
 
+from tests.utils.playbook import emulator_vars, run_playbook
+
+pytestmark = pytest.mark.processes
+
+OWNER = "%032x" % 0x20E
 ZOE = "Zoë O'Brien-Núñez"
 ROCKET = "\U0001F680 Launch Reviewers"
 
@@ -40,7 +45,7 @@ PLAYBOOK = textwrap.dedent("""\
 
 def test_diff_shows_non_ascii_text_as_it_is(emulator, tmp_path):
     emulator.seed({"identities": [{"id": OWNER, "name": ZOE, "alias": "zoe", "email": "zoe@example.com"}]})
-    proc = _run_playbook(emulator, tmp_path, PLAYBOOK)
+    proc = run_playbook(PLAYBOOK, tmp_path, emulator_vars(emulator))
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
     # the role's diff (a group keyed by name) and the module's (its fields), both with the characters themselves
     assert '+    "%s": {' % ROCKET in proc.stdout

@@ -79,8 +79,7 @@ def test_simultaneous_role_runs_under_lost_answers_leave_one_exact_group_per_nam
     emulator.reset({"generate": {"identities": 100, "groups": 0}})
     emulator.set_faults(dict(FAULTS, random_seed=31 + runs))
     variables = {"isc_base_url": emulator.base_url, "isc_client_id": emulator.client_id, "isc_client_secret": emulator.client_secret,
-                 "isc_governance_groups": desired, "isc_governance_groups_max_retries": 10, "isc_rate_limit": 0,
-                 "ansible_python_interpreter": sys.executable}
+                 "isc_governance_groups": desired, "isc_governance_groups_max_retries": 10, "isc_rate_limit": 0}
     for proc in _run_together(tmp_path, variables, runs):
         assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
     groups = emulator.state.dump()["groups"]

@@ -181,7 +181,7 @@ def test_identity_info_by_reference_and_query(tenant, capsys):
 
 def test_identity_info_errors(tenant, capsys):
     alias = run_module(identity_info.main, tenant, capsys, references=[{"alias": PEOPLE[7]["alias"]}], **AS_APP)
-    assert alias.failed and "HTTP 403" in alias["msg"] and "no search field is confirmed to hold the alias" in alias["msg"]
+    assert alias.failed and "HTTP 403" in alias["msg"] and "no search field is confirmed to hold an alias" in alias["msg"]
     bad = run_module(identity_info.main, tenant, capsys, query="created:[yesterday TO now]")
     assert bad.failed and bad["msg"].startswith("query 'created:[yesterday TO now]' was refused by ISC's search (HTTP 400)") and bad["status"] == 400
     tenant.clear_requests()

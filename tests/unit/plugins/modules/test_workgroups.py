@@ -360,18 +360,18 @@ def test_alias_and_name_references_refused_for_lack_of_user_context_are_named_wi
                + [{"name": NAMES[7]}, {"email": generated_identity(8)["email"]}]} for index in range(5)]
     result, requests = run(emulator, capsys, client_id="app", client_secret="app-secret", groups=groups)
     assert result.failed and mutations(requests) == []
-    def places(index):
-        return ' (in %s and 2 more)' % ", ".join('groups[%d] "G%d" members[%d]' % (group, group, index) for group in range(3))
-
+    places = [' (in %s and 2 more)' % ", ".join('groups[%d] "G%d" members[%d]' % (group, group, index) for group in range(3))
+              for index in range(5)]
     assert result["msg"].startswith(
         "Could not resolve the identities (references and members queries), nothing was changed: "
-        + ", ".join("alias %r%s" % (alias, places(index)) for index, alias in enumerate(aliases[:5])) + " and 2 more need a personal access token: "
+        + ", ".join("alias %r%s" % (alias, place) for alias, place in zip(aliases, places)) + " and 2 more need a personal access token: "
         "GET /v2024/identities: HTTP 403 Forbidden: "), result["msg"]
     assert result["msg"].endswith("give these identities by email or id (sailpoint.isc.identity_info finds them), or use a "
                                   "personal access token)")
     assert result["status"] == 403 and result["tracking_id"] in result["msg"]
-    # one refused request: the name is not looked up (it would be refused the same way), nor the email
-    assert ops(requests) == {"/oauth/token": 1, "listWorkgroups": 1, "listIdentities": 1}
+    # the owner's plain id is checked first (/identities refuses it, search finds it); then one refused request for the
+    # aliases: the name is not looked up (it would be refused the same way), nor the email
+    assert ops(requests) == {"/oauth/token": 1, "listWorkgroups": 1, "listIdentities": 2, "searchPost": 1}
 
 
 def test_an_ambiguous_name_fails_before_any_write_listing_the_ids(emulator, capsys):
