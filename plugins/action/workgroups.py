@@ -112,8 +112,8 @@ class ActionModule(ActionBase):
         try:
             path = self._find_needle("files", source)
         except AnsibleFileNotFound:
-            raise AnsibleActionFail("groups_file %s: no such file (a relative path is looked up in the files/ directory "
-                                    "and the directory of the playbook or role). %s" % (source, NOTHING_SENT)) from None
+            raise AnsibleActionFail("groups_file %s: no such file (a relative path is looked up in a files/ directory, "
+                                    "then the playbook's or role's directory). %s" % (source, NOTHING_SENT)) from None
         real = path
         try:
             if os.path.isfile(path):
@@ -124,7 +124,7 @@ class ActionModule(ActionBase):
         finally:
             if real != path:
                 self._loader.cleanup_tmp_file(real)
-        # messages point into the file: "groups_file /path/groups.yml[3] "Auditors": ..." (the role names its variable)
+        # messages point into the file: groups_file /path/groups.yml[3] "Auditors": ... (the role names its variable)
         args["groups_label"] = "%s %s" % (args.get("groups_label") or "groups_file", path)
         result.update(self._execute_module(module_args=args, task_vars=task_vars))
         return result

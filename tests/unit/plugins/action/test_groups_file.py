@@ -22,13 +22,14 @@ from tests.unit.plugins.modules._run import mutations, run_module
 from tests.unit.test_role_guards import OWNER, _output, _seed
 from tests.utils.playbook import run_playbook
 
-GROUPS = [{"name": "Keep Me", "owner": OWNER, "description": "From the file"}, {"name": "New One", "owner": OWNER, "members": [OWNER]}]
+GROUPS = [{"name": "Keep Me", "owner": OWNER, "description": "From the file"},
+          {"name": "New One", "owner": OWNER, "members": [OWNER]}]
 
 
 @pytest.mark.parametrize("name, content", [
     ("groups.json", json.dumps(GROUPS)),
-    ("groups.yml", "\ufeff" + "- name: Keep Me\n  owner: '%s'\n  description: From the file\n- name: New One\n  owner: '%s'\n"
-     "  members: ['%s']\n" % (OWNER, OWNER, OWNER)),
+    ("groups.yml", "\ufeff" + "- name: Keep Me\n  owner: '%s'\n  description: From the file\n"
+     "- name: New One\n  owner: '%s'\n  members: ['%s']\n" % (OWNER, OWNER, OWNER)),
     ("groups.yaml", json.dumps(GROUPS, indent=2)),  # JSON is YAML: any name that does not end in .json is read as YAML
 ])
 def test_a_file_holding_the_list_is_read_as_json_or_yaml(tmp_path, name, content):
@@ -51,8 +52,10 @@ def test_yaml_dates_and_binary_stay_the_text_they_are_written_as(tmp_path):
      "itself, not a variable"),
     ("one.yml", "name: A\nowner: B\n", "one.yml must hold a list of groups, got a dictionary (keys: name, owner)"),
     ("text.yml", "Auditors\n", "text.yml must hold a list of groups, got a string"),
-    ("broken.yml", "- name: A\n  owner: [B\n- name: C\n", "broken.yml is not valid YAML (line 3, column 7): did not find expected ',' or ']'"),
-    ("broken.json", '[{"name": "A",}]', "broken.json is not valid JSON: Expecting property name enclosed in double quotes"),
+    ("broken.yml", "- name: A\n  owner: [B\n- name: C\n",
+     "broken.yml is not valid YAML (line 3, column 7): did not find expected ',' or ']'"),
+    ("broken.json", '[{"name": "A",}]',
+     "broken.json is not valid JSON: Expecting property name enclosed in double quotes"),
     ("latin1.yml", b"- name: Caf\xe9\n", "latin1.yml is not UTF-8 text (byte 11)"),
 ])
 def test_a_malformed_file_is_named_with_what_is_wrong(tmp_path, name, content, message):
@@ -143,7 +146,8 @@ ROLE_PLAY = textwrap.dedent("""\
 
 
 def _connection(emulator):
-    return {"SAIL_BASE_URL": emulator.base_url, "SAIL_CLIENT_ID": emulator.client_id, "SAIL_CLIENT_SECRET": emulator.client_secret}
+    return {"SAIL_BASE_URL": emulator.base_url, "SAIL_CLIENT_ID": emulator.client_id,
+            "SAIL_CLIENT_SECRET": emulator.client_secret}
 
 
 def _tokens(requests):
@@ -151,12 +155,13 @@ def _tokens(requests):
 
 
 @pytest.mark.processes
-def test_a_relative_groups_file_is_found_decrypted_read_untemplated_and_its_entries_named_by_their_place(emulator, tmp_path):
+def test_a_relative_groups_file_is_found_decrypted_read_untemplated_and_its_entries_named(emulator, tmp_path):
     """The action plugin finds the file like copy's src (decrypting a vault) and reads it untemplated; a bad entry stops
     its task before any request with a message naming the file and the entry."""
     _seed(emulator)
     (tmp_path / "files").mkdir()
-    (tmp_path / "files" / "bad.json").write_text(json.dumps([GROUPS[0], {"name": "Bad", "ownr": OWNER}]), encoding="utf-8")
+    bad = [GROUPS[0], {"name": "Bad", "ownr": OWNER}]
+    (tmp_path / "files" / "bad.json").write_text(json.dumps(bad), encoding="utf-8")
     (tmp_path / "vault-password").write_text("not a real secret\n", encoding="utf-8")
     vault = VaultLib([("default", VaultSecret(b"not a real secret"))])
     entries = [dict(GROUPS[0], description="{{ not templated }}")]
@@ -181,8 +186,8 @@ def test_the_role_takes_the_list_or_the_file_names_the_file_of_a_bad_entry_and_c
     before = len(emulator.requests())
     output = _output(run_playbook(ROLE_PLAY, tmp_path, env=_connection(emulator)))
     assert "Both isc_governance_groups and isc_governance_groups_file are set" in output, output[-3000:]
-    assert ("Invalid groups, nothing was read or changed: isc_governance_groups_file %s/bad.json[0] \"Keep Me\" owner: 7 is "
-            "neither an identity id nor a dict" % tmp_path) in output, output[-3000:]
+    assert ("Invalid groups, nothing was read or changed: isc_governance_groups_file %s/bad.json[0] \"Keep Me\" "
+            "owner: 7 is neither an identity id nor a dict" % tmp_path) in output, output[-3000:]
     assert "Done: 1 created, 1 updated, 0 deleted, 0 unchanged; members +1 -0" in output, output[-3000:]
     assert _tokens(emulator.requests()[before:]) == 1  # the first two sent nothing
     groups = {group["name"]: group for group in emulator.state.dump()["groups"]}
