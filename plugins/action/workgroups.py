@@ -45,8 +45,9 @@ def _kind(value: Any) -> str:
     if isinstance(value, dict):
         keys = ", ".join(str(key) for key in list(value)[:5])
         return "a dictionary (keys: %s)" % keys if keys else "an empty dictionary"
-    return {str: "a string", bool: "a boolean", int: "a number", float: "a number", list: "a list"}.get(
-        type(value), type(value).__name__)
+    kinds = ((bool, "a boolean"), (str, "a string"), (int, "a number"), (float, "a number"), (list, "a list"))
+    other = "null" if value is None else type(value).__name__
+    return next((word for kind, word in kinds if isinstance(value, kind)), other)
 
 
 def read_groups_file(path: str, name: Optional[str] = None) -> List[Any]:
