@@ -15,83 +15,15 @@ Every other option, and every run without ``groups_file``, goes to the module un
 
 from __future__ import annotations
 
-import json
 import os
-from typing import Any, Dict, List, Optional
-
-import yaml
+from typing import Any, Dict, Optional
 
 from ansible.errors import AnsibleActionFail, AnsibleError, AnsibleFileNotFound
 from ansible.plugins.action import ActionBase
 
-try:
-    from yaml import CSafeLoader as _BaseLoader  # libyaml: much faster on large files
-except ImportError:  # pragma: no cover - PyYAML without libyaml
-    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
-
-
-class _Loader(_BaseLoader):  # pylint: disable=too-many-ancestors
-    """A safe loader that keeps dates and !!binary as the text they are written as: a group's name or description
-    ``2024-01-01`` is text to ISC, and the list goes to the module as JSON, which has no dates or bytes."""
-
-
-for _tag in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:binary"):
-    _Loader.add_constructor(_tag, yaml.constructor.SafeConstructor.construct_yaml_str)
+from ansible_collections.sailpoint.isc.plugins.plugin_utils._groups_file import kind, read_groups_file
 
 NOTHING_SENT = "Nothing was sent to ISC."
-
-
-def _kind(value: Any) -> str:
-    if isinstance(value, dict):
-        keys = ", ".join(str(key) for key in list(value)[:5])
-        return "a dictionary (keys: %s)" % keys if keys else "an empty dictionary"
-    kinds = ((bool, "a boolean"), (str, "a string"), (int, "a number"), (float, "a number"), (list, "a list"))
-    other = "null" if value is None else type(value).__name__
-    return next((word for kind, word in kinds if isinstance(value, kind)), other)
-
-
-def read_groups_file(path: str, name: Optional[str] = None) -> List[Any]:
-    """The list the file ``path`` holds: JSON when its ``name`` (default ``path``; the user's file when ``path`` is its
-    decrypted copy) ends with ``.json``, else YAML (which reads JSON too).
-
-    Raises ValueError with a message naming ``name`` (a directory, unreadable, not valid JSON / YAML, empty, or not a
-    list). The entries themselves are checked by the module, as those of ``groups``.
-    """
-    shown = name or path
-    if os.path.isdir(path):
-        raise ValueError("%s is a directory, not a file of groups" % shown)
-    try:
-        with open(path, "rb") as handle:
-            content = handle.read()
-    except OSError as exc:
-        raise ValueError("cannot read %s: %s" % (shown, exc.strerror or exc)) from None
-    return _parse(content, shown)
-
-
-def _parse(content: bytes, path: str) -> List[Any]:
-    """The list ``content`` (the file ``path``) holds, or ValueError naming ``path`` and what is wrong."""
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ValueError("%s is not UTF-8 text (byte %d)" % (path, exc.start)) from None
-    if not text.strip():
-        raise ValueError("%s is empty; it must hold a list of groups (write [] to manage no group)" % path)
-    try:
-        if path.lower().endswith(".json"):
-            value = json.loads(text)
-        else:
-            value = yaml.load(text, Loader=_Loader)  # nosec B506 - a safe loader (CSafeLoader or SafeLoader)
-    except json.JSONDecodeError as exc:
-        raise ValueError("%s is not valid JSON: %s" % (path, exc)) from None
-    except yaml.YAMLError as exc:
-        where = getattr(exc, "problem_mark", None)
-        raise ValueError("%s is not valid YAML%s: %s" % (
-            path, " (line %d, column %d)" % (where.line + 1, where.column + 1) if where is not None else "",
-            getattr(exc, "problem", None) or exc)) from None
-    if not isinstance(value, list):
-        hint = "; the file holds the list itself, not a variable" if isinstance(value, dict) and len(value) == 1 else ""
-        raise ValueError("%s must hold a list of groups, got %s%s" % (path, _kind(value), hint))
-    return value
 
 
 class ActionModule(ActionBase):
@@ -109,7 +41,7 @@ class ActionModule(ActionBase):
             raise AnsibleActionFail("Give either groups or groups_file, not both. %s" % NOTHING_SENT)
         if not isinstance(source, str) or not source.strip():
             raise AnsibleActionFail("groups_file must be the path of a file, got %s. %s" % (
-                repr(source) if isinstance(source, str) else _kind(source), NOTHING_SENT))
+                repr(source) if isinstance(source, str) else kind(source), NOTHING_SENT))
         try:
             path = self._find_needle("files", source)
         except AnsibleFileNotFound:
