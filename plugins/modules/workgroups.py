@@ -223,8 +223,8 @@ options:
   groups_file:
     description:
       - A file on the controller holding the list of O(groups) (the same entries), instead of O(groups). For thousands
-        of groups - a list kept in an Ansible variable costs ansible-core 2.19 and later several milliseconds per group before
-        the first request (the variable is loaded, templated and copied several times), a file next to nothing.
+        of groups - a list kept in an Ansible variable costs ansible-core 2.19 and later several milliseconds per group
+        before the first request (the variable is loaded, templated and copied several times), a file next to nothing.
       - Read on the controller by the module's action plugin with plain JSON (a name ending in C(.json)) or YAML (any
         other name) and given to the module as it is, not templated - C({{ }}) in the file stays text. A relative path
         is looked up like the C(src) of M(ansible.builtin.copy) - the C(files/) directory, then the directory of the
@@ -232,9 +232,9 @@ options:
       - A file that is missing, a directory, empty, not valid JSON or YAML, or that does not hold a list fails the task
         before any request, naming the file. Each entry is checked like those of O(groups), and messages name the
         file and the entry, for example V(groups_file /srv/iam/groups.yml[3] "Auditors") followed by what is wrong.
-      - An ansible-vault encrypted file is decrypted with the run's vault password, as the C(src) of M(ansible.builtin.copy).
-        YAML dates and C(!!binary) values stay the text they are written as. A JSON file of 10,000 groups is read in
-        a fraction of a second, a YAML file of the same size takes seconds.
+      - An ansible-vault encrypted file is decrypted with the run's vault password, as the C(src) of
+        M(ansible.builtin.copy). YAML dates and C(!!binary) values stay the text they are written as. A JSON file of
+        10,000 groups is read in a fraction of a second, a YAML file of the same size takes seconds.
       - Exactly one of O(groups) and O(groups_file) is required.
     type: path
   groups_label:
@@ -333,7 +333,7 @@ EXAMPLES = r"""
     that: plan is not changed
     fail_msg: "{{ plan.summary | join('\n') }}"
 
-- name: Thousands of groups - the list in a file Ansible does not load as variables (read on the controller, not templated)
+- name: Thousands of groups - the list in a file Ansible does not load as variables (read on the controller)
   sailpoint.isc.workgroups:
     groups_file: "{{ playbook_dir }}/files/governance_groups.json"  # a JSON or YAML list of the entries of groups
     purge: true
@@ -631,7 +631,7 @@ def main() -> None:
         argument_spec={
             # GROUP_OPTIONS are documented as the suboptions of groups and checked by check_entries, once, naming the entry
             "groups": {"type": "list", "elements": "dict"},
-            "groups_file": {"type": "path"},  # read by the action plugin (plugins/action/workgroups.py), which passes groups
+            "groups_file": {"type": "path"},  # read by the action plugin, which passes groups instead
             "members_exclusive": {"type": "bool", "default": True},
             "purge": {"type": "bool", "default": False},
             "protected": {"type": "list", "elements": "str", "default": []},
@@ -651,8 +651,8 @@ def main() -> None:
 def converge(module: AnsibleModule) -> ModuleResult:
     params = module.params
     if params["groups_file"] is not None:  # only a run that bypassed the action plugin (e.g. the module file run alone)
-        module.fail_json(msg="groups_file is read on the controller by the action plugin sailpoint.isc.workgroups, which did not run; "
-                             "give the list as groups. Nothing was sent to ISC.")
+        raise ModuleFailure("groups_file is read on the controller by the action plugin sailpoint.isc.workgroups, "
+                            "which did not run; give the list as groups. Nothing was sent to ISC.")
     groups, problems = check_entries(params["groups"], GROUP_OPTIONS, params["groups_label"])
     if problems:
         raise ModuleFailure(WORDING[VALIDATE].format(error=IscInputError(problems)), IscInputError(problems))
