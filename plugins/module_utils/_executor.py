@@ -245,6 +245,7 @@ class Executor:
         self._stop_key = None  # type: Optional[Tuple[int, int]]
         self._first_write = threading.Lock()  # held by the one write sent before any other (see _write)
         self._wrote = False  # a write succeeded: the others may go at the same time
+        self._first_stopped = False  # a write sent alone failed with a stop error: no other is sent
 
     def run(self) -> Outcome:
         plan = self.outcome.plan
@@ -334,9 +335,14 @@ class Executor:
         if self._wrote:
             return request()
         with self._first_write:
-            if self.outcome.stopped is not None:  # the first write failed with a stop error: none follows
+            if self._first_stopped or self.outcome.stopped is not None:  # a stop error: no write follows
                 raise _NotSent()
-            answer = request()
+            try:
+                answer = request()
+            except STOP_ERRORS:
+                # set before the lock is released: outcome.stopped is only set later, by the caller's _fail
+                self._first_stopped = True
+                raise
             self._wrote = True
             return answer
 
