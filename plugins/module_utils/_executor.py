@@ -59,6 +59,7 @@ from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import (
     build_create_body,
     build_patch,
     exact_name_matches,
+    foreign_members,
     race_copies,
 )
 
@@ -333,7 +334,23 @@ class Executor:
                 self._record(step, ADD, message="another run removed the group this run created (id %s) and no group "
                                                 "of this name is left; run the task again to create it" % own["id"])
             return
-        settled = race_copies(found.values())
+        entry = step.entry
+        settled = race_copies(found.values(), entry.description if entry is not None else None)
+        if settled is not None and step.name in self.outcome.plan.protected:
+            settled = None  # a protected name's namesakes are never deleted, race copies included
+        read = {}  # type: Dict[str, Dict[str, Dict[str, Any]]]  # group id -> its members, read for the settlement
+        if settled is not None and settled[1]:
+            try:
+                read = self._read_members([group["id"] for group in [settled[0]] + settled[1]
+                                           if own is None or group["id"] != own["id"]])
+            except IscError as exc:
+                self._fail(step, ADD, exc)
+                return
+            members = {group_id: set(found_members) for group_id, found_members in read.items()}
+            if own is not None:
+                members[own["id"]] = set(result.done[ADD]) | set(result.already[ADD])
+            if foreign_members(settled[1], members, members.get(settled[0]["id"], set()) | (step.desired or set())):
+                settled = None  # a copy holds members no run of this entry writes: a person's group
         if settled is None and len(found) > 1:
             self._record(step, CREATE, message="%d governance groups are named \"%s\" now (ids: %s) and they are not "
                          "copies made by simultaneous runs (see the docs of the workgroups module); rename or delete all "
@@ -354,10 +371,23 @@ class Executor:
                       % (step.name, oldest["id"], ", ".join(sorted(copy["id"] for copy in copies))))
         if own is not None and own["id"] == oldest["id"] and not result.removed:
             return  # this run's group: its own writes converged it (or their failures are recorded)
-        self._join(step, oldest, own)
+        self._join(step, oldest, own, read.get(oldest["id"]))
 
-    def _join(self, step: Step, oldest: Dict[str, Any], own: Optional[Dict[str, Any]]) -> None:
-        """Converge ``oldest`` (a group this run did not create, or lost) to the step's entry, by the plan's rule."""
+    def _read_members(self, group_ids: List[str]) -> Dict[str, Dict[str, Dict[str, Any]]]:
+        """Group id -> {identity id -> member record} of each group, read at the same time; a group another run's
+        settlement deleted meanwhile (HTTP 404) has none."""
+        def members(group_id: str) -> Dict[str, Dict[str, Any]]:
+            try:
+                return {member["id"]: member for member in self.client.list_members(group_id) if member.get("id")}
+            except IscNotFoundError:
+                return {}
+
+        return dict(zip(group_ids, parallel(members, group_ids, self.client.concurrency)))
+
+    def _join(self, step: Step, oldest: Dict[str, Any], own: Optional[Dict[str, Any]],
+              members: Optional[Dict[str, Dict[str, Any]]] = None) -> None:
+        """Converge ``oldest`` (a group this run did not create, or lost; ``members``: its members if already read) to
+        the step's entry, by the plan's rule."""
         result = step.result
         if own is not None and own["id"] != oldest["id"]:
             result.discarded = own["id"]  # deleted as a younger copy, by this run or another
@@ -368,8 +398,7 @@ class Executor:
         current = None  # type: Optional[Set[str]]
         if step.desired is not None:
             try:
-                members = {member["id"]: member for member in self.client.list_members(oldest["id"])
-                           if member.get("id")}
+                members = members if members is not None else self._read_members([oldest["id"]])[oldest["id"]]
             except IscError as exc:
                 self._fail(step, ADD, exc)
                 return

@@ -22,6 +22,7 @@ from ansible_collections.sailpoint.isc.plugins.module_utils._desired import PRES
 from ansible_collections.sailpoint.isc.plugins.module_utils._errors import IscForbiddenError, IscInputError
 from ansible_collections.sailpoint.isc.plugins.module_utils._filters import any_of
 from ansible_collections.sailpoint.isc.plugins.module_utils._parallel import parallel
+from ansible_collections.sailpoint.isc.plugins.module_utils._plan import ambiguous
 from ansible_collections.sailpoint.isc.plugins.module_utils._identities import (
     IscIdentityResolutionError,
     IscUserContextError,
@@ -79,6 +80,9 @@ def read(client: Any, request: Request, check_mode: bool) -> Snapshot:
     wanted = []  # type: List[str]  # the groups whose members are read, in the order of the entries
     for index, entry in enumerate(request.entries):
         group = snapshot.matches[index]
+        if index in snapshot.racing:  # the plan checks that the copies hold only members a run writes (foreign_members)
+            wanted.extend(racer["id"] for racer in [group] + snapshot.racing[index] if racer["id"] not in wanted)
+            continue
         if group is None or entry.state != PRESENT or not entry.manages_members:
             continue
         if group["id"] == PLACEHOLDER_ID or (request.trust_member_count and group.get("memberCount") == 0):
@@ -110,11 +114,13 @@ def _read_groups(client: Any, request: Request, check_mode: bool, snapshot: Snap
     for index, entry in enumerate(request.entries):
         if entry.id is None:
             matches = exact_name_matches(named.get(entry.name, ()), entry.name)
-            settled = race_copies(matches) if len(matches) > 1 and entry.state == PRESENT else None
+            # a protected name's namesakes are never deleted, copies included: the name stays ambiguous
+            settled = (race_copies(matches, entry.description)
+                       if len(matches) > 1 and entry.state == PRESENT and entry.name not in request.protected else None)
             if settled is not None:  # simultaneous runs created it: converge the one they all keep, delete the copies
                 matches, snapshot.racing[index] = [settled[0]], settled[1]
             elif len(matches) > 1:
-                snapshot.ambiguous.append(_ambiguous(entry, sorted(str(group.get("id")) for group in matches)))
+                snapshot.ambiguous.append(ambiguous(entry, sorted(str(group.get("id")) for group in matches)))
             snapshot.matches.append(matches[0] if matches else None)
             continue
         group = found[id(entry)]
@@ -135,14 +141,6 @@ def _by_id(client: Any, entry: Entry, check_mode: bool) -> Optional[Group]:
         # The id the workgroup module reports for a group it would create: a new, empty group in check mode.
         return {"id": PLACEHOLDER_ID, "name": None, "memberCount": 0}
     return client.get_workgroup(entry.id)
-
-
-def _ambiguous(entry: Entry, ids: List[str]) -> str:
-    if entry.where:  # an entry of a list: the list is keyed by name, so only ISC can be mended
-        return "%d governance groups are named %s (ids: %s); rename or delete all but one of them first" % (
-            len(ids), quote(entry.name), ", ".join(ids))
-    return "%d governance groups are named '%s' (ids: %s); give the id of the one you mean instead of the name." % (
-        len(ids), entry.name, ", ".join(ids))
 
 
 def run_queries(client: Any, request: Request, snapshot: Snapshot) -> None:

@@ -20,9 +20,11 @@ description:
   - Updates are sent as one JSON patch holding only the fields that differ; when nothing differs no request that
     writes is sent. Owners are compared by identity id only.
   - Members are managed with M(sailpoint.isc.workgroup_members).
-  - Simultaneous runs that create the same group never leave a duplicate. After a create (also when the create's answer
-    was lost) the module lists the name once more; groups of that name created within 2 minutes of the oldest, with its
-    owner and used by nothing are copies made by simultaneous runs; every run keeps the oldest (by C(created), then
+  - Simultaneous runs that create the same group never leave a duplicate. After a create (also when the create's
+    answer was lost) the module lists the name once more; groups of that name created within 2 minutes of the oldest,
+    with its owner, with no description, its description or the requested one, used by nothing and with no member (the
+    module writes none) beyond the oldest's are copies made by simultaneous runs (checking the members costs one
+    request per group of the name, only when several groups carry it); every run keeps the oldest (by C(created), then
     C(id)), deletes the younger copies and brings the oldest to the requested description and owner (it returns that
     group, with a warning). A run that finds such copies when it reads the tenant settles them the same way; other
     namesakes stay an error that a person must mend.
