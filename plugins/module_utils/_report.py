@@ -392,6 +392,10 @@ def report_workgroup(module: Any, outcome: Outcome) -> None:
             entry = step.entry
             module.exit_json(changed=False, workgroup={},
                              msg="Nothing to delete: %s does not exist." % describe(entry.id, None if entry.id else entry.name))
+        copies, copies_diff = _race_copies(module, outcome, target)
+        if copies:
+            already = "%s is already as requested." % (target[:1].upper() + target[1:])
+            _exit(module, True, "%s %s" % (already, copies), step.group, copies_diff)
         module.exit_json(changed=False, workgroup=step.group, msg="Nothing to change: %s is already as requested." % target)
     if step.action in (DELETE, IN_USE):
         _report_delete(module, outcome, step, target)
@@ -400,14 +404,40 @@ def report_workgroup(module: Any, outcome: Outcome) -> None:
     diff = {"before": {} if step.group is None else _field_views(plan, step.group, fields), "after": _field_views(plan, planned, fields)}
     summary = ", ".join(fields)
     verb = {CREATE: ("Would create %s.", "Created %s."), UPDATE: ("Would update %s: " + summary + ".", "Updated %s: " + summary + ".")}[step.action]
-    if outcome.check_mode:
-        _exit(module, True, verb[0] % describe(name=step.name) if step.action == CREATE else verb[0] % target, planned, diff)
-    if result.errors:
+    if not outcome.check_mode and result.errors:
         action, error = result.errors[0]
         what = "create " + describe(name=step.name) if step.action == CREATE else "update %s (%s)" % (target, summary)
         fail(module, "Failed to %s: %s" % (what, error), error)
+    copies, copies_diff = _race_copies(module, outcome, target)
+    for side in diff:
+        diff[side].update(copies_diff.get(side, {}))
+    if outcome.check_mode:
+        message = verb[0] % describe(name=step.name) if step.action == CREATE else verb[0] % target
+        _exit(module, True, ("%s %s" % (message, copies)).strip(), planned, diff)
     after = result.group or planned
-    _exit(module, True, verb[1] % (describe(after.get("id"), step.name) if step.action == CREATE else target), after, diff)
+    message = verb[1] % (describe(after.get("id"), step.name) if step.action == CREATE else target)
+    _exit(module, True, ("%s %s" % (message, copies)).strip(), after, diff)
+
+
+def _race_copies(module: Any, outcome: Outcome, target: str) -> Any:
+    """``(words, diff)``: what the run deleted (or would delete) of the younger copies that simultaneous runs made of
+    the group (the plan's steps with reason ``race copy``), ``''`` and ``{}`` when none; fail_json when a delete
+    failed. The diff lists the copies' ids before, none after."""
+    copies = [step for step in outcome.plan.steps[1:] if step.reason == REASON_RACE]
+    failed = [step for step in copies if step.result is not None and step.result.errors]
+    if failed and not outcome.check_mode:
+        error = failed[0].result.errors[0][1]
+        fail(module, "Failed to delete the younger copy (id %s) that simultaneous runs made of %s: %s"
+             % (failed[0].id, target, error), error)
+    if not outcome.check_mode:
+        copies = [step for step in copies if step.result is not None and step.result.deleted]
+    if not copies:
+        return "", {}
+    ids = sorted(str(step.id) for step in copies)
+    words = "%s %s that simultaneous runs made (ids %s); the oldest is kept." % (
+        "Would delete" if outcome.check_mode else "Deleted", plural(len(ids), "younger copy", "younger copies"),
+        ", ".join(ids))
+    return words, {"before": {"race copies": ids}, "after": {"race copies": []}}
 
 
 def _report_delete(module: Any, outcome: Outcome, step: Step, target: str) -> None:

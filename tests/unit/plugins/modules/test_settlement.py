@@ -172,3 +172,29 @@ def test_the_membership_module_uses_the_oldest_copy_and_leaves_the_deletes_to_a_
     assert "the next run of a module that creates groups deletes the copies" in str(result["warnings"])
     assert [(g["id"], list(g["members"])) for g in _groups(emulator, "Copied")] == [("c%031d" % 0, [IDS[1]]), ("c%031d" % 1, [])]
 
+
+@pytest.mark.parametrize("description", [None, "Changed"])
+def test_the_workgroup_module_reports_the_copies_it_deletes(emulator, capsys, monkeypatch, description):
+    """The red team's case: sailpoint.isc.workgroup deleted a race copy and said "Nothing to change", changed=false, and
+    check mode showed nothing. Its message and diff now name the copies, in check mode too; a failed delete fails."""
+    from ansible_collections.sailpoint.isc.plugins.modules import workgroup
+
+    copies = [{"id": "c%031d" % index, "name": "Copied", "owner": OWNER, "created": _stamp(30 - index)} for index in range(2)]
+    wanted = dict(name="Copied", owner=OWNER, description=description)
+    _seed(emulator, copies)
+    preview = run_module(workgroup.main, emulator, capsys, check_mode=True, diff=True, **wanted)
+    assert not preview.failed and preview["changed"] and mutations(preview.requests) == [], preview["msg"]
+    assert "Would delete 1 younger copy that simultaneous runs made (ids %s)" % ("c%031d" % 1) in preview["msg"], preview["msg"]
+    assert '"race copies": [\n        "c%031d"' % 1 in preview["diff"]["before"] and "race copies" in preview["diff"]["after"]
+    real_delete = _client.IscClient.delete_workgroup
+    monkeypatch.setattr(_client.IscClient, "delete_workgroup", lambda self, group_id: (_ for _ in ()).throw(
+        IscRateLimitError("DELETE", "/v2024/workgroups/" + group_id, 429, ["Too Many Requests"])))
+    failed = run_module(workgroup.main, emulator, capsys, **wanted)
+    assert failed.failed and "Failed to delete the younger copy (id %s)" % ("c%031d" % 1) in failed["msg"], failed["msg"]
+    monkeypatch.setattr(_client.IscClient, "delete_workgroup", real_delete)
+    result = run_module(workgroup.main, emulator, capsys, **wanted)
+    assert not result.failed and result["changed"], result["msg"]
+    assert "Deleted 1 younger copy that simultaneous runs made (ids %s)" % ("c%031d" % 1) in result["msg"], result["msg"]
+    assert result["workgroup"]["id"] == "c%031d" % 0 and [g["id"] for g in _groups(emulator, "Copied")] == ["c%031d" % 0]
+    again = run_module(workgroup.main, emulator, capsys, **wanted)
+    assert not again["changed"] and again["msg"].startswith("Nothing to change"), again["msg"]
