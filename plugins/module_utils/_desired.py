@@ -105,7 +105,8 @@ class Request:
     """What a module asks the pipeline for.
 
     ``purge`` also deletes every group of the tenant that no entry names and ``protected`` does not list.
-    ``verify_ids`` looks plain identity ids up before writing; ``trust_unverifiable_ids`` then uses them
+    ``verify_ids`` (the safe default) looks plain identity ids up before writing; ``trust_unverifiable_ids`` then uses
+    them
     unverified (with a warning) when the token may not read identities. ``trust_member_count`` skips the
     member read of a group whose ``memberCount`` is 0 (a converge of many groups saves a request per empty
     group; the membership module reads anyway, as its documented cost says).
@@ -115,7 +116,8 @@ class Request:
     entry at all is refused by :func:`validate` unless ``allow_empty_purge``.
     """
 
-    def __init__(self, entries: Sequence[Entry], purge: bool = False, protected: Sequence[str] = (), verify_ids: bool = False,
+    def __init__(self, entries: Sequence[Entry], purge: bool = False, protected: Sequence[str] = (),
+                 verify_ids: bool = True,
                  trust_unverifiable_ids: bool = False, trust_member_count: bool = True, max_deletes: Optional[int] = None,
                  allow_empty_purge: bool = False) -> None:
         self.entries = list(entries)

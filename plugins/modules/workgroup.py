@@ -61,7 +61,7 @@ options:
         dictionary with exactly one of the keys C(id), C(alias), C(email) or C(name).
       - References by C(id) or C(email) need an API client with the scope C(sp:search:read)
         (or a personal access token); references by C(alias) or C(name) need a personal access token (a token with
-        user context). An id given as a string is used without a lookup.
+        user context). An id is looked up too unless O(verify_identity_ids=false).
       - Required to create a group. Compared by identity id, so the same owner given by alias or by id is no change.
       - Not used with O(state=absent).
     type: raw
@@ -76,6 +76,7 @@ options:
 extends_documentation_fragment:
   - sailpoint.isc.auth
   - sailpoint.isc.auth.action_group
+  - sailpoint.isc.auth.verify_identity_ids
 attributes:
   check_mode:
     description: Can run in check mode and return the changed status and the would-be group without modifying ISC.
@@ -236,6 +237,7 @@ def main() -> None:
             "description": {"type": "str"},
             "owner": {"type": "raw"},
             "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},
+            "verify_identity_ids": {"type": "bool", "default": True},
         },
         required_one_of=[["id", "name"]],
         supports_check_mode=True,
@@ -247,7 +249,8 @@ def main() -> None:
                   description=None if absent else params["description"], owner=None if absent else params["owner"],
                   missing=None if not group_id else "No %s exists, and a group cannot be created with a given id: to create a group, "
                                                     "give name and owner without id." % describe(group_id))
-    report_workgroup(module, run_pipeline(module, Request([entry]), WORDING, describe(group_id, params["name"])))
+    request = Request([entry], verify_ids=params["verify_identity_ids"])
+    report_workgroup(module, run_pipeline(module, request, WORDING, describe(group_id, params["name"])))
 
 
 if __name__ == "__main__":

@@ -201,21 +201,6 @@ options:
     type: list
     elements: str
     default: []
-  verify_identity_ids:
-    description:
-      - Whether identity ids given as plain strings (or in an C(id) dictionary) are checked to exist before any write,
-        in check mode too. Ids are compared and sent lower case.
-      - V(true) looks them up, except ids that are already members or owners in the tenant (they cost nothing), through
-        C(/identities) (ceil(n / 50) requests, personal access tokens only) or ISC's search (ceil(n / 400) requests,
-        also API clients without user context with C(sp:search:read)), whichever takes fewer requests. An unknown id
-        fails the task before any write, naming its place (V(groups[0] "Auditors" members[3]), V(owner)). Search lags
-        behind ISC, so an identity created minutes ago may not be found yet, which also fails the task.
-      - V(false) skips the check and its requests. The risk - an unknown id then reaches ISC, which refuses it only
-        when it is written, after the group was created or changed - leaves a run half applied, and every re-run fails
-        the same way until the id is corrected. Use it only for ids that come from ISC itself, or for a token that may read
-        neither C(/identities) nor search.
-    type: bool
-    default: true
   full_result:
     description:
       - Whether RV(plan) names every listed group. By default it leaves out what did not change - no RV(plan.unchanged),
@@ -235,6 +220,7 @@ options:
 extends_documentation_fragment:
   - sailpoint.isc.auth
   - sailpoint.isc.auth.action_group
+  - sailpoint.isc.auth.verify_identity_ids
 attributes:
   check_mode:
     description: Reads the tenant, computes the plan and returns it (RV(summary), RV(plan), RV(diff)) without sending any write.
