@@ -416,6 +416,10 @@ def report_workgroup(module: Any, outcome: Outcome) -> None:
         _exit(module, True, ("%s %s" % (message, copies)).strip(), planned, diff)
     after = result.group or planned
     message = verb[1] % (describe(after.get("id"), step.name) if step.action == CREATE else target)
+    if result.joined is not None:  # this run's create lost a race (_executor._settle): say what this run did instead
+        mine = "; the copy this run created (id %s) was deleted" % result.discarded if result.discarded else ""
+        message = "A simultaneous run created %s first: this run brought it to the requested state%s." % (
+            describe(after.get("id"), step.name), mine)
     _exit(module, True, ("%s %s" % (message, copies)).strip(), after, diff)
 
 

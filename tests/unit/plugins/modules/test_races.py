@@ -100,6 +100,8 @@ def test_simultaneous_workgroup_creates_leave_one_group(emulator, tmp_path, runs
         assert _state(emulator) == {"Race One": [{"description": "The one", "owner": OWNER, "members": []}]}, "seed %d" % seed
         survivor = emulator.state.dump()["groups"][0]["id"]
         assert {result["workgroup"]["id"] for result in results} == {survivor}  # every run reports the group that stayed
+        created = [result["msg"] for result in results if result["msg"].startswith("Created")]
+        assert len(created) <= 1, created  # the others say that a simultaneous run created it first
         raced += _creates(emulator) - 1
     print("workgroup, %d runs: %d extra creates settled over %d repetitions" % (runs, raced, len(SEEDS)))
     assert raced > 0, "the runs never created the group twice: the test did not race"

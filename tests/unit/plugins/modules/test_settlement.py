@@ -198,3 +198,24 @@ def test_the_workgroup_module_reports_the_copies_it_deletes(emulator, capsys, mo
     assert result["workgroup"]["id"] == "c%031d" % 0 and [g["id"] for g in _groups(emulator, "Copied")] == ["c%031d" % 0]
     again = run_module(workgroup.main, emulator, capsys, **wanted)
     assert not again["changed"] and again["msg"].startswith("Nothing to change"), again["msg"]
+
+
+def test_a_workgroup_run_whose_create_lost_the_race_says_so(emulator, capsys, monkeypatch):
+    """Three simultaneous workgroup runs each said "Created governance group 'W1' (id X)" with the same X: a run whose
+    create lost says that another run created the group and what this run did to it."""
+    from ansible_collections.sailpoint.isc.plugins.modules import workgroup
+
+    _seed(emulator)
+    real_create = _client.IscClient.create_workgroup
+
+    def create_after_a_rival(self, body):
+        emulator.seed({"groups": [{"id": "0" * 32, "name": body["name"], "owner": OWNER, "created": _stamp(1)}]})
+        return real_create(self, body)
+
+    monkeypatch.setattr(_client.IscClient, "create_workgroup", create_after_a_rival)
+    result = run_module(workgroup.main, emulator, capsys, name="W1", owner=OWNER, description="Mine")
+    assert not result.failed and result["changed"] and result["workgroup"]["id"] == "0" * 32, result["msg"]
+    mine = next(r["path"].rsplit("/", 1)[1] for r in mutations(result.requests) if r["operation"] == "deleteWorkgroup")
+    assert result["msg"] == ("A simultaneous run created governance group 'W1' (id %s) first: this run brought it to the "
+                             "requested state; the copy this run created (id %s) was deleted." % ("0" * 32, mine))
+    assert [(g["id"], g["description"]) for g in _groups(emulator, "W1")] == [("0" * 32, "Mine")]
