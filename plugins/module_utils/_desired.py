@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from ansible_collections.sailpoint.isc.plugins.module_utils._errors import IscInputError
-from ansible_collections.sailpoint.isc.plugins.module_utils._identities import parse_reference
+from ansible_collections.sailpoint.isc.plugins.module_utils._identities import is_identity_id, parse_reference
 from ansible_collections.sailpoint.isc.plugins.module_utils._query import problems as query_problems
 from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import MAX_NAME_LENGTH, PLACEHOLDER_ID, quoted_name
 
@@ -65,7 +65,8 @@ class Entry:
                  max_added_percent: int = DEFAULT_MAX_ADDED_PERCENT,
                  max_matched_percent: int = DEFAULT_MAX_MATCHED_PERCENT) -> None:
         self.name = name
-        self.id = id or None
+        # ISC's ids are lower case (as identity ids, see parse_reference): an upper-case copy names the same group
+        self.id = id.lower() if is_identity_id(id) else id or None
         self.state = state
         self.description = description
         self.owner = owner
@@ -150,8 +151,9 @@ def _query_problems(entry: Entry) -> List[str]:
     for option, highest in (("max_removed_percent", 100), ("max_added_percent", None), ("max_matched_percent", 100)):
         percent = getattr(entry, option)
         if isinstance(percent, bool) or not isinstance(percent, int) or not 0 <= percent <= (highest or percent):
-            problems.append("%s%s must be a whole number from 0%s, got %r"
-                            % (prefix, option, " to %d" % highest if highest else " up", percent))
+            problems.append("%s%s must be a whole number from 0%s, got %s"
+                            % (prefix, option, " to %d" % highest if highest else " up",
+                               "%r (a boolean)" % percent if isinstance(percent, bool) else repr(percent)))
     return problems
 
 

@@ -219,10 +219,17 @@ def plan(request: Request, snapshot: Any) -> Plan:
         listed = {entry.name for entry in request.entries}
         matched = {group.get("id") for group in snapshot.matches if group is not None}  # an entry keyed by id may rename its group
         protected = set(request.protected)
-        unknown = sorted(protected - {group.get("name") for group in snapshot.groups})
+        names = {group.get("name") for group in snapshot.groups}
+        unknown = sorted(protected - names)
         if unknown and snapshot.complete:  # a misspelled protected name would protect nothing
+            folded = {}  # type: Dict[str, List[str]]  # the tenant's names by casefold: "differs only in case"
+            for name in sorted(str(name) for name in names - protected):
+                folded.setdefault(name.casefold(), []).append(name)
             result.warnings.append("protected names no governance group of the tenant carries (names match exactly, "
-                                   "case included): %s" % ", ".join(quote(name) for name in unknown))
+                                   "case included): %s" % ", ".join(
+                                       quote(name) + "".join(" (%s differs only in case, so it is not protected)" % quote(near)
+                                                             for near in folded.get(name.casefold(), [])[:1])
+                                       for name in unknown))
         for group in snapshot.groups:
             if group.get("name") not in listed and group.get("name") not in protected and group.get("id") not in matched:
                 result.steps.append(_delete(group, REASON_PURGE))

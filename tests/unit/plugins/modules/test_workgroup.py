@@ -96,6 +96,14 @@ def test_an_unknown_owner_id_fails_before_any_write_in_check_mode_too(tenant, ca
     assert not mutations(result.requests) and not tenant.state.groups
 
 
+def test_an_upper_case_group_id_names_the_group(tenant, capsys):
+    """The red team's case: id=E4522AED... said "No governance group with id"; ISC's ids are lower case."""
+    group_id = seed_group(tenant, id="e4522aed" + "0b" * 12, name="Upper", owner=ADA)
+    result = run_module(workgroup.main, tenant, capsys, id=group_id.upper(), description="Found")
+    assert not result.get("failed") and result["changed"] and result["workgroup"]["id"] == group_id, result["msg"]
+    assert [g["description"] for g in tenant.state.dump()["groups"] if g["id"] == group_id] == ["Found"]
+
+
 def test_create_with_unknown_owner_id_reports_isc_message_and_tracking_id(tenant, capsys):
     """With verify_identity_ids false (its documented risk) ISC is the one that refuses the id."""
     result = run_module(workgroup.main, tenant, capsys, name="Auditors", owner="f" * 32, verify_identity_ids=False)
