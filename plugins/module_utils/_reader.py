@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
 
 from ansible_collections.sailpoint.isc.plugins.module_utils._desired import PRESENT, Entry, Request, quote
-from ansible_collections.sailpoint.isc.plugins.module_utils._errors import IscForbiddenError, IscInputError
+from ansible_collections.sailpoint.isc.plugins.module_utils._errors import IscForbiddenError, IscInputError, IscNotFoundError
 from ansible_collections.sailpoint.isc.plugins.module_utils._filters import any_of
 from ansible_collections.sailpoint.isc.plugins.module_utils._parallel import parallel
 from ansible_collections.sailpoint.isc.plugins.module_utils._plan import ambiguous
@@ -89,9 +89,17 @@ def read(client: Any, request: Request, check_mode: bool) -> Snapshot:
             continue
         if group["id"] not in wanted:
             wanted.append(group["id"])
-    members = parallel(lambda group_id: {member["id"]: member for member in client.list_members(group_id)}, wanted,
-                       client.concurrency)
-    snapshot.members = dict(zip(wanted, members))
+    copies = {copy["id"] for racing in snapshot.racing.values() for copy in racing}
+
+    def members_of(group_id: str) -> Dict[str, Dict[str, Any]]:
+        try:
+            return {member["id"]: member for member in client.list_members(group_id)}
+        except IscNotFoundError:
+            if group_id in copies:  # another run's settlement deleted this copy since the listing: it has none
+                return {}
+            raise
+
+    snapshot.members = dict(zip(wanted, parallel(members_of, wanted, client.concurrency)))
     return snapshot
 
 

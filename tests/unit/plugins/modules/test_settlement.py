@@ -219,3 +219,21 @@ def test_a_workgroup_run_whose_create_lost_the_race_says_so(emulator, capsys, mo
     assert result["msg"] == ("A simultaneous run created governance group 'W1' (id %s) first: this run brought it to the "
                              "requested state; the copy this run created (id %s) was deleted." % ("0" * 32, mine))
     assert [(g["id"], g["description"]) for g in _groups(emulator, "W1")] == [("0" * 32, "Mine")]
+
+
+def test_a_copy_another_run_deletes_while_this_run_reads_it_is_settled(emulator, capsys, monkeypatch):
+    """Between this run's listing and its read of a copy's members, another run's settlement deletes the copy: the
+    read's 404 means the copy has no member left, and the plan's delete of it counts as done (404: gone)."""
+    _seed(emulator, [{"id": "c%031d" % index, "name": "Vanishing", "owner": OWNER, "created": _stamp(30 - index)}
+                     for index in range(2)])
+    real_list_members = _client.IscClient.list_members
+
+    def list_members(self, group_id):
+        if group_id == "c%031d" % 1:
+            emulator.state.groups.pop(group_id, None)  # what the other run's settlement does
+        return real_list_members(self, group_id)
+
+    monkeypatch.setattr(_client.IscClient, "list_members", list_members)
+    result = run_module(workgroups.main, emulator, capsys, groups=[{"name": "Vanishing", "owner": OWNER, "members": [IDS[1]]}])
+    assert not result.failed, result["msg"]
+    assert [(g["id"], list(g["members"])) for g in _groups(emulator, "Vanishing")] == [("c%031d" % 0, [IDS[1]])]
