@@ -21,11 +21,14 @@ import textwrap
 from typing import Any, Dict, List
 
 import ansible_runner
+import pytest
 import yaml
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from tests.emulator import Emulator
 from tests.utils.playbook import ROOT, ansible_playbook, collections_path
+
+pytestmark = pytest.mark.processes  # slow processes: see tests/utils/playbook.py
 
 AWX_GUIDE = os.path.join(ROOT, "docs", "awx.md")
 EXAMPLE = os.path.join(ROOT, "docs", "examples", "tenants")

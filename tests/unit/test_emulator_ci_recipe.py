@@ -14,11 +14,14 @@ import re
 import subprocess
 import time
 
+import pytest
 import requests
 import yaml
 
 from tests.unit.test_readme_example import example_blocks, run_shell
 from tests.utils.playbook import ROOT, ansible_playbook
+
+pytestmark = pytest.mark.processes  # slow processes: see tests/utils/playbook.py
 
 GUIDE = os.path.join(ROOT, "docs", "emulator-ci.md")
 WORKFLOW = os.path.join(ROOT, "docs", "examples", "ci", "github-actions.yml")

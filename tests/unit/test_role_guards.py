@@ -171,10 +171,13 @@ def test_misspelled_role_variables_fail_before_the_module_runs(emulator, tmp_pat
         isc_base_ur: https://other-tenant.api.identitynow.com
         isc_governance_groups_purg: true
         isc_max_concurent_requests: 5
+        ISC_CLIENT_ID: copied-from-the-environment
+        isc_api_Version: v2025
         """))
     output = _output(proc)
     assert proc.returncode == 2, output[-3000:]
-    assert ("Misspelled variables of the role sailpoint.isc.governance_groups: isc_base_ur (did you mean isc_base_url?), "
+    assert ("Misspelled variables of the role sailpoint.isc.governance_groups: isc_api_Version (did you mean isc_api_version?), "
+            "isc_base_ur (did you mean isc_base_url?), ISC_CLIENT_ID (did you mean isc_client_id?), "
             "isc_governance_groups_purg (did you mean isc_governance_groups_purge?), isc_max_concurent_requests (did you mean "
             "isc_max_concurrent_requests?). Nothing was read or changed") in output
     assert "Converge the governance groups to isc_governance_groups" not in output  # the module task never started

@@ -8,7 +8,11 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 from tests.utils.playbook import ROOT
+
+pytestmark = pytest.mark.processes  # slow processes: see tests/utils/playbook.py
 
 
 def test_make_tenants_example_plans_the_sandbox_then_converges_both(tmp_path):

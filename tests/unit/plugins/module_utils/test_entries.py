@@ -44,7 +44,7 @@ def test_an_unknown_key_names_the_entry_its_index_and_the_closest_key():
     entries, problems = check_entries(groups, GROUP_OPTIONS, LABEL)
     assert problems == ["isc_governance_groups[1] \"Finance Approvers\": unknown key 'member' (did you mean 'members'?); the keys are "
                         "name, description, owner, members, members_exclusive, members_query, allow_empty_query, "
-                        "max_removed_percent, state"]
+                        "max_removed_percent, max_added_percent, max_matched_percent, state"]
     assert ansible_entries(groups)[1] != []  # Ansible refused it too, with a message naming neither entry nor key meant
     assert "Finance Approvers" not in " ".join(ansible_entries(groups)[1])
     assert len(entries) == 2
@@ -77,9 +77,9 @@ def test_a_missing_name_and_an_entry_that_is_no_dictionary():
         "isc_governance_groups[0]: name is required",
         "isc_governance_groups[1]: name is required",
         "isc_governance_groups[2] must be a dictionary with the keys name, description, owner, members, members_exclusive, "
-        "members_query, allow_empty_query, max_removed_percent, state, got 'Finance' (a string)",
+        "members_query, allow_empty_query, max_removed_percent, max_added_percent, max_matched_percent, state, got 'Finance' (a string)",
         "isc_governance_groups[3] must be a dictionary with the keys name, description, owner, members, members_exclusive, "
-        "members_query, allow_empty_query, max_removed_percent, state, got null",
+        "members_query, allow_empty_query, max_removed_percent, max_added_percent, max_matched_percent, state, got null",
     ]
 
 

@@ -333,7 +333,7 @@ def test_malformed_entries_are_named_before_any_request(emulator, capsys):
     assert result["failed"] and requests == []  # not even a token
     assert result["problems"] == [
         "isc_governance_groups[0] \"Finance Approvers\": unknown key 'member' (did you mean 'members'?); the keys are name, description, "
-        "owner, members, members_exclusive, members_query, allow_empty_query, max_removed_percent, state",
+        "owner, members, members_exclusive, members_query, allow_empty_query, max_removed_percent, max_added_percent, max_matched_percent, state",
         "isc_governance_groups[1] \"B\": members_exclusive must be a boolean (true or false), got 'sometimes' (a string)",
         "isc_governance_groups[2]: state must be one of present, absent, got 'gone' (a string)",
         "isc_governance_groups[2]: name is required"]
