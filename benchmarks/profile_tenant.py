@@ -64,7 +64,7 @@ def profile(groups: int, repeat: int) -> List[Dict[str, Any]]:
     from ansible.parsing.dataloader import DataLoader  # pylint: disable=import-outside-toplevel
     from ansible.template import Templar  # pylint: disable=import-outside-toplevel
 
-    from ansible_collections.sailpoint.isc.plugins.module_utils._desired import EXACT, Entry, Request, validate  # pylint: disable=import-outside-toplevel
+    from ansible_collections.sailpoint.isc.plugins.module_utils._desired import MODE_EXACT, Entry, Request, validate  # pylint: disable=import-outside-toplevel
     from ansible_collections.sailpoint.isc.plugins.module_utils._entries import check_entries  # pylint: disable=import-outside-toplevel
     from ansible_collections.sailpoint.isc.plugins.modules.workgroups import GROUP_OPTIONS  # pylint: disable=import-outside-toplevel
 
@@ -103,7 +103,7 @@ def profile(groups: int, repeat: int) -> List[Dict[str, Any]]:
 
     def entries() -> None:
         request = Request([Entry(name=group["name"], state=group["state"], description=group["description"], owner=group["owner"],
-                                 members=group["members"], members_mode=EXACT, where="groups[%d]" % index)
+                                 members=group["members"], members_mode=MODE_EXACT, where="groups[%d]" % index)
                            for index, group in enumerate(checked)])
         validate(request)
     row("6. Entry objects and _desired.validate", fastest(repeat, entries))

@@ -237,13 +237,17 @@ class IscClient:
                                          policy=POLICY_IDEMPOTENT)
             page = result.body if result.body is not None else []
             if not isinstance(page, list) or len(page) > SEARCH_LIMIT:
-                raise IscApiError("POST", path, result.status, ["expected a JSON list of at most %d documents" % SEARCH_LIMIT])
+                raise IscApiError(
+                    "POST", path, result.status, ["expected a JSON list of at most %d documents" % SEARCH_LIMIT]
+                )
             yield from page
             if len(page) < SEARCH_LIMIT:
                 return
             last = page[-1].get("id") if isinstance(page[-1], dict) else None
             if not last:  # cannot ask for the next page; stopping here would silently truncate
-                raise IscApiError("POST", path, result.status, ["the last document of a full page has no id to page on"])
+                raise IscApiError(
+                    "POST", path, result.status, ["the last document of a full page has no id to page on"]
+                )
             body["searchAfter"] = [str(last)]
 
 

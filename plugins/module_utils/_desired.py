@@ -12,22 +12,26 @@ reference at once, before the first request (a run with any bad input writes not
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
 from ansible_collections.sailpoint.isc.plugins.module_utils._errors import IscInputError
 from ansible_collections.sailpoint.isc.plugins.module_utils._identities import is_identity_id, parse_reference
 from ansible_collections.sailpoint.isc.plugins.module_utils._query import problems as query_problems
-from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import MAX_NAME_LENGTH, PLACEHOLDER_ID, quoted_name
+from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import (
+    MAX_NAME_LENGTH,
+    PLACEHOLDER_ID,
+    quoted_name,
+)
 
 PRESENT = "present"
 ABSENT = "absent"
 STATES = (PRESENT, ABSENT)
 
 # How an entry's members are managed.
-EXACT = "exact"  # the membership becomes exactly the list
-ADD = "add"  # the listed identities are added, nobody is removed
-REMOVE = "remove"  # the listed identities are removed if they are members
-MEMBER_MODES = (EXACT, ADD, REMOVE)
+MODE_EXACT = "exact"  # the membership becomes exactly the list
+MODE_ADD = "add"  # the listed identities are added, nobody is removed
+MODE_REMOVE = "remove"  # the listed identities are removed if they are members
+MEMBER_MODES = (MODE_EXACT, MODE_ADD, MODE_REMOVE)
 
 # The most a members_query may remove from a group in one run, in percent of its current members, unless the entry
 # raises it: a query that suddenly matches far fewer identities is more often a mistake (a typo in a value, a
@@ -54,16 +58,27 @@ class Entry:
       and ``max_removed_percent`` (the most of the current members it may remove, see DEFAULT_MAX_REMOVED_PERCENT),
       ``max_added_percent`` (the most it may add, DEFAULT_MAX_ADDED_PERCENT), ``max_matched_percent`` (the most of the
       tenant's identities it may match, DEFAULT_MAX_MATCHED_PERCENT).
-    - ``missing``: None when a group that does not exist is created; otherwise the message to fail with.
+    - ``not_found_message``: None when a group that does not exist is created; otherwise the message to fail with.
     - ``where``: how messages point at the entry in the user's input (``groups[0]``); ``''`` for a single group.
     """
 
-    def __init__(self, name: Optional[str] = None, id: Optional[str] = None, state: str = PRESENT,  # pylint: disable=redefined-builtin
-                 description: Optional[str] = None, owner: Any = None, members: Optional[Sequence[Any]] = None,
-                 members_mode: str = EXACT, missing: Optional[str] = None, where: str = "", members_query: Optional[str] = None,
-                 allow_empty_query: bool = False, max_removed_percent: int = DEFAULT_MAX_REMOVED_PERCENT,
-                 max_added_percent: int = DEFAULT_MAX_ADDED_PERCENT,
-                 max_matched_percent: int = DEFAULT_MAX_MATCHED_PERCENT) -> None:
+    def __init__(
+        self,
+        name: Optional[str] = None,
+        id: Optional[str] = None,
+        state: str = PRESENT,  # pylint: disable=redefined-builtin
+        description: Optional[str] = None,
+        owner: Any = None,
+        members: Optional[Sequence[Any]] = None,
+        members_mode: str = MODE_EXACT,
+        not_found_message: Optional[str] = None,
+        where: str = "",
+        members_query: Optional[str] = None,
+        allow_empty_query: bool = False,
+        max_removed_percent: int = DEFAULT_MAX_REMOVED_PERCENT,
+        max_added_percent: int = DEFAULT_MAX_ADDED_PERCENT,
+        max_matched_percent: int = DEFAULT_MAX_MATCHED_PERCENT,
+    ) -> None:
         self.name = name
         # ISC's ids are lower case (as identity ids, see parse_reference): an upper-case copy names the same group
         self.id = id.lower() if is_identity_id(id) else id or None
@@ -72,7 +87,7 @@ class Entry:
         self.owner = owner
         self.members = None if members is None else list(members)
         self.members_mode = members_mode
-        self.missing = missing
+        self.not_found_message = not_found_message
         self.where = where
         self.members_query = members_query
         self.allow_empty_query = allow_empty_query
@@ -117,10 +132,17 @@ class Request:
     entry at all is refused by :func:`validate` unless ``allow_empty_purge``.
     """
 
-    def __init__(self, entries: Sequence[Entry], purge: bool = False, protected: Sequence[str] = (),
-                 verify_ids: bool = True,
-                 trust_unverifiable_ids: bool = False, trust_member_count: bool = True, max_deletes: Optional[int] = None,
-                 allow_empty_purge: bool = False) -> None:
+    def __init__(
+        self,
+        entries: Sequence[Entry],
+        purge: bool = False,
+        protected: Sequence[str] = (),
+        verify_ids: bool = True,
+        trust_unverifiable_ids: bool = False,
+        trust_member_count: bool = True,
+        max_deletes: Optional[int] = None,
+        allow_empty_purge: bool = False,
+    ) -> None:
         self.entries = list(entries)
         self.purge = purge
         self.max_deletes = max_deletes
@@ -144,7 +166,10 @@ def _query_problems(entry: Entry) -> List[str]:
         if not isinstance(entry.members_query, str) or not entry.members_query.strip():
             problems.append("%smembers_query must be a non-empty search query, got %r" % (prefix, entry.members_query))
         elif entry.state == ABSENT:
-            problems.append("%smembers_query sets the members of a group that stays (state present); the group is to be deleted" % prefix)
+            problems.append(
+                "%smembers_query sets the members of a group that stays (state present); the group is to be deleted"
+                % prefix
+            )
         else:
             problems.extend("%smembers_query %r %s" % (prefix, entry.members_query, problem)
                             for problem in query_problems(entry.members_query))
@@ -165,9 +190,56 @@ def _protected_problems(protected: Sequence[Any]) -> List[str]:
             problems.append("protected[%d] must be a non-empty group name, got %r" % (position, name))
         elif name != name.strip():
             names = ", ".join(quote(other.strip()) for other in protected if isinstance(other, str) and other.strip())
-            problems.append("protected[%d] %r has spaces before or after the name, so it would protect no group (names "
-                            "match exactly). A comma-separated string is split by Ansible at the commas without trimming "
-                            "the spaces: give a list instead, e.g. protected: [%s]" % (position, name, names))
+            problems.append(
+                "protected[%d] %r has spaces before or after the name, so it would protect no group (names "
+                "match exactly). A comma-separated string is split by Ansible at the commas without trimming "
+                "the spaces: give a list instead, e.g. protected: [%s]" % (position, name, names)
+            )
+    return problems
+
+
+def _request_problems(request: Request) -> List[str]:
+    """The problems of the request's own options: an empty purge not allowed, a bad max_deletes, protected names."""
+    problems = []  # type: List[str]
+    if request.purge and not request.entries and not request.allow_empty_purge:
+        problems.append(
+            "the list of groups is empty and purge is on, which would delete every governance group of the tenant "
+            "that is not protected; if that is intended, also set allow_empty_purge to true (role variable "
+            "isc_governance_groups_allow_empty_purge)"
+        )
+    if request.max_deletes is not None and (
+        isinstance(request.max_deletes, bool) or not isinstance(request.max_deletes, int) or request.max_deletes < 0
+    ):
+        problems.append("max_deletes must be a whole number of 0 or more, got %r" % (request.max_deletes,))
+    problems.extend(_protected_problems(request.protected))
+    return problems
+
+
+def _name_problem(entry: Entry, check_mode: bool) -> Optional[str]:
+    """What makes the entry's key unusable (the check-mode placeholder id, an empty or over-long name), else None."""
+    if entry.id == PLACEHOLDER_ID and not check_mode:
+        return ("%r is the placeholder id that sailpoint.isc.workgroup reports in check mode for a group it would "
+                "create; it names no group outside check mode" % PLACEHOLDER_ID)
+    where = entry.where + ": " if entry.where else ""
+    if (entry.id is None or entry.name is not None) and (not isinstance(entry.name, str) or not entry.name.strip()):
+        return "%sname must be a non-empty string, got %r" % (where, entry.name)
+    if isinstance(entry.name, str) and len(entry.name) > MAX_NAME_LENGTH:
+        return ("%sname is %d characters long, more than the %d a governance group name may have: %s"
+                % (where, len(entry.name), MAX_NAME_LENGTH, quoted_name(entry.name)))
+    return None
+
+
+def _entry_problems(entry: Entry, protected: Set[str]) -> List[str]:
+    """The problems of an entry with a usable key: its state, its members mode, its members_query options."""
+    problems = []  # type: List[str]
+    if entry.state not in STATES:
+        problems.append(("%s: state must be present or absent, got %r" % (entry.label, entry.state)).lstrip(": "))
+    elif entry.state == ABSENT and entry.name in protected:
+        problems.append("%s: state is absent but the name is in protected; remove it from one of the two" % entry.label)
+    if entry.members_mode not in MEMBER_MODES:
+        problems.append(("%s: members_mode must be one of %s, got %r"
+                         % (entry.label, ", ".join(MEMBER_MODES), entry.members_mode)).lstrip(": "))
+    problems.extend(_query_problems(entry))
     return problems
 
 
@@ -181,39 +253,18 @@ def validate(request: Request, check_mode: bool = False) -> None:
     and malformed identity references (a plain string or ``{id: ...}`` that is not 32 hexadecimal
     characters among them, see ``_identities.parse_reference``), after the other problems.
     """
-    problems = []  # type: List[str]
+    problems = _request_problems(request)
     references = []  # type: List[str]
     positions = {}  # type: Dict[str, List[str]]
     protected = set(request.protected)
-    if request.purge and not request.entries and not request.allow_empty_purge:
-        problems.append("the list of groups is empty and purge is on, which would delete every governance group of the tenant "
-                        "that is not protected; if that is intended, also set allow_empty_purge to true (role variable "
-                        "isc_governance_groups_allow_empty_purge)")
-    if request.max_deletes is not None and (isinstance(request.max_deletes, bool) or not isinstance(request.max_deletes, int)
-                                            or request.max_deletes < 0):
-        problems.append("max_deletes must be a whole number of 0 or more, got %r" % (request.max_deletes,))
-    problems.extend(_protected_problems(request.protected))
     for entry in request.entries:
-        if entry.id == PLACEHOLDER_ID and not check_mode:
-            problems.append("%r is the placeholder id that sailpoint.isc.workgroup reports in check mode for a group it would "
-                            "create; it names no group outside check mode" % PLACEHOLDER_ID)
-            continue
-        if (entry.id is None or entry.name is not None) and (not isinstance(entry.name, str) or not entry.name.strip()):
-            problems.append("%sname must be a non-empty string, got %r" % (entry.where + ": " if entry.where else "", entry.name))
-            continue
-        if isinstance(entry.name, str) and len(entry.name) > MAX_NAME_LENGTH:
-            problems.append("%sname is %d characters long, more than the %d a governance group name may have: %s"
-                            % (entry.where + ": " if entry.where else "", len(entry.name), MAX_NAME_LENGTH, quoted_name(entry.name)))
+        name_problem = _name_problem(entry, check_mode)
+        if name_problem is not None:
+            problems.append(name_problem)
             continue
         if entry.id is None:
             positions.setdefault(entry.name, []).append(entry.where)
-        if entry.state not in STATES:
-            problems.append(("%s: state must be present or absent, got %r" % (entry.label, entry.state)).lstrip(": "))
-        elif entry.state == ABSENT and entry.name in protected:
-            problems.append("%s: state is absent but the name is in protected; remove it from one of the two" % entry.label)
-        if entry.members_mode not in MEMBER_MODES:
-            problems.append(("%s: members_mode must be one of %s, got %r" % (entry.label, ", ".join(MEMBER_MODES), entry.members_mode)).lstrip(": "))
-        problems.extend(_query_problems(entry))
+        problems.extend(_entry_problems(entry, protected))
         for where, reference in entry.references():
             try:
                 parse_reference(reference)
@@ -221,6 +272,8 @@ def validate(request: Request, check_mode: bool = False) -> None:
                 references.append(("%s %s: %s" % (entry.label, where, exc)).strip())
     for name, wheres in positions.items():
         if len(wheres) > 1:
-            problems.append("%s is listed %d times (%s); each name may appear once" % (quote(name), len(wheres), ", ".join(wheres)))
+            problems.append(
+                "%s is listed %d times (%s); each name may appear once" % (quote(name), len(wheres), ", ".join(wheres))
+            )
     if problems or references:
         raise IscInputError(problems + references)

@@ -27,7 +27,8 @@ Spec = Mapping[str, Mapping[str, Any]]
 
 
 def _text(value: Any) -> str:
-    """A string option: a number becomes its text (YAML reads ``name: 2024`` as a number; AnsibleModule converts it too);
+    """A string option: a number becomes its text (YAML reads ``name: 2024`` as a number; AnsibleModule converts it
+    too);
     a boolean, list or dictionary is refused instead of turned into Python's text of it (``True``, ``{'a': 1}``)."""
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         raise TypeError("not a string")
@@ -46,7 +47,14 @@ _TYPES = {
 
 def _what(value: Any) -> str:
     """A value in a message: its repr, shortened, and its YAML kind."""
-    kinds = {dict: "a dictionary", list: "a list", str: "a string", bool: "a boolean", int: "a number", float: "a number"}
+    kinds = {
+        dict: "a dictionary",
+        list: "a list",
+        str: "a string",
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+    }
     text = repr(value)
     if len(text) > 60:
         text = text[:57] + "..."
@@ -79,7 +87,10 @@ def _check_value(where: str, key: str, value: Any, option: Mapping[str, Any]) ->
         value = converted
     choices = option.get("choices")
     if choices is not None and value not in choices:
-        return value, ["%s: %s must be one of %s, got %s" % (where, key, ", ".join(str(choice) for choice in choices), _what(value))]
+        return value, [
+            "%s: %s must be one of %s, got %s"
+            % (where, key, ", ".join(str(choice) for choice in choices), _what(value))
+        ]
     return value, []
 
 
@@ -97,7 +108,9 @@ def check_entries(entries: Sequence[Any], spec: Spec, label: str) -> Tuple[List[
     for index, entry in enumerate(entries):
         where = "%s[%d]" % (label, index)
         if not isinstance(entry, Mapping):
-            problems.append("%s must be a dictionary with the keys %s, got %s" % (where, ", ".join(valid), _what(entry)))
+            problems.append(
+                "%s must be a dictionary with the keys %s, got %s" % (where, ", ".join(valid), _what(entry))
+            )
             continue
         name = entry.get("name")
         if isinstance(name, (str, int)) and not isinstance(name, bool):  # YAML reads name: 2024 as a number
@@ -107,8 +120,15 @@ def check_entries(entries: Sequence[Any], spec: Spec, label: str) -> Tuple[List[
             option = spec.get(key) if isinstance(key, str) else None
             if option is None:
                 guess = closest(key, valid)
-                problems.append("%s: unknown key %s%s; the keys are %s" % (
-                    where, _what(key).split(" (")[0], " (did you mean '%s'?)" % guess[0] if guess else "", ", ".join(valid)))
+                problems.append(
+                    "%s: unknown key %s%s; the keys are %s"
+                    % (
+                        where,
+                        _what(key).split(" (")[0],
+                        " (did you mean '%s'?)" % guess[0] if guess else "",
+                        ", ".join(valid),
+                    )
+                )
             elif value is not None:
                 checked[key], wrong = _check_value(where, key, value, option)
                 problems.extend(wrong)

@@ -24,7 +24,10 @@ HTTP_REASONS = {
 _REDACTED = "********"
 _SCRUB_PATTERNS = (
     (re.compile(r"(?i)\b(bearer\s+)[A-Za-z0-9._~+/=-]+"), r"\1" + _REDACTED),
-    (re.compile(r"(?i)\b((?:client_secret|access_token|refresh_token)[\"']?\s*[=:]\s*[\"']?)[^\"'&\s,}]+"), r"\1" + _REDACTED),
+    (
+        re.compile(r"(?i)\b((?:client_secret|access_token|refresh_token)[\"']?\s*[=:]\s*[\"']?)[^\"'&\s,}]+"),
+        r"\1" + _REDACTED,
+    ),
     (re.compile(r"\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*"), _REDACTED),  # JWTs
 )
 _MIN_SECRET_LEN = 3
@@ -81,7 +84,11 @@ class IscConnectionError(IscError):
         super().__init__(message, hint)
 
     def to_dict(self) -> Dict[str, Any]:
-        return {k: v for k, v in (("method", self.method), ("path", self.path), ("attempts", self.attempts)) if v is not None}
+        return {
+            k: v
+            for k, v in (("method", self.method), ("path", self.path), ("attempts", self.attempts))
+            if v is not None
+        }
 
 
 class IscApiError(IscError):
@@ -98,7 +105,8 @@ class IscApiError(IscError):
         self.tracking_id = tracking_id
         self.error = one_line(error) if error else None
         self.attempts = attempts
-        self.client_id = None  # type: Optional[str]  # the API client of a pool it was sent with, when it is about the client
+        # the API client of a pool it was sent with, when it is about the client
+        self.client_id = None  # type: Optional[str]
         text = "%s %s: HTTP %s" % (method, path, status)
         reason = HTTP_REASONS.get(status)
         if reason:
@@ -151,17 +159,37 @@ class IscRateLimitError(IscApiError):
 ERROR_CLASSES = {401: IscAuthError, 403: IscForbiddenError, 404: IscNotFoundError, 429: IscRateLimitError}
 ERROR_HINTS = {
     401: "the access token was rejected; check the credentials",
-    403: "the API client or personal access token lacks the rights for this call (ORG_ADMIN level and idn:workgroup:* scopes)",
+    403: ("the API client or personal access token lacks the rights for this call (ORG_ADMIN level and "
+          "idn:workgroup:* scopes)"),
 }
+
+
+class Problem:
+    """One thing wrong with the input, kept as data - what it is about (``key`` and ``value``: a reference, or an
+    option and its value), where the request gives it (``place``, ``places``) and ``why`` - until ``str()`` words it
+    for the user (each kind of problem its own way)."""
+
+    def __init__(self, why: str, key: Optional[str] = None, value: Any = None, place: str = "",
+                 places: Sequence[str] = ()) -> None:
+        self.why = why
+        self.key = key
+        self.value = value
+        self.place = place
+        self.places = tuple(places)
+
+    def __str__(self) -> str:
+        return self.why
 
 
 class IscInputError(IscError):
     """What the user asked for cannot be done as given: bad options, references or plan; nothing was written.
 
-    ``problems`` lists every reason at once, so one run reports all of them.
+    ``problems`` lists every reason at once, so one run reports all of them, worded; ``found`` the same as they were
+    given (:class:`Problem` values, or text).
     """
 
-    def __init__(self, problems: Sequence[str], message: Optional[str] = None) -> None:
+    def __init__(self, problems: Sequence[Any], message: Optional[str] = None) -> None:
+        self.found = list(problems)
         self.problems = [one_line(str(problem)) for problem in problems]
         super().__init__(message or "; ".join(self.problems))
 

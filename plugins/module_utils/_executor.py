@@ -21,7 +21,8 @@ failure (action "members query"), in check mode too, so that the run fails namin
 
 A failure of one group does not stop the others, except the errors in STOP_ERRORS (the connection, the
 credentials, the token's rights, the rate limit): they are not about one group, so no further group's writes
-start (``Outcome.skipped`` names the groups not attempted; those already under way finish). The token's rights are a 401 after the one
+start (``Outcome.skipped`` names the groups not attempted; those already under way finish). The token's rights are a
+401 after the one
 re-authentication (``IscAuthError``) and a 403 (``IscForbiddenError``: a missing scope or user level); ISC's
 message names what is missing, and every other write would fail alike.
 Groups that cannot be deleted because they are in use are recorded with their connections (read for at
@@ -40,7 +41,12 @@ import itertools
 import threading
 from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
-from ansible_collections.sailpoint.isc.plugins.module_utils._client import MEMBER_CHUNK, PAGE_LIMITS, WORKGROUP_DELETE_CHUNK, chunked
+from ansible_collections.sailpoint.isc.plugins.module_utils._client import (
+    MEMBER_CHUNK,
+    PAGE_LIMITS,
+    WORKGROUP_DELETE_CHUNK,
+    chunked,
+)
 from ansible_collections.sailpoint.isc.plugins.module_utils._errors import (
     IscApiError,
     IscAuthError,
@@ -51,10 +57,26 @@ from ansible_collections.sailpoint.isc.plugins.module_utils._errors import (
     IscNotFoundError,
     IscRateLimitError,
 )
-from ansible_collections.sailpoint.isc.plugins.module_utils._members import ADD, REMOVE, classify_results, describe_failures, plural
+from ansible_collections.sailpoint.isc.plugins.module_utils._members import (
+    ADD_MEMBERS,
+    REMOVE_MEMBERS,
+    classify_results,
+    describe_failures,
+    plural,
+)
 from ansible_collections.sailpoint.isc.plugins.module_utils._filters import any_of
 from ansible_collections.sailpoint.isc.plugins.module_utils._parallel import parallel
-from ansible_collections.sailpoint.isc.plugins.module_utils._plan import CREATE, DELETE, IN_USE, REFUSED, UNCHANGED, UPDATE, Plan, Step, converge
+from ansible_collections.sailpoint.isc.plugins.module_utils._plan import (
+    CREATE,
+    DELETE,
+    IN_USE,
+    REFUSED,
+    UNCHANGED,
+    UPDATE,
+    Plan,
+    Step,
+    converge,
+)
 from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import (
     build_create_body,
     build_patch,
@@ -69,7 +91,8 @@ STOP_ERRORS = (IscConnectionError, IscAuthError, IscForbiddenError, IscRateLimit
 CONNECTION_READS = 10
 
 # The action names of the failure records (RV failures[].action of sailpoint.isc.workgroups).
-ACTION_LABELS = {CREATE: "create", UPDATE: "update", ADD: "add members", REMOVE: "remove members", DELETE: "delete",
+ACTION_LABELS = {CREATE: "create", UPDATE: "update", ADD_MEMBERS: "add members", REMOVE_MEMBERS: "remove members",
+                 DELETE: "delete",
                  REFUSED: "members query"}
 
 
@@ -77,8 +100,8 @@ class StepResult:
     """What the executor did for one step.
 
     ``group``: ISC's answer to the create or patch (the group as stored); ``done``/``already``: per member
-    action, the ids written and those whose state already held; ``refused``: per member action, the 207
-    items ISC refused; ``errors``: ``(action, IscError)`` of the requests that failed; ``deleted``: True once
+    action, the ids written and those whose state already held; ``rejected``: per member action, the 207
+    items ISC rejected; ``errors``: ``(action, IscError)`` of the requests that failed; ``deleted``: True once
     deleted, ``gone``: deleted by someone else first; ``connections``: for a group in use, its connections when read.
     """
 
@@ -86,9 +109,9 @@ class StepResult:
         self.group = None  # type: Optional[Dict[str, Any]]
         self.created = False
         self.patched = False
-        self.done = {ADD: [], REMOVE: []}  # type: Dict[str, List[str]]
-        self.already = {ADD: [], REMOVE: []}  # type: Dict[str, List[str]]
-        self.refused = {ADD: [], REMOVE: []}  # type: Dict[str, List[Dict[str, Any]]]
+        self.done = {ADD_MEMBERS: [], REMOVE_MEMBERS: []}  # type: Dict[str, List[str]]
+        self.already = {ADD_MEMBERS: [], REMOVE_MEMBERS: []}  # type: Dict[str, List[str]]
+        self.rejected = {ADD_MEMBERS: [], REMOVE_MEMBERS: []}  # type: Dict[str, List[Dict[str, Any]]]
         self.errors = []  # type: List[Any]
         self.deleted = False
         self.gone = False  # deleted by someone else before our delete
@@ -100,18 +123,50 @@ class StepResult:
 
     @property
     def changed(self) -> bool:
-        return self.created or self.patched or self.deleted or bool(self.done[ADD] or self.done[REMOVE])
+        return self.created or self.patched or self.deleted or bool(self.done[ADD_MEMBERS] or self.done[REMOVE_MEMBERS])
+
+
+class FailureRecord:
+    """One failure of a run as the executor saw it (the step, the write action, the error or the message, the identities
+    ISC rejected); :meth:`entry` words it as an item of RV failures[] of sailpoint.isc.workgroups."""
+
+    def __init__(self, step: Step, action: str, error: Optional[IscError] = None, message: str = "",
+                 identities: Optional[List[Dict[str, Any]]] = None, status: Optional[int] = None) -> None:
+        self.name = step.name
+        # the group when it failed
+        self.group_id = step.id if step.result.group is None else step.result.group.get("id")
+        self.action = action
+        self.error = error
+        self.message = message
+        self.identities = identities
+        self.status = status
+
+    def entry(self) -> Dict[str, Any]:
+        """``{name, id, action, status, message, tracking_id}`` (and ``identities`` for member writes ISC rejected)."""
+        error = self.error
+        entry = {"name": self.name, "id": self.group_id, "action": ACTION_LABELS[self.action], "status": self.status,
+                 "message": self.message, "tracking_id": None}  # type: Dict[str, Any]
+        if isinstance(error, IscApiError):
+            entry.update(status=error.status, message="; ".join(error.messages) or error.error or str(error),
+                         tracking_id=error.tracking_id)
+        elif error is not None:
+            entry["message"] = str(error)
+        if self.identities is not None:
+            statuses = {identity["status"] for identity in self.identities}
+            entry.update(identities=self.identities, status=statuses.pop() if len(statuses) == 1 else None)
+        return entry
 
 
 class Outcome:
-    """The run: the plan (each step with its ``result``), failure records, counts and whether a write changed anything."""
+    """The run: the plan (each step with its ``result``), failure records, counts and whether a write changed
+    anything."""
 
     def __init__(self, plan: Plan, check_mode: bool) -> None:
         self.plan = plan
         self.check_mode = check_mode
-        self.failures = []  # type: List[Dict[str, Any]]
+        self.records = []  # type: List[FailureRecord]  # in the order of the plan (Executor.run sorts them)
         self.stopped = None  # type: Optional[IscError]
-        self.refused = None  # type: Optional[str]  # why the guard refused the plan (_plan.guard); then nothing ran
+        self.refusal = None  # type: Optional[str]  # why the guard refused the plan (_plan.guard); then nothing ran
         self.skipped = []  # type: List[Step]  # after a STOP_ERRORS error: the steps whose writes were not attempted
         self.connection_reads = 0
 
@@ -122,6 +177,11 @@ class Outcome:
         return any(step.result is not None and step.result.changed for step in self.plan.steps)
 
     @property
+    def failures(self) -> List[Dict[str, Any]]:
+        """RV failures[]: one entry per failure record, in the order of the plan."""
+        return [record.entry() for record in self.records]
+
+    @property
     def in_use(self) -> List[Step]:
         return [step for step in self.plan.steps if step.result is not None and step.result.in_use]
 
@@ -129,23 +189,34 @@ class Outcome:
         """created / updated / deleted groups, members_added / members_removed identities, unchanged groups.
 
         In check mode what the plan would do; otherwise what was done (a group counts as updated when its
-        fields or members changed).
+        fields or members changed); nothing when the guard refused the plan.
         """
         steps = self.plan.steps
+        if self.refusal is not None:
+            return dict.fromkeys(("created", "updated", "deleted", "unchanged", "members_added", "members_removed"), 0)
         if self.check_mode:
-            return {"created": len(self.plan.of(CREATE)), "updated": len(self.plan.of(UPDATE)), "deleted": len(self.plan.of(DELETE)),
-                    "unchanged": len(self.plan.of(UNCHANGED)),
-                    "members_added": sum(len(step.add) for step in steps if step.action in (CREATE, UPDATE)),
-                    "members_removed": sum(len(step.remove) for step in steps if step.action == UPDATE)}
+            return {
+                "created": len(self.plan.of(CREATE)),
+                "updated": len(self.plan.of(UPDATE)),
+                "deleted": len(self.plan.of(DELETE)),
+                "unchanged": len(self.plan.of(UNCHANGED)),
+                "members_added": sum(len(step.add) for step in steps if step.action in (CREATE, UPDATE)),
+                "members_removed": sum(len(step.remove) for step in steps if step.action == UPDATE),
+            }
         done = [step.result for step in steps if step.result is not None]
-        # a create whose group was deleted as a younger copy (_settle) counts as an update of the group kept, if it changed it
+        # a create whose group was deleted as a younger copy (_settle) counts as an update of the group kept, if it
+        # changed it
         created = [r for r in done if r.created and r.discarded is None]
         converged = [step.result for step in steps if step.result is not None and step.result not in created
                      and (step.action == UPDATE or step.result.joined is not None)]
-        return {"created": len(created), "deleted": sum(1 for r in done if r.deleted),
-                "updated": sum(1 for r in converged if r.patched or r.done[ADD] or r.done[REMOVE]),
-                "unchanged": len(self.plan.of(UNCHANGED)),
-                "members_added": sum(len(r.done[ADD]) for r in done), "members_removed": sum(len(r.done[REMOVE]) for r in done)}
+        return {
+            "created": len(created),
+            "deleted": sum(1 for r in done if r.deleted),
+            "updated": sum(1 for r in converged if r.patched or r.done[ADD_MEMBERS] or r.done[REMOVE_MEMBERS]),
+            "unchanged": len(self.plan.of(UNCHANGED)),
+            "members_added": sum(len(r.done[ADD_MEMBERS]) for r in done),
+            "members_removed": sum(len(r.done[REMOVE_MEMBERS]) for r in done),
+        }
 
 
 class _Stop(Exception):
@@ -198,8 +269,10 @@ class Executor:
             self._phase = _DELETES
             self._delete(plan.of(DELETE), attempted)
         except _Stop:
-            self.outcome.skipped = [step for step in plan.steps if step.action in (CREATE, UPDATE, DELETE) and id(step) not in attempted]
-        self.outcome.failures.sort(key=lambda record: self._keys[id(record)])
+            self.outcome.skipped = [
+                step for step in plan.steps if step.action in (CREATE, UPDATE, DELETE) and id(step) not in attempted
+            ]
+        self.outcome.records.sort(key=lambda record: self._keys[id(record)])
         return self.outcome
 
     def _each(self, phase: int, steps: List[Step], write: Callable[[Step], None], attempted: Set[int]) -> None:
@@ -240,19 +313,12 @@ class Executor:
 
     def _record(self, step: Step, action: str, error: Optional[IscError] = None, message: str = "",
                 identities: Optional[List[Dict[str, Any]]] = None, status: Optional[int] = None) -> None:
-        """Record a failure (RV failures[] of sailpoint.isc.workgroups; the error itself for the single-group modules)."""
-        record = {"name": step.name, "id": step.id if step.result.group is None else step.result.group.get("id"),
-                  "action": ACTION_LABELS[action], "status": status, "message": message, "tracking_id": None}  # type: Dict[str, Any]
-        if isinstance(error, IscApiError):
-            record.update(status=error.status, message="; ".join(error.messages) or error.error or str(error), tracking_id=error.tracking_id)
-        elif error is not None:
-            record["message"] = str(error)
-        if identities is not None:
-            statuses = {identity["status"] for identity in identities}
-            record.update(identities=identities, status=statuses.pop() if len(statuses) == 1 else None)
+        """Record a failure (RV failures[] of sailpoint.isc.workgroups; the error itself for the single-group
+        modules)."""
+        record = FailureRecord(step, action, error, message, identities, status)
         with self._lock:
             self._keys[id(record)] = (self._phase, self._order.get(id(step.result), -1), next(self._sequence))
-            self.outcome.failures.append(record)
+            self.outcome.records.append(record)
         if error is not None:
             step.result.errors.append((action, error))
 
@@ -260,7 +326,7 @@ class Executor:
         """Drop the failure records and errors of ``step`` (its create failed, but the group exists and is settled)."""
         place = self._order.get(id(step.result))
         with self._lock:
-            self.outcome.failures = [record for record in self.outcome.failures if self._keys[id(record)][1] != place]
+            self.outcome.records = [record for record in self.outcome.records if self._keys[id(record)][1] != place]
         step.result.errors = []
 
     def _write(self, request: Callable[[], Any]) -> Any:
@@ -291,7 +357,7 @@ class Executor:
         step.result.created = True
         step.result.group = group if isinstance(group, dict) and group.get("id") else None
         if step.result.group is not None:
-            self._members(step, ADD, step.add)
+            self._members(step, ADD_MEMBERS, step.add)
         # else the answer was lost and a group of this name exists (IscClient.create_workgroup): _settle converges it
 
     # ------------------------------------------------------------ simultaneous runs
@@ -331,8 +397,8 @@ class Executor:
             found.setdefault(own["id"], own)  # a listing may not show a group created a moment ago
         if not found:
             if result.removed:
-                self._record(step, ADD, message="another run removed the group this run created (id %s) and no group "
-                                                "of this name is left; run the task again to create it" % own["id"])
+                self._record(step, ADD_MEMBERS, message="another run removed the group this run created (id %s) and no "
+                             "group of this name is left; run the task again to create it" % own["id"])
             return
         entry = step.entry
         settled = race_copies(found.values(), entry.description if entry is not None else None)
@@ -344,17 +410,21 @@ class Executor:
                 read = self._read_members([group["id"] for group in [settled[0]] + settled[1]
                                            if own is None or group["id"] != own["id"]])
             except IscError as exc:
-                self._fail(step, ADD, exc)
+                self._fail(step, ADD_MEMBERS, exc)
                 return
             members = {group_id: set(found_members) for group_id, found_members in read.items()}
             if own is not None:
-                members[own["id"]] = set(result.done[ADD]) | set(result.already[ADD])
+                members[own["id"]] = set(result.done[ADD_MEMBERS]) | set(result.already[ADD_MEMBERS])
             if foreign_members(settled[1], members, members.get(settled[0]["id"], set()) | (step.desired or set())):
                 settled = None  # a copy holds members no run of this entry writes: a person's group
         if settled is None and len(found) > 1:
-            self._record(step, CREATE, message="%d governance groups are named \"%s\" now (ids: %s) and they are not "
-                         "copies made by simultaneous runs (see the docs of the workgroups module); rename or delete all "
-                         "but one of them" % (len(found), step.name, ", ".join(sorted(found))))
+            self._record(
+                step,
+                CREATE,
+                message="%d governance groups are named \"%s\" now (ids: %s) and they are not "
+                "copies made by simultaneous runs (see the docs of the workgroups module); rename or delete all "
+                "but one of them" % (len(found), step.name, ", ".join(sorted(found))),
+            )
             return
         oldest, copies = settled or (next(iter(found.values())), [])
         for copy in copies:
@@ -392,18 +462,20 @@ class Executor:
         if own is not None and own["id"] != oldest["id"]:
             result.discarded = own["id"]  # deleted as a younger copy, by this run or another
         result.joined, result.group = oldest, oldest
-        for action in (ADD, REMOVE):
-            result.done[action], result.already[action], result.refused[action] = [], [], []
+        for action in (ADD_MEMBERS, REMOVE_MEMBERS):
+            result.done[action], result.already[action], result.rejected[action] = [], [], []
         self._forget(step)  # the create's own failures: the group now exists, and the join is what happens to it
         current = None  # type: Optional[Set[str]]
         if step.desired is not None:
             try:
                 members = members if members is not None else self._read_members([oldest["id"]])[oldest["id"]]
             except IscError as exc:
-                self._fail(step, ADD, exc)
+                self._fail(step, ADD_MEMBERS, exc)
                 return
             for identity_id, record in members.items():
-                self.outcome.plan.known.setdefault(identity_id, {"id": identity_id, "name": record.get("name"), "email": record.get("email")})
+                self.outcome.plan.known.setdefault(
+                    identity_id, {"id": identity_id, "name": record.get("name"), "email": record.get("email")}
+                )
             current = set(members)
         join = converge(step.entry, oldest, step.wanted, step.desired, current)
         join.result = result
@@ -411,18 +483,21 @@ class Executor:
 
     def _update(self, step: Step) -> None:
         if step.fields:
-            answer = self._call(step, UPDATE, lambda: self.client.patch_workgroup(step.id, build_patch(step.group, step.fields)))
+            answer = self._call(
+                step, UPDATE, lambda: self.client.patch_workgroup(step.id, build_patch(step.group, step.fields))
+            )
             if answer is not None:
                 step.result.patched = True
                 step.result.group = answer if isinstance(answer, dict) else None
-        if self._members(step, ADD, step.add):
-            self._members(step, REMOVE, step.remove)
+        if self._members(step, ADD_MEMBERS, step.add):
+            self._members(step, REMOVE_MEMBERS, step.remove)
 
     def _members(self, step: Step, action: str, ids: List[str]) -> bool:
-        """Write ``ids`` in chunks, accounting for each; True when every item ended as wanted (409 on add, 404 on remove count)."""
+        """Write ``ids`` in chunks, accounting for each; True when every item ended as wanted (409 on add, 404 on
+        remove count)."""
         result = step.result
         group_id = result.group.get("id") if result.group else step.id
-        send = self.client.add_members if action == ADD else self.client.remove_members
+        send = self.client.add_members if action == ADD_MEMBERS else self.client.remove_members
         for chunk in chunked(ids, MEMBER_CHUNK):
             try:
                 items = self._write(lambda: send(group_id, chunk))
@@ -438,13 +513,18 @@ class Executor:
             outcome = classify_results(action, items, requested=chunk)
             result.done[action].extend(outcome.done)
             result.already[action].extend(outcome.already)
-            result.refused[action].extend(outcome.failed)
-        refused = result.refused[action]
-        if refused:
+            result.rejected[action].extend(outcome.failed)
+        rejected = result.rejected[action]
+        if rejected:
             known = self.outcome.plan.known
-            self._fail(step, action, identities=[dict(item, name=(known.get(item["id"]) or {}).get("name")) for item in refused],
-                       message="ISC refused %s: %s" % (plural(len(refused), "identity", "identities"), describe_failures(refused, known)))
-        return not refused
+            self._fail(
+                step,
+                action,
+                identities=[dict(item, name=(known.get(item["id"]) or {}).get("name")) for item in rejected],
+                message="ISC refused %s: %s"
+                % (plural(len(rejected), "identity", "identities"), describe_failures(rejected, known)),
+            )
+        return not rejected
 
     def _delete(self, steps: List[Step], attempted: Set[int]) -> None:
         if len(steps) == 1:  # a plain DELETE: the same one request, and its answer needs no 207 parsing
@@ -456,7 +536,9 @@ class Executor:
             except IscNotFoundError:
                 self._deleted(step, 404)
             except IscApiError as exc:
-                if exc.status not in (400, 409) or not self._in_use(step, maybe=True):  # FACTS 10: a group in use answers 400
+                if exc.status not in (400, 409) or not self._in_use(
+                    step, maybe=True
+                ):  # FACTS 10: a group in use answers 400
                     self._fail(step, DELETE, exc)
             except IscError as exc:
                 self._fail(step, DELETE, exc)
@@ -482,7 +564,8 @@ class Executor:
                 return exc
 
         chunks = list(chunked(list(by_id), WORKGROUP_DELETE_CHUNK))
-        # the answers are accounted for in the order of the chunks (connections are read for at most CONNECTION_READS groups)
+        # the answers are accounted for in the order of the chunks (connections are read for at most CONNECTION_READS
+        # groups)
         for chunk, answers in zip(chunks, parallel(send, chunks, self.client.concurrency)):
             if isinstance(answers, IscError):
                 for group_id in chunk:
@@ -521,7 +604,9 @@ class Executor:
         if self.outcome.connection_reads < CONNECTION_READS:
             self.outcome.connection_reads += 1
             try:
-                result.connections = list(itertools.islice(self.client.list_connections(step.id), PAGE_LIMITS["connections"]))
+                result.connections = list(
+                    itertools.islice(self.client.list_connections(step.id), PAGE_LIMITS["connections"])
+                )
             except IscError as exc:
                 self.warn("Could not read the connections of governance group \"%s\": %s" % (step.name, exc))
         if maybe and not result.connections:

@@ -28,8 +28,15 @@ from __future__ import annotations
 import re
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
 
-from ansible_collections.sailpoint.isc.plugins.module_utils._errors import IscForbiddenError, IscInputError
-from ansible_collections.sailpoint.isc.plugins.module_utils._filters import BATCH_LENGTH, BATCH_VALUES, batched, eq, in_, or_
+from ansible_collections.sailpoint.isc.plugins.module_utils._errors import IscForbiddenError, IscInputError, Problem
+from ansible_collections.sailpoint.isc.plugins.module_utils._filters import (
+    BATCH_LENGTH,
+    BATCH_VALUES,
+    batched,
+    eq,
+    in_,
+    or_,
+)
 from ansible_collections.sailpoint.isc.plugins.module_utils._parallel import parallel
 from ansible_collections.sailpoint.isc.plugins.module_utils._search import (
     EVENTUAL_CONSISTENCY,
@@ -47,20 +54,50 @@ MAX_FILTER_LENGTH = BATCH_LENGTH  # URL-encoded characters of one filters parame
 PAT_HINT = ("the token has no user context, and no search field is confirmed to hold an alias or a name: give these "
             "identities by email or id (sailpoint.isc.identity_info finds them), or use a personal access token")
 SHOWN_REFERENCES = 5  # a refusal names this many references, then counts the rest
-BOTH_REFUSED_HINT = ("the token may neither read GET /identities (it needs user context, i.e. a personal access token, and "
-                     "idn:identity:read) nor search identities (POST /search needs the scope sp:search:read)")
+BOTH_REFUSED_HINT = (
+    "the token may neither read GET /identities (it needs user context, i.e. a personal access token, and "
+    "idn:identity:read) nor search identities (POST /search needs the scope sp:search:read)"
+)
 SEARCH_MISS = " (looked up through search; %s, so a new identity may not be found yet)" % EVENTUAL_CONSISTENCY
 
 Reference = Tuple[str, str]
 Identity = Dict[str, Any]
 
 
-class IscIdentityResolutionError(IscInputError):
-    """One or more identity references could not be resolved; ``problems`` lists them all."""
+def in_places(places: Sequence[str], shown: int = 5) -> str:
+    """`` (in groups[0] "A" owner, ... and 3 more)``: where the request gives a reference (the first ``shown``)."""
+    places = [place for place in places if place]
+    if not places:
+        return ""
+    more = " and %d more" % (len(places) - shown) if len(places) > shown else ""
+    return " (in %s%s)" % (", ".join(places[:shown]), more)
 
-    def __init__(self, problems: Sequence[str]) -> None:
+
+class IdentityProblem(Problem):
+    """An identity reference (``key``, ``value``; None for one that does not parse) that does not resolve, ``why``,
+    and the ``places`` the request gives it: worded ``<key> '<value>': <why> (in <places>)``."""
+
+    @property
+    def reference(self) -> Optional[Reference]:
+        return (self.key, self.value) if self.key is not None else None
+
+    def at(self, places: Sequence[str]) -> "IdentityProblem":
+        """The same problem, given at ``places``."""
+        return IdentityProblem(self.why, self.key, self.value, places=places)
+
+    def __str__(self) -> str:
+        subject = "%s %r: " % (self.key, self.value) if self.key is not None else ""
+        return subject + self.why + in_places(self.places)
+
+
+class IscIdentityResolutionError(IscInputError):
+    """One or more identity references could not be resolved; ``problems`` lists them all (``found``: as
+    :class:`IdentityProblem` values)."""
+
+    def __init__(self, problems: Sequence[Any]) -> None:
         noun = "reference" if len(problems) == 1 else "references"
-        super().__init__(problems, "could not resolve %d identity %s: %s" % (len(problems), noun, "; ".join(problems)))
+        words = "; ".join(str(problem) for problem in problems)
+        super().__init__(problems, "could not resolve %d identity %s: %s" % (len(problems), noun, words))
 
 
 class IscUserContextError(IscForbiddenError):
@@ -108,8 +145,10 @@ def _not_an_id(value: str) -> str:
     """Why ``value`` is not an identity id, with the reference that would look it up."""
     shown = value if len(value) <= 80 else "%s... (%d characters)" % (value[:80], len(value))
     key = "email" if "@" in value else "alias"
-    return "%r is not an identity id; to look it up by %s write {%s: %s} (an identity id is 32 hexadecimal characters)" % (
-        shown, key, key, shown)
+    return (
+        "%r is not an identity id; to look it up by %s write {%s: %s} (an identity id is 32 hexadecimal characters)"
+        % (shown, key, key, shown)
+    )
 
 
 def parse_reference(reference: Any) -> Reference:
@@ -126,11 +165,16 @@ def parse_reference(reference: Any) -> Reference:
             raise ValueError(_not_an_id(reference))
         return "id", reference.lower()  # ISC's ids are lower case: an upper-case copy must compare equal
     if not isinstance(reference, dict):
-        raise ValueError("%r is neither an identity id nor a dict with one of %s" % (reference, ", ".join(REFERENCE_KEYS)))
+        raise ValueError(
+            "%r is neither an identity id nor a dict with one of %s" % (reference, ", ".join(REFERENCE_KEYS))
+        )
     given = [key for key in reference if reference[key] not in (None, "")]
     unknown = [key for key in given if key not in REFERENCE_KEYS]
     if unknown:
-        raise ValueError("%r has unknown keys %s (use exactly one of %s)" % (reference, ", ".join(sorted(map(str, unknown))), ", ".join(REFERENCE_KEYS)))
+        raise ValueError(
+            "%r has unknown keys %s (use exactly one of %s)"
+            % (reference, ", ".join(sorted(map(str, unknown))), ", ".join(REFERENCE_KEYS))
+        )
     if len(given) != 1:
         raise ValueError("%r must have exactly one of %s" % (reference, ", ".join(REFERENCE_KEYS)))
     key = given[0]
@@ -146,12 +190,18 @@ def parse_reference(reference: Any) -> Reference:
 
 def _identity(data: Dict[str, Any], attributes: Sequence[str] = ()) -> Identity:
     email = data.get("emailAddress", data.get("email"))
-    found = {"id": data.get("id"), "name": data.get("name"), "alias": data.get("alias"), "email": email}  # type: Identity
+    found = {
+        "id": data.get("id"),
+        "name": data.get("name"),
+        "alias": data.get("alias"),
+        "email": email,
+    }  # type: Identity
     return with_attributes(found, data, attributes)
 
 
 def _index(key: str, pool: Sequence[Identity]) -> Dict[str, Dict[Any, Identity]]:
-    """Identities by their casefolded ``key`` value, each bucket keyed by identity id (one pass, no per-reference scans)."""
+    """Identities by their casefolded ``key`` value, each bucket keyed by identity id (one pass, no per-reference
+    scans)."""
     index = {}  # type: Dict[str, Dict[Any, Identity]]
     for identity in pool:
         found = identity.get(key)
@@ -200,11 +250,11 @@ def resolve_identities(client: Any, references: Sequence[Any], verify_ids: bool 
 
     indexes, searched = _look_up(client, wanted)
     result = []  # type: List[Identity]
-    problems = []  # type: List[str]
+    problems = []  # type: List[IdentityProblem]
     reported = set()  # type: Set[Reference]
     for item, problem in parsed:
         if item is None:
-            problems.append(problem)
+            problems.append(IdentityProblem(problem))
             continue
         key, value = item
         if key == "id" and not verify_ids:
@@ -218,13 +268,15 @@ def resolve_identities(client: Any, references: Sequence[Any], verify_ids: bool 
             result.append(_bare(value))
         elif item not in reported:
             reported.add(item)
-            problems.append("%s %r: %s" % (key, value, detail))
+            problems.append(IdentityProblem(detail, key, value))
     if problems:
         raise IscIdentityResolutionError(problems)
     return result
 
 
-def _look_up(client: Any, wanted: Mapping[str, Iterable[str]], attributes: Sequence[str] = ()) -> Tuple[Dict[str, Dict[str, Dict[Any, Identity]]], Set[str]]:
+def _look_up(
+    client: Any, wanted: Mapping[str, Iterable[str]], attributes: Sequence[str] = ()
+) -> Tuple[Dict[str, Dict[str, Dict[Any, Identity]]], Set[str]]:
     """Per key of ``wanted`` (key -> values) the identities found, indexed by casefolded value (see :func:`_index`),
     and the keys that were looked up through search."""
     indexes = {}  # type: Dict[str, Dict[str, Dict[Any, Identity]]]
@@ -251,12 +303,17 @@ def _look_up(client: Any, wanted: Mapping[str, Iterable[str]], attributes: Seque
     return indexes, searched
 
 
-def _verdict(key: str, value: str, indexes: Mapping[str, Dict[str, Dict[Any, Identity]]], searched: Set[str]) -> Tuple[Dict[Any, Identity], str]:
+def _verdict(
+    key: str, value: str, indexes: Mapping[str, Dict[str, Dict[Any, Identity]]], searched: Set[str]
+) -> Tuple[Dict[Any, Identity], str]:
     """The identities ``(key, value)`` matches exactly, and why it does not resolve when that is not exactly one."""
     bucket = indexes.get(key, {}).get(value.casefold(), {})
     matches = _matches(key, value, bucket)
     if len(matches) > 1:
-        return matches, "%d identities match (ids %s); use id, alias or email instead" % (len(matches), ", ".join(str(i) for i in matches))
+        return matches, "%d identities match (ids %s); use id, alias or email instead" % (
+            len(matches),
+            ", ".join(str(i) for i in matches),
+        )
     if matches:
         return matches, ""
     near = sorted({str(identity.get(key)) for identity in bucket.values()})
@@ -268,9 +325,13 @@ def _verdict(key: str, value: str, indexes: Mapping[str, Dict[str, Dict[Any, Ide
     return matches, detail
 
 
-def look_up_references(client: Any, references: Sequence[Reference], attributes: Sequence[str] = ()) -> List[Dict[str, Any]]:
+def look_up_references(
+    client: Any, references: Sequence[Reference], attributes: Sequence[str] = ()
+) -> List[Dict[str, Any]]:
     """For each well-formed ``(key, value)`` reference (plain ids looked up too): ``{reference, identities, problem}`` -
-    every identity it matches exactly (``attributes`` included), and why it does not resolve (none or several), else None."""
+    every identity it matches exactly (``attributes`` included), and why it does not resolve (none or several), else
+    None.
+    """
     wanted = {}  # type: Dict[str, Dict[str, None]]
     for key, value in references:
         wanted.setdefault(key, {})[value] = None
@@ -291,8 +352,17 @@ def _list_identities(client: Any, key: str, values: Sequence[str], attributes: S
 
 def with_hint(exc: IscForbiddenError, hint: str) -> IscForbiddenError:
     """``exc`` with ``hint`` instead of the generic one (what the token lacks for this lookup)."""
-    return IscForbiddenError(exc.method, exc.path, exc.status, exc.messages, exc.detail_code, exc.tracking_id, exc.error,
-                             hint=hint, attempts=exc.attempts)
+    return IscForbiddenError(
+        exc.method,
+        exc.path,
+        exc.status,
+        exc.messages,
+        exc.detail_code,
+        exc.tracking_id,
+        exc.error,
+        hint=hint,
+        attempts=exc.attempts,
+    )
 
 
 def search_first(client: Any, key: str, values: Sequence[str]) -> bool:
@@ -330,15 +400,17 @@ def resolve_identity(client: Any, reference: Any, verify_ids: bool = False) -> I
     return resolve_identities(client, [reference], verify_ids=verify_ids)[0]
 
 
-def resolve_references(client: Any, references: Iterable[Reference], verify_ids: bool, known: Mapping[str, Mapping[str, Any]],
-                       trust_unverifiable_ids: bool = False, warn: Optional[Callable[[str], None]] = None) -> Dict[Reference, Identity]:
+def resolve_references(client: Any, references: Iterable[Reference], verify_ids: bool,
+                       known: Mapping[str, Mapping[str, Any]], trust_unverifiable_ids: bool = False,
+                       warn: Optional[Callable[[str], None]] = None) -> Dict[Reference, Identity]:
     """Every distinct ``(key, value)`` reference (see :func:`parse_reference`) -> identity ``{id, name, alias, email}``.
 
     Plain ids in ``known`` (identities the tenant already showed: members, owners; id -> record) need no
     request and take the record's name and email. Other plain ids are trusted without a request unless
     ``verify_ids``. Everything else goes to one :func:`resolve_identities` call, which batches the lookups
-    (per kind of key the cheaper of ceil(n / 50) /identities and ceil(n / 400) search requests) and raises IscIdentityResolutionError listing every reference
-    that failed. A token without user context may not read ``/identities`` (403); the ids are then looked up
+    (per kind of key the cheaper of ceil(n / 50) /identities and ceil(n / 400) search requests) and raises
+    IscIdentityResolutionError listing every reference that failed. A token without user context may not read
+    ``/identities`` (403); the ids are then looked up
     through search. With ``trust_unverifiable_ids``, ids search does not find (it lags behind new identities) and
     ids no endpoint may verify are used unverified, with a warning, and ISC reports an unknown one when it is written.
     """
@@ -359,24 +431,36 @@ def resolve_references(client: Any, references: Iterable[Reference], verify_ids:
         return resolved
     unfound = [] if trust_unverifiable_ids else None  # type: Optional[List[str]]
     try:
-        found = resolve_identities(client, [{key: value} for key, value in lookups], verify_ids=True, unfound_searched_ids=unfound)
+        found = resolve_identities(client, [{key: value} for key, value in lookups], verify_ids=True,
+                                   unfound_searched_ids=unfound)
         if unfound and warn is not None:
-            shown = ", ".join(unfound[:5]) + (" and %d more" % (len(unfound) - 5) if len(unfound) > 5 else "")
-            warn("Search did not find %d identity %s (%s); %s used unverified, because %s. ISC reports an unknown id per "
-                 "identity when it is added." % (len(unfound), "id" if len(unfound) == 1 else "ids", shown,
-                                                 "it is" if len(unfound) == 1 else "they are", EVENTUAL_CONSISTENCY))
+            warn(_unfound_warning(unfound))
     except IscForbiddenError:
         if not (trust_unverifiable_ids and all(key == "id" for key, _value in lookups)):
             raise
         if warn is not None:
-            one = len(lookups) == 1
-            warn("The token may neither read /identities (it has no user context) nor search identities, so %d identity %s that "
-                 "%s not members could not be checked to exist before writing; ISC reports an unknown id per identity when it is "
-                 "added. Use a personal access token, or give the API client the scope sp:search:read, to have ids checked first."
-                 % (len(lookups), "id" if one else "ids", "is" if one else "are"))
+            warn(_unverifiable_warning(len(lookups)))
         found = [_bare(value) for _key, value in lookups]
     resolved.update(zip(lookups, found))
     return resolved
+
+
+def _unfound_warning(unfound: List[str]) -> str:
+    """Ids search did not find, used unverified (search lags behind new identities)."""
+    one = len(unfound) == 1
+    shown = ", ".join(unfound[:5]) + (" and %d more" % (len(unfound) - 5) if len(unfound) > 5 else "")
+    return ("Search did not find %d identity %s (%s); %s used unverified, because %s. ISC reports an unknown id per "
+            "identity when it is added." % (len(unfound), "id" if one else "ids", shown, "it is" if one else "they are",
+                                            EVENTUAL_CONSISTENCY))
+
+
+def _unverifiable_warning(count: int) -> str:
+    """Ids no endpoint the token may call can verify, used unverified."""
+    one = count == 1
+    return ("The token may neither read /identities (it has no user context) nor search identities, so %d identity %s "
+            "that %s not members could not be checked to exist before writing; ISC reports an unknown id per identity "
+            "when it is added. Use a personal access token, or give the API client the scope sp:search:read, to have "
+            "ids checked first." % (count, "id" if one else "ids", "is" if one else "are"))
 
 
 def _bare(identity_id: str) -> Identity:

@@ -13,15 +13,15 @@ from __future__ import annotations
 
 from typing import Any, Dict, Iterable, List, Mapping, Optional
 
-ADD = "add"
-REMOVE = "remove"
+ADD_MEMBERS = "add"
+REMOVE_MEMBERS = "remove"
 
 # Per-item statuses of the members bulk-add / bulk-delete 207 answers: 201 added, 409 already a member; 204 removed,
 # 404 not a member (https://developer.sailpoint.com/docs/api/v2024/update-workgroup-members,
 # https://developer.sailpoint.com/docs/api/v2024/delete-workgroup-members).
 # done = this request changed the membership; already = the state already held (not an error).
-DONE_STATUS = {ADD: 201, REMOVE: 204}
-ALREADY_STATUS = {ADD: 409, REMOVE: 404}
+DONE_STATUS = {ADD_MEMBERS: 201, REMOVE_MEMBERS: 204}
+ALREADY_STATUS = {ADD_MEMBERS: 409, REMOVE_MEMBERS: 404}
 
 
 def plural(count: int, noun: str, plural_noun: Optional[str] = None) -> str:
@@ -49,14 +49,16 @@ class BulkOutcome:
         return not self.failed
 
 
-def classify_results(action: str, items: Iterable[Mapping[str, Any]], requested: Optional[Iterable[str]] = None) -> BulkOutcome:
+def classify_results(
+    action: str, items: Iterable[Mapping[str, Any]], requested: Optional[Iterable[str]] = None
+) -> BulkOutcome:
     """Sort the 207 items of a members bulk-``action`` into done / already / failed.
 
     ``requested`` (the ids sent) lets a missing item count as a failure instead of passing
     silently. An id reported twice keeps its first verdict.
     """
     if action not in DONE_STATUS:
-        raise ValueError("action must be %r or %r, got %r" % (ADD, REMOVE, action))
+        raise ValueError("action must be %r or %r, got %r" % (ADD_MEMBERS, REMOVE_MEMBERS, action))
     done_status = DONE_STATUS[action]
     already_status = ALREADY_STATUS[action]
     outcome = BulkOutcome(action)
@@ -76,7 +78,9 @@ def classify_results(action: str, items: Iterable[Mapping[str, Any]], requested:
     for identity_id in requested or ():
         if identity_id not in seen:
             seen.add(identity_id)
-            outcome.failed.append({"id": identity_id, "status": None, "description": "ISC's 207 answer has no item for this identity"})
+            outcome.failed.append(
+                {"id": identity_id, "status": None, "description": "ISC's 207 answer has no item for this identity"}
+            )
     return outcome
 
 
@@ -113,13 +117,17 @@ def diff_text(members: Iterable[Mapping[str, Any]]) -> str:
     return "".join(line + "\n" for line in lines)
 
 
-def membership_diff(group: str, before: Iterable[Mapping[str, Any]], after: Iterable[Mapping[str, Any]]) -> Dict[str, str]:
+def membership_diff(
+    group: str, before: Iterable[Mapping[str, Any]], after: Iterable[Mapping[str, Any]]
+) -> Dict[str, str]:
     """``{before, after, before_header, after_header}`` for the result's ``diff`` (``group`` names the group)."""
     return {"before": diff_text(before), "after": diff_text(after),
             "before_header": "members of %s" % group, "after_header": "members of %s" % group}
 
 
-def describe_failures(failures: Iterable[Mapping[str, Any]], known: Mapping[str, Mapping[str, Any]], limit: int = 10) -> str:
+def describe_failures(
+    failures: Iterable[Mapping[str, Any]], known: Mapping[str, Mapping[str, Any]], limit: int = 10
+) -> str:
     """One readable clause per failed item: ``name (id): HTTP 404 description``; at most ``limit``, then a count."""
     parts = []
     failures = list(failures)

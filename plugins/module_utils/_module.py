@@ -3,12 +3,19 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Glue between AnsibleModule and the collection: options, the client, and the one place errors become fail_json.
+"""Glue between AnsibleModule and the collection: options, the client, and the one place a run ends.
 
-Private to the collection. A writing module maps its options to a request and runs the pipeline::
+Private to the collection. Every module's ``main()`` ends with one call, :func:`finish`, which runs the module's
+work and ends the run: ``exit_json`` with the result it returns, or ``fail_json``. Nothing else calls
+``exit_json`` / ``fail_json``. A writing module maps its options to a request, runs the pipeline and returns its
+report::
 
-    module = AnsibleModule(**isc_module_kwargs(argument_spec=..., supports_check_mode=True))
-    outcome = run_pipeline(module, Request([Entry(name=...)]), WORDING)
+    def main():
+        module = AnsibleModule(**isc_module_kwargs(argument_spec=..., supports_check_mode=True))
+        finish(module, converge)
+
+    def converge(module):
+        return report_workgroup(module, run_pipeline(module, Request([Entry(name=...)]), WORDING))
 
 A reading module uses the client directly::
 
@@ -16,8 +23,9 @@ A reading module uses the client directly::
     with fail_on_error(module, "list governance groups"):
         groups = list(client.list_workgroups())
 
-Every IscError ends in :func:`fail`, which scrubs the message and the error's facts of secrets; no
-traceback. The connection options are documented in ``plugins/doc_fragments/auth.py``.
+Below ``main`` a failure is raised as :class:`ModuleFailure` (its message, the IscError behind it, the values to
+return) or returned as a failed :class:`ModuleResult`; :func:`finish` scrubs the message and the error's facts of
+secrets; no traceback. The connection options are documented in ``plugins/doc_fragments/auth.py``.
 """
 
 from __future__ import annotations
@@ -25,7 +33,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from typing import Any, Dict, Iterator, List, Mapping, Optional
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional
 
 from ansible.module_utils.basic import env_fallback, missing_required_lib
 
@@ -63,18 +71,29 @@ def isc_argument_spec() -> Dict[str, Any]:
         "client_secret": {"type": "str", "no_log": True, "fallback": (env_fallback, ["SAIL_CLIENT_SECRET"])},
         "access_token": {"type": "str", "no_log": True, "fallback": (env_fallback, ["SAIL_ACCESS_TOKEN"])},
         # No choices: connection_problems names the variable and the environment variable too (one of API_VERSIONS).
-        "api_version": {"type": "str", "default": DEFAULT_API_VERSION,
-                        "fallback": (env_fallback, ["SAIL_API_VERSION"])},
+        "api_version": {
+            "type": "str",
+            "default": DEFAULT_API_VERSION,
+            "fallback": (env_fallback, ["SAIL_API_VERSION"]),
+        },
         "validate_certs": {"type": "bool", "default": True, "fallback": (env_fallback, ["SAIL_VALIDATE_CERTS"])},
         "request_timeout": {"type": "float", "default": 30.0},
         "max_retries": {"type": "int", "default": 5},
         # SAIL_CLIENTS (a JSON list) is read by client_from_module: env_fallback would split the string at its commas.
-        "clients": {"type": "list", "elements": "dict", "options": {
-            "client_id": {"type": "str", "required": True},
-            "client_secret": {"type": "str", "required": True, "no_log": True},
-        }},
+        "clients": {
+            "type": "list",
+            "elements": "dict",
+            "options": {
+                "client_id": {"type": "str", "required": True},
+                "client_secret": {"type": "str", "required": True, "no_log": True},
+            },
+        },
         "rate_limit": {"type": "int", "default": DEFAULT_RATE_LIMIT, "fallback": (env_fallback, ["SAIL_RATE_LIMIT"])},
-        "max_concurrent_requests": {"type": "int", "default": DEFAULT_CONCURRENCY, "fallback": (env_fallback, ["SAIL_MAX_CONCURRENT_REQUESTS"])},
+        "max_concurrent_requests": {
+            "type": "int",
+            "default": DEFAULT_CONCURRENCY,
+            "fallback": (env_fallback, ["SAIL_MAX_CONCURRENT_REQUESTS"]),
+        },
     }
 
 
@@ -102,7 +121,8 @@ def connection_problems(params: Dict[str, Any]) -> List[str]:
 
 
 def clients_from_environment(environ: Mapping[str, str]) -> Optional[List[Dict[str, str]]]:
-    """The pool of API clients in SAIL_CLIENTS (a JSON list of ``{"client_id": ..., "client_secret": ...}``), None when unset.
+    """The pool of API clients in SAIL_CLIENTS (a JSON list of ``{"client_id": ..., "client_secret": ...}``), None when
+    unset.
 
     Raises ValueError naming what is wrong, never a secret.
     """
@@ -132,25 +152,24 @@ def _secrets(params: Mapping[str, Any]) -> List[Optional[str]]:
 def client_from_module(module: Any, **client_kwargs: Any) -> IscClient:
     """An IscClient for the module's connection options; retries are reported with module.warn.
 
-    Fails the module (missing_required_lib, or a clear configuration error) instead of raising.
+    Raises ModuleFailure (missing_required_lib, or a clear configuration error) instead of an IscError.
     ``client_kwargs`` go to IscClient (e.g. ``max_retry_time``).
     """
     if not HAS_REQUESTS:
-        module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
+        raise ModuleFailure(missing_required_lib("requests"), scrub=False, exception=REQUESTS_IMPORT_ERROR)
     params = module.params
     if not params.get("clients"):
         try:
             from_environment = clients_from_environment(os.environ)
         except ValueError as exc:
-            module.fail_json(msg="Cannot connect to SailPoint ISC, nothing was sent: %s." % exc)
+            raise ModuleFailure("Cannot connect to SailPoint ISC, nothing was sent: %s." % exc, scrub=False)
         if from_environment:  # the option's no_log does not cover a value read here: hide these secrets too
             params["clients"] = from_environment
             module.no_log_values.update(item["client_secret"] for item in from_environment)
     problems = connection_problems(params)
     if problems:
-        module.fail_json(msg="Cannot connect to SailPoint ISC, nothing was sent: %s." % "; ".join(problems))
-    error = None  # type: Optional[IscError]
-    try:
+        raise ModuleFailure("Cannot connect to SailPoint ISC, nothing was sent: %s." % "; ".join(problems), scrub=False)
+    with fail_on_error(module, "connect to SailPoint ISC"):
         return IscClient(
             base_url=params.get("base_url"),
             client_id=params.get("client_id"),
@@ -166,18 +185,49 @@ def client_from_module(module: Any, **client_kwargs: Any) -> IscClient:
             warn=module.warn,
             **client_kwargs
         )
-    except IscError as exc:
-        error = exc
-    fail_with_error(module, "connect to SailPoint ISC", error)
-    raise AssertionError("unreachable")  # fail_json does not return
+    raise AssertionError("unreachable")  # fail_on_error raises
 
 
-def fail(module: Any, message: str, error: Optional[IscError] = None, **extra: Any) -> None:
-    """module.fail_json with ``message`` and the known facts of ``error`` (status, tracking_id, ...), all scrubbed. Never returns."""
+class ModuleResult:
+    """How a module's run ends: the ``values`` it returns and, when it failed, the ``failure`` message and the
+    IscError behind it (whose known facts - status, tracking_id, ... - are returned too). A failure is scrubbed of
+    secrets unless ``scrub`` is False: a message of the collection's own words about the options, which holds no
+    value of them (the scrubber would mask the ``"client_secret": "..."`` of a hint)."""
+
+    def __init__(self, values: Dict[str, Any], failure: Optional[str] = None, error: Optional[IscError] = None,
+                 scrub: bool = True) -> None:
+        self.values = values
+        self.failure = failure
+        self.error = error
+        self.scrub = scrub
+
+
+class ModuleFailure(Exception):
+    """Ends the run failed from anywhere below ``main()``: :func:`finish` turns it into ``fail_json``."""
+
+    def __init__(self, message: str, error: Optional[IscError] = None, scrub: bool = True, **values: Any) -> None:
+        super().__init__(message)
+        self.result = ModuleResult(values, message, error, scrub)
+
+
+def finish(module: Any, work: Callable[[Any], ModuleResult]) -> None:
+    """The end of every module's run, the only call of ``exit_json`` / ``fail_json``: ``work(module)``'s result, or
+    the ModuleFailure it raised. A failure's message and every returned value are scrubbed of secrets; fail_json is
+    called outside any except clause, so no traceback is attached."""
+    try:
+        result = work(module)
+    except ModuleFailure as exc:
+        result = exc.result
+    if result.failure is None:
+        module.exit_json(**result.values)
+        return
+    if not result.scrub:
+        module.fail_json(msg=result.failure, **result.values)
+        return
     secrets = _secrets(module.params)
-    details = dict(error.to_dict()) if error is not None else {}
-    details.update(extra)
-    module.fail_json(msg=scrub_secrets(message, secrets), **_scrubbed(details, secrets))
+    details = dict(result.error.to_dict()) if result.error is not None else {}
+    details.update(result.values)
+    module.fail_json(msg=scrub_secrets(result.failure, secrets), **_scrubbed(details, secrets))
 
 
 def _scrubbed(value: Any, secrets: List[Optional[str]]) -> Any:
@@ -190,38 +240,26 @@ def _scrubbed(value: Any, secrets: List[Optional[str]]) -> Any:
     return value
 
 
-def fail_with_error(module: Any, action: str, error: IscError) -> None:
-    """module.fail_json with ``Failed to <action>: <error>`` and the error's known facts. Never returns."""
-    fail(module, "Failed to %s: %s" % (action, error), error)
-
-
 @contextlib.contextmanager
 def fail_on_error(module: Any, action: str) -> Iterator[None]:
-    """Turn an IscError raised in the block into ``module.fail_json`` ("Failed to <action>: ...").
+    """Turn an IscError raised in the block into a ModuleFailure ("Failed to <action>: ...", the error's facts).
 
-    ``action`` names the object, e.g. ``"create governance group 'Auditors'"``. fail_json is
-    called outside the except clause, so no traceback is attached.
+    ``action`` names the object, e.g. ``"create governance group 'Auditors'"``.
     """
-    error = None  # type: Optional[IscError]
     try:
         yield
     except IscError as exc:
-        error = exc
-    if error is not None:
-        fail_with_error(module, action, error)
+        raise ModuleFailure("Failed to %s: %s" % (action, exc), exc) from None
 
 
 def run_pipeline(module: Any, request: Request, wording: Mapping[str, str], group: str = "") -> Outcome:
     """Run the pipeline (``_pipeline.py``) for ``request`` with the module's connection, check mode and warnings.
 
-    An error before the writes fails the module with ``wording[stage]`` (a template with ``{error}`` and
+    An error before the writes raises ModuleFailure with ``wording[stage]`` (a template with ``{error}`` and
     ``{group}``, in the module's words; see ``_pipeline`` for the stages), nothing having been written.
     Failed writes are in the outcome.
     """
-    error = None  # type: Optional[StageError]
     try:
         return run(request, lambda: client_from_module(module), module.check_mode, module.warn)
     except StageError as exc:
-        error = exc
-    fail(module, wording[error.stage].format(error=error.error, group=group), error.error)
-    raise AssertionError("unreachable")  # fail_json does not return
+        raise ModuleFailure(wording[exc.stage].format(error=exc.error, group=group), exc.error) from None

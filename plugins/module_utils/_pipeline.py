@@ -59,7 +59,9 @@ def _stage(name: str) -> Iterator[None]:
         raise StageError(name, exc)
 
 
-def run(request: Request, connect: Callable[[], Any], check_mode: bool, warn: Optional[Callable[[str], None]] = None) -> Outcome:
+def run(
+    request: Request, connect: Callable[[], Any], check_mode: bool, warn: Optional[Callable[[str], None]] = None
+) -> Outcome:
     """Validate ``request``, then (with the client ``connect()`` returns) read, resolve, plan and execute it."""
     with _stage(VALIDATE):
         validate(request, check_mode)
@@ -78,6 +80,6 @@ def run(request: Request, connect: Callable[[], Any], check_mode: bool, warn: Op
     refusal = guard(request, the_plan)
     if refusal is not None:
         outcome = Outcome(the_plan, check_mode)
-        outcome.refused = refusal
+        outcome.refusal = refusal
         return outcome
     return Executor(client, the_plan, check_mode, warn).run()

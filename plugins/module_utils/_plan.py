@@ -11,7 +11,7 @@ entry of the request (``_desired.py``) and the group the snapshot found for it (
 - ``state: absent``: delete the group if it exists. A group with connections (``connectionCount`` > 0)
   cannot be deleted; it is planned as ``in_use``. With ``purge``, every group of the tenant that no entry
   names and ``protected`` does not list is deleted too.
-- a missing group is created (``owner`` required), unless the entry says it may not be (``missing``).
+- a missing group is created (``owner`` required), unless the entry says it may not be (``not_found_message``).
 - an existing group is updated where a managed field differs: ``name`` (a rename, for entries keyed by
   id), ``description`` (``''`` equals none), ``owner`` (by id), and its members as sets of ids: ``exact``
   adds the missing and removes the others, ``add`` only adds, ``remove`` only removes listed members.
@@ -27,7 +27,14 @@ from __future__ import annotations
 
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Set, Tuple
 
-from ansible_collections.sailpoint.isc.plugins.module_utils._desired import ABSENT, EXACT, REMOVE, Entry, Request, quote
+from ansible_collections.sailpoint.isc.plugins.module_utils._desired import (
+    ABSENT,
+    MODE_EXACT,
+    MODE_REMOVE,
+    Entry,
+    Request,
+    quote,
+)
 from ansible_collections.sailpoint.isc.plugins.module_utils._errors import IscInputError
 from ansible_collections.sailpoint.isc.plugins.module_utils._identities import parse_reference
 from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import (
@@ -122,13 +129,18 @@ class Plan:
 
     def records(self, ids: Iterable[str]) -> List[Dict[str, Any]]:
         """``{id, name, email}`` of each id, in the same order as :meth:`identities`."""
-        views = [{"id": i, "name": (self.known.get(i) or {}).get("name"), "email": (self.known.get(i) or {}).get("email")} for i in ids]
+        views = [
+            {"id": i, "name": (self.known.get(i) or {}).get("name"), "email": (self.known.get(i) or {}).get("email")}
+            for i in ids
+        ]
         return sort_identities(views)
 
 
 def sort_identities(views: List[Any]) -> List[Any]:
     """Identity views sorted by name (case-insensitively), then id; unnamed ones last."""
-    return sorted(views, key=lambda view: (0 if view.get("name") else 1, str(view.get("name") or "").lower(), str(view.get("id"))))
+    return sorted(
+        views, key=lambda view: (0 if view.get("name") else 1, str(view.get("name") or "").lower(), str(view.get("id")))
+    )
 
 
 def _learn(plan: Plan, snapshot: Any) -> None:
@@ -142,7 +154,9 @@ def _learn(plan: Plan, snapshot: Any) -> None:
     for members in snapshot.members.values():
         for identity_id, record in members.items():
             known[identity_id] = {"id": identity_id, "name": record.get("name"), "email": record.get("email")}
-    for identity in list(snapshot.identities.values()) + [found for matches in snapshot.queries.values() for found in matches]:
+    for identity in list(snapshot.identities.values()) + [
+        found for matches in snapshot.queries.values() for found in matches
+    ]:
         if identity.get("id") and (identity.get("name") or identity["id"] not in known):
             known[identity["id"]] = {"id": identity["id"], "name": identity.get("name"), "email": identity.get("email")}
 
@@ -156,8 +170,8 @@ def check(request: Request, snapshot: Any) -> None:
     problems = list(snapshot.ambiguous)
     for index, entry in enumerate(request.entries):
         if entry.state != ABSENT and snapshot.matches[index] is None:
-            if entry.missing:
-                problems.append(entry.missing)
+            if entry.not_found_message:
+                problems.append(entry.not_found_message)
             elif entry.owner is None:
                 problems.append("owner is required to create governance group %s (ISC refuses a group without an owner)"
                                 % (quote(entry.name) if entry.where else "'%s'" % entry.name))
@@ -199,25 +213,33 @@ def plan(request: Request, snapshot: Any) -> Plan:
         group = snapshot.matches[index]
         name = entry.name if group is None else (group.get("name") if entry.id else entry.name)
         if entry.state == ABSENT:
-            result.steps.append(_delete(group, REASON_ABSENT, entry) if group is not None else Step(UNCHANGED, name, None, entry))
+            result.steps.append(
+                _delete(group, REASON_ABSENT, entry) if group is not None else Step(UNCHANGED, name, None, entry)
+            )
         elif group is None:
             result.steps.append(_guard_query(_create(entry, snapshot), entry, snapshot))
         else:
             result.steps.append(_guard_query(_update(entry, group, snapshot), entry, snapshot))
             copies = snapshot.racing.get(index, [])
-            if entry.missing is None:  # a module that creates the group settles its copies (see race_copies)
+            if entry.not_found_message is None:  # a module that creates the group settles its copies (see race_copies)
                 result.steps.extend(_delete(copy, REASON_RACE, entry) for copy in copies)
             elif copies:
-                result.warnings.append("Governance group %s has copies made by simultaneous runs (ids: %s); this run "
-                                       "uses the oldest (id %s), and the next run of a module that creates groups "
-                                       "deletes the copies." % (quote(entry.name), ", ".join(copy["id"] for copy in copies),
-                                                                group.get("id")))
+                result.warnings.append(
+                    "Governance group %s has copies made by simultaneous runs (ids: %s); this run "
+                    "uses the oldest (id %s), and the next run of a module that creates groups "
+                    "deletes the copies."
+                    % (quote(entry.name), ", ".join(copy["id"] for copy in copies), group.get("id"))
+                )
             if index in snapshot.namesakes:
-                result.warnings.append("Other governance groups are already named '%s' (ids: %s); looking this group up by name "
-                                       "will fail until the names differ." % (entry.name, ", ".join(snapshot.namesakes[index])))
+                result.warnings.append(
+                    "Other governance groups are already named '%s' (ids: %s); looking this group up by name "
+                    "will fail until the names differ." % (entry.name, ", ".join(snapshot.namesakes[index]))
+                )
     if request.purge:
         listed = {entry.name for entry in request.entries}
-        matched = {group.get("id") for group in snapshot.matches if group is not None}  # an entry keyed by id may rename its group
+        matched = {
+            group.get("id") for group in snapshot.matches if group is not None
+        }  # an entry keyed by id may rename its group
         protected = set(request.protected)
         names = {group.get("name") for group in snapshot.groups}
         unknown = sorted(protected - names)
@@ -231,13 +253,18 @@ def plan(request: Request, snapshot: Any) -> Plan:
                                                              for near in folded.get(name.casefold(), [])[:1])
                                        for name in unknown))
         for group in snapshot.groups:
-            if group.get("name") not in listed and group.get("name") not in protected and group.get("id") not in matched:
+            if (
+                group.get("name") not in listed
+                and group.get("name") not in protected
+                and group.get("id") not in matched
+            ):
                 result.steps.append(_delete(group, REASON_PURGE))
     return result
 
 
 def _ids(entry: Entry, snapshot: Any) -> Optional[Set[str]]:
-    """The member ids ``entry`` wants: its listed members and the identities its members_query matched; None if unmanaged."""
+    """The member ids ``entry`` wants: its listed members and the identities its members_query matched; None if
+    unmanaged."""
     if not entry.manages_members:
         return None
     wanted = {snapshot.identities[parse_reference(member)]["id"] for member in entry.members or []}
@@ -285,7 +312,8 @@ def _guard_query(step: Step, entry: Entry, snapshot: Any) -> Step:
 
 
 def _wanted(entry: Entry, snapshot: Any) -> Dict[str, Any]:
-    """The fields ``entry`` manages (``_workgroups.FIELDS``), by the user's value; an identity field by the id it resolved to."""
+    """The fields ``entry`` manages (``_workgroups.FIELDS``), by the user's value; an identity field by the id it
+    resolved to."""
     wanted = {}  # type: Dict[str, Any]
     for field in FIELDS:
         value = getattr(entry, field.name)
@@ -300,7 +328,7 @@ def _create(entry: Entry, snapshot: Any) -> Step:
     step.fields = dict(step.wanted)
     if entry.members_query is not None:
         step.query_matched = len(snapshot.queries.get(entry.members_query, []))
-    step.add = sorted(step.desired or ()) if entry.members_mode != REMOVE else []
+    step.add = sorted(step.desired or ()) if entry.members_mode != MODE_REMOVE else []
     step.members_before, step.members_after = set(), set(step.add)
     return step
 
@@ -325,7 +353,7 @@ def converge(entry: Optional[Entry], group: Group, wanted: Mapping[str, Any], de
     step.fields = differing(group, wanted)
     if desired is not None:
         before = set(current or ())
-        to_add, to_remove = membership(before, desired, entry.members_mode if entry is not None else EXACT)
+        to_add, to_remove = membership(before, desired, entry.members_mode if entry is not None else MODE_EXACT)
         step.add, step.remove = sorted(to_add), sorted(to_remove)
         step.members_before, step.members_after = before, (before - to_remove) | to_add
     if not (step.fields or step.add or step.remove):
@@ -335,9 +363,9 @@ def converge(entry: Optional[Entry], group: Group, wanted: Mapping[str, Any], de
 
 def membership(current: Set[str], desired: Set[str], mode: str) -> Tuple[Set[str], Set[str]]:
     """``(to_add, to_remove)`` for a members mode (see ``_desired``): sets of ids; order and duplicates never matter."""
-    if mode == REMOVE:
+    if mode == MODE_REMOVE:
         return set(), desired & current
-    return desired - current, (current - desired if mode == EXACT else set())
+    return desired - current, (current - desired if mode == MODE_EXACT else set())
 
 
 def _delete(group: Group, reason: str, entry: Optional[Entry] = None) -> Step:

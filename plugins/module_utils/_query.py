@@ -70,14 +70,14 @@ Spread = Dict[str, Dict[str, int]]  # field -> value -> how many matches hold it
 class Survey:
     """What a run learned about its queries: ``total`` identities in the tenant; per query its ``matches``
     (``_search.identity`` records) and ``spread``; ``unknown``: per query, the fields it names that no identity has;
-    ``refused``: the queries ISC refused."""
+    ``rejected``: the queries ISC rejected."""
 
     def __init__(self) -> None:
         self.total = 0
         self.matches = {}  # type: Dict[str, List[Dict[str, Any]]]
         self.spread = {}  # type: Dict[str, Spread]
         self.unknown = {}  # type: Dict[str, List[str]]
-        self.refused = {}  # type: Dict[str, Any]  # query -> the IscApiError (HTTP 400) of it or of a field count
+        self.rejected = {}  # type: Dict[str, Any]  # query -> the IscApiError (HTTP 400) of it or of a field count
 
 
 def parse(query: str) -> Any:
@@ -213,7 +213,7 @@ def survey(client: Any, queries: Sequence[str]) -> Survey:
     identity, one ``_exists_:`` count per distinct field the queries name that DOCUMENTED_FIELDS lacks, and each query
     (ceil(N / 10,000) requests for N matches, asking for the fields it names as well, for :func:`spread`).
 
-    A request ISC refuses as malformed (HTTP 400) is kept in ``refused`` (per query: the error of the query, or of the
+    A request ISC refuses as malformed (HTTP 400) is kept in ``rejected`` (per query: the error of the query, or of the
     count of a field it names); any other error propagates.
     """
     named = {query: fields(query) for query in queries}
@@ -240,7 +240,7 @@ def survey(client: Any, queries: Sequence[str]) -> Survey:
     for query, answer in zip(queries, answers[1 + len(counted):]):
         errors = [counts[name] for name in named[query] if isinstance(counts.get(name), IscApiError)]
         if isinstance(answer, IscApiError) or errors:
-            result.refused[query] = answer if isinstance(answer, IscApiError) else errors[0]
+            result.rejected[query] = answer if isinstance(answer, IscApiError) else errors[0]
             continue
         result.matches[query], result.spread[query] = answer
         result.unknown[query] = [name for name in named[query] if counts.get(name) == 0]

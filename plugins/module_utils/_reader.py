@@ -16,7 +16,7 @@ Reads that do not depend on each other (groups by id, the members of different g
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
+from typing import Any, Callable, Dict, List, Mapping, Optional
 
 from ansible_collections.sailpoint.isc.plugins.module_utils._desired import PRESENT, Entry, Request, quote
 from ansible_collections.sailpoint.isc.plugins.module_utils._errors import IscForbiddenError, IscInputError, IscNotFoundError
@@ -24,14 +24,16 @@ from ansible_collections.sailpoint.isc.plugins.module_utils._filters import any_
 from ansible_collections.sailpoint.isc.plugins.module_utils._parallel import parallel
 from ansible_collections.sailpoint.isc.plugins.module_utils._plan import ambiguous
 from ansible_collections.sailpoint.isc.plugins.module_utils._identities import (
+    IdentityProblem,
     IscIdentityResolutionError,
     IscUserContextError,
+    in_places,
     parse_reference,
     resolve_references,
     with_hint,
 )
 from ansible_collections.sailpoint.isc.plugins.module_utils._query import Survey, survey
-from ansible_collections.sailpoint.isc.plugins.module_utils._search import SEARCH_HINT, problem_with_query
+from ansible_collections.sailpoint.isc.plugins.module_utils._search import SEARCH_HINT, QueryProblem, problem_with_query
 from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import (
     PLACEHOLDER_ID,
     exact_name_matches,
@@ -116,7 +118,8 @@ def _read_groups(client: Any, request: Request, check_mode: bool, snapshot: Snap
     by_id_found = parallel(lambda entry: _by_id(client, entry, check_mode), by_id, client.concurrency)
     found = dict(zip(map(id, by_id), by_id_found))
     renamed = {}  # type: Dict[int, Group]  # entry index -> its group, for the entries by id that give another name
-    named = {}  # type: Dict[Any, List[Group]]  # the listing by exact name: one pass, not one per entry (n x n at tenant scale)
+    # the listing by exact name: one pass, not one per entry (n x n at tenant scale)
+    named = {}  # type: Dict[Any, List[Group]]
     for group in snapshot.groups:
         named.setdefault(group.get("name"), []).append(group)
     for index, entry in enumerate(request.entries):
@@ -133,7 +136,12 @@ def _read_groups(client: Any, request: Request, check_mode: bool, snapshot: Snap
             continue
         group = found[id(entry)]
         snapshot.matches.append(group)
-        if group is not None and entry.name is not None and group.get("name") != entry.name and group["id"] != PLACEHOLDER_ID:
+        if (
+            group is not None
+            and entry.name is not None
+            and group.get("name") != entry.name
+            and group["id"] != PLACEHOLDER_ID
+        ):
             renamed[index] = group
     indexes = list(renamed)
     namesakes = parallel(lambda index: client.find_workgroups_by_name(request.entries[index].name), indexes,
@@ -154,7 +162,7 @@ def _by_id(client: Any, entry: Entry, check_mode: bool) -> Optional[Group]:
 def run_queries(client: Any, request: Request, snapshot: Snapshot) -> None:
     """Run each distinct ``members_query`` of the request once, with the counts that check them (``_query.survey``:
     one count of the tenant's identities, one per distinct undocumented field), into ``snapshot.queries`` and
-    ``snapshot.survey``. Raises IscInputError naming every group whose query ISC refused as malformed (HTTP 400), with
+    ``snapshot.survey``. Raises IscInputError naming every group whose query ISC rejected as malformed (HTTP 400), with
     ISC's message, or names a field no identity has (a misspelt field matches nobody, and under NOT everyone); other
     errors (403, 5xx, ...) propagate as they are."""
     first = {}  # type: Dict[str, Entry]  # each query and the first entry that gives it, in the order of the request
@@ -167,18 +175,18 @@ def run_queries(client: Any, request: Request, snapshot: Snapshot) -> None:
         snapshot.survey = survey(client, list(first))
     except IscForbiddenError as exc:
         raise with_hint(exc, SEARCH_HINT)
-    problems = []  # type: List[str]
+    problems = []  # type: List[Any]
     for query, entry in first.items():
         where = entry.label or "governance group '%s'" % (entry.name or entry.id)
-        if query in snapshot.survey.refused:
-            problems.append(problem_with_query(where, "members_query", query, snapshot.survey.refused[query]) or "")
+        if query in snapshot.survey.rejected:
+            problems.append(problem_with_query(where, "members_query", query, snapshot.survey.rejected[query]) or "")
         elif snapshot.survey.unknown[query]:
             unknown = snapshot.survey.unknown[query]
-            problems.append("%s: members_query %r names %s that no identity has (%s): a misspelt field "
-                            "matches nobody, and negated (NOT, -) everyone; field names are case-sensitive (see the "
-                            "identities' attributes with sailpoint.isc.identity_info; a just-added attribute may not "
-                            "be in search yet)"
-                            % (where, query, "a field" if len(unknown) == 1 else "fields", ", ".join(unknown)))
+            problems.append(QueryProblem(
+                "names %s that no identity has (%s): a misspelt field matches nobody, and negated (NOT, -) everyone; "
+                "field names are case-sensitive (see the identities' attributes with sailpoint.isc.identity_info; a "
+                "just-added attribute may not be in search yet)"
+                % ("a field" if len(unknown) == 1 else "fields", ", ".join(unknown)), "members_query", query, where))
         snapshot.queries[query] = snapshot.survey.matches.get(query, [])
     if problems:
         raise IscInputError(problems)
@@ -202,29 +210,13 @@ def resolve(client: Any, request: Request, snapshot: Snapshot, warn: Optional[Ca
         for where, reference in entry.references():
             users.setdefault(parse_reference(reference), []).append(("%s %s" % (entry.label, where)).strip())
     try:
-        snapshot.identities = resolve_references(client, list(users), request.verify_ids, known, request.trust_unverifiable_ids, warn)
-    except IscIdentityResolutionError as exc:
-        raise IscIdentityResolutionError(_name_users(exc.problems, users))
+        snapshot.identities = resolve_references(
+            client, list(users), request.verify_ids, known, request.trust_unverifiable_ids, warn
+        )
+    except IscIdentityResolutionError as exc:  # each problem with where the request gives its reference
+        raise IscIdentityResolutionError([
+            problem.at(users.get(problem.reference, ())) if isinstance(problem, IdentityProblem) else problem
+            for problem in exc.found])
     except IscUserContextError as exc:
-        labels = {reference: _in_places(users.get(reference, ()), 3) for reference in exc.references}
+        labels = {reference: in_places(users.get(reference, ()), 3) for reference in exc.references}
         raise IscUserContextError(exc, exc.references, labels)
-
-
-def _in_places(places: Sequence[str], shown: int = 5) -> str:
-    """`` (in groups[0] "A" owner, ... and 3 more)``: where the request gives a reference (the first ``shown``)."""
-    places = [place for place in places if place]
-    if not places:
-        return ""
-    more = " and %d more" % (len(places) - shown) if len(places) > shown else ""
-    return " (in %s%s)" % (", ".join(places[:shown]), more)
-
-
-def _name_users(problems: List[str], users: Mapping[Any, List[str]]) -> List[str]:
-    """Each problem plus where the request gives the reference it names (it starts ``key 'value':``)."""
-    by_prefix = {"%s %r:" % reference: places for reference, places in users.items()}
-    named = []
-    for problem in problems:
-        places = next((by_prefix[problem[:position + 1]] for position, char in enumerate(problem)
-                       if char == ":" and problem[:position + 1] in by_prefix), [])
-        named.append(problem + _in_places(places))
-    return named

@@ -15,14 +15,21 @@ share the views below (identity labels, sort order, failure descriptions), so th
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Set
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 from urllib.parse import urlsplit
 
 from ansible_collections.sailpoint.isc.plugins.module_utils._auth import TOKEN_PATH
 from ansible_collections.sailpoint.isc.plugins.module_utils._errors import IscAuthError, IscForbiddenError
 from ansible_collections.sailpoint.isc.plugins.module_utils._executor import ACTION_LABELS, Outcome, StepResult
-from ansible_collections.sailpoint.isc.plugins.module_utils._members import ADD, REMOVE, describe_failures, label, membership_diff, plural
-from ansible_collections.sailpoint.isc.plugins.module_utils._module import fail
+from ansible_collections.sailpoint.isc.plugins.module_utils._members import (
+    ADD_MEMBERS,
+    REMOVE_MEMBERS,
+    describe_failures,
+    label,
+    membership_diff,
+    plural,
+)
+from ansible_collections.sailpoint.isc.plugins.module_utils._module import ModuleResult
 from ansible_collections.sailpoint.isc.plugins.module_utils._plan import (
     CREATE,
     DELETE,
@@ -37,7 +44,15 @@ from ansible_collections.sailpoint.isc.plugins.module_utils._plan import (
     Step,
 )
 from ansible_collections.sailpoint.isc.plugins.module_utils._query import spread_text
-from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import FIELD, FIELDS, MANAGED_FIELDS, Field, describe, format_connections, would_be
+from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import (
+    FIELD,
+    FIELDS,
+    MANAGED_FIELDS,
+    Field,
+    describe,
+    format_connections,
+    would_be,
+)
 
 # The summary lists at most this many members per group and direction, then counts the rest.
 SUMMARY_MEMBER_LINES = 10
@@ -79,8 +94,11 @@ def _current(plan: Plan, group: Mapping[str, Any], field: Field) -> Any:
 
 def changes(plan: Plan, step: Step) -> Dict[str, Dict[str, Any]]:
     """``{field: {before, after}}`` of an update: names and descriptions as strings, owners as ``{id, name}``."""
-    return {field.name: {"before": _current(plan, step.group, field), "after": _shown(plan, field, step.fields[field.name])}
-            for field in FIELDS if field.name in step.fields}
+    return {
+        field.name: {"before": _current(plan, step.group, field), "after": _shown(plan, field, step.fields[field.name])}
+        for field in FIELDS
+        if field.name in step.fields
+    }
 
 
 def in_use_view(step: Step) -> Dict[str, Any]:
@@ -89,24 +107,61 @@ def in_use_view(step: Step) -> Dict[str, Any]:
     connections = step.result.connections if step.result is not None else None
     if not (isinstance(count, int) and count > 0) and connections is not None:
         count = len(connections)  # the listing did not know (a 409 or 400 answer told)
-    return {"name": step.name, "id": step.id, "reason": step.reason, "connection_count": count, "connections": connections}
+    return {
+        "name": step.name,
+        "id": step.id,
+        "reason": step.reason,
+        "connection_count": count,
+        "connections": connections,
+    }
 
 
 # ------------------------------------------------------------------ sailpoint.isc.workgroups
 def plan_dict(plan: Plan, full: bool = True) -> Dict[str, Any]:
-    """RV(plan): ``{to_create, to_update, to_delete, in_use, unchanged, queries}`` (``to_`` keys: ``plan.update`` would be the
-    dict method in Jinja). Not ``full``: no ``unchanged`` and only the queries of groups that change or are refused, so that
+    """RV(plan): ``{to_create, to_update, to_delete, in_use, unchanged, queries}`` (``to_`` keys: ``plan.update`` would
+    be the
+    dict method in Jinja). Not ``full``: no ``unchanged`` and only the queries of groups that change or are refused, so
+    that
     an unchanged group costs nothing in the result of a converge of thousands (``counts.unchanged`` counts them)."""
     result = {
-        "to_create": [dict({field.name: _shown(plan, field, step.fields.get(field.name)) for field in FIELDS},
-                           members=plan.identities(step.add), member_count=len(step.add)) for step in plan.of(CREATE)],
-        "to_update": [{"name": step.name, "id": step.id, "changes": changes(plan, step), "members_add": plan.identities(step.add),
-                       "members_remove": plan.identities(step.remove)} for step in plan.of(UPDATE)],
-        "to_delete": [dict({field.name: _current(plan, step.group, field) for field in FIELDS}, name=step.name, id=step.id,
-                           reason=step.reason, member_count=step.group.get("memberCount")) for step in plan.of(DELETE)],
-        "in_use": [{"name": step.name, "id": step.id, "reason": step.reason, "connection_count": step.connection_count} for step in plan.of(IN_USE)],
+        "to_create": [
+            dict(
+                {field.name: _shown(plan, field, step.fields.get(field.name)) for field in FIELDS},
+                members=plan.identities(step.add),
+                member_count=len(step.add),
+            )
+            for step in plan.of(CREATE)
+        ],
+        "to_update": [
+            {
+                "name": step.name,
+                "id": step.id,
+                "changes": changes(plan, step),
+                "members_add": plan.identities(step.add),
+                "members_remove": plan.identities(step.remove),
+            }
+            for step in plan.of(UPDATE)
+        ],
+        "to_delete": [
+            dict(
+                {field.name: _current(plan, step.group, field) for field in FIELDS},
+                name=step.name,
+                id=step.id,
+                reason=step.reason,
+                member_count=step.group.get("memberCount"),
+            )
+            for step in plan.of(DELETE)
+        ],
+        "in_use": [
+            {"name": step.name, "id": step.id, "reason": step.reason, "connection_count": step.connection_count}
+            for step in plan.of(IN_USE)
+        ],
         "unchanged": [step.name for step in plan.of(UNCHANGED)],
-        "queries": [query_view(step) for step in plan.steps if step.query_matched is not None and (full or step.action != UNCHANGED)],
+        "queries": [
+            query_view(step)
+            for step in plan.steps
+            if step.query_matched is not None and (full or step.action != UNCHANGED)
+        ],
     }
     if not full:
         del result["unchanged"]
@@ -179,10 +234,19 @@ def render_summary(plan: Plan, source: str = "") -> List[str]:
             why += ", %s" % plural(count, "member")
         lines.append("- delete %s (%s)" % (_quote(step.name), why))
     for step in plan.of(IN_USE):
-        lines.append("! keep %s: in use by %s, cannot be deleted (%s)"
-                     % (_quote(step.name), plural(step.connection_count, "connection"), "state absent" if step.reason == REASON_ABSENT else "purge"))
+        lines.append(
+            "! keep %s: in use by %s, cannot be deleted (%s)"
+            % (
+                _quote(step.name),
+                plural(step.connection_count, "connection"),
+                "state absent" if step.reason == REASON_ABSENT else "purge",
+            )
+        )
     for step in plan.of(REFUSED):
-        lines.append("! refuse %s: members +%d -%d not applied (see failures)" % (_quote(step.name), len(step.add), len(step.remove)))
+        lines.append(
+            "! refuse %s: members +%d -%d not applied (see failures)"
+            % (_quote(step.name), len(step.add), len(step.remove))
+        )
         lines.extend(_query_lines(step))
     for step in plan.of(UNCHANGED):
         if step.query_matched is not None:
@@ -193,7 +257,9 @@ def render_summary(plan: Plan, source: str = "") -> List[str]:
     return lines
 
 
-def _view(plan: Plan, group: Mapping[str, Any], members: Optional[Set[str]] = None, member_count: Any = None) -> Dict[str, Any]:
+def _view(
+    plan: Plan, group: Mapping[str, Any], members: Optional[Set[str]] = None, member_count: Any = None
+) -> Dict[str, Any]:
     """A group in the diff of a list (keyed by its name): its fields but the name, identities as ``name (id)``."""
     view = {}  # type: Dict[str, Any]
     for field in FIELDS:
@@ -238,16 +304,18 @@ def build_diff(plan: Plan) -> Dict[str, Dict[str, Any]]:
     return {"before": before, "after": after}
 
 
-def report_converge(module: Any, outcome: Outcome, full: bool = True) -> None:
-    """exit_json with the plan, summary, counts and diff; fail_json naming every failure and what did succeed.
+def report_converge(module: Any, outcome: Outcome, full: bool = True) -> ModuleResult:
+    """The plan, summary, counts and diff; failed, naming every failure and what did succeed.
     ``full``: the plan names every group, unchanged ones included (see :func:`plan_dict`)."""
     plan = outcome.plan
-    if outcome.refused is not None:
-        _refuse(module, outcome, full)
+    if outcome.refusal is not None:
+        return _refuse(module, outcome, full)
     for step in outcome.in_use:
         _warn_in_use(module, step)
     for step in plan.steps:
-        if step.result is not None and step.result.gone and step.reason != REASON_RACE:  # a copy: another run settled it
+        if (
+            step.result is not None and step.result.gone and step.reason != REASON_RACE
+        ):  # a copy: another run settled it
             module.warn("Governance group \"%s\" (id %s) was already deleted by someone else." % (step.name, step.id))
     counts = outcome.counts()
     summary = render_summary(plan, read_from(module.params)) + [_last_line(outcome, counts)]
@@ -257,14 +325,19 @@ def report_converge(module: Any, outcome: Outcome, full: bool = True) -> None:
     result.update(_invocation(module, full))
     if module._diff:
         result["diff"] = diff_text(build_diff(plan))
-    if not outcome.failures:
-        module.exit_json(**result)
+    failures = result["failures"]
+    if not failures:
+        return ModuleResult(result)
     parts = []
-    for failure in outcome.failures:
+    for failure in failures:
         if "identities" in failure or failure["action"] == ACTION_LABELS[REFUSED]:  # the message says it all
             text = "\"%s\" %s: %s" % (failure["name"], failure["action"], failure["message"])
         else:
-            text = "\"%s\" %s: %s" % (failure["name"], failure["action"], "HTTP %s" % failure["status"] if failure["status"] else "failed")
+            text = "\"%s\" %s: %s" % (
+                failure["name"],
+                failure["action"],
+                "HTTP %s" % failure["status"] if failure["status"] else "failed",
+            )
             if failure["message"]:
                 text += " %s" % failure["message"]
         if failure["tracking_id"]:
@@ -273,15 +346,17 @@ def report_converge(module: Any, outcome: Outcome, full: bool = True) -> None:
     stopped, again = stop_sentence(outcome), "Run the task again to finish the job."
     if isinstance(outcome.stopped, (IscAuthError, IscForbiddenError)):
         again = "Give the token the rights ISC names above, then run the task again."
-    elif any(failure["action"] == ACTION_LABELS[REFUSED] for failure in outcome.failures):
-        again = "Review the refused members queries; running the task again changes nothing for them until the query or its limits change."
+    elif any(failure["action"] == ACTION_LABELS[REFUSED] for failure in failures):
+        again = ("Review the refused members queries; running the task again changes nothing for them until the query "
+                 "or its limits change.")
     msg = "Failed to converge the governance groups (%s): %s.%s What succeeded: %s %s" % (
-        plural(len(outcome.failures), "failure"), "; ".join(parts), stopped, result.pop("msg"), again)
-    fail(module, msg, **result)
+        plural(len(failures), "failure"), "; ".join(parts), stopped, result.pop("msg"), again)
+    return ModuleResult(result, msg)
 
 
 def _invocation(module: Any, full: bool) -> Dict[str, Any]:
-    """Not ``full``: the ``invocation`` AnsibleModule adds to a result (always before ansible-core 2.19, with -vvv since)
+    """Not ``full``: the ``invocation`` AnsibleModule adds to a result (always before ansible-core 2.19, with -vvv
+    since)
     without the list itself, which it would echo whole - megabytes at tenant scale - and the controller parse again."""
     if full or not isinstance(module.params.get("groups"), list):
         return {}
@@ -290,20 +365,27 @@ def _invocation(module: Any, full: bool) -> Dict[str, Any]:
 
 
 def stop_sentence(outcome: Outcome) -> str:
-    """`` The remaining writes ... were not attempted ...`` after a STOP_ERRORS error (with why, for the token's rights); ``''`` otherwise."""
+    """`` The remaining writes ... were not attempted ...`` after a STOP_ERRORS error (with why, for the token's
+    rights); ``''`` otherwise."""
     error = outcome.stopped
     if error is None:
         return ""
     skipped = outcome.skipped
-    names = ", ".join(_quote(step.name) for step in skipped[:5]) + (" and %d more" % (len(skipped) - 5) if len(skipped) > 5 else "")
+    names = ", ".join(_quote(step.name) for step in skipped[:5]) + (
+        " and %d more" % (len(skipped) - 5) if len(skipped) > 5 else ""
+    )
     what = "The remaining writes (%s: %s) were not attempted" % (plural(len(skipped), "group"), names) if skipped else \
         "The remaining writes were not attempted"
-    token = "the token of API client %r" % error.client_id if getattr(error, "client_id", None) else "the token"  # a pool's client
+    # a pool's client
+    token = "the token of API client %r" % error.client_id if getattr(error, "client_id", None) else "the token"
     if isinstance(error, IscAuthError) and error.path == TOKEN_PATH:  # a new token was needed and refused
         return " %s: the token endpoint refused %s (HTTP %s); check its client_secret." % (
             what, "API client %r" % error.client_id if error.client_id else "the client credentials", error.status)
     if isinstance(error, IscForbiddenError):
-        return " %s: %s lacks the rights for them (HTTP 403; ISC's message above names the missing scope or user level)." % (what, token)
+        return (
+            " %s: %s lacks the rights for them (HTTP 403; ISC's message above names the missing scope or user level)."
+            % (what, token)
+        )
     if isinstance(error, IscAuthError):
         return " %s: %s was rejected (HTTP 401) even after fetching a new one." % (what, token)
     if getattr(error, "client_id", None):
@@ -311,39 +393,57 @@ def stop_sentence(outcome: Outcome) -> str:
     return " %s after this error." % what
 
 
-def _refuse(module: Any, outcome: Outcome, full: bool) -> None:
-    """fail_json for a plan the guard refused (``_plan.guard``): the plan is shown, nothing was written."""
+def _refuse(module: Any, outcome: Outcome, full: bool) -> ModuleResult:
+    """The failed result of a plan the guard refused (``_plan.guard``): the plan is shown, nothing was written."""
     plan = outcome.plan
     deletes = len(plan.of(DELETE))
-    nothing = dict.fromkeys(("created", "updated", "deleted", "unchanged", "members_added", "members_removed"), 0)
     summary = render_summary(plan, read_from(module.params)) + ["Refused: nothing was changed (see msg)."]
     result = {"changed": False, "summary": summary, "plan": plan_dict(plan, full),
-              "in_use": [], "failures": [], "counts": nothing}  # type: Dict[str, Any]
+              "in_use": [], "failures": [], "counts": outcome.counts()}  # type: Dict[str, Any]
     result.update(_invocation(module, full))
     if module._diff:
         result["diff"] = diff_text(build_diff(plan))
-    fail(module, "Refused to run the plan, nothing was changed: %s. Review the plan (summary, plan.to_delete); if these deletions "
-         "are intended, set max_deletes to %d or more (role variable isc_governance_groups_max_deletes)." % (outcome.refused, deletes),
-         **result)
+    return ModuleResult(
+        result,
+        "Refused to run the plan, nothing was changed: %s. Review the plan (summary, plan.to_delete); if "
+        "these deletions are intended, set max_deletes to %d or more (role variable "
+        "isc_governance_groups_max_deletes)." % (outcome.refusal, deletes),
+    )
 
 
 def _warn_in_use(module: Any, step: Step) -> None:
     view = in_use_view(step)
     used_by = ": %s" % format_connections(view["connections"]) if view["connections"] else ""
     count = view["connection_count"]
-    module.warn("Governance group \"%s\" (id %s) cannot be deleted: it is in use%s%s. Remove it from these objects first%s."
-                % (step.name, step.id, " by %s" % plural(count, "connection") if count else "", used_by,
-                   ", or add it to protected" if step.reason == "purge" else ""))
+    module.warn(
+        "Governance group \"%s\" (id %s) cannot be deleted: it is in use%s%s. Remove it from these objects first%s."
+        % (
+            step.name,
+            step.id,
+            " by %s" % plural(count, "connection") if count else "",
+            used_by,
+            ", or add it to protected" if step.reason == "purge" else "",
+        )
+    )
 
 
 def _converge_message(outcome: Outcome, counts: Mapping[str, int]) -> str:
     """One sentence: what was done, or what check mode would do."""
-    if not (outcome.plan.actions or outcome.failures):
+    if not (outcome.plan.actions or outcome.records):
         return "Nothing to change: every listed governance group is as requested (%d unchanged)." % counts["unchanged"]
     text = "Created %d, updated %d and deleted %d governance groups; added %d and removed %d members; %d unchanged."
     if outcome.check_mode:
-        text = "Would create %d, update %d and delete %d governance groups (add %d and remove %d members); %d unchanged."
-    return text % (counts["created"], counts["updated"], counts["deleted"], counts["members_added"], counts["members_removed"], counts["unchanged"])
+        text = (
+            "Would create %d, update %d and delete %d governance groups (add %d and remove %d members); %d unchanged."
+        )
+    return text % (
+        counts["created"],
+        counts["updated"],
+        counts["deleted"],
+        counts["members_added"],
+        counts["members_removed"],
+        counts["unchanged"],
+    )
 
 
 def _last_line(outcome: Outcome, counts: Mapping[str, int]) -> str:
@@ -351,15 +451,22 @@ def _last_line(outcome: Outcome, counts: Mapping[str, int]) -> str:
     if outcome.check_mode:
         return "Check mode: nothing was changed."
     line = "Done: %d created, %d updated, %d deleted, %d unchanged; members +%d -%d" % (
-        counts["created"], counts["updated"], counts["deleted"], counts["unchanged"], counts["members_added"], counts["members_removed"])
-    if outcome.failures:
-        line += "; %s (see failures)" % plural(len(outcome.failures), "failure")
+        counts["created"],
+        counts["updated"],
+        counts["deleted"],
+        counts["unchanged"],
+        counts["members_added"],
+        counts["members_removed"],
+    )
+    if outcome.records:
+        line += "; %s (see failures)" % plural(len(outcome.records), "failure")
     return line
 
 
 # ------------------------------------------------------------------ sailpoint.isc.workgroup
 def _field_views(plan: Plan, group: Mapping[str, Any], fields: Sequence[str]) -> Dict[str, Any]:
-    """The fields of ``group`` as ``--diff`` shows them: descriptions never None, owners ``{id, name}`` (name when known)."""
+    """The fields of ``group`` as ``--diff`` shows them: descriptions never None, owners ``{id, name}`` (name when
+    known)."""
     view = {}  # type: Dict[str, Any]
     for name in fields:
         field = FIELD[name]
@@ -373,7 +480,8 @@ def _field_views(plan: Plan, group: Mapping[str, Any], fields: Sequence[str]) ->
 
 
 def _would_be(plan: Plan, step: Step) -> Dict[str, Any]:
-    """The group as check mode reports it: the current one (or a placeholder) with the planned fields set, identities named."""
+    """The group as check mode reports it: the current one (or a placeholder) with the planned fields set, identities
+    named."""
     group = would_be(step.group, step.fields)
     for field in FIELDS:
         if field.identity and field.name in step.fields and plan.identity(step.fields[field.name])["name"]:
@@ -381,8 +489,8 @@ def _would_be(plan: Plan, step: Step) -> Dict[str, Any]:
     return group
 
 
-def report_workgroup(module: Any, outcome: Outcome) -> None:
-    """exit_json (or fail_json) for the one group of sailpoint.isc.workgroup."""
+def report_workgroup(module: Any, outcome: Outcome) -> ModuleResult:
+    """The result (or failure) of the one group of sailpoint.isc.workgroup."""
     plan = outcome.plan
     step = plan.steps[0]
     result = step.result
@@ -390,134 +498,169 @@ def report_workgroup(module: Any, outcome: Outcome) -> None:
     if step.action == UNCHANGED:
         if step.group is None:
             entry = step.entry
-            module.exit_json(changed=False, workgroup={},
-                             msg="Nothing to delete: %s does not exist." % describe(entry.id, None if entry.id else entry.name))
-        copies, copies_diff = _race_copies(module, outcome, target)
+            return ModuleResult({"changed": False, "workgroup": {}, "msg": "Nothing to delete: %s does not exist."
+                                 % describe(entry.id, None if entry.id else entry.name)})
+        copies, copies_diff, failure = _race_copies(outcome, target)
+        if failure is not None:
+            return failure
         if copies:
             already = "%s is already as requested." % (target[:1].upper() + target[1:])
-            _exit(module, True, "%s %s" % (already, copies), step.group, copies_diff)
-        module.exit_json(changed=False, workgroup=step.group, msg="Nothing to change: %s is already as requested." % target)
+            return _exit(module, True, "%s %s" % (already, copies), step.group, copies_diff)
+        return ModuleResult({"changed": False, "workgroup": step.group,
+                             "msg": "Nothing to change: %s is already as requested." % target})
     if step.action in (DELETE, IN_USE):
-        _report_delete(module, outcome, step, target)
+        return _report_delete(module, outcome, step, target)
     planned = _would_be(plan, step)
-    fields = list(MANAGED_FIELDS) if step.action == CREATE else [field for field in MANAGED_FIELDS if field in step.fields]
-    diff = {"before": {} if step.group is None else _field_views(plan, step.group, fields), "after": _field_views(plan, planned, fields)}
+    fields = (
+        list(MANAGED_FIELDS) if step.action == CREATE else [field for field in MANAGED_FIELDS if field in step.fields]
+    )
+    diff = {
+        "before": {} if step.group is None else _field_views(plan, step.group, fields),
+        "after": _field_views(plan, planned, fields),
+    }
     summary = ", ".join(fields)
-    verb = {CREATE: ("Would create %s.", "Created %s."), UPDATE: ("Would update %s: " + summary + ".", "Updated %s: " + summary + ".")}[step.action]
+    verb = {
+        CREATE: ("Would create %s.", "Created %s."),
+        UPDATE: ("Would update %s: " + summary + ".", "Updated %s: " + summary + "."),
+    }[step.action]
     if not outcome.check_mode and result.errors:
         action, error = result.errors[0]
         what = "create " + describe(name=step.name) if step.action == CREATE else "update %s (%s)" % (target, summary)
-        fail(module, "Failed to %s: %s" % (what, error), error)
-    copies, copies_diff = _race_copies(module, outcome, target)
+        return ModuleResult({}, "Failed to %s: %s" % (what, error), error)
+    copies, copies_diff, failure = _race_copies(outcome, target)
+    if failure is not None:
+        return failure
     for side in diff:
         diff[side].update(copies_diff.get(side, {}))
     if outcome.check_mode:
         message = verb[0] % describe(name=step.name) if step.action == CREATE else verb[0] % target
-        _exit(module, True, ("%s %s" % (message, copies)).strip(), planned, diff)
+        return _exit(module, True, ("%s %s" % (message, copies)).strip(), planned, diff)
     after = result.group or planned
     message = verb[1] % (describe(after.get("id"), step.name) if step.action == CREATE else target)
     if result.joined is not None:  # this run's create lost a race (_executor._settle): say what this run did instead
         mine = "; the copy this run created (id %s) was deleted" % result.discarded if result.discarded else ""
         message = "A simultaneous run created %s first: this run brought it to the requested state%s." % (
             describe(after.get("id"), step.name), mine)
-    _exit(module, True, ("%s %s" % (message, copies)).strip(), after, diff)
+    return _exit(module, True, ("%s %s" % (message, copies)).strip(), after, diff)
 
 
-def _race_copies(module: Any, outcome: Outcome, target: str) -> Any:
-    """``(words, diff)``: what the run deleted (or would delete) of the younger copies that simultaneous runs made of
-    the group (the plan's steps with reason ``race copy``), ``''`` and ``{}`` when none; fail_json when a delete
-    failed. The diff lists the copies' ids before, none after."""
+def _race_copies(outcome: Outcome, target: str) -> Tuple[str, Dict[str, Any], Optional[ModuleResult]]:
+    """``(words, diff, failure)``: what the run deleted (or would delete) of the younger copies that simultaneous runs
+    made of the group (the plan's steps with reason ``race copy``; ``''`` and ``{}`` when none), and the failed result
+    when a delete failed. The diff lists the copies' ids before, none after."""
     copies = [step for step in outcome.plan.steps[1:] if step.reason == REASON_RACE]
     failed = [step for step in copies if step.result is not None and step.result.errors]
     if failed and not outcome.check_mode:
         error = failed[0].result.errors[0][1]
-        fail(module, "Failed to delete the younger copy (id %s) that simultaneous runs made of %s: %s"
-             % (failed[0].id, target, error), error)
+        return "", {}, ModuleResult({}, "Failed to delete the younger copy (id %s) that simultaneous runs made of %s: %s"
+                                    % (failed[0].id, target, error), error)
     if not outcome.check_mode:
         copies = [step for step in copies if step.result is not None and step.result.deleted]
     if not copies:
-        return "", {}
+        return "", {}, None
     ids = sorted(str(step.id) for step in copies)
     words = "%s %s that simultaneous runs made (ids %s); the oldest is kept." % (
         "Would delete" if outcome.check_mode else "Deleted", plural(len(ids), "younger copy", "younger copies"),
         ", ".join(ids))
-    return words, {"before": {"race copies": ids}, "after": {"race copies": []}}
+    return words, {"before": {"race copies": ids}, "after": {"race copies": []}}, None
 
 
-def _report_delete(module: Any, outcome: Outcome, step: Step, target: str) -> None:
+def _report_delete(module: Any, outcome: Outcome, step: Step, target: str) -> ModuleResult:
     result = step.result
     if result.in_use:
         view = in_use_view(step)
         listed = ": %s" % format_connections(view["connections"]) if view["connections"] else ""
-        fail(module, "Cannot delete %s: it is still used by %s connection(s)%s. Remove the group from these objects first."
-             % (target, view["connection_count"], listed), connections=view["connections"])
+        return ModuleResult(
+            {"connections": view["connections"]},
+            "Cannot delete %s: it is still used by %s connection(s)%s. "
+            "Remove the group from these objects first." % (target, view["connection_count"], listed),
+        )
     diff = {"before": _field_views(outcome.plan, step.group, MANAGED_FIELDS), "after": {}}
     if outcome.check_mode:
-        _exit(module, True, "Would delete %s." % target, {}, diff)
+        return _exit(module, True, "Would delete %s." % target, {}, diff)
     if result.gone:
-        _exit(module, False, "Nothing to delete: %s was deleted by someone else meanwhile." % target, {})
+        return _exit(module, False, "Nothing to delete: %s was deleted by someone else meanwhile." % target, {})
     if result.errors:
         error = result.errors[0][1]
-        fail(module, "Failed to delete %s: %s" % (target, error), error)
-    _exit(module, True, "Deleted %s." % target, {}, diff)
+        return ModuleResult({}, "Failed to delete %s: %s" % (target, error), error)
+    return _exit(module, True, "Deleted %s." % target, {}, diff)
 
 
-def _exit(module: Any, changed: bool, msg: str, workgroup: Mapping[str, Any], diff: Optional[Dict[str, Any]] = None) -> None:
+def _exit(module: Any, changed: bool, msg: str, workgroup: Mapping[str, Any],
+          diff: Optional[Dict[str, Any]] = None) -> ModuleResult:
     result = {"changed": changed, "msg": msg, "workgroup": dict(workgroup)}  # type: Dict[str, Any]
     if diff is not None and module._diff:
         result["diff"] = diff_text(diff)
-    module.exit_json(**result)
+    return ModuleResult(result)
 
 
 # ------------------------------------------------------------------ sailpoint.isc.workgroup_members
-def report_members(module: Any, outcome: Outcome) -> None:
-    """exit_json (or fail_json) for the membership of the one group of sailpoint.isc.workgroup_members."""
+def report_members(module: Any, outcome: Outcome) -> ModuleResult:
+    """The result (or failure) for the membership of the one group of sailpoint.isc.workgroup_members."""
     plan = outcome.plan
     step = plan.steps[0]
     target = describe(step.id, step.name)
     before = step.members_before or set()
     if step.action == REFUSED:
-        fail(module, "Refused to change the members of %s: %s." % (target, step.refusal), changed=False, workgroup={"id": step.id, "name": step.name},
-             query=query_view(step), added=[], removed=[], added_count=0, removed_count=0)
+        return ModuleResult({"changed": False, "workgroup": {"id": step.id, "name": step.name},
+                             "query": query_view(step), "added": [], "removed": [], "added_count": 0,
+                             "removed_count": 0},
+                            "Refused to change the members of %s: %s." % (target, step.refusal))
     if step.action == UNCHANGED or outcome.check_mode:
         added, removed, after = step.add, step.remove, before if step.members_after is None else step.members_after
     else:
         result = step.result
-        added, removed = result.done[ADD], result.done[REMOVE]
-        after = (before - set(result.done[REMOVE] + result.already[REMOVE])) | set(result.done[ADD] + result.already[ADD])
+        added, removed = result.done[ADD_MEMBERS], result.done[REMOVE_MEMBERS]
+        after = ((before - set(result.done[REMOVE_MEMBERS] + result.already[REMOVE_MEMBERS]))
+                 | set(result.done[ADD_MEMBERS] + result.already[ADD_MEMBERS]))
     report = {"changed": bool(added or removed), "workgroup": {"id": step.id, "name": step.name},
-              "added": plan.records(added), "removed": plan.records(removed), "added_count": len(added), "removed_count": len(removed)}
+              "added": plan.records(added), "removed": plan.records(removed), "added_count": len(added),
+              "removed_count": len(removed)}
     if step.query_matched is not None:
         report["query"] = query_view(step)
     if module._diff:
         report["diff"] = membership_diff(target, plan.records(before), plan.records(after))
-    if step.result is not None and (step.result.errors or step.result.refused[ADD] or step.result.refused[REMOVE]) and not outcome.check_mode:
-        _fail_members(module, plan, step.result, target, report)
+    done = step.result
+    failed = done is not None and (done.errors or done.rejected[ADD_MEMBERS] or done.rejected[REMOVE_MEMBERS])
+    if failed and not outcome.check_mode:
+        return _fail_members(plan, step.result, target, report)
     report.update(members=plan.records(after), member_count=len(after))
+    report["msg"] = _members_message(outcome.check_mode, target, added, removed, after)
+    return ModuleResult(report)
+
+
+def _members_message(check_mode: bool, target: str, added: Sequence[str], removed: Sequence[str],
+                     after: Set[str]) -> str:
+    """What was done to the membership, or what check mode would do."""
     if not (added or removed):
-        report["msg"] = "%s already has the requested membership (%s)." % (target[:1].upper() + target[1:], plural(len(after), "member"))
-    else:
-        report["msg"] = "%s %d and %s %s of %s; it %s %s." % (
-            "Would add" if outcome.check_mode else "Added", len(added), "remove" if outcome.check_mode else "removed",
-            plural(len(removed), "member"), target, "would then have" if outcome.check_mode else "now has", plural(len(after), "member"))
-    module.exit_json(**report)
+        return "%s already has the requested membership (%s)." % (target[:1].upper() + target[1:],
+                                                                  plural(len(after), "member"))
+    return "%s %d and %s %s of %s; it %s %s." % (
+        "Would add" if check_mode else "Added", len(added), "remove" if check_mode else "removed",
+        plural(len(removed), "member"), target, "would then have" if check_mode else "now has",
+        plural(len(after), "member"))
 
 
-def _fail_members(module: Any, plan: Plan, result: StepResult, target: str, report: Dict[str, Any]) -> None:
-    """fail_json naming every refused identity (or the failed request) and what was done before."""
+def _fail_members(plan: Plan, result: StepResult, target: str, report: Dict[str, Any]) -> ModuleResult:
+    """The failure naming every identity ISC rejected (or the failed request) and what was done before."""
     known = plan.known
-    refused = result.refused
+    rejected = result.rejected
     parts = []
-    for action, verb in ((ADD, "adding"), (REMOVE, "removing")):
-        if refused[action]:
-            parts.append("%s %s failed: %s" % (verb, plural(len(refused[action]), "member"), describe_failures(refused[action], known)))
+    for action, verb in ((ADD_MEMBERS, "adding"), (REMOVE_MEMBERS, "removing")):
+        if rejected[action]:
+            parts.append(
+                "%s %s failed: %s"
+                % (verb, plural(len(rejected[action]), "member"), describe_failures(rejected[action], known))
+            )
     error = result.errors[0][1] if result.errors else None
     if error is not None:
         parts.append(str(error))
-    done = "added %d and removed %d before the failure" % (len(result.done[ADD]), len(result.done[REMOVE]))
-    if refused[ADD] or (result.errors and result.errors[0][0] == ADD):
+    done = "added %d and removed %d before the failure" % (len(result.done[ADD_MEMBERS]),
+                                                           len(result.done[REMOVE_MEMBERS]))
+    if rejected[ADD_MEMBERS] or (result.errors and result.errors[0][0] == ADD_MEMBERS):
         done += "; nobody was removed because an addition failed"
     report["failed_members"] = [{"id": item["id"], "name": (known.get(item["id"]) or {}).get("name"), "action": action,
                                  "status": item["status"], "description": item["description"]}
-                                for action in (ADD, REMOVE) for item in refused[action]]
-    fail(module, "Failed to update the members of %s: %s (%s; run the task again to finish)." % (target, "; ".join(parts), done), error, **report)
+                                for action in (ADD_MEMBERS, REMOVE_MEMBERS) for item in rejected[action]]
+    return ModuleResult(report, "Failed to update the members of %s: %s (%s; run the task again to finish)."
+                        % (target, "; ".join(parts), done), error)

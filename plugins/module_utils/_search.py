@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 from typing import Any, Dict, List, Optional, Sequence
 
+from ansible_collections.sailpoint.isc.plugins.module_utils._errors import Problem
 from ansible_collections.sailpoint.isc.plugins.module_utils._parallel import parallel
 
 # Reference key -> the search field that holds the same value. Only keys whose field the spec's IdentityDocument
@@ -34,10 +35,14 @@ SEARCH_BATCH = 400
 # The fields a lookup asks for (queryResultFilter): everything the plan, the diff and identity_info show.
 IDENTITY_FIELDS = ("id", "name", "displayName", "email")
 
-SEARCH_HINT = ("searching identities needs the scope sp:search:read (API clients and personal access tokens alike; a personal "
-               "access token's user also needs a user level search allows, such as ORG_ADMIN)")
-EVENTUAL_CONSISTENCY = ("ISC's search is eventually consistent: an identity appears in search a few seconds to a few minutes "
-                        "after it is created or changed")
+SEARCH_HINT = (
+    "searching identities needs the scope sp:search:read (API clients and personal access tokens alike; a personal "
+    "access token's user also needs a user level search allows, such as ORG_ADMIN)"
+)
+EVENTUAL_CONSISTENCY = (
+    "ISC's search is eventually consistent: an identity appears in search a few seconds to a few minutes "
+    "after it is created or changed"
+)
 
 Identity = Dict[str, Any]
 
@@ -82,10 +87,15 @@ def with_attributes(found: Identity, data: Dict[str, Any], attributes: Sequence[
 
 
 def lookup_query(client: Any, query: str, attributes: Sequence[str] = ()) -> List[Identity]:
-    """Every identity ``query`` matches (see :func:`identity`), sorted by id: ceil(N / 10,000) requests for N matches, one more
+    """Every identity ``query`` matches (see :func:`identity`), sorted by id: ceil(N / 10,000) requests for N matches,
+    one more
     when N is a positive multiple of 10,000 (``IscClient.search_identities``)."""
     fields = list(IDENTITY_FIELDS) + ["attributes.%s" % name for name in attributes]
-    return [identity(document, attributes) for document in client.search_identities(query, fields) if isinstance(document, dict)]
+    return [
+        identity(document, attributes)
+        for document in client.search_identities(query, fields)
+        if isinstance(document, dict)
+    ]
 
 
 def lookup_values(client: Any, key: str, values: Sequence[str], attributes: Sequence[str] = ()) -> List[Identity]:
@@ -94,18 +104,28 @@ def lookup_values(client: Any, key: str, values: Sequence[str], attributes: Sequ
     :func:`requests_for_values` requests; the search compares case-insensitively and may return near matches.
     """
     field = SEARCH_FIELDS[key]
-    queries = [any_value_query(field, values[start:start + SEARCH_BATCH]) for start in range(0, len(values), SEARCH_BATCH)]
+    queries = [
+        any_value_query(field, values[start : start + SEARCH_BATCH]) for start in range(0, len(values), SEARCH_BATCH)
+    ]
     # independent requests: sent together (the client's parallel), answers in the order of the batches
     batches = parallel(lambda query: lookup_query(client, query, attributes), queries, client.concurrency)
     return [found for batch in batches for found in batch]
 
 
-def problem_with_query(where: str, option: str, query: str, error: Any) -> Optional[str]:
-    """The message for a query (the option ``option`` at ``where``) ISC refused as malformed (HTTP 400), or None for
+class QueryProblem(Problem):
+    """A query the user gave (``value``, the option ``key`` at ``place``) that cannot run, and ``why``: worded
+    ``<place>: <option> '<query>' <why>``."""
+
+    def __str__(self) -> str:
+        return "%s%s %r %s" % (self.place + ": " if self.place else "", self.key, self.value, self.why)
+
+
+def problem_with_query(where: str, option: str, query: str, error: Any) -> Optional[QueryProblem]:
+    """The problem of a query (the option ``option`` at ``where``) ISC rejected as malformed (HTTP 400), or None for
     any other error."""
     if getattr(error, "status", None) != 400:
         return None
     messages = "; ".join(getattr(error, "messages", None) or []) or str(error)
     tracking = getattr(error, "tracking_id", None)
-    return "%s%s %r was refused by ISC's search (HTTP 400): %s%s" % (
-        where + ": " if where else "", option, query, messages, " [trackingId: %s]" % tracking if tracking else "")
+    return QueryProblem("was refused by ISC's search (HTTP 400): %s%s"
+                        % (messages, " [trackingId: %s]" % tracking if tracking else ""), option, query, where)

@@ -35,7 +35,8 @@ _TIMESTAMP_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})
 
 
 def quoted_name(name: Any, mark: str = "'") -> str:
-    """A name in a message, between ``mark``; a name longer than MAX_NAME_LENGTH shows its first SHOWN_CHARACTERS and its length."""
+    """A name in a message, between ``mark``; a name longer than MAX_NAME_LENGTH shows its first SHOWN_CHARACTERS and
+    its length."""
     if isinstance(name, str) and len(name) > MAX_NAME_LENGTH:
         return "%s%s...%s (%d characters)" % (mark, name[:SHOWN_CHARACTERS], mark, len(name))
     return "%s%s%s" % (mark, name, mark)
@@ -61,7 +62,8 @@ def normalize_description(value: Optional[str]) -> str:
 
 
 def owner_id_of(group: Mapping[str, Any]) -> Optional[str]:
-    """The id of the group's owner, or ``None``. Owners compare by id only: ISC back-fills name, displayName, emailAddress."""
+    """The id of the group's owner, or ``None``. Owners compare by id only: ISC back-fills name, displayName,
+    emailAddress."""
     owner = group.get("owner")
     if isinstance(owner, Mapping):
         return owner.get("id") or None
@@ -82,8 +84,14 @@ class Field:
     planner, the settlement, the request bodies and the report all read this table.
     """
 
-    def __init__(self, name: str, current: Callable[[Mapping[str, Any]], Any], normalise: Callable[[Any], Any] = lambda value: value,
-                 send: Callable[[Any], Any] = lambda value: value, identity: bool = False) -> None:
+    def __init__(
+        self,
+        name: str,
+        current: Callable[[Mapping[str, Any]], Any],
+        normalise: Callable[[Any], Any] = lambda value: value,
+        send: Callable[[Any], Any] = lambda value: value,
+        identity: bool = False,
+    ) -> None:
         self.name = name
         self.current = current  # the tenant's value, as it compares
         self.normalise = normalise  # the user's value, as it compares
@@ -109,12 +117,18 @@ MANAGED_FIELDS = tuple(field.name for field in FIELDS)
 
 
 def differing(group: Mapping[str, Any], wanted: Mapping[str, Any]) -> Dict[str, Any]:
-    """The fields of ``wanted`` (name -> the user's value; an owner an identity id) whose value ``group`` does not have."""
-    return {field.name: wanted[field.name] for field in FIELDS if field.name in wanted and field.differs(group, wanted[field.name])}
+    """The fields of ``wanted`` (name -> the user's value; an owner an identity id) whose value ``group`` does not
+    have."""
+    return {
+        field.name: wanted[field.name]
+        for field in FIELDS
+        if field.name in wanted and field.differs(group, wanted[field.name])
+    }
 
 
 def build_create_body(fields: Mapping[str, Any]) -> Dict[str, Any]:
-    """The POST /workgroups body: the given ``fields`` (``name``, ``owner`` an identity id, ``description``) as ISC takes them."""
+    """The POST /workgroups body: the given ``fields`` (``name``, ``owner`` an identity id, ``description``) as ISC
+    takes them."""
     return {field.name: field.send(fields[field.name]) for field in FIELDS if fields.get(field.name) is not None}
 
 
@@ -131,8 +145,15 @@ def build_patch(group: Mapping[str, Any], fields: Mapping[str, Any]) -> List[Dic
 
     ``replace`` needs the member to exist; a field ISC omitted (e.g. no description yet) gets ``add``.
     """
-    return [{"op": "replace" if field.name in group else "add", "path": "/" + field.name, "value": field.send(fields[field.name])}
-            for field in FIELDS if field.name in fields]
+    return [
+        {
+            "op": "replace" if field.name in group else "add",
+            "path": "/" + field.name,
+            "value": field.send(fields[field.name]),
+        }
+        for field in FIELDS
+        if field.name in fields
+    ]
 
 
 def format_connections(connections: Iterable[Mapping[str, Any]]) -> str:
@@ -140,7 +161,10 @@ def format_connections(connections: Iterable[Mapping[str, Any]]) -> str:
     parts = []
     for connection in connections:
         obj = connection.get("object") or {}
-        parts.append("%s '%s' (%s)" % (obj.get("type") or "?", obj.get("name") or obj.get("id") or "?", connection.get("connectionType") or "?"))
+        parts.append(
+            "%s '%s' (%s)"
+            % (obj.get("type") or "?", obj.get("name") or obj.get("id") or "?", connection.get("connectionType") or "?")
+        )
     return ", ".join(parts)
 
 
@@ -165,7 +189,8 @@ def parse_timestamp(value: Any) -> Optional[datetime.datetime]:
 
 
 def seniority(group: Mapping[str, Any]) -> Any:
-    """Sort key of namesakes, the oldest first: ``created`` (parsed, then as written, for sub-second order), then ``id``.
+    """Sort key of namesakes, the oldest first: ``created`` (parsed, then as written, for sub-second order), then
+    ``id``.
 
     Simultaneous runs that created the same group all keep the first by this key (see ``_executor``)."""
     created = group.get("created")

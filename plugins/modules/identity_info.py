@@ -172,7 +172,14 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.sailpoint.isc.plugins.module_utils._errors import IscError, IscForbiddenError
 from ansible_collections.sailpoint.isc.plugins.module_utils._identities import look_up_references, parse_reference, with_hint
-from ansible_collections.sailpoint.isc.plugins.module_utils._module import client_from_module, fail, fail_on_error, isc_module_kwargs
+from ansible_collections.sailpoint.isc.plugins.module_utils._module import (
+    ModuleFailure,
+    ModuleResult,
+    client_from_module,
+    fail_on_error,
+    finish,
+    isc_module_kwargs,
+)
 from ansible_collections.sailpoint.isc.plugins.module_utils._plan import sort_identities
 from ansible_collections.sailpoint.isc.plugins.module_utils._query import matches as query_matches, problems as query_problems
 from ansible_collections.sailpoint.isc.plugins.module_utils._search import SEARCH_HINT, problem_with_query
@@ -188,6 +195,10 @@ def main() -> None:
         required_one_of=[["references", "query"]],
         supports_check_mode=True,
     ))
+    finish(module, look_up)
+
+
+def look_up(module: AnsibleModule) -> ModuleResult:
     params = module.params
     references = []
     problems = []
@@ -199,7 +210,8 @@ def main() -> None:
     if params["query"] is not None and not params["query"].strip():
         problems.append("query must be a non-empty search query")
     if problems:
-        module.fail_json(msg="Invalid options, nothing was read: %s" % "; ".join(problems), problems=problems)
+        raise ModuleFailure("Invalid options, nothing was read: %s" % "; ".join(problems), scrub=False,
+                            problems=problems)
     client = client_from_module(module)
     result = {"changed": False}  # type: Dict[str, Any]
     found = {}  # type: Dict[Any, Dict[str, Any]]
@@ -219,20 +231,21 @@ def main() -> None:
         try:
             matched, spread = query_matches(client, params["query"], params["attributes"])
         except ValueError as exc:  # it does not parse, or luqum is missing: nothing was sent
-            module.fail_json(msg="query %r %s" % (params["query"], exc))
+            raise ModuleFailure("query %r %s" % (params["query"], exc), scrub=False) from None
         except IscForbiddenError as exc:
             error = with_hint(exc, SEARCH_HINT)
         except IscError as exc:
             error = exc
         if error is not None:
-            fail(module, problem_with_query("", "query", params["query"], error) or "Failed to search identities: %s" % error, error)
+            problem = problem_with_query("", "query", params["query"], error)
+            raise ModuleFailure(str(problem) if problem else "Failed to search identities: %s" % error, error)
         for problem in query_problems(params["query"]):  # it parsed: what remains is a value ISC splits into words
             module.warn("query %r %s" % (params["query"], problem))
         result["query"] = {"query": params["query"], "matched": len(matched), "spread": spread}
         for identity in matched:
             found.setdefault(identity["id"], identity)  # /identities knows the alias; keep its record
     result["identities"] = sort_identities(list(found.values()))
-    module.exit_json(**result)
+    return ModuleResult(result)
 
 
 if __name__ == "__main__":

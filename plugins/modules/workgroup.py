@@ -220,7 +220,7 @@ connections:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.sailpoint.isc.plugins.module_utils._desired import ABSENT, Entry, Request
-from ansible_collections.sailpoint.isc.plugins.module_utils._module import isc_module_kwargs, run_pipeline
+from ansible_collections.sailpoint.isc.plugins.module_utils._module import ModuleResult, finish, isc_module_kwargs, run_pipeline
 from ansible_collections.sailpoint.isc.plugins.module_utils._pipeline import PLAN, READ, RESOLVE, VALIDATE
 from ansible_collections.sailpoint.isc.plugins.module_utils._report import report_workgroup
 from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import describe
@@ -242,15 +242,20 @@ def main() -> None:
         required_one_of=[["id", "name"]],
         supports_check_mode=True,
     ))
+    finish(module, converge)
+
+
+def converge(module: AnsibleModule) -> ModuleResult:
     params = module.params
     group_id, absent = params["id"], params["state"] == ABSENT
     # With an id, the name is the name the group should have (a rename); a deletion by id ignores it.
     entry = Entry(id=group_id, name=None if absent and group_id else params["name"], state=params["state"],
                   description=None if absent else params["description"], owner=None if absent else params["owner"],
-                  missing=None if not group_id else "No %s exists, and a group cannot be created with a given id: to create a group, "
-                                                    "give name and owner without id." % describe(group_id))
+                  not_found_message=None if not group_id else "No %s exists, and a group cannot be created with a given "
+                                                              "id: to create a group, give name and owner without id."
+                                                              % describe(group_id))
     request = Request([entry], verify_ids=params["verify_identity_ids"])
-    report_workgroup(module, run_pipeline(module, request, WORDING, describe(group_id, params["name"])))
+    return report_workgroup(module, run_pipeline(module, request, WORDING, describe(group_id, params["name"])))
 
 
 if __name__ == "__main__":

@@ -215,7 +215,13 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.sailpoint.isc.plugins.module_utils._filters import eq
 from ansible_collections.sailpoint.isc.plugins.module_utils._identities import describe_reference, resolve_identity
-from ansible_collections.sailpoint.isc.plugins.module_utils._module import client_from_module, fail_on_error, isc_module_kwargs
+from ansible_collections.sailpoint.isc.plugins.module_utils._module import (
+    ModuleResult,
+    client_from_module,
+    fail_on_error,
+    finish,
+    isc_module_kwargs,
+)
 from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import describe, exact_name_matches
 
 SELECTORS = ["id", "name", "filters", "member"]
@@ -258,6 +264,10 @@ def main() -> None:
         mutually_exclusive=[SELECTORS],
         supports_check_mode=True,
     ))
+    finish(module, read_workgroups)
+
+
+def read_workgroups(module: AnsibleModule) -> ModuleResult:
     client = client_from_module(module)
     workgroups = select_workgroups(module, client)
     for group in workgroups:
@@ -268,7 +278,7 @@ def main() -> None:
         if module.params["include_connections"]:
             with fail_on_error(module, "list the connections of " + target):
                 group["connections"] = list(client.list_connections(group["id"]))
-    module.exit_json(changed=False, workgroups=workgroups)
+    return ModuleResult({"changed": False, "workgroups": workgroups})
 
 
 if __name__ == "__main__":

@@ -403,8 +403,14 @@ diff:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.sailpoint.isc.plugins.module_utils._desired import (
-    ABSENT, ADD, DEFAULT_MAX_ADDED_PERCENT, DEFAULT_MAX_MATCHED_PERCENT, DEFAULT_MAX_REMOVED_PERCENT, EXACT, REMOVE, Entry, Request)
-from ansible_collections.sailpoint.isc.plugins.module_utils._module import isc_module_kwargs, run_pipeline
+    ABSENT, MODE_ADD, DEFAULT_MAX_ADDED_PERCENT, DEFAULT_MAX_MATCHED_PERCENT, DEFAULT_MAX_REMOVED_PERCENT, MODE_EXACT, MODE_REMOVE, Entry, Request)
+from ansible_collections.sailpoint.isc.plugins.module_utils._module import (
+    ModuleFailure,
+    ModuleResult,
+    finish,
+    isc_module_kwargs,
+    run_pipeline,
+)
 from ansible_collections.sailpoint.isc.plugins.module_utils._pipeline import PLAN, READ, RESOLVE, VALIDATE
 from ansible_collections.sailpoint.isc.plugins.module_utils._report import report_members
 from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import describe
@@ -435,22 +441,26 @@ def main() -> None:
         required_one_of=[["workgroup_id", "workgroup_name"], ["members", "members_query"]],
         supports_check_mode=True,
     ))
+    finish(module, converge)
+
+
+def converge(module: AnsibleModule) -> ModuleResult:
     params = module.params
     if params["exclusive"] and params["state"] == ABSENT:
-        module.fail_json(msg="exclusive=true only works with state=present (it makes the membership exactly the list of members); "
-                             "to remove every member use state=present, exclusive=true, members=[]")
+        raise ModuleFailure("exclusive=true only works with state=present (it makes the membership exactly the list of "
+                            "members); to remove every member use state=present, exclusive=true, members=[]", scrub=False)
     target = describe(params["workgroup_id"], params["workgroup_name"])
-    mode = REMOVE if params["state"] == ABSENT else EXACT if params["exclusive"] else ADD
+    mode = MODE_REMOVE if params["state"] == ABSENT else MODE_EXACT if params["exclusive"] else MODE_ADD
     missing = "Cannot manage members: %s was not found." % target
     if module.check_mode and params["workgroup_name"]:
         missing += CHECK_MODE_CHAIN_HINT
-    entry = Entry(id=params["workgroup_id"], name=params["workgroup_name"], members=params["members"], members_mode=mode, missing=missing,
+    entry = Entry(id=params["workgroup_id"], name=params["workgroup_name"], members=params["members"], members_mode=mode, not_found_message=missing,
                   members_query=params["members_query"], allow_empty_query=params["allow_empty_query"],
                   max_removed_percent=params["max_removed_percent"], max_added_percent=params["max_added_percent"],
                   max_matched_percent=params["max_matched_percent"])
     # Plain ids are checked to exist (except current members); a token that may not read identities trusts them, warning.
     request = Request([entry], verify_ids=True, trust_unverifiable_ids=True, trust_member_count=False)
-    report_members(module, run_pipeline(module, request, WORDING, target))
+    return report_members(module, run_pipeline(module, request, WORDING, target))
 
 
 if __name__ == "__main__":

@@ -560,10 +560,16 @@ diff:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.sailpoint.isc.plugins.module_utils._desired import (
-    ABSENT, ADD, DEFAULT_MAX_ADDED_PERCENT, DEFAULT_MAX_MATCHED_PERCENT, DEFAULT_MAX_REMOVED_PERCENT, EXACT, PRESENT, Entry, Request)
+    ABSENT, MODE_ADD, DEFAULT_MAX_ADDED_PERCENT, DEFAULT_MAX_MATCHED_PERCENT, DEFAULT_MAX_REMOVED_PERCENT, MODE_EXACT, PRESENT, Entry, Request)
 from ansible_collections.sailpoint.isc.plugins.module_utils._entries import check_entries
 from ansible_collections.sailpoint.isc.plugins.module_utils._errors import IscInputError
-from ansible_collections.sailpoint.isc.plugins.module_utils._module import fail, isc_module_kwargs, run_pipeline
+from ansible_collections.sailpoint.isc.plugins.module_utils._module import (
+    ModuleFailure,
+    ModuleResult,
+    finish,
+    isc_module_kwargs,
+    run_pipeline,
+)
 from ansible_collections.sailpoint.isc.plugins.module_utils._pipeline import PLAN, READ, RESOLVE, VALIDATE
 from ansible_collections.sailpoint.isc.plugins.module_utils._report import report_converge
 
@@ -605,21 +611,25 @@ def main() -> None:
         },
         supports_check_mode=True,
     ))
+    finish(module, converge)
+
+
+def converge(module: AnsibleModule) -> ModuleResult:
     params = module.params
     groups, problems = check_entries(params["groups"], GROUP_OPTIONS, params["groups_label"])
     if problems:
-        fail(module, WORDING[VALIDATE].format(error=IscInputError(problems)), IscInputError(problems))
+        raise ModuleFailure(WORDING[VALIDATE].format(error=IscInputError(problems)), IscInputError(problems))
     entries = []
     for index, group in enumerate(groups):
         exclusive = params["members_exclusive"] if group["members_exclusive"] is None else group["members_exclusive"]
         entries.append(Entry(name=group["name"], state=group["state"], description=group["description"], owner=group["owner"],
-                             members=group["members"], members_mode=EXACT if exclusive else ADD,
+                             members=group["members"], members_mode=MODE_EXACT if exclusive else MODE_ADD,
                              where="%s[%d]" % (params["groups_label"], index), members_query=group["members_query"],
                              allow_empty_query=group["allow_empty_query"], max_removed_percent=group["max_removed_percent"],
                              max_added_percent=group["max_added_percent"], max_matched_percent=group["max_matched_percent"]))
     request = Request(entries, purge=params["purge"], protected=params["protected"], verify_ids=params["verify_identity_ids"],
                       max_deletes=params["max_deletes"], allow_empty_purge=params["allow_empty_purge"])
-    report_converge(module, run_pipeline(module, request, WORDING), full=params["full_result"])
+    return report_converge(module, run_pipeline(module, request, WORDING), full=params["full_result"])
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ from ansible_collections.sailpoint.isc.plugins.module_utils._client import MEMBE
 from ansible_collections.sailpoint.isc.plugins.module_utils._desired import Entry, Request
 from ansible_collections.sailpoint.isc.plugins.module_utils._errors import IscApiError, IscConnectionError
 from ansible_collections.sailpoint.isc.plugins.module_utils._executor import Executor
-from ansible_collections.sailpoint.isc.plugins.module_utils._members import ADD, REMOVE
+from ansible_collections.sailpoint.isc.plugins.module_utils._members import ADD_MEMBERS, REMOVE_MEMBERS
 from ansible_collections.sailpoint.isc.plugins.module_utils._plan import DELETE, Plan, Step
 
 OWNER = "%032x" % 0xA11CE
@@ -81,9 +81,9 @@ def test_a_failed_later_chunk_keeps_the_counts_of_the_earlier_ones(emulator, mon
     outcome = Executor(client, the_plan, check_mode=False).run()
     result = the_plan.steps[0].result
     assert [len(chunk) for chunk in chunks] == [MEMBER_CHUNK, MEMBER_CHUNK]  # the third chunk is not attempted
-    assert result.done[ADD] == [_ident(i) for i in range(MEMBER_CHUNK)]
+    assert result.done[ADD_MEMBERS] == [_ident(i) for i in range(MEMBER_CHUNK)]
     assert outcome.counts()["members_added"] == MEMBER_CHUNK and outcome.changed
-    assert [(action, error.messages) for action, error in result.errors] == [(ADD, ["second chunk refused"])]
+    assert [(action, error.messages) for action, error in result.errors] == [(ADD_MEMBERS, ["second chunk refused"])]
     assert outcome.failures == [{"name": "G", "id": _gid(1), "action": "add members", "status": 400, "message": "second chunk refused",
                                  "tracking_id": "t-2"}]
     assert _operations(emulator) == ["updateWorkgroupMembers"]
@@ -96,7 +96,7 @@ def test_adds_go_before_removes(emulator, make_client):
     outcome = _run(emulator, client, Request([Entry("G", members=[_ident(i) for i in range(3, 8)])]))
     assert _operations(emulator) == ["updateWorkgroupMembers", "deleteWorkgroupMembers"]
     result = outcome.plan.steps[0].result
-    assert result.done[ADD] == [_ident(i) for i in (5, 6, 7)] and result.done[REMOVE] == [_ident(i) for i in (0, 1, 2)]
+    assert result.done[ADD_MEMBERS] == [_ident(i) for i in (5, 6, 7)] and result.done[REMOVE_MEMBERS] == [_ident(i) for i in (0, 1, 2)]
     assert outcome.counts() == {"created": 0, "updated": 1, "deleted": 0, "unchanged": 0, "members_added": 3, "members_removed": 3}
     assert outcome.failures == []
 
@@ -108,8 +108,8 @@ def test_nobody_is_removed_after_a_failed_add(emulator, make_client):
     outcome = _run(emulator, client, Request([Entry("G", members=[_ident(2), unknown])], verify_ids=False))
     assert _operations(emulator) == ["updateWorkgroupMembers"]  # no bulk-delete
     result = outcome.plan.steps[0].result
-    assert result.done[ADD] == [_ident(2)] and result.done[REMOVE] == []
-    assert [item["id"] for item in result.refused[ADD]] == [unknown]
+    assert result.done[ADD_MEMBERS] == [_ident(2)] and result.done[REMOVE_MEMBERS] == []
+    assert [item["id"] for item in result.rejected[ADD_MEMBERS]] == [unknown]
     assert len(outcome.failures) == 1
     failure = outcome.failures[0]
     assert failure["action"] == "add members" and failure["status"] == 404 and [i["id"] for i in failure["identities"]] == [unknown]

@@ -12,8 +12,8 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.sailpoint.isc.plugins.module_utils._members import (
-    ADD,
-    REMOVE,
+    ADD_MEMBERS,
+    REMOVE_MEMBERS,
     classify_results,
     describe_failures,
     diff_lines,
@@ -34,7 +34,7 @@ def test_add_results_done_already_failed():
         {"id": "c", "status": 404, "description": "Identity  not\nfound"},
         {"id": "d", "status": 500},
     ]
-    outcome = classify_results(ADD, items, requested=["a", "b", "c", "d"])
+    outcome = classify_results(ADD_MEMBERS, items, requested=["a", "b", "c", "d"])
     assert outcome.done == ["a"]
     assert outcome.already == ["b"]
     assert outcome.failed == [
@@ -46,7 +46,7 @@ def test_add_results_done_already_failed():
 
 def test_remove_results_404_means_already_absent_and_409_is_a_failure():
     items = [{"id": "a", "status": 204}, {"id": "b", "status": 404}, {"id": "c", "status": 409, "description": "x"}]
-    outcome = classify_results(REMOVE, items)
+    outcome = classify_results(REMOVE_MEMBERS, items)
     assert outcome.done == ["a"]
     assert outcome.already == ["b"]
     assert outcome.failed == [{"id": "c", "status": 409, "description": "x"}]
@@ -54,12 +54,12 @@ def test_remove_results_404_means_already_absent_and_409_is_a_failure():
 
 def test_add_201_on_remove_is_not_success():
     # each action has its own success status: a 201 answer to a delete is not a removal
-    outcome = classify_results(REMOVE, [{"id": "a", "status": 201}])
+    outcome = classify_results(REMOVE_MEMBERS, [{"id": "a", "status": 201}])
     assert outcome.done == [] and outcome.failed[0]["status"] == 201
 
 
 def test_string_status_and_missing_items():
-    outcome = classify_results(ADD, [{"id": "a", "status": "201"}, {"id": "b", "status": "weird"}], requested=["a", "b", "c"])
+    outcome = classify_results(ADD_MEMBERS, [{"id": "a", "status": "201"}, {"id": "b", "status": "weird"}], requested=["a", "b", "c"])
     assert outcome.done == ["a"]
     assert [f["id"] for f in outcome.failed] == ["b", "c"]
     assert outcome.failed[0]["status"] is None
@@ -67,12 +67,12 @@ def test_string_status_and_missing_items():
 
 
 def test_duplicate_items_keep_first_verdict():
-    outcome = classify_results(ADD, [{"id": "a", "status": 201}, {"id": "a", "status": 500}])
+    outcome = classify_results(ADD_MEMBERS, [{"id": "a", "status": 201}, {"id": "a", "status": 500}])
     assert outcome.done == ["a"] and outcome.ok
 
 
 def test_all_done_is_ok():
-    outcome = classify_results(REMOVE, [{"id": i, "status": 204} for i in "abc"], requested="abc")
+    outcome = classify_results(REMOVE_MEMBERS, [{"id": i, "status": 204} for i in "abc"], requested="abc")
     assert outcome.ok and outcome.done == ["a", "b", "c"] and outcome.already == []
 
 
@@ -82,7 +82,7 @@ def test_classify_is_linear_in_the_items():
     requested = [CountedId("id-%05d" % i) for i in range(size)]
     items = [{"id": CountedId("id-%05d" % i), "status": 201} for i in range(0, size, 2)]  # every other one is missing
     CountedId.operations = 0
-    outcome = classify_results(ADD, items, requested=requested)
+    outcome = classify_results(ADD_MEMBERS, items, requested=requested)
     assert CountedId.operations <= 10 * size
     assert len(outcome.done) == size // 2 and len(outcome.failed) == size // 2
 

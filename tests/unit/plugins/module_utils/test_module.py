@@ -20,9 +20,10 @@ from ansible_collections.sailpoint.isc.plugins.module_utils._desired import Entr
 from ansible_collections.sailpoint.isc.plugins.module_utils._errors import IscApiError
 from ansible_collections.sailpoint.isc.plugins.module_utils._identities import IscIdentityResolutionError
 from ansible_collections.sailpoint.isc.plugins.module_utils._module import (
+    ModuleResult,
     client_from_module,
-    fail,
     fail_on_error,
+    finish,
     isc_module_kwargs,
     run_pipeline,
 )
@@ -51,9 +52,10 @@ def make_module():
     stack.close()
 
 
-def _failure(capsys, call):
+def _failure(capsys, module, call):
+    """What the module reports when ``call()`` fails below its main(): ``finish`` ends the run."""
     with pytest.raises(SystemExit):
-        call()
+        finish(module, lambda _: call())
     return json.loads(capsys.readouterr().out)
 
 
@@ -83,8 +85,8 @@ def test_environment_fallbacks(monkeypatch, make_module):
 
 def test_argument_validation_failures(capsys, make_module):
     # api_version is checked with the other connection options (not by AnsibleModule's choices), naming every source
-    result = _failure(capsys, lambda: client_from_module(make_module({"base_url": "https://a.example", "access_token": TOKEN,
-                                                                      "api_version": "v3"})))
+    module = make_module({"base_url": "https://a.example", "access_token": TOKEN, "api_version": "v3"})
+    result = _failure(capsys, module, lambda: client_from_module(module))
     assert result["failed"] is True
     assert "api_version" in result["msg"]
     assert TOKEN not in json.dumps(result)
@@ -92,7 +94,8 @@ def test_argument_validation_failures(capsys, make_module):
 
 def test_an_unknown_api_version_names_the_option_the_variables_and_the_allowed_values(capsys, monkeypatch, make_module):
     monkeypatch.setenv("SAIL_API_VERSION", "v3")
-    result = _failure(capsys, lambda: client_from_module(make_module({"base_url": "https://a.example", "access_token": TOKEN})))
+    module = make_module({"base_url": "https://a.example", "access_token": TOKEN})
+    result = _failure(capsys, module, lambda: client_from_module(module))
     assert result["msg"] == ("Cannot connect to SailPoint ISC, nothing was sent: api_version must be one of v2024, v2025, v2026, "
                              "beta, v1, got 'v3': set the option api_version (variable isc_api_version, environment variable "
                              "SAIL_API_VERSION) to one of them.")
@@ -121,7 +124,7 @@ def test_missing_connection_names_every_source(capsys, make_module, emulator, ar
     """A missing connection option fails naming the option, the role/playbook variable and the environment variable."""
     args = {key: emulator.base_url if value == "URL" else value for key, value in args.items()}
     module = make_module(args)  # no longer refused by AnsibleModule itself, whose message named the option only
-    result = _failure(capsys, lambda: client_from_module(module))
+    result = _failure(capsys, module, lambda: client_from_module(module))
     assert result["failed"] is True
     assert result["msg"].startswith("Cannot connect to SailPoint ISC, nothing was sent: ")
     for problem in expected:
@@ -139,7 +142,7 @@ def test_connection_from_the_environment_alone_is_complete(monkeypatch, make_mod
 
 def test_plain_http_to_a_remote_host_fails_the_module(capsys, make_module):
     module = make_module({"base_url": "http://acme.api.identitynow.com", "client_id": "cid", "client_secret": SECRET})
-    result = _failure(capsys, lambda: client_from_module(module))
+    result = _failure(capsys, module, lambda: client_from_module(module))
     assert result["msg"].startswith("Failed to connect to SailPoint ISC: base_url 'http://acme.api.identitynow.com' uses plain http")
     assert SECRET not in json.dumps(result)
     assert "Traceback" not in json.dumps(result)
@@ -148,7 +151,7 @@ def test_plain_http_to_a_remote_host_fails_the_module(capsys, make_module):
 def test_missing_requests_fails_with_missing_required_lib(capsys, monkeypatch, make_module):
     module = make_module({"base_url": "https://a.example", "access_token": TOKEN})
     monkeypatch.setattr(_module, "HAS_REQUESTS", False)
-    result = _failure(capsys, lambda: client_from_module(module))
+    result = _failure(capsys, module, lambda: client_from_module(module))
     assert "requests" in result["msg"] and "Failed to import the required Python library" in result["msg"]
 
 
@@ -160,7 +163,7 @@ def test_fail_on_error_reports_the_isc_error(capsys, make_module):
             raise IscApiError("POST", "/v2024/workgroups", 400, ["owner %s was missing" % SECRET],
                               detail_code="400.1 Bad Request Content", tracking_id="track-1")
 
-    result = _failure(capsys, failing)
+    result = _failure(capsys, module, failing)
     assert result["msg"] == ("Failed to create governance group 'Auditors': POST /v2024/workgroups: HTTP 400 Bad Request: "
                              "owner ******** was missing [detailCode: 400.1 Bad Request Content, trackingId: track-1]")
     assert result["status"] == 400 and result["tracking_id"] == "track-1" and result["detail_code"] == "400.1 Bad Request Content"
@@ -176,7 +179,7 @@ def test_fail_on_error_lists_identity_problems(capsys, make_module):
         with fail_on_error(module, "resolve the members of 'Auditors'"):
             raise IscIdentityResolutionError(["alias 'a': no identity has this alias", "name 'b': 2 identities match"])
 
-    result = _failure(capsys, failing)
+    result = _failure(capsys, module, failing)
     assert result["msg"] == ("Failed to resolve the members of 'Auditors': could not resolve 2 identity references: "
                              "alias 'a': no identity has this alias; name 'b': 2 identities match")
     assert result["problems"] == ["alias 'a': no identity has this alias", "name 'b': 2 identities match"]
@@ -191,7 +194,7 @@ def test_fail_on_error_lets_other_exceptions_through(capsys, make_module):
 
 
 class FakeModule:
-    """What _module.fail and run_pipeline use of an AnsibleModule; fail_json records its arguments and exits."""
+    """What _module.finish and run_pipeline use of an AnsibleModule; fail_json records its arguments and exits."""
 
     def __init__(self, params, check_mode=False):
         self.params = params
@@ -208,13 +211,14 @@ class FakeModule:
 
 
 def test_fail_scrubs_the_message_and_nested_details():
-    # AnsibleModule would mask the no_log option values itself; fail() must not rely on that, nor miss token-like strings
+    # AnsibleModule would mask the no_log option values itself; finish() must not rely on that, nor miss token-like strings
     module = FakeModule({"client_secret": SECRET, "access_token": TOKEN})
     error = IscApiError("GET", "/v2024/workgroups", 400, ["echo %s" % TOKEN], tracking_id="t-1")
     with pytest.raises(SystemExit):
-        fail(module, "failed with %s" % SECRET, error,
-             failures=[{"name": "A", "message": "Authorization: Bearer abc.def-ghi", "status": 400}],
-             report={"nested": [{"secret": SECRET}, ("kept", SECRET)], "count": 3, "none": None})
+        finish(module, lambda _: ModuleResult(
+            {"failures": [{"name": "A", "message": "Authorization: Bearer abc.def-ghi", "status": 400}],
+             "report": {"nested": [{"secret": SECRET}, ("kept", SECRET)], "count": 3, "none": None}},
+            "failed with %s" % SECRET, error))
     failed = module.failed
     assert failed["msg"] == "failed with ********"
     assert failed["messages"] == ["echo ********"] and failed["status"] == 400 and failed["tracking_id"] == "t-1"
@@ -230,7 +234,7 @@ def test_run_pipeline_fails_a_bad_request_in_the_module_words_before_any_request
     module = FakeModule({"base_url": emulator.base_url, "client_id": emulator.client_id, "client_secret": emulator.client_secret})
     request = Request([Entry(name="", where="groups[0]"), Entry(name="B", members=[{"alias": "x", "email": "y"}], where="groups[1]")])
     with pytest.raises(SystemExit):
-        run_pipeline(module, request, WORDING, group="the list")
+        finish(module, lambda _: run_pipeline(module, request, WORDING, group="the list"))
     problems = module.failed["problems"]
     assert len(problems) == 2 and problems[0] == "groups[0]: name must be a non-empty string, got ''"
     assert problems[1].startswith('groups[1] "B" members[0]: ')
@@ -245,7 +249,7 @@ def test_run_pipeline_words_a_read_error_and_writes_nothing(emulator):
     module = FakeModule({"base_url": emulator.base_url, "client_id": emulator.client_id, "client_secret": emulator.client_secret,
                          "max_retries": 0})
     with pytest.raises(SystemExit):
-        run_pipeline(module, Request([Entry(name="Auditors", owner="%032x" % 1)]), WORDING, group="'Auditors'")
+        finish(module, lambda _: run_pipeline(module, Request([Entry(name="Auditors", owner="%032x" % 1)]), WORDING, group="'Auditors'"))
     assert module.failed["msg"].startswith("Could not read 'Auditors': GET /v2024/workgroups: HTTP 503 Service Unavailable")
     assert module.failed["status"] == 503 and module.failed["method"] == "GET"
     assert emulator.client_secret not in json.dumps(module.failed)
@@ -254,9 +258,9 @@ def test_run_pipeline_words_a_read_error_and_writes_nothing(emulator):
 
 def test_run_pipeline_words_a_plan_problem(emulator):
     module = FakeModule({"base_url": emulator.base_url, "client_id": emulator.client_id, "client_secret": emulator.client_secret})
-    request = Request([Entry(name="Auditors", members=["%032x" % 1], missing="governance group 'Auditors' does not exist")])
+    request = Request([Entry(name="Auditors", members=["%032x" % 1], not_found_message="governance group 'Auditors' does not exist")])
     with pytest.raises(SystemExit):
-        run_pipeline(module, request, WORDING, group="'Auditors'")
+        finish(module, lambda _: run_pipeline(module, request, WORDING, group="'Auditors'"))
     assert module.failed["msg"] == "Cannot plan 'Auditors': governance group 'Auditors' does not exist"
     assert module.failed["problems"] == ["governance group 'Auditors' does not exist"]
     assert [r["method"] for r in emulator.requests() if r["path"] != "/oauth/token"] == ["GET"]  # the read only: no lookup, no write
@@ -273,7 +277,7 @@ def test_retries_become_module_warnings_and_failures_are_clear(capsys, make_modu
         with fail_on_error(module, "list governance groups"):
             list(client.list_workgroups())
 
-    result = _failure(capsys, failing)
+    result = _failure(capsys, module, failing)
     assert result["msg"].startswith("Failed to list governance groups: GET /v2024/workgroups: HTTP 503 Service Unavailable: ")
     assert "after 2 attempts" in result["msg"] and "gave up after 1 retry" in result["msg"]
     assert result["status"] == 503 and result["tracking_id"]

@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from ansible_collections.sailpoint.isc.plugins.module_utils._desired import ADD, EXACT, REMOVE, Entry, Request, validate
+from ansible_collections.sailpoint.isc.plugins.module_utils._desired import MODE_ADD, MODE_EXACT, MODE_REMOVE, Entry, Request, validate
 from ansible_collections.sailpoint.isc.plugins.module_utils._errors import IscInputError
 from ansible_collections.sailpoint.isc.plugins.module_utils._identities import parse_reference
 from ansible_collections.sailpoint.isc.plugins.module_utils._plan import (
@@ -237,16 +237,16 @@ def test_an_unchanged_tenant_has_no_actions():
 
 # ------------------------------------------------------------------ members
 @pytest.mark.parametrize("mode, current, desired, to_add, to_remove", [
-    (ADD, {"a", "b"}, {"b", "c"}, {"c"}, set()),  # add: only the missing ones, never a removal
-    (ADD, {"a", "b"}, {"a", "b"}, set(), set()),
-    (ADD, {"a", "b"}, set(), set(), set()),
-    (EXACT, {"a", "b"}, {"b", "c"}, {"c"}, {"a"}),  # exact: exactly the list
-    (EXACT, {"a", "b"}, {"b", "a"}, set(), set()),
-    (EXACT, {"a", "b"}, set(), set(), {"a", "b"}),
-    (EXACT, set(), set(), set(), set()),
-    (REMOVE, {"a", "b"}, {"b", "c"}, set(), {"b"}),  # remove: only the listed ones that are members
-    (REMOVE, {"a"}, {"c"}, set(), set()),
-    (REMOVE, {"a"}, set(), set(), set()),
+    (MODE_ADD, {"a", "b"}, {"b", "c"}, {"c"}, set()),  # add: only the missing ones, never a removal
+    (MODE_ADD, {"a", "b"}, {"a", "b"}, set(), set()),
+    (MODE_ADD, {"a", "b"}, set(), set(), set()),
+    (MODE_EXACT, {"a", "b"}, {"b", "c"}, {"c"}, {"a"}),  # exact: exactly the list
+    (MODE_EXACT, {"a", "b"}, {"b", "a"}, set(), set()),
+    (MODE_EXACT, {"a", "b"}, set(), set(), {"a", "b"}),
+    (MODE_EXACT, set(), set(), set(), set()),
+    (MODE_REMOVE, {"a", "b"}, {"b", "c"}, set(), {"b"}),  # remove: only the listed ones that are members
+    (MODE_REMOVE, {"a"}, {"c"}, set(), set()),
+    (MODE_REMOVE, {"a"}, set(), set(), set()),
 ])
 def test_membership_modes(mode, current, desired, to_add, to_remove):
     before = (set(current), set(desired))
@@ -262,20 +262,20 @@ def test_exact_members_add_and_remove():
 
 def test_add_mode_never_removes():
     tenant = (group("A", members=2),)
-    step = planned([Entry("A", members=ids(GRACE, ALAN), members_mode=ADD)], *tenant, members={"g-a": [ADA, ALAN]}).steps[0]
+    step = planned([Entry("A", members=ids(GRACE, ALAN), members_mode=MODE_ADD)], *tenant, members={"g-a": [ADA, ALAN]}).steps[0]
     assert step.add == [GRACE["id"]] and step.remove == []
-    assert planned([Entry("A", members=ids(ALAN), members_mode=ADD)], *tenant, members={"g-a": [ADA, ALAN]}).steps[0].action == UNCHANGED
+    assert planned([Entry("A", members=ids(ALAN), members_mode=MODE_ADD)], *tenant, members={"g-a": [ADA, ALAN]}).steps[0].action == UNCHANGED
 
 
 def test_remove_mode_removes_only_listed_current_members():
     tenant = (group("A", members=3),)
-    step = planned([Entry("A", members=ids(ALAN, GRACE, EDSGER), members_mode=REMOVE)], *tenant, members={"g-a": [ADA, ALAN, GRACE]}).steps[0]
+    step = planned([Entry("A", members=ids(ALAN, GRACE, EDSGER), members_mode=MODE_REMOVE)], *tenant, members={"g-a": [ADA, ALAN, GRACE]}).steps[0]
     assert step.action == UPDATE and step.add == [] and step.remove == [ALAN["id"], GRACE["id"]]
     assert step.members_after == {ADA["id"]}
-    nobody = planned([Entry("A", members=ids(EDSGER), members_mode=REMOVE)], *tenant, members={"g-a": [ADA, ALAN, GRACE]}).steps[0]
+    nobody = planned([Entry("A", members=ids(EDSGER), members_mode=MODE_REMOVE)], *tenant, members={"g-a": [ADA, ALAN, GRACE]}).steps[0]
     assert nobody.action == UNCHANGED
     # a group created in remove mode starts empty: nobody to remove, nobody added
-    created = planned([Entry("New", owner=ADA["id"], members=ids(ALAN), members_mode=REMOVE)]).steps[0]
+    created = planned([Entry("New", owner=ADA["id"], members=ids(ALAN), members_mode=MODE_REMOVE)]).steps[0]
     assert created.action == CREATE and created.add == []
 
 
@@ -306,8 +306,8 @@ def test_member_names_come_from_the_listings():
 # ------------------------------------------------------------------ problems, all reported at once, before any identity lookup
 def test_check_reports_every_problem_together():
     entries = [Entry("A", members=ids(ADA), where="groups[0]"), Entry("B", where="groups[1]"), Entry("C", owner=ADA["id"], where="groups[2]"),
-               Entry("D", where="groups[3]", missing='groups[3] "D" does not exist and may not be created here'),
-               Entry("E", state="absent", where="groups[4]", missing="never used for a group to delete")]
+               Entry("D", where="groups[3]", not_found_message='groups[3] "D" does not exist and may not be created here'),
+               Entry("E", state="absent", where="groups[4]", not_found_message="never used for a group to delete")]
     assert problems_of(entries, ambiguous=["2 governance groups are named \"Twin\" (ids: g-1, g-2); rename or delete all but one of them first"]) == [
         "2 governance groups are named \"Twin\" (ids: g-1, g-2); rename or delete all but one of them first",
         'owner is required to create governance group "A" (ISC refuses a group without an owner)',
@@ -322,9 +322,9 @@ def test_a_single_group_is_named_in_its_own_words():
 
 def test_missing_entries_must_exist():
     missing = "governance group with id 'g-9' does not exist"
-    assert problems_of([Entry(id="g-9", name="Renamed", missing=missing)], group("Other", gid="g-1")) == [missing]
+    assert problems_of([Entry(id="g-9", name="Renamed", not_found_message=missing)], group("Other", gid="g-1")) == [missing]
     # an entry that says how to fail is still planned normally when its group exists
-    step = planned([Entry(id="g-1", name="Renamed", missing=missing)], group("Other", gid="g-1")).steps[0]
+    step = planned([Entry(id="g-1", name="Renamed", not_found_message=missing)], group("Other", gid="g-1")).steps[0]
     assert step.fields == {"name": "Renamed"}
 
 
@@ -492,6 +492,6 @@ def test_the_update_rule_is_one_pure_function_of_group_wanted_fields_and_members
     exact = Entry(name="G", members_query="q")  # members from a query only: managed all the same
     step = converge(exact, group, {"name": "G", "description": "", "owner": "a" * 32}, {"1", "2"}, {"2", "3"})
     assert (step.action, step.fields, step.add, step.remove) == (UPDATE, {}, ["1"], ["3"])
-    step = converge(Entry(name="G", members=["x"], members_mode=REMOVE), group, {"description": "d"}, {"3"}, {"2", "3"})
+    step = converge(Entry(name="G", members=["x"], members_mode=MODE_REMOVE), group, {"description": "d"}, {"3"}, {"2", "3"})
     assert (step.fields, step.add, step.remove, step.members_after) == ({"description": "d"}, [], ["3"], {"2"})
     assert converge(Entry(name="G"), group, {"name": "G"}, None, None).action == UNCHANGED  # members not managed: not read

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.sailpoint.isc.plugins.module_utils._desired import ABSENT, ADD, Entry, Request, validate
+from ansible_collections.sailpoint.isc.plugins.module_utils._desired import ABSENT, MODE_ADD, Entry, Request, validate
 from ansible_collections.sailpoint.isc.plugins.module_utils._errors import IscInputError
 from ansible_collections.sailpoint.isc.plugins.module_utils._plan import CREATE, REFUSED, UNCHANGED, UPDATE, check, plan
 from ansible_collections.sailpoint.isc.plugins.module_utils._report import plan_dict, render_summary
@@ -38,7 +38,7 @@ def test_members_are_the_query_matches_plus_the_listed_ones():
 
 
 def test_an_additive_entry_removes_nobody():
-    the_plan = planned(Entry("Finance", members_query=QUERY, members_mode=ADD), group("Finance", members=2),
+    the_plan = planned(Entry("Finance", members_query=QUERY, members_mode=MODE_ADD), group("Finance", members=2),
                        matches=[ADA, ALAN], members={"g-finance": [ADA, GRACE]})
     step = the_plan.steps[0]
     assert step.action == UPDATE and step.add == [ALAN["id"]] and step.remove == []
