@@ -244,14 +244,14 @@ def plan(request: Request, snapshot: Any) -> Plan:
         names = {group.get("name") for group in snapshot.groups}
         unknown = sorted(protected - names)
         if unknown and snapshot.complete:  # a misspelled protected name would protect nothing
-            folded = {}  # type: Dict[str, List[str]]  # the tenant's names by casefold: "differs only in case"
-            for name in sorted(str(name) for name in names - protected):
-                folded.setdefault(name.casefold(), []).append(name)
+            folded = {}  # type: Dict[str, str]  # an unprotected name of the tenant by casefold: "differs only in case"
+            for name in sorted((str(name) for name in names - protected), reverse=True):
+                folded[name.casefold()] = name
+            near = " (%s differs only in case, so it is not protected)"
+            shown = [quote(name) + (near % quote(folded[name.casefold()]) if name.casefold() in folded else "")
+                     for name in unknown]
             result.warnings.append("protected names no governance group of the tenant carries (names match exactly, "
-                                   "case included): %s" % ", ".join(
-                                       quote(name) + "".join(" (%s differs only in case, so it is not protected)" % quote(near)
-                                                             for near in folded.get(name.casefold(), [])[:1])
-                                       for name in unknown))
+                                   "case included): %s" % ", ".join(shown))
         for group in snapshot.groups:
             if (
                 group.get("name") not in listed

@@ -19,7 +19,11 @@ from __future__ import annotations
 from typing import Any, Callable, Dict, List, Mapping, Optional
 
 from ansible_collections.sailpoint.isc.plugins.module_utils._desired import PRESENT, Entry, Request, quote
-from ansible_collections.sailpoint.isc.plugins.module_utils._errors import IscForbiddenError, IscInputError, IscNotFoundError
+from ansible_collections.sailpoint.isc.plugins.module_utils._errors import (
+    IscForbiddenError,
+    IscInputError,
+    IscNotFoundError,
+)
 from ansible_collections.sailpoint.isc.plugins.module_utils._filters import any_of
 from ansible_collections.sailpoint.isc.plugins.module_utils._parallel import parallel
 from ansible_collections.sailpoint.isc.plugins.module_utils._plan import ambiguous

@@ -552,8 +552,9 @@ def _race_copies(outcome: Outcome, target: str) -> Tuple[str, Dict[str, Any], Op
     failed = [step for step in copies if step.result is not None and step.result.errors]
     if failed and not outcome.check_mode:
         error = failed[0].result.errors[0][1]
-        return "", {}, ModuleResult({}, "Failed to delete the younger copy (id %s) that simultaneous runs made of %s: %s"
-                                    % (failed[0].id, target, error), error)
+        message = "Failed to delete the younger copy (id %s) that simultaneous runs made of %s: %s" % (
+            failed[0].id, target, error)
+        return "", {}, ModuleResult({}, message, error)
     if not outcome.check_mode:
         copies = [step for step in copies if step.result is not None and step.result.deleted]
     if not copies:
