@@ -77,6 +77,7 @@ from ansible_collections.sailpoint.isc.plugins.module_utils._plan import (
     Step,
     converge,
 )
+from ansible_collections.sailpoint.isc.plugins.module_utils._reader import read_members
 from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import (
     build_create_body,
     build_patch,
@@ -407,8 +408,8 @@ class Executor:
         read = {}  # type: Dict[str, Dict[str, Dict[str, Any]]]  # group id -> its members, read for the settlement
         if settled is not None and settled[1]:
             try:
-                read = self._read_members([group["id"] for group in [settled[0]] + settled[1]
-                                           if own is None or group["id"] != own["id"]])
+                others = [group["id"] for group in [settled[0]] + settled[1] if own is None or group["id"] != own["id"]]
+                read = read_members(self.client, others, others)  # a copy another run deleted meanwhile: none
             except IscError as exc:
                 self._fail(step, ADD_MEMBERS, exc)
                 return
@@ -443,17 +444,6 @@ class Executor:
             return  # this run's group: its own writes converged it (or their failures are recorded)
         self._join(step, oldest, own, read.get(oldest["id"]))
 
-    def _read_members(self, group_ids: List[str]) -> Dict[str, Dict[str, Dict[str, Any]]]:
-        """Group id -> {identity id -> member record} of each group, read at the same time; a group another run's
-        settlement deleted meanwhile (HTTP 404) has none."""
-        def members(group_id: str) -> Dict[str, Dict[str, Any]]:
-            try:
-                return {member["id"]: member for member in self.client.list_members(group_id) if member.get("id")}
-            except IscNotFoundError:
-                return {}
-
-        return dict(zip(group_ids, parallel(members, group_ids, self.client.concurrency)))
-
     def _join(self, step: Step, oldest: Dict[str, Any], own: Optional[Dict[str, Any]],
               members: Optional[Dict[str, Dict[str, Any]]] = None) -> None:
         """Converge ``oldest`` (a group this run did not create, or lost; ``members``: its members if already read) to
@@ -468,7 +458,7 @@ class Executor:
         current = None  # type: Optional[Set[str]]
         if step.desired is not None:
             try:
-                members = members if members is not None else self._read_members([oldest["id"]])[oldest["id"]]
+                members = members if members is not None else read_members(self.client, [oldest["id"]])[oldest["id"]]
             except IscError as exc:
                 self._fail(step, ADD_MEMBERS, exc)
                 return

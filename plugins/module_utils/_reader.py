@@ -96,17 +96,22 @@ def read(client: Any, request: Request, check_mode: bool) -> Snapshot:
         if group["id"] not in wanted:
             wanted.append(group["id"])
     copies = {copy["id"] for racing in snapshot.racing.values() for copy in racing}
+    snapshot.members = read_members(client, wanted, copies)
+    return snapshot
 
+
+def read_members(client: Any, group_ids: List[str], copies: Any = ()) -> Dict[str, Dict[str, Dict[str, Any]]]:
+    """Group id -> {identity id -> member record} of each group, read at the same time. A race copy (in ``copies``)
+    that another run's settlement deleted since it was listed (HTTP 404) has none; any other 404 is raised."""
     def members_of(group_id: str) -> Dict[str, Dict[str, Any]]:
         try:
-            return {member["id"]: member for member in client.list_members(group_id)}
+            return {member["id"]: member for member in client.list_members(group_id) if member.get("id")}
         except IscNotFoundError:
-            if group_id in copies:  # another run's settlement deleted this copy since the listing: it has none
+            if group_id in copies:
                 return {}
             raise
 
-    snapshot.members = dict(zip(wanted, parallel(members_of, wanted, client.concurrency)))
-    return snapshot
+    return dict(zip(group_ids, parallel(members_of, group_ids, client.concurrency)))
 
 
 def _read_groups(client: Any, request: Request, check_mode: bool, snapshot: Snapshot) -> None:
