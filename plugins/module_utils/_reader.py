@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Dict, List, Mapping, Optional
 
-from ansible_collections.sailpoint.isc.plugins.module_utils._desired import PRESENT, Entry, Request, quote
+from ansible_collections.sailpoint.isc.plugins.module_utils._desired import PRESENT, Entry, Request
 from ansible_collections.sailpoint.isc.plugins.module_utils._errors import (
     IscForbiddenError,
     IscInputError,

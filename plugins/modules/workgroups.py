@@ -38,8 +38,8 @@ description:
     brings it to the requested state and deletes the younger copies (one already deleted by another run counts as done),
     with a warning. So the copies of a run that was killed are removed by the next run that manages the name. Namesakes
     outside this rule (another owner, description or member, created further apart, in use) stay an error that a person
-    must mend, and so do the namesakes of a name in O(protected): a protected name's groups are never deleted, race
-    copies included.
+    must mend, and so do the namesakes of a name in O(protected) (a protected name's groups are never deleted, race
+    copies included).
   - A create whose answer was lost (a timeout, a dropped connection, HTTP 5xx) is looked up by name before it is sent
     again; when a group of the name exists, the settlement converges the oldest, without guessing which run made it.
   - The first write of a run is sent alone; the others go at the same time only after it succeeded, so a token
@@ -192,7 +192,7 @@ options:
   protected:
     description:
       - Names of groups that O(purge) never deletes (exact names, case included). A listed name that is protected
-        never has a group deleted as a race copy either: when several groups carry it, the run fails as ambiguous.
+        never has a group deleted as a race copy either; when several groups carry it, the run fails as ambiguous.
       - A name may not be both protected and listed with O(groups[].state=absent).
       - A name with spaces before or after it fails before any request. Give a list, as in V([A, B]). Ansible splits
         a comma-separated string such as V(A, B) at the commas and keeps the spaces, so V( B) would protect nothing.

@@ -187,8 +187,11 @@ def test_the_workgroup_module_reports_the_copies_it_deletes(emulator, capsys, mo
     assert "Would delete 1 younger copy that simultaneous runs made (ids %s)" % ("c%031d" % 1) in preview["msg"], preview["msg"]
     assert '"race copies": [\n        "c%031d"' % 1 in preview["diff"]["before"] and "race copies" in preview["diff"]["after"]
     real_delete = _client.IscClient.delete_workgroup
-    monkeypatch.setattr(_client.IscClient, "delete_workgroup", lambda self, group_id: (_ for _ in ()).throw(
-        IscRateLimitError("DELETE", "/v2024/workgroups/" + group_id, 429, ["Too Many Requests"])))
+
+    def rate_limited(self, group_id):
+        raise IscRateLimitError("DELETE", "/v2024/workgroups/" + group_id, 429, ["Too Many Requests"])
+
+    monkeypatch.setattr(_client.IscClient, "delete_workgroup", rate_limited)
     failed = run_module(workgroup.main, emulator, capsys, **wanted)
     assert failed.failed and "Failed to delete the younger copy (id %s)" % ("c%031d" % 1) in failed["msg"], failed["msg"]
     monkeypatch.setattr(_client.IscClient, "delete_workgroup", real_delete)
