@@ -560,6 +560,9 @@ TENANT_CHANGED_PERCENT = 1
 POOL_OF_4 = [{"client_id": "bench-pool-client-%d" % i, "client_secret": "bench-pool-secret-%d" % i} for i in (2, 3, 4)]
 TENANT_MODES = (("one client", {}), ("pool of 4", {"isc_clients": POOL_OF_4}))
 TENANT_RUNS = ("nochange", "change")
+# where the role takes the list from: the variable isc_governance_groups (a vars file given with -e @file), or a file
+# Ansible does not load as variables (isc_governance_groups_file, read by the module's action plugin)
+TENANT_INPUTS = ("variable", "file")
 
 
 def tenant_state(desired: List[Dict[str, Any]]) -> Dict[str, Any]:
@@ -567,6 +570,18 @@ def tenant_state(desired: List[Dict[str, Any]]) -> Dict[str, Any]:
     groups = [{"id": hashlib.md5(("bench-tenant-group:%s" % group["name"]).encode("utf-8")).hexdigest(), "name": group["name"],
                "description": group["description"], "owner": group["owner"], "members": group["members"]} for group in desired]
     return dict(data.tenant_seed(unmanaged_groups=0), groups=groups, clients=[dict(SECOND_CLIENT)] + [dict(c) for c in POOL_OF_4])
+
+
+def tenant_vars(workdir: str, size: int, run: str, groups: List[Dict[str, Any]], extra: Dict[str, Any], source: str) -> str:
+    """The ``-e @file`` of a tenant run: the list itself (``variable``), or the path of a JSON file holding it (``file``)."""
+    name = os.path.join(workdir, "tenant_%d_%s" % (size, run))
+    if source == "variable":
+        return write_vars(name + ".json", groups, extra)
+    with open(name + "_groups.json", "w", encoding="utf-8") as handle:
+        json.dump(groups, handle)
+    with open(name + "_file.json", "w", encoding="utf-8") as handle:
+        json.dump(dict(extra, isc_governance_groups_file=name + "_groups.json"), handle)
+    return name + "_file.json"
 
 
 def tenant_run(emu: Emulator, desired: List[Dict[str, Any]], vars_file: str, env: Dict[str, str], workdir: str) -> Dict[str, Any]:
@@ -592,18 +607,20 @@ def tenant_run(emu: Emulator, desired: List[Dict[str, Any]], vars_file: str, env
 
 def bench_tenant(emu: Emulator, env: Dict[str, str], workdir: str, sizes: List[int], latency_ms: int,
                  baseline: Optional[str] = None, modes: Optional[List[str]] = None, runs: Optional[List[str]] = None,
-                 repeat: int = 1) -> Dict[str, Any]:
+                 repeat: int = 1, inputs: Optional[List[str]] = None) -> Dict[str, Any]:
     """The role on a tenant that already holds ``size`` groups x 30 members: no change, and 1% of the groups changed,
     one API client and a pool of 4. With ``latency_ms`` > 0 under the real limit, else unlimited and unpaced. Per run:
     wall, start to the first request, first request to last answer, last answer to the end (the emulator's clock and the
     runner's are the same machine's ``time.time()``). With ``baseline`` (an earlier collection), each run is measured
-    with it next to ours, on the same freshly seeded tenant (``repeat`` times, alternating which goes first)."""
+    with it next to ours, on the same freshly seeded tenant (``repeat`` times, alternating which goes first). ``inputs``:
+    where ours takes the list from (``TENANT_INPUTS``; the baseline always from the variable)."""
     limit = RATE_LIMIT if latency_ms else None
     unpaced = {} if latency_ms else {"isc_rate_limit": 0}
-    versions = [("after", env)]
+    versions = [("after", env, source) for source in inputs or TENANT_INPUTS]
     if baseline:
         versions.insert(0, ("before", dict(env, ANSIBLE_COLLECTIONS_PATH=baseline,
-                                           ANSIBLE_ROLES_PATH=os.path.join(baseline, "ansible_collections", "sailpoint", "isc", "roles"))))
+                                           ANSIBLE_ROLES_PATH=os.path.join(baseline, "ansible_collections", "sailpoint", "isc", "roles")),
+                            "variable"))
     rows = []
     for size in sizes:
         base = data.desired_groups(groups=size, members=TENANT_MEMBERS)
@@ -614,18 +631,19 @@ def bench_tenant(emu: Emulator, env: Dict[str, str], workdir: str, sizes: List[i
             for mode, extra in TENANT_MODES:
                 if modes and mode not in modes:
                     continue
-                vars_file = write_vars(os.path.join(workdir, "tenant_%d_%s.json" % (size, run)), desired[run], dict(unpaced, **extra))
+                vars_files = {source: tenant_vars(workdir, size, run, desired[run], dict(unpaced, **extra), source)
+                              for source in set(version[2] for version in versions)}
                 for rep in range(repeat):
-                    for version, version_env in (versions if rep % 2 == 0 else versions[::-1]):  # alternate who goes first
+                    for version, version_env, source in (versions if rep % 2 == 0 else versions[::-1]):  # alternate who goes first
                         emu.reset(seed)
                         emu.set_faults({"latency_ms": latency_ms, "rate_limit": limit})
-                        row = dict(tenant_run(emu, desired[run], vars_file, version_env, workdir), size=size, run=run, mode=mode,
-                                   version=version, rep=rep)
+                        row = dict(tenant_run(emu, desired[run], vars_files[source], version_env, workdir), size=size, run=run, mode=mode,
+                                   version=version, input=source, rep=rep, load=os.getloadavg()[0])
                         rows.append(row)
-                        log("tenant %5d %-8s %-10s %-6s rc=%s wall=%7.2fs cpu=%6.2fs before first=%6.2fs span=%7.2fs after last=%5.2fs "
-                            "requests=%5d floor=%5d 429s=%d state ok=%s%s" % (
-                                size, run, mode, version, row["rc"], row["wall"], row["cpu_s"], row["before_first_s"], row["span_s"],
-                                row["after_last_s"], row["total"], row["floor_total"], row["rate_limited"], row["state_ok"],
+                        log("tenant %5d %-8s %-10s %-6s %-8s rc=%s wall=%7.2fs cpu=%6.2fs before first=%6.2fs span=%7.2fs "
+                            "after last=%5.2fs requests=%5d floor=%5d 429s=%d state ok=%s load=%.1f%s" % (
+                                size, run, mode, version, source, row["rc"], row["wall"], row["cpu_s"], row["before_first_s"], row["span_s"],
+                                row["after_last_s"], row["total"], row["floor_total"], row["rate_limited"], row["state_ok"], row["load"],
                                 "\n" + row.get("output_tail", "") if row["rc"] else ""))
     return {"latency_ms": latency_ms, "rows": rows}
 
@@ -637,15 +655,15 @@ def report_tenant(tenant: Dict[str, Any]) -> List[str]:
     lines.append("30 members a group; change = 2 members swapped in 1% of the groups. One-client floor = floor((n - 1) / 100) x 10 s "
                  "for the request floor n (the pool's target is 0.28 of it).")
     lines.append("")
-    lines.extend(_header(["groups", "run", "mode", "version", "wall (s)", "CPU of Ansible and the module (s)", "start to first request (s)",
-                          "first request to last answer (s)", "last answer to end (s)", "requests", "request floor",
-                          "wall / one-client floor", "429s", "end state ok"], "rlllrrrrrrrrrl"))
+    lines.extend(_header(["groups", "run", "mode", "version", "list from", "wall (s)", "CPU of Ansible and the module (s)",
+                          "start to first request (s)", "first request to last answer (s)", "last answer to end (s)", "requests",
+                          "request floor", "wall / one-client floor", "429s", "load", "end state ok"], "rllllrrrrrrrrrrl"))
     for row in tenant["rows"]:
         ratio = "%.3f" % (row["wall"] / row["one_client_floor_s"]) if latency and row["one_client_floor_s"] else "-"
-        lines.append("| %d | %s | %s | %s | %.2f | %.2f | %.2f | %.2f | %.2f | %d | %d | **%s** | %d | %s |" % (
-            row["size"], row["run"], row["mode"], row["version"], row["wall"], row.get("cpu_s", 0.0), row["before_first_s"], row["span_s"],
-            row["after_last_s"],
-            row["total"], row["floor_total"], ratio, row["rate_limited"], row["state_ok"] and row["rc"] == 0))
+        lines.append("| %d | %s | %s | %s | %s | %.2f | %.2f | %.2f | %.2f | %.2f | %d | %d | **%s** | %d | %.1f | %s |" % (
+            row["size"], row["run"], row["mode"], row["version"], row.get("input", "variable"), row["wall"], row.get("cpu_s", 0.0),
+            row["before_first_s"], row["span_s"], row["after_last_s"], row["total"], row["floor_total"], ratio, row["rate_limited"],
+            row.get("load", 0.0), row["state_ok"] and row["rc"] == 0))
     lines.append("")
     return lines
 
@@ -817,6 +835,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--tenant-modes", help="tenant: comma-separated modes (default all: %s)" % ",".join(m for m, _e in TENANT_MODES))
     parser.add_argument("--tenant-repeat", type=int, default=1, help="tenant: repetitions of each run (with --baseline: alternating order)")
     parser.add_argument("--tenant-runs", help="tenant: comma-separated runs (default all: %s)" % ",".join(TENANT_RUNS))
+    parser.add_argument("--tenant-inputs", help="tenant: where the role takes the list from, comma-separated (default all: %s)"
+                        % ",".join(TENANT_INPUTS))
     parser.add_argument("--baseline", help="pace: an ANSIBLE_COLLECTIONS_PATH holding an earlier sailpoint.isc, run side by side at 20 ms "
                                            "(e.g. from: git archive main | tar -x -C DIR/ansible_collections/sailpoint/isc)")
     args = parser.parse_args(argv)
@@ -843,7 +863,8 @@ def main(argv: Optional[List[str]] = None) -> int:
                 results["tenant"] = bench_tenant(emu, env, workdir, [int(n) for n in args.tenant_sizes.split(",")], args.tenant_latency,
                                                  args.baseline and os.path.abspath(args.baseline),
                                                  args.tenant_modes.split(",") if args.tenant_modes else None,
-                                                 args.tenant_runs.split(",") if args.tenant_runs else None, args.tenant_repeat)
+                                                 args.tenant_runs.split(",") if args.tenant_runs else None, args.tenant_repeat,
+                                                 args.tenant_inputs.split(",") if args.tenant_inputs else None)
             if "search" in parts:
                 results["search"] = bench_search(emu, collections_root, workdir)
         text = report(results)

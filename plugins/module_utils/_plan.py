@@ -274,19 +274,26 @@ def _ids(entry: Entry, snapshot: Any) -> Optional[Set[str]]:
 
 
 def _guard_query(step: Step, entry: Entry, snapshot: Any) -> Step:
-    """Pure: the step, made REFUSED when the entry's members_query matched nobody, matched more than
-    ``max_matched_percent`` of the tenant's identities, or would remove or add more than ``max_removed_percent`` /
-    ``max_added_percent`` of the current members (the additions guard needs current members: an empty group has
-    the breadth guard)."""
+    """Pure: the step, made REFUSED when the entry's members_query matched nobody or negates a clause that matches
+    nobody (both unless ``allow_empty_query``), matched more than ``max_matched_percent`` of the tenant's identities,
+    or would remove or add more than ``max_removed_percent`` / ``max_added_percent`` of the current members (the
+    additions guard needs current members: an empty group has the breadth guard)."""
     if entry.members_query is None or step.query_matched is None:
         return step
     step.query_spread = snapshot.survey.spread.get(entry.members_query)
     query, current, total = entry.members_query, len(step.members_before or ()), snapshot.survey.total
+    negated_nobody = snapshot.survey.negated_nobody.get(query)
     unchanged = "so nothing was changed for this group"
     if step.query_matched == 0 and not entry.allow_empty_query:
         step.refusal = ("members_query %r matched no identity, %s (a mistyped query, or search not yet showing new "
                         "identities, would otherwise empty it); if the group should follow the query even when it "
                         "matches nobody, set allow_empty_query to true" % (query, unchanged))
+    elif negated_nobody and not entry.allow_empty_query:
+        step.refusal = ("members_query %r negates %s that no identity matches (%s), %s: a typo in a negated value (or "
+                        "the wrong case of a .exact value) makes the NOT exclude nobody; correct it, or if it is meant "
+                        "to match nobody for now, set allow_empty_query to true"
+                        % (query, "a clause" if len(negated_nobody) == 1 else "clauses", ", ".join(negated_nobody),
+                           unchanged))
     elif total and step.query_matched * 100 > entry.max_matched_percent * total:
         share = -(-step.query_matched * 100 // total)  # rounded up, so that the advised limit lets this plan through
         step.refusal = ("members_query %r matches %d of the tenant's %d identities (%d%%), more than "

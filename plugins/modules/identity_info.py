@@ -43,8 +43,10 @@ options:
     description:
       - An ISC search query over the C(identities) index, for example V(attributes.department.exact:"Finance" AND isManager:true).
       - ISC matches words - V(attributes.department:"Finance") also matches C(Corporate Finance) - and C(.exact) the whole
-        value, case-sensitively. An unquoted value with characters ISC splits words on (C(@ - / &) ...) is run as ISC
-        runs it, with a warning (a C(members_query) refuses it). RV(query.spread) shows what the matches hold.
+        value, case-sensitively. An unquoted value with characters ISC splits words on (C(@ - / &) ...), a term
+        without a field (ISC looks for it in every field), C(AND) mixed with C(OR) without parentheses (ISC gives
+        C(AND) no precedence) or a nested C(@accounts(...)) query is run as ISC runs it, with a warning (a
+        C(members_query) refuses it). RV(query.spread) shows what the matches hold.
       - A query that does not parse fails before any request (the parser luqum must be installed where the module runs);
         a query ISC refuses (HTTP 400) fails the task with ISC's message.
     type: str
@@ -181,7 +183,8 @@ from ansible_collections.sailpoint.isc.plugins.module_utils._module import (
     isc_module_kwargs,
 )
 from ansible_collections.sailpoint.isc.plugins.module_utils._plan import sort_identities
-from ansible_collections.sailpoint.isc.plugins.module_utils._query import matches as query_matches, problems as query_problems
+from ansible_collections.sailpoint.isc.plugins.module_utils._query import matches as query_matches, parse as parse_query
+from ansible_collections.sailpoint.isc.plugins.module_utils._query import problems as query_problems
 from ansible_collections.sailpoint.isc.plugins.module_utils._search import SEARCH_HINT, problem_with_query
 
 
@@ -212,6 +215,11 @@ def look_up(module: AnsibleModule) -> ModuleResult:
     if problems:
         raise ModuleFailure("Invalid options, nothing was read: %s" % "; ".join(problems), scrub=False,
                             problems=problems)
+    if params["query"] is not None:
+        try:
+            parse_query(params["query"])
+        except ValueError as exc:  # it does not parse, or luqum is missing: before any request
+            raise ModuleFailure("query %r %s" % (params["query"], exc), scrub=False) from None
     client = client_from_module(module)
     result = {"changed": False}  # type: Dict[str, Any]
     found = {}  # type: Dict[Any, Dict[str, Any]]
@@ -230,8 +238,6 @@ def look_up(module: AnsibleModule) -> ModuleResult:
         error = None
         try:
             matched, spread = query_matches(client, params["query"], params["attributes"])
-        except ValueError as exc:  # it does not parse, or luqum is missing: nothing was sent
-            raise ModuleFailure("query %r %s" % (params["query"], exc), scrub=False) from None
         except IscForbiddenError as exc:
             error = with_hint(exc, SEARCH_HINT)
         except IscError as exc:
@@ -239,7 +245,7 @@ def look_up(module: AnsibleModule) -> ModuleResult:
         if error is not None:
             problem = problem_with_query("", "query", params["query"], error)
             raise ModuleFailure(str(problem) if problem else "Failed to search identities: %s" % error, error)
-        for problem in query_problems(params["query"]):  # it parsed: what remains is a value ISC splits into words
+        for problem in query_problems(params["query"]):  # it parsed: what a members_query would refuse
             module.warn("query %r %s" % (params["query"], problem))
         result["query"] = {"query": params["query"], "matched": len(matched), "spread": spread}
         for identity in matched:

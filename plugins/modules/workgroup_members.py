@@ -65,11 +65,15 @@ options:
         O(exclusive) apply to them alike (with O(state=absent) the matching members are removed).
       - ISC's search matches words, not whole values - V(attributes.department:"Finance") also matches C(Corporate Finance);
         use the C(.exact) field for a whole value, V(attributes.department.exact:"Finance") (case-sensitive). A value with
-        characters ISC splits words on (C(@ - / &) ...) must be quoted or C(.exact); unquoted it fails before any request
-        (ISC matched every identity for an unquoted email).
+        characters ISC splits words on (C(@ - / &) ...) or with spaces must be quoted or C(.exact); unquoted it fails
+        before any request (ISC matched every identity for an unquoted email). So does a term without a field (ISC looks
+        for it in every field), C(AND) mixed with C(OR) without parentheses (ISC gives C(AND) no precedence), and a
+        nested C(@accounts(...)), C(@access(...)) or C(@entitlements(...)) query (not supported).
       - Every field it names must exist on at least one identity (a misspelt field matches nobody, and under C(NOT)
         everyone), checked with one count per field the search documents do not declare, and one count of the tenant's
-        identities for O(max_matched_percent). The parser luqum must be installed on the host that runs the module.
+        identities for O(max_matched_percent). Every clause it negates (C(NOT), C(!), C(-)) must match at least one
+        identity (one count each), else nothing is changed unless O(allow_empty_query). The parser luqum must be
+        installed on the host that runs the module.
       - A query ISC refuses (HTTP 400) fails the task before any write, with ISC's message.
       - Search is eventually consistent (an identity appears a few seconds to a few minutes after it changes) and sees only
         what ISC indexes; see the collection README. Preview the matches with M(sailpoint.isc.identity_info).
@@ -78,8 +82,9 @@ options:
     type: str
   allow_empty_query:
     description:
-      - Whether a O(members_query) that matches no identity may change the group. By default the task then fails and
-        changes nothing, as a mistyped query matches nobody.
+      - Whether a O(members_query) that matches no identity, or that negates a clause matching no identity, may change
+        the group. By default the task then fails and changes nothing, as a mistyped query (or negated clause, which
+        then excludes nobody) matches nobody.
     type: bool
     default: false
   max_removed_percent:

@@ -60,9 +60,9 @@ options:
   groups:
     description:
       - The governance groups to manage.
+      - Exactly one of O(groups) and O(groups_file) is required.
     type: list
     elements: dict
-    required: true
     suboptions:
       name:
         description:
@@ -106,22 +106,31 @@ options:
             attributes on a schedule. Works with an API client without user context (search accepts C(sp:search:read)).
           - ISC's search matches words, not whole values - V(attributes.department:"Finance") also matches C(Corporate Finance)
             and C(Finance Ops); use the C(.exact) field for a whole value, V(attributes.department.exact:"Finance")
-            (case-sensitive). A value with characters ISC splits words on (C(@ - / &) ...) must be quoted or C(.exact);
-            unquoted it fails before any request (ISC matched every identity for an unquoted email). See the README.
+            (case-sensitive). A value with characters ISC splits words on (C(@ - / &) ...) or with spaces must be quoted
+            or C(.exact); unquoted it fails before any request (ISC matched every identity for an unquoted email, and
+            the words after a space have no field, so ISC looks for them in every field). So does a term without a
+            field, C(AND) mixed with C(OR) without parentheses (ISC's search gives C(AND) no precedence - in
+            C(a OR b AND c) both C(b) and C(c) are required), and a nested C(@accounts(...)), C(@access(...)) or
+            C(@entitlements(...)) query (not supported). See the README.
           - Every field it names must exist on at least one identity (a misspelt field matches nobody, and under C(NOT)
-            everyone), else the task fails before any write. The parser luqum must be installed where the module runs.
+            everyone), else the task fails before any write. Every clause it negates (C(NOT), C(!), C(-)) must match at
+            least one identity, else the group is not changed unless O(groups[].allow_empty_query) (a typo in a negated
+            value excludes nobody). The parser luqum must be installed where the module runs.
           - A query ISC refuses (HTTP 400) fails the task before any write, naming the group and ISC's message.
           - Search is eventually consistent - an identity appears in search a few seconds to a few minutes after it changes -
             and sees only what ISC indexes (for example no uncorrelated accounts); see the README.
           - Costs ceil(N / 10,000) search requests for N matching identities (one more when N is a multiple of 10,000), plus
-            per run one count of the tenant's identities and one count per distinct field the queries name that the search
-            documents do not declare (C(attributes.*)).
+            per run one count of the tenant's identities, one count per distinct field the queries name that the search
+            documents do not declare (C(attributes.*)) and one count per distinct clause they negate.
           - Preview what it matches with M(sailpoint.isc.identity_info) (O(sailpoint.isc.identity_info#module:query)).
         type: str
       allow_empty_query:
         description:
-          - Whether a O(groups[].members_query) that matches no identity may change the group (empty it, or create it empty).
-          - By default such a group is left as it is and the task fails naming it, as a mistyped query matches nobody.
+          - Whether a O(groups[].members_query) that matches no identity may change the group (empty it, or create it empty),
+            and whether one may negate a clause that matches no identity (C(... AND NOT attributes.title.exact:"Intern")
+            while there is no intern).
+          - By default such a group is left as it is and the task fails naming it, as a mistyped query, or a mistyped
+            negated clause (which then excludes nobody), matches nobody.
         type: bool
         default: false
       max_removed_percent:
@@ -210,6 +219,23 @@ options:
       - V(true) adds RV(plan.unchanged) (the name of every unchanged group) and every group's RV(plan.queries).
     type: bool
     default: false
+  groups_file:
+    description:
+      - A file on the controller holding the list of O(groups) (the same entries), instead of O(groups). For thousands
+        of groups - a list kept in an Ansible variable costs ansible-core 2.19 and later several milliseconds per group
+        before the first request (the variable is loaded, templated and copied several times), a file next to nothing.
+      - Read on the controller by the module's action plugin with plain JSON (a name ending in C(.json)) or YAML (any
+        other name) and given to the module as it is, not templated - C({{ }}) in the file stays text. A relative path
+        is looked up like the C(src) of M(ansible.builtin.copy) - the C(files/) directory, then the directory of the
+        playbook (or role) - so V({{ playbook_dir }}/groups.yml) is the unambiguous form.
+      - A file that is missing, a directory, empty, not valid JSON or YAML, or that does not hold a list fails the task
+        before any request, naming the file. Each entry is checked like those of O(groups), and messages name the
+        file and the entry, for example V(groups_file /srv/iam/groups.yml[3] "Auditors") followed by what is wrong.
+      - An ansible-vault encrypted file is decrypted with the run's vault password, as the C(src) of
+        M(ansible.builtin.copy). YAML dates and C(!!binary) values stay the text they are written as. A JSON file of
+        10,000 groups is read in a fraction of a second, a YAML file of the same size takes seconds.
+      - Exactly one of O(groups) and O(groups_file) is required.
+    type: path
   groups_label:
     description:
       - How messages point into O(groups), for example V(groups[0] "Finance Approvers" members[1]).
@@ -239,7 +265,8 @@ notes:
     C(GET /identities) can look up an alias or a name (no search field is confirmed to hold the alias). Lookups take the
     endpoint with fewer requests - C(/identities) ceil(n / 50), search ceil(n / 400) - and search when C(/identities)
     answers HTTP 403 (a token without user context).
-  - A group whose O(groups[].members_query) matches nobody (unless O(groups[].allow_empty_query)), more than
+  - A group whose O(groups[].members_query) matches nobody or negates a clause that matches nobody (unless
+    O(groups[].allow_empty_query)), more than
     O(groups[].max_matched_percent) of the tenant's identities, or would lose more than O(groups[].max_removed_percent) or gain
     more than O(groups[].max_added_percent) of its members is not changed; the others are converged and the task fails naming it.
   - The role P(sailpoint.isc.governance_groups#role) wraps this module for a list kept in variables.
@@ -306,6 +333,11 @@ EXAMPLES = r"""
   ansible.builtin.assert:
     that: plan is not changed
     fail_msg: "{{ plan.summary | join('\n') }}"
+
+- name: Thousands of groups - the list in a file Ansible does not load as variables (read on the controller)
+  sailpoint.isc.workgroups:
+    groups_file: "{{ playbook_dir }}/files/governance_groups.json"  # a JSON or YAML list of the entries of groups
+    purge: true
 """
 
 RETURN = r"""
@@ -599,7 +631,8 @@ def main() -> None:
     module = AnsibleModule(**isc_module_kwargs(
         argument_spec={
             # GROUP_OPTIONS are documented as the suboptions of groups and checked by check_entries, once, naming the entry
-            "groups": {"type": "list", "elements": "dict", "required": True},
+            "groups": {"type": "list", "elements": "dict"},
+            "groups_file": {"type": "path"},  # read by the action plugin, which passes groups instead
             "members_exclusive": {"type": "bool", "default": True},
             "purge": {"type": "bool", "default": False},
             "protected": {"type": "list", "elements": "str", "default": []},
@@ -610,12 +643,17 @@ def main() -> None:
             "full_result": {"type": "bool", "default": False},
         },
         supports_check_mode=True,
+        mutually_exclusive=[("groups", "groups_file")],
+        required_one_of=[("groups", "groups_file")],
     ))
     finish(module, converge)
 
 
 def converge(module: AnsibleModule) -> ModuleResult:
     params = module.params
+    if params["groups_file"] is not None:  # only a run that bypassed the action plugin (e.g. the module file run alone)
+        raise ModuleFailure("groups_file is read on the controller by the action plugin sailpoint.isc.workgroups, "
+                            "which did not run; give the list as groups. Nothing was sent to ISC.")
     groups, problems = check_entries(params["groups"], GROUP_OPTIONS, params["groups_label"])
     if problems:
         raise ModuleFailure(WORDING[VALIDATE].format(error=IscInputError(problems)), IscInputError(problems))

@@ -10,9 +10,10 @@ Matching rules (README "Search" gives the source of each, and what differs from 
   ``field:"a phrase"`` matches its words in a row anywhere in the value; ``field.exact`` compares the whole value,
   case-sensitively. ``?`` and ``*`` in an unquoted term, and ``/regex/``, match single words (the whole value on
   ``.exact``); inside quotes they are literal.
-* Terms separated by spaces, without an operator, are OR'ed (``+term`` must, ``-term`` must not match).
-  ``NOT`` (``!``) binds tighter than ``AND`` (``&&``), ``AND`` tighter than ``OR`` (``||``); parentheses group;
-  ``field:(a OR b)``.
+* Operators as Lucene's classic query parser reads them (Elasticsearch's query_string): no precedence, but left to
+  right, AND making the operands on both sides required, OR or a space leaving them optional, ``+term`` required,
+  ``NOT``/``!``/``-term`` excluded; optional operands count only when none is required (``a OR b AND c`` is b and c).
+  Parentheses group; ``field:(a OR b)``.
 * Ranges ``[a TO b]``, ``{a TO b}``, ``field:>=a``; dates (``created``, ``modified``, ``synced``) understand ``now``,
   ``now-7d`` and ``/d`` rounding, numbers compare as numbers, everything else as case-insensitive text (whole values).
 * ``_exists_:field`` matches a non-null, non-empty value; an unknown field matches nothing. A term without a field
@@ -387,18 +388,8 @@ class _Query:
         return bad_request('Invalid query "%s": %s' % (self.text, what))
 
     def _compile(self, node: tree.Item, field: Optional[str]) -> Predicate:
-        if isinstance(node, tree.AndOperation):
-            parts = [self._compile(child, field) for child in node.children]
-            return lambda doc: all(part(doc) for part in parts)
-        if isinstance(node, tree.OrOperation):
-            return self._any(node.children, field)
-        if isinstance(node, tree.UnknownOperation):  # implicit operator: OR, with +must and -must_not clauses
-            return self._boolean(node.children, field)
-        if isinstance(node, (tree.Plus, tree.Prohibit)):
-            return self._boolean([node], field)
-        if isinstance(node, tree.Not):
-            inner = self._compile(node.children[0], field)
-            return lambda doc: not inner(doc)
+        if isinstance(node, _OPERATIONS + (tree.Plus, tree.Prohibit, tree.Not)):
+            return self._level(node, field)
         if isinstance(node, (tree.Group, tree.FieldGroup, tree.Boost)):  # a boost only changes scores
             return self._compile(node.children[0], field)
         if isinstance(node, tree.SearchField):
@@ -411,16 +402,33 @@ class _Query:
             return self._compile(node.children[0], node.name)
         return self._term(node, field)
 
-    def _boolean(self, clauses: Sequence[tree.Item], field: Optional[str]) -> Predicate:
-        must = [self._compile(c.children[0], field) for c in clauses if isinstance(c, tree.Plus)]
-        must_not = [self._compile(c.children[0], field) for c in clauses if isinstance(c, tree.Prohibit)]
-        optional = [c for c in clauses if not isinstance(c, (tree.Plus, tree.Prohibit))]
-        should = self._any(optional, field) if optional else None
+    def _level(self, node: tree.Item, field: Optional[str]) -> Predicate:
+        """One level of operators (up to the next parentheses) as Elasticsearch's query_string reads it: Lucene's
+        classic query parser, which has no precedence but reads the operands left to right (its ``addClause``), the
+        default operator being OR. An operand after AND is required, and AND makes the one before it required too
+        (unless negated); after OR or a space it is optional; ``+`` requires, ``NOT``/``!``/``-`` excludes. Then, as
+        a Lucene boolean query: every required operand must match, no excluded one, and when none is required at
+        least one optional one (only exclusions: everything else, as Elasticsearch completes a negative query). So
+        ``a OR b AND c`` reads as ``a +b +c``: b and c, a optional (README "Search" gives the sources)."""
+        clauses: List[List[Any]] = []  # [occur, operand]
+        for conjunction, operand in _operands(node):
+            if clauses and conjunction == "AND" and clauses[-1][0] != _MUST_NOT:
+                clauses[-1][0] = _MUST
+            occur = _MUST if conjunction == "AND" else _SHOULD
+            if isinstance(operand, (tree.Not, tree.Prohibit)):
+                occur, operand = _MUST_NOT, operand.children[0]
+            elif isinstance(operand, tree.Plus):
+                occur, operand = _MUST, operand.children[0]
+            clauses.append([occur, operand])
+        must = [self._compile(operand, field) for occur, operand in clauses if occur == _MUST]
+        must_not = [self._compile(operand, field) for occur, operand in clauses if occur == _MUST_NOT]
+        optional = [operand for occur, operand in clauses if occur == _SHOULD]
+        should = self._any(optional, field) if optional and not must else None  # with a required one: scoring only
 
         def predicate(doc: Dict[str, Any]) -> bool:
             if not all(p(doc) for p in must) or any(p(doc) for p in must_not):
                 return False
-            return bool(must) or should is None or should(doc)
+            return should is None or should(doc)
         return predicate
 
     def _any(self, clauses: Sequence[tree.Item], field: Optional[str]) -> Predicate:
@@ -481,6 +489,22 @@ class _Query:
         else:
             raise self._unsupported("%s is not supported by the emulator." % type(node).__name__)
         return lambda doc: any(match(_text(v)) for v in values(doc))
+
+
+_OPERATIONS = (tree.AndOperation, tree.OrOperation, tree.UnknownOperation)
+_MUST, _SHOULD, _MUST_NOT = "must", "should", "must_not"
+
+
+def _operands(node: tree.Item, conjunction: Optional[str] = None) -> List[Tuple[Optional[str], tree.Item]]:
+    """The operands of one level in the order they were written, each with the operator before it (AND, OR, None for
+    a space or the first one): luqum nests AND under OR by precedence, Lucene's classic parser does not."""
+    if not isinstance(node, _OPERATIONS):
+        return [(conjunction, node)]
+    word = "AND" if isinstance(node, tree.AndOperation) else "OR" if isinstance(node, tree.OrOperation) else None
+    found: List[Tuple[Optional[str], tree.Item]] = []
+    for position, child in enumerate(node.children):
+        found.extend(_operands(child, conjunction if position == 0 else word))
+    return found
 
 
 def _analysed(name: Optional[str], exact: bool) -> bool:

@@ -78,9 +78,16 @@ SYNTAX = [
     ("email:*example.com", "ABGJZ"),
     ('name:"A*"', ""),
     ("name:/gr.*/", "G"),
-    # operators and their precedence: NOT > AND > OR; spaces between terms are OR
+    # operators as Lucene's classic parser reads them (no precedence; README "Search"); spaces between terms are OR
     ("attributes.location:London attributes.location:Berlin", "ABZ"),
-    ("attributes.department:Finance OR attributes.department:IAM AND attributes.location:Austin", "AGJ"),
+    ("attributes.department:Finance OR attributes.department:IAM AND attributes.location:Austin", "G"),  # IAM, Austin
+    ("attributes.location:London AND attributes.department:IAM OR attributes.department:Legal", "B"),  # London, IAM
+    # elastic/elasticsearch#9414: a AND b OR c AND d is +a +b +c +d (nobody here; with precedence it would be J and B)
+    ("attributes.department:Finance AND attributes.location:Austin OR attributes.department:IAM AND attributes.location:London", ""),
+    # elastic/elasticsearch#16328: age:13 OR type:1 AND age:35 OR type:1 found only the document with both
+    ("attributes.location:Berlin OR attributes.department:IAM AND attributes.location:Austin OR attributes.department:IAM", "G"),
+    ("attributes.department:Legal OR NOT attributes.location:London", "Z"),  # OR NOT: Legal, not London
+    ("attributes.department:Legal OR (NOT attributes.location:London)", "GJUZ"),  # parentheses: a negative group
     ("(attributes.department:Finance OR attributes.department:IAM) AND attributes.location:Austin", "GJ"),
     ("NOT attributes.department:Finance AND attributes.location:Austin", "G"),
     ("attributes.department:(Finance OR Legal)", "AJZ"),
@@ -103,6 +110,8 @@ SYNTAX = [
     ("_exists_:manager", "BJZ"),
     ("NOT _exists_:attributes.department", "U"),
     ("Finance", "AJ"),
+    ("attributes.location:Austin London", "ABGJ"),  # "London" has no field: any field (SailPoint: spaces act as OR)
+    ("attributes.department:Corporate Finance", "AJ"),
     ("*", "ABGJUZ"),
 ]
 

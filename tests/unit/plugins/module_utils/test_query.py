@@ -23,7 +23,6 @@ from ansible_collections.sailpoint.isc.plugins.module_utils._errors import IscIn
     ("attributes.email:Adam.Kennedy@*", ["Adam.Kennedy@*"]),  # a wildcard does not help: no word holds "@" (t/56523: 0 results)
     # an escaped quote does not hide a value from the parser (issue 21): \\"x is a word holding a quote, and the email too
     ('name:\\"x email:ada.lovelace@example.com\\" OR name:"y"', ['"x', 'ada.lovelace@example.com"']),
-    ("@accounts(source.name:webex)", ["@accounts"]),  # SailPoint's nested queries are not supported
     # one word each: fine unquoted
     ("attributes.department:Finance", []),
     ("attributes.email:Adam.Kennedy*", []),
@@ -36,6 +35,7 @@ from ansible_collections.sailpoint.isc.plugins.module_utils._errors import IscIn
     ("created:2024-01-01 OR created:[now-7d TO now] OR modified:>=2024-01-01", []),
     ("attributes.department:/fin-.*/", []),
     ("*", []),
+    ("attributes.department:(Finance OR IAM)", []),  # a field group: each word searched in the field
 ])
 def test_unquoted_values_that_isc_splits_are_found(query, split):
     found = _query.problems(query)
@@ -56,9 +56,95 @@ def test_a_query_that_does_not_parse_is_a_problem(query):
 
 
 def test_the_other_spelling_of_the_operators_parses():
-    assert _query.problems("attributes.department:finance && !isManager:true || attributes.location:london") == []
+    assert _query.problems("(attributes.department:finance && !isManager:true) || attributes.location:london") == []
     assert _query.fields("attributes.department:finance && !isManager:true || attributes.location:london") == [
         "attributes.department", "isManager", "attributes.location"]
+
+
+@pytest.mark.parametrize("query, terms", [
+    # the second word has no field: ISC looks for it in every field (SailPoint's "Building a Search Query")
+    ("attributes.department:Corporate Finance", "Finance"),
+    ("attributes.location:Austin London", "London"),
+    ('Finance', "Finance"),
+    ('"Corporate Finance"', '"Corporate Finance"'),
+    ("fin*", "fin*"),  # a wildcard without a field too
+    ("/fin.*/", "/fin.*/"),
+    ("[a TO b]", "[a TO b]"),
+    ("attributes.department.exact:\"Finance\" AND NOT Sales", "Sales"),  # under NOT, or in parentheses
+    ("attributes.department.exact:\"Finance\" AND (Sales OR IAM)", "Sales, IAM"),
+    ('attributes.department.exact:"Finance" AND -"Sales"', '"Sales"'),
+    ("attributes.department.exact:\"Finance\" AND !Sales", "Sales"),
+    ("attributes.department:Finance and attributes.location:Austin", "and"),  # only AND, OR, NOT are operators
+    ("foo~", "foo"),  # fuzzy, without a field
+    ("\\@accounts", "\\@accounts"),  # escaped: a plain word, not a nested query
+    ("attributes.department:Fin\\ ance", None),  # an escaped space: one value of the field
+    ("attributes.department:(Corporate Finance)", None),  # a field group: both words in the field
+    ("_exists_:attributes.department", None),
+    ("*", None),  # everything: the breadth guard judges it
+])
+def test_a_term_without_a_field_is_refused(query, terms):
+    found = [problem for problem in _query.problems(query) if problem.startswith("has terms without a field name")]
+    if terms is None:
+        assert found == []
+        return
+    assert len(found) == 1 and found[0].startswith("has terms without a field name (%s): ISC's search looks for those in "
+                                                   "every field" % terms)
+
+
+def test_the_hint_of_a_term_without_a_field_joins_the_words_of_the_value():
+    problem = _query.problems("attributes.location:Austin London Paris OR isManager:true")[0]
+    assert 'as in attributes.location:"Austin London Paris" or attributes.location.exact:"Austin London Paris"' in problem
+    alone = _query.problems("Finance")[0]
+    assert 'put its field before each' in alone and 'attributes.department.exact:"Finance"' in alone
+
+
+@pytest.mark.parametrize("query", ['@accounts(source.name:"Active Directory")', '@access(name.exact:"Admin")',
+                                   'attributes.department:x AND @entitlements(attribute:memberOf)'])
+def test_a_nested_query_is_refused_as_not_supported(query):
+    found = _query.problems(query)
+    assert len(found) == 1, found
+    assert found[0].startswith("uses ISC's nested query syntax (@%s), which is not supported here" % query.split("@")[1].split("(")[0])
+
+
+@pytest.mark.parametrize("query, mixed", [
+    ("a:1 OR b:2 AND c:3", "a:1 OR b:2 AND c:3"),
+    ("a:1 AND b:2 OR c:3", "a:1 AND b:2 OR c:3"),
+    ("a:1 b:2 AND c:3", "a:1 b:2 AND c:3"),  # a space is OR
+    ("x:y AND a:(1 OR 2 AND 3)", "1 OR 2 AND 3"),  # inside a field group
+    ("(a:1 OR b:2 AND c:3) AND d:4", "a:1 OR b:2 AND c:3"),
+    ("a:1 AND NOT b:2 OR c:3", "a:1 AND NOT b:2 OR c:3"),
+    ("(a:1 OR b:2) AND c:3", None),
+    ("a:1 OR (b:2 AND c:3)", None),
+    ("a:1 AND b:2 NOT c:3", None),  # NOT, - and + after a space are not OR
+    ("a:1 AND b:2 -c:3 +d:4", None),
+    ("a:1 -b:2 OR c:3", None),
+])
+def test_and_mixed_with_or_without_parentheses_is_refused(query, mixed):
+    found = [problem for problem in _query.problems(query) if problem.startswith("mixes AND with OR")]
+    if mixed is None:
+        assert found == []
+        return
+    assert len(found) == 1 and "without parentheses (%s): ISC's search" % mixed in found[0]
+    assert "add parentheses" in found[0]
+
+
+@pytest.mark.parametrize("query, clauses", [
+    ('attributes.location.exact:"Austin" AND NOT attributes.department.exact:"sales"', ['attributes.department.exact:"sales"']),
+    ("a:1 AND -b:2 AND !c:3", ["b:2", "c:3"]),
+    ("a:1 AND NOT (b:2 OR c:3)", ["(b:2 OR c:3)"]),
+    ("attributes.department:(Finance AND NOT Sales)", ["attributes.department:(Sales)"]),
+    ("a:1 AND NOT b:2 AND NOT b:2", ["b:2"]),
+    ("a:1 AND NOT (b:2 AND NOT c:3)", ["(b:2 AND NOT c:3)", "c:3"]),
+    ("!attributes.department:Sales", ["attributes.department:Sales"]),
+    ("a:1 AND -(b:2 OR c:3)", ["(b:2 OR c:3)"]),
+    ("a:1 AND NOT NOT b:2", ["NOT b:2", "b:2"]),
+    ("attributes.costCenter:US-1234", []),  # a "-" inside a value
+    ("a:1 AND b:\\-2", []),  # an escaped "-" negates nothing
+    ('a:"x -y" AND b:"NOT z"', []),  # nor a "-" or NOT inside a phrase
+    ("a:1 OR b:2", []),
+])
+def test_the_clauses_a_query_negates(query, clauses):
+    assert _query.negated(query) == clauses
 
 
 @pytest.mark.parametrize("query, fields", [
@@ -100,4 +186,8 @@ def test_validate_refuses_a_split_value_and_bad_limits_before_any_request():
 def test_without_luqum_a_members_query_names_the_missing_library(monkeypatch):
     monkeypatch.setattr(_query, "HAS_LUQUM", False)
     assert _query.problems("attributes.department:Finance") == [_query.LUQUM_MISSING]
-    assert "pip install luqum" in _query.LUQUM_MISSING
+    with pytest.raises(IscInputError) as info:
+        validate(Request([Entry("A", owner="a" * 32, members_query="x:y", where="groups[0]")]))
+    # the option once, then the library (not "members_query 'x:y' members_query needs ...")
+    assert "groups[0] \"A\": members_query 'x:y' needs the Python library luqum" in str(info.value)
+    assert str(info.value).count("members_query") == 1 and "pip install luqum" in str(info.value)

@@ -264,3 +264,99 @@ def test_a_query_matching_most_of_the_tenant_is_refused_unless_allowed(emulator,
     assert ops(refused.requests)["searchCount"] == 2 and ops(refused.requests)["searchPost"] == 1
     allowed = converge(emulator, capsys, [dict(groups[0], max_matched_percent=100)])
     assert not allowed.failed and members(emulator, "Everyone") == {p["id"] for p in STAFF}
+
+
+def locations(*names):
+    return {p["id"] for p in PEOPLE if p["attributes"]["location"] in names}
+
+
+@pytest.mark.parametrize("check_mode", [True, False])
+@pytest.mark.parametrize("query, terms, hint", [
+    # the second word has no field: ISC searches every field for it (SailPoint's "Building a Search Query")
+    ("attributes.department:Corporate Finance", "Finance", 'attributes.department:"Corporate Finance" or '
+                                                           'attributes.department.exact:"Corporate Finance"'),
+    ("attributes.location:Austin London", "London", 'attributes.location.exact:"Austin London"'),
+    ('attributes.cloudLifecycleState:"active" AND fin*', "fin*", 'attributes.department.exact:"Finance"'),
+])
+def test_a_term_without_a_field_is_refused_before_any_request(tenant, capsys, check_mode, query, terms, hint):
+    groups = [{"name": "Bare", "owner": OWNER, "members_query": query}]
+    result = converge(tenant, capsys, groups, check_mode=check_mode)
+    assert result.failed and result.requests == [] and members(tenant, "Bare") is None
+    assert result["msg"].startswith("Invalid groups, nothing was read or changed: groups[0] \"Bare\": members_query %r has terms "
+                                    "without a field name (%s): ISC's search looks for those in every field" % (query, terms))
+    assert hint in result["msg"]
+
+
+def test_the_emulator_searches_every_field_for_a_term_without_one(tenant, capsys):
+    # what the refusal prevents: identity_info runs the query as ISC would, with a warning, and London comes in too
+    preview = run_module(identity_info.main, tenant, capsys, query="attributes.location:Austin London")
+    assert not preview.failed and "has terms without a field name (London)" in str(preview["warnings"])
+    assert {i["id"] for i in preview["identities"]} == locations("Austin", "London") and locations("London")
+
+
+@pytest.mark.parametrize("query", ['@accounts(source.name:"Active Directory")', '@access(name.exact:"Admin")'])
+def test_a_nested_query_is_refused_as_not_supported(tenant, capsys, query):
+    result = converge(tenant, capsys, [{"name": "Nested", "owner": OWNER, "members_query": query}], check_mode=True)
+    assert result.failed and result.requests == []
+    assert "members_query %r uses ISC's nested query syntax (@%s), which is not supported here" % (query, query[1:query.index("(")]) \
+        in result["msg"] and "splits into words" not in result["msg"]
+
+
+def test_and_mixed_with_or_is_refused_before_any_request(tenant, capsys):
+    query = 'attributes.department.exact:"Finance" OR attributes.department.exact:"IAM" AND attributes.location.exact:"Austin"'
+    result = converge(tenant, capsys, [{"name": "Mixed", "owner": OWNER, "members_query": query}])
+    assert result.failed and result.requests == []
+    assert "mixes AND with OR (or with terms separated only by spaces) without parentheses (%s)" % query in result["msg"]
+    grouped = '(%s) AND attributes.location.exact:"Austin"' % query.rsplit(" AND ", 1)[0]
+    done = converge(tenant, capsys, [{"name": "Mixed", "owner": OWNER, "members_query": grouped}])
+    assert not done.failed and members(tenant, "Mixed") == austin(wanted("Finance", "active") | wanted("Finance", "inactive")
+                                                                  | {p["id"] for p in PEOPLE if p["attributes"]["department"] == "IAM"})
+
+
+AUSTIN = 'attributes.location.exact:"Austin"'
+
+
+@pytest.mark.parametrize("negated", ['attributes.department.exact:"sales"',  # .exact is case-sensitive: "Sales"
+                                     "attributes.department:sale"])  # a typo: no word "sale"
+def test_a_negated_clause_that_matches_nobody_is_refused_unless_allowed(tenant, capsys, negated):
+    query = "%s AND NOT %s" % (AUSTIN, negated)
+    assert austin({p["id"] for p in PEOPLE}) and len(austin({p["id"] for p in PEOPLE})) * 2 < COUNT  # under the breadth guard
+    groups = [{"name": "Austin", "owner": OWNER, "members_query": query},
+              {"name": "Fine", "owner": OWNER, "members_query": QUERY}]
+    for check_mode in (True, False):
+        refused = converge(tenant, capsys, groups, check_mode=check_mode)
+        assert refused.failed and members(tenant, "Austin") is None
+        assert mutations(refused.requests) == [] if check_mode else members(tenant, "Fine") == wanted()
+        failure = {f["name"]: f for f in refused["failures"]}["Austin"]
+        assert failure["message"].startswith("members_query %r negates a clause that no identity matches (%s), so nothing was "
+                                             "changed for this group" % (query, negated))
+        assert "set allow_empty_query to true" in failure["message"]
+    # the tenant's identities, the three attributes' existence, the negated clause: one count each, with the others
+    assert ops(refused.requests)["searchCount"] == 5
+    allowed = converge(tenant, capsys, [dict(groups[0], allow_empty_query=True)])
+    assert not allowed.failed and members(tenant, "Austin") == austin({p["id"] for p in PEOPLE})
+
+
+def test_each_distinct_negated_clause_is_counted_once(tenant, capsys):
+    sales = 'attributes.department.exact:"Sales"'
+    groups = [{"name": "Austin", "owner": OWNER, "members_query": "%s AND NOT %s" % (AUSTIN, sales)},
+              {"name": "London", "owner": OWNER, "members_query": 'attributes.location.exact:"London" -%s' % sales},
+              {"name": "Fine", "owner": OWNER, "members_query": QUERY}]
+    result = converge(tenant, capsys, groups, check_mode=True)
+    assert not result.failed, result["msg"]
+    # the tenant, 3 attributes (location, department, cloudLifecycleState), and "Sales" once for both queries
+    assert ops(result.requests)["searchCount"] == 5 and ops(result.requests)["searchPost"] == 3
+    matched = {q["name"]: q["matched"] for q in result["plan"]["queries"]}
+    not_sales = {p["id"] for p in PEOPLE if p["attributes"]["department"] != "Sales"}
+    assert matched == {"Austin": len(austin(not_sales)), "London": len(locations("London") & not_sales), "Fine": len(wanted())}
+
+
+def test_without_luqum_the_message_names_the_option_of_the_module(tenant, capsys, monkeypatch):
+    from ansible_collections.sailpoint.isc.plugins.module_utils import _query  # pylint: disable=import-outside-toplevel
+    monkeypatch.setattr(_query, "HAS_LUQUM", False)
+    info = run_module(identity_info.main, tenant, capsys, references=[OWNER], query="attributes.department:Finance")
+    assert info.failed and info.requests == []  # before the references are looked up
+    assert info["msg"].startswith("query 'attributes.department:Finance' needs the Python library luqum")
+    groups = run_module(workgroups.main, tenant, capsys, groups=[{"name": "G", "owner": OWNER, "members_query": "x:y"}])
+    assert groups.failed and groups.requests == []
+    assert "members_query 'x:y' needs the Python library luqum" in groups["msg"] and groups["msg"].count("members_query") == 1
