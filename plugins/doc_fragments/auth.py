@@ -144,6 +144,27 @@ seealso:
     link: https://developer.sailpoint.com/docs/api/authentication
 """
 
+    # The identity id check of the modules that write owners or members.
+    # Use with: extends_documentation_fragment: [sailpoint.isc.auth.verify_identity_ids]
+    VERIFY_IDENTITY_IDS = r"""
+options:
+  verify_identity_ids:
+    description:
+      - Whether identity ids given as plain strings (or in an C(id) dictionary) are checked to exist before any write,
+        in check mode too. Ids are compared and sent lower case.
+      - V(true) looks them up, except ids that are already members or owners in the tenant (they cost nothing), through
+        C(/identities) (ceil(n / 50) requests, personal access tokens only) or ISC's search (ceil(n / 400) requests,
+        also API clients without user context with C(sp:search:read)), whichever takes fewer requests. An unknown id
+        fails the task before any write, naming its place (V(owner), V(groups[0] "Auditors" members[3])). Search lags
+        behind ISC, so an identity created minutes ago may not be found yet, which also fails the task.
+      - V(false) skips the check and its requests. The risk - an unknown id then reaches ISC, which refuses it only
+        when it is written, after the group was created or changed - leaves a run half applied, and every re-run fails
+        the same way until the id is corrected. Use it only for ids that come from ISC itself, or for a token that may
+        read neither C(/identities) nor search.
+    type: bool
+    default: true
+"""
+
     ACTION_GROUP = r"""
 options: {}
 attributes:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
 from ansible_collections.sailpoint.isc.plugins.module_utils._errors import IscInputError
-from ansible_collections.sailpoint.isc.plugins.module_utils._identities import parse_reference
+from ansible_collections.sailpoint.isc.plugins.module_utils._identities import is_identity_id, parse_reference
 from ansible_collections.sailpoint.isc.plugins.module_utils._query import problems as query_problems
 from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import (
     MAX_NAME_LENGTH,
@@ -80,7 +80,8 @@ class Entry:
         max_matched_percent: int = DEFAULT_MAX_MATCHED_PERCENT,
     ) -> None:
         self.name = name
-        self.id = id or None
+        # ISC's ids are lower case (as identity ids, see parse_reference): an upper-case copy names the same group
+        self.id = id.lower() if is_identity_id(id) else id or None
         self.state = state
         self.description = description
         self.owner = owner
@@ -120,7 +121,8 @@ class Request:
     """What a module asks the pipeline for.
 
     ``purge`` also deletes every group of the tenant that no entry names and ``protected`` does not list.
-    ``verify_ids`` looks plain identity ids up before writing; ``trust_unverifiable_ids`` then uses them
+    ``verify_ids`` (the safe default) looks plain identity ids up before writing; ``trust_unverifiable_ids`` then uses
+    them
     unverified (with a warning) when the token may not read identities. ``trust_member_count`` skips the
     member read of a group whose ``memberCount`` is 0 (a converge of many groups saves a request per empty
     group; the membership module reads anyway, as its documented cost says).
@@ -135,7 +137,7 @@ class Request:
         entries: Sequence[Entry],
         purge: bool = False,
         protected: Sequence[str] = (),
-        verify_ids: bool = False,
+        verify_ids: bool = True,
         trust_unverifiable_ids: bool = False,
         trust_member_count: bool = True,
         max_deletes: Optional[int] = None,
@@ -174,8 +176,9 @@ def _query_problems(entry: Entry) -> List[str]:
     for option, highest in (("max_removed_percent", 100), ("max_added_percent", None), ("max_matched_percent", 100)):
         percent = getattr(entry, option)
         if isinstance(percent, bool) or not isinstance(percent, int) or not 0 <= percent <= (highest or percent):
-            problems.append("%s%s must be a whole number from 0%s, got %r"
-                            % (prefix, option, " to %d" % highest if highest else " up", percent))
+            problems.append("%s%s must be a whole number from 0%s, got %s"
+                            % (prefix, option, " to %d" % highest if highest else " up",
+                               "%r (a boolean)" % percent if isinstance(percent, bool) else repr(percent)))
     return problems
 
 

@@ -77,10 +77,12 @@ from ansible_collections.sailpoint.isc.plugins.module_utils._plan import (
     Step,
     converge,
 )
+from ansible_collections.sailpoint.isc.plugins.module_utils._reader import read_members
 from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import (
     build_create_body,
     build_patch,
     exact_name_matches,
+    foreign_members,
     race_copies,
 )
 
@@ -405,7 +407,23 @@ class Executor:
                 self._record(step, ADD_MEMBERS, message="another run removed the group this run created (id %s) and no "
                              "group of this name is left; run the task again to create it" % own["id"])
             return
-        settled = race_copies(found.values())
+        entry = step.entry
+        settled = race_copies(found.values(), entry.description if entry is not None else None)
+        if settled is not None and step.name in self.outcome.plan.protected:
+            settled = None  # a protected name's namesakes are never deleted, race copies included
+        read = {}  # type: Dict[str, Dict[str, Dict[str, Any]]]  # group id -> its members, read for the settlement
+        if settled is not None and settled[1]:
+            try:
+                others = [group["id"] for group in [settled[0]] + settled[1] if own is None or group["id"] != own["id"]]
+                read = read_members(self.client, others, others)  # a copy another run deleted meanwhile: none
+            except IscError as exc:
+                self._fail(step, ADD_MEMBERS, exc)
+                return
+            members = {group_id: set(found_members) for group_id, found_members in read.items()}
+            if own is not None:
+                members[own["id"]] = set(result.done[ADD_MEMBERS]) | set(result.already[ADD_MEMBERS])
+            if foreign_members(settled[1], members, members.get(settled[0]["id"], set()) | (step.desired or set())):
+                settled = None  # a copy holds members no run of this entry writes: a person's group
         if settled is None and len(found) > 1:
             self._record(
                 step,
@@ -430,10 +448,12 @@ class Executor:
                       % (step.name, oldest["id"], ", ".join(sorted(copy["id"] for copy in copies))))
         if own is not None and own["id"] == oldest["id"] and not result.removed:
             return  # this run's group: its own writes converged it (or their failures are recorded)
-        self._join(step, oldest, own)
+        self._join(step, oldest, own, read.get(oldest["id"]))
 
-    def _join(self, step: Step, oldest: Dict[str, Any], own: Optional[Dict[str, Any]]) -> None:
-        """Converge ``oldest`` (a group this run did not create, or lost) to the step's entry, by the plan's rule."""
+    def _join(self, step: Step, oldest: Dict[str, Any], own: Optional[Dict[str, Any]],
+              members: Optional[Dict[str, Dict[str, Any]]] = None) -> None:
+        """Converge ``oldest`` (a group this run did not create, or lost; ``members``: its members if already read) to
+        the step's entry, by the plan's rule."""
         result = step.result
         if own is not None and own["id"] != oldest["id"]:
             result.discarded = own["id"]  # deleted as a younger copy, by this run or another
@@ -444,8 +464,7 @@ class Executor:
         current = None  # type: Optional[Set[str]]
         if step.desired is not None:
             try:
-                members = {member["id"]: member for member in self.client.list_members(oldest["id"])
-                           if member.get("id")}
+                members = members if members is not None else read_members(self.client, [oldest["id"]])[oldest["id"]]
             except IscError as exc:
                 self._fail(step, ADD_MEMBERS, exc)
                 return

@@ -37,7 +37,13 @@ from ansible_collections.sailpoint.isc.plugins.module_utils._desired import (
 )
 from ansible_collections.sailpoint.isc.plugins.module_utils._errors import IscInputError
 from ansible_collections.sailpoint.isc.plugins.module_utils._identities import parse_reference
-from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import FIELDS, differing, in_use, owner_id_of
+from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import (
+    FIELDS,
+    differing,
+    foreign_members,
+    in_use,
+    owner_id_of,
+)
 
 CREATE = "create"
 UPDATE = "update"
@@ -100,6 +106,7 @@ class Plan:
         self.steps = []  # type: List[Step]
         self.known = {}  # type: Dict[str, Identity]  # identity id -> {id, name, email}
         self.warnings = []  # type: List[str]
+        self.protected = set()  # type: Set[str]  # names whose namesakes are never deleted, race copies included
 
     def of(self, action: str) -> List[Step]:
         """The steps with this action, in plan order."""
@@ -172,10 +179,35 @@ def check(request: Request, snapshot: Any) -> None:
         raise IscInputError(problems)
 
 
+def ambiguous(entry: Entry, ids: List[str]) -> str:
+    """The problem of a name that several groups carry (``ids``), in the words of the module that gives it."""
+    if entry.where:  # an entry of a list: the list is keyed by name, so only ISC can be mended
+        return "%d governance groups are named %s (ids: %s); rename or delete all but one of them first" % (
+            len(ids), quote(entry.name), ", ".join(ids))
+    return "%d governance groups are named '%s' (ids: %s); give the id of the one you mean instead of the name." % (
+        len(ids), entry.name, ", ".join(ids))
+
+
+def _check_copies(request: Request, snapshot: Any) -> None:
+    """Raise IscInputError for each name whose younger namesakes hold a member no run of this entry writes (neither the
+    oldest's nor the entry's, see ``_workgroups.foreign_members``): a person's groups, ambiguous after all."""
+    problems = []
+    for index, copies in sorted(snapshot.racing.items()):
+        entry, oldest = request.entries[index], snapshot.matches[index]
+        allowed = set(snapshot.members.get(oldest["id"], {})) | (_ids(entry, snapshot) or set())
+        if foreign_members(copies, snapshot.members, allowed):
+            problems.append(ambiguous(entry, sorted(str(group["id"]) for group in [oldest] + copies)))
+    if problems:
+        raise IscInputError(problems)
+
+
 def plan(request: Request, snapshot: Any) -> Plan:
     """The plan that takes the tenant from ``snapshot`` (read, checked by :func:`check`, references resolved) to
-    ``request``."""
+    ``request``. Raises IscInputError when namesakes taken for race copies hold members a run would not write
+    (:func:`_check_copies`)."""
+    _check_copies(request, snapshot)
     result = Plan()
+    result.protected = set(request.protected)
     _learn(result, snapshot)
     for index, entry in enumerate(request.entries):
         group = snapshot.matches[index]
@@ -209,10 +241,17 @@ def plan(request: Request, snapshot: Any) -> Plan:
             group.get("id") for group in snapshot.matches if group is not None
         }  # an entry keyed by id may rename its group
         protected = set(request.protected)
-        unknown = sorted(protected - {group.get("name") for group in snapshot.groups})
+        names = {group.get("name") for group in snapshot.groups}
+        unknown = sorted(protected - names)
         if unknown and snapshot.complete:  # a misspelled protected name would protect nothing
+            folded = {}  # type: Dict[str, str]  # an unprotected name of the tenant by casefold: "differs only in case"
+            for name in sorted((str(name) for name in names - protected), reverse=True):
+                folded[name.casefold()] = name
+            near = " (%s differs only in case, so it is not protected)"
+            shown = [quote(name) + (near % quote(folded[name.casefold()]) if name.casefold() in folded else "")
+                     for name in unknown]
             result.warnings.append("protected names no governance group of the tenant carries (names match exactly, "
-                                   "case included): %s" % ", ".join(quote(name) for name in unknown))
+                                   "case included): %s" % ", ".join(shown))
         for group in snapshot.groups:
             if (
                 group.get("name") not in listed

@@ -18,10 +18,15 @@ from __future__ import annotations
 
 from typing import Any, Callable, Dict, List, Mapping, Optional
 
-from ansible_collections.sailpoint.isc.plugins.module_utils._desired import PRESENT, Entry, Request, quote
-from ansible_collections.sailpoint.isc.plugins.module_utils._errors import IscForbiddenError, IscInputError
+from ansible_collections.sailpoint.isc.plugins.module_utils._desired import PRESENT, Entry, Request
+from ansible_collections.sailpoint.isc.plugins.module_utils._errors import (
+    IscForbiddenError,
+    IscInputError,
+    IscNotFoundError,
+)
 from ansible_collections.sailpoint.isc.plugins.module_utils._filters import any_of
 from ansible_collections.sailpoint.isc.plugins.module_utils._parallel import parallel
+from ansible_collections.sailpoint.isc.plugins.module_utils._plan import ambiguous
 from ansible_collections.sailpoint.isc.plugins.module_utils._identities import (
     IdentityProblem,
     IscIdentityResolutionError,
@@ -81,16 +86,32 @@ def read(client: Any, request: Request, check_mode: bool) -> Snapshot:
     wanted = []  # type: List[str]  # the groups whose members are read, in the order of the entries
     for index, entry in enumerate(request.entries):
         group = snapshot.matches[index]
+        if index in snapshot.racing:  # the plan checks that the copies hold only members a run writes (foreign_members)
+            wanted.extend(racer["id"] for racer in [group] + snapshot.racing[index] if racer["id"] not in wanted)
+            continue
         if group is None or entry.state != PRESENT or not entry.manages_members:
             continue
         if group["id"] == PLACEHOLDER_ID or (request.trust_member_count and group.get("memberCount") == 0):
             continue
         if group["id"] not in wanted:
             wanted.append(group["id"])
-    members = parallel(lambda group_id: {member["id"]: member for member in client.list_members(group_id)}, wanted,
-                       client.concurrency)
-    snapshot.members = dict(zip(wanted, members))
+    copies = {copy["id"] for racing in snapshot.racing.values() for copy in racing}
+    snapshot.members = read_members(client, wanted, copies)
     return snapshot
+
+
+def read_members(client: Any, group_ids: List[str], copies: Any = ()) -> Dict[str, Dict[str, Dict[str, Any]]]:
+    """Group id -> {identity id -> member record} of each group, read at the same time. A race copy (in ``copies``)
+    that another run's settlement deleted since it was listed (HTTP 404) has none; any other 404 is raised."""
+    def members_of(group_id: str) -> Dict[str, Dict[str, Any]]:
+        try:
+            return {member["id"]: member for member in client.list_members(group_id) if member.get("id")}
+        except IscNotFoundError:
+            if group_id in copies:
+                return {}
+            raise
+
+    return dict(zip(group_ids, parallel(members_of, group_ids, client.concurrency)))
 
 
 def _read_groups(client: Any, request: Request, check_mode: bool, snapshot: Snapshot) -> None:
@@ -113,11 +134,13 @@ def _read_groups(client: Any, request: Request, check_mode: bool, snapshot: Snap
     for index, entry in enumerate(request.entries):
         if entry.id is None:
             matches = exact_name_matches(named.get(entry.name, ()), entry.name)
-            settled = race_copies(matches) if len(matches) > 1 and entry.state == PRESENT else None
+            # a protected name's namesakes are never deleted, copies included: the name stays ambiguous
+            settled = (race_copies(matches, entry.description)
+                       if len(matches) > 1 and entry.state == PRESENT and entry.name not in request.protected else None)
             if settled is not None:  # simultaneous runs created it: converge the one they all keep, delete the copies
                 matches, snapshot.racing[index] = [settled[0]], settled[1]
             elif len(matches) > 1:
-                snapshot.ambiguous.append(_ambiguous(entry, sorted(str(group.get("id")) for group in matches)))
+                snapshot.ambiguous.append(ambiguous(entry, sorted(str(group.get("id")) for group in matches)))
             snapshot.matches.append(matches[0] if matches else None)
             continue
         group = found[id(entry)]
@@ -143,14 +166,6 @@ def _by_id(client: Any, entry: Entry, check_mode: bool) -> Optional[Group]:
         # The id the workgroup module reports for a group it would create: a new, empty group in check mode.
         return {"id": PLACEHOLDER_ID, "name": None, "memberCount": 0}
     return client.get_workgroup(entry.id)
-
-
-def _ambiguous(entry: Entry, ids: List[str]) -> str:
-    if entry.where:  # an entry of a list: the list is keyed by name, so only ISC can be mended
-        return "%d governance groups are named %s (ids: %s); rename or delete all but one of them first" % (
-            len(ids), quote(entry.name), ", ".join(ids))
-    return "%d governance groups are named '%s' (ids: %s); give the id of the one you mean instead of the name." % (
-        len(ids), entry.name, ", ".join(ids))
 
 
 def run_queries(client: Any, request: Request, snapshot: Snapshot) -> None:

@@ -15,7 +15,7 @@ share the views below (identity labels, sort order, failure descriptions), so th
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Set
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 from urllib.parse import urlsplit
 
 from ansible_collections.sailpoint.isc.plugins.module_utils._auth import TOKEN_PATH
@@ -500,6 +500,12 @@ def report_workgroup(module: Any, outcome: Outcome) -> ModuleResult:
             entry = step.entry
             return ModuleResult({"changed": False, "workgroup": {}, "msg": "Nothing to delete: %s does not exist."
                                  % describe(entry.id, None if entry.id else entry.name)})
+        copies, copies_diff, failure = _race_copies(outcome, target)
+        if failure is not None:
+            return failure
+        if copies:
+            already = "%s is already as requested." % (target[:1].upper() + target[1:])
+            return _exit(module, True, "%s %s" % (already, copies), step.group, copies_diff)
         return ModuleResult({"changed": False, "workgroup": step.group,
                              "msg": "Nothing to change: %s is already as requested." % target})
     if step.action in (DELETE, IN_USE):
@@ -517,22 +523,47 @@ def report_workgroup(module: Any, outcome: Outcome) -> ModuleResult:
         CREATE: ("Would create %s.", "Created %s."),
         UPDATE: ("Would update %s: " + summary + ".", "Updated %s: " + summary + "."),
     }[step.action]
-    if outcome.check_mode:
-        return _exit(
-            module,
-            True,
-            verb[0] % describe(name=step.name) if step.action == CREATE else verb[0] % target,
-            planned,
-            diff,
-        )
-    if result.errors:
+    if not outcome.check_mode and result.errors:
         action, error = result.errors[0]
         what = "create " + describe(name=step.name) if step.action == CREATE else "update %s (%s)" % (target, summary)
         return ModuleResult({}, "Failed to %s: %s" % (what, error), error)
+    copies, copies_diff, failure = _race_copies(outcome, target)
+    if failure is not None:
+        return failure
+    for side in diff:
+        diff[side].update(copies_diff.get(side, {}))
+    if outcome.check_mode:
+        message = verb[0] % describe(name=step.name) if step.action == CREATE else verb[0] % target
+        return _exit(module, True, ("%s %s" % (message, copies)).strip(), planned, diff)
     after = result.group or planned
-    return _exit(
-        module, True, verb[1] % (describe(after.get("id"), step.name) if step.action == CREATE else target), after, diff
-    )
+    message = verb[1] % (describe(after.get("id"), step.name) if step.action == CREATE else target)
+    if result.joined is not None:  # this run's create lost a race (_executor._settle): say what this run did instead
+        mine = "; the copy this run created (id %s) was deleted" % result.discarded if result.discarded else ""
+        message = "A simultaneous run created %s first: this run brought it to the requested state%s." % (
+            describe(after.get("id"), step.name), mine)
+    return _exit(module, True, ("%s %s" % (message, copies)).strip(), after, diff)
+
+
+def _race_copies(outcome: Outcome, target: str) -> Tuple[str, Dict[str, Any], Optional[ModuleResult]]:
+    """``(words, diff, failure)``: what the run deleted (or would delete) of the younger copies that simultaneous runs
+    made of the group (the plan's steps with reason ``race copy``; ``''`` and ``{}`` when none), and the failed result
+    when a delete failed. The diff lists the copies' ids before, none after."""
+    copies = [step for step in outcome.plan.steps[1:] if step.reason == REASON_RACE]
+    failed = [step for step in copies if step.result is not None and step.result.errors]
+    if failed and not outcome.check_mode:
+        error = failed[0].result.errors[0][1]
+        message = "Failed to delete the younger copy (id %s) that simultaneous runs made of %s: %s" % (
+            failed[0].id, target, error)
+        return "", {}, ModuleResult({}, message, error)
+    if not outcome.check_mode:
+        copies = [step for step in copies if step.result is not None and step.result.deleted]
+    if not copies:
+        return "", {}, None
+    ids = sorted(str(step.id) for step in copies)
+    words = "%s %s that simultaneous runs made (ids %s); the oldest is kept." % (
+        "Would delete" if outcome.check_mode else "Deleted", plural(len(ids), "younger copy", "younger copies"),
+        ", ".join(ids))
+    return words, {"before": {"race copies": ids}, "after": {"race copies": []}}, None
 
 
 def _report_delete(module: Any, outcome: Outcome, step: Step, target: str) -> ModuleResult:

@@ -203,23 +203,40 @@ def in_use(group: Mapping[str, Any]) -> bool:
     return isinstance(connections, int) and not isinstance(connections, bool) and connections > 0
 
 
-def race_copies(namesakes: Iterable[Mapping[str, Any]]) -> Optional[Tuple[Dict[str, Any], List[Dict[str, Any]]]]:
-    """``(the oldest, the younger copies)`` when the groups sharing a name are copies made by simultaneous runs, or
-    None.
+def race_copies(namesakes: Iterable[Mapping[str, Any]], description: Optional[str] = None,
+                ) -> Optional[Tuple[Dict[str, Any], List[Dict[str, Any]]]]:
+    """``(the oldest, the younger copies)`` when the namesakes may be copies made by simultaneous runs, or None.
 
-    A create race leaves groups that only runs of this collection make: the same name, created within RACE_WINDOW
-    seconds of the oldest, with the oldest's owner, and used by nothing yet (no connection). Every run that manages
-    the name settles them the same way, whichever run created which: it keeps the oldest (``seniority``) and
-    deletes the others. Namesakes outside this rule (created further apart, with another owner, in use, or of
-    unknown age) are someone's groups that only a person can tell apart: the name stays ambiguous.
+    A create race leaves groups that only runs of this collection make: a run sends the name, the owner and the
+    entry's ``description`` (none when the entry gives none), then adds members the entry asks for. So a younger
+    namesake is a copy only when it was created within RACE_WINDOW seconds of the oldest, has the oldest's owner,
+    carries no description, the oldest's or ``description`` (the entry's; the oldest may have been converged to it
+    since), and is used by nothing (no connection); its
+    members are checked by ``foreign_members`` once they are read. Every run that manages the name settles them the
+    same way, whichever run created which: it keeps the oldest (``seniority``) and deletes the others. Namesakes
+    outside this rule (created further apart, another owner or description, in use, of unknown age) are someone's
+    groups that only a person can tell apart: the name stays ambiguous.
     """
     groups = sorted((dict(group) for group in namesakes), key=seniority)
     first = parse_timestamp(groups[0].get("created")) if groups else None
     if first is None:
         return None
+    descriptions = {"", normalize_description(groups[0].get("description"))}
+    if description is not None:
+        descriptions.add(normalize_description(description))
     for group in groups[1:]:
         created = parse_timestamp(group.get("created"))
         if (created is None or (created - first).total_seconds() > RACE_WINDOW
-                or owner_id_of(group) != owner_id_of(groups[0]) or in_use(group)):
+                or owner_id_of(group) != owner_id_of(groups[0]) or in_use(group)
+                or normalize_description(group.get("description")) not in descriptions):
             return None
     return groups[0], groups[1:]
+
+
+def foreign_members(copies: Iterable[Mapping[str, Any]], members: Mapping[str, Iterable[str]],
+                    allowed: Iterable[str]) -> List[str]:
+    """The ids of the ``copies`` (see race_copies) with a member outside ``allowed`` (the oldest's members and those
+    the entry asks for); ``members``: group id -> its member ids. A run adds only members its entry asks for, so
+    such a group was filled by a person: it is not a copy, and the name stays ambiguous."""
+    allowed = set(allowed)
+    return sorted(str(copy.get("id")) for copy in copies if set(members.get(str(copy.get("id")), ())) - allowed)

@@ -20,9 +20,11 @@ description:
   - Updates are sent as one JSON patch holding only the fields that differ; when nothing differs no request that
     writes is sent. Owners are compared by identity id only.
   - Members are managed with M(sailpoint.isc.workgroup_members).
-  - Simultaneous runs that create the same group never leave a duplicate. After a create (also when the create's answer
-    was lost) the module lists the name once more; groups of that name created within 2 minutes of the oldest, with its
-    owner and used by nothing are copies made by simultaneous runs; every run keeps the oldest (by C(created), then
+  - Simultaneous runs that create the same group never leave a duplicate. After a create (also when the create's
+    answer was lost) the module lists the name once more; groups of that name created within 2 minutes of the oldest,
+    with its owner, with no description, its description or the requested one, used by nothing and with no member (the
+    module writes none) beyond the oldest's are copies made by simultaneous runs (checking the members costs one
+    request per group of the name, only when several groups carry it); every run keeps the oldest (by C(created), then
     C(id)), deletes the younger copies and brings the oldest to the requested description and owner (it returns that
     group, with a warning). A run that finds such copies when it reads the tenant settles them the same way; other
     namesakes stay an error that a person must mend.
@@ -59,7 +61,7 @@ options:
         dictionary with exactly one of the keys C(id), C(alias), C(email) or C(name).
       - References by C(id) or C(email) need an API client with the scope C(sp:search:read)
         (or a personal access token); references by C(alias) or C(name) need a personal access token (a token with
-        user context). An id given as a string is used without a lookup.
+        user context). An id is looked up too unless O(verify_identity_ids=false).
       - Required to create a group. Compared by identity id, so the same owner given by alias or by id is no change.
       - Not used with O(state=absent).
     type: raw
@@ -74,6 +76,7 @@ options:
 extends_documentation_fragment:
   - sailpoint.isc.auth
   - sailpoint.isc.auth.action_group
+  - sailpoint.isc.auth.verify_identity_ids
 attributes:
   check_mode:
     description: Can run in check mode and return the changed status and the would-be group without modifying ISC.
@@ -234,6 +237,7 @@ def main() -> None:
             "description": {"type": "str"},
             "owner": {"type": "raw"},
             "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},
+            "verify_identity_ids": {"type": "bool", "default": True},
         },
         required_one_of=[["id", "name"]],
         supports_check_mode=True,
@@ -250,7 +254,8 @@ def converge(module: AnsibleModule) -> ModuleResult:
                   not_found_message=None if not group_id else "No %s exists, and a group cannot be created with a given "
                                                               "id: to create a group, give name and owner without id."
                                                               % describe(group_id))
-    return report_workgroup(module, run_pipeline(module, Request([entry]), WORDING, describe(group_id, params["name"])))
+    request = Request([entry], verify_ids=params["verify_identity_ids"])
+    return report_workgroup(module, run_pipeline(module, request, WORDING, describe(group_id, params["name"])))
 
 
 if __name__ == "__main__":

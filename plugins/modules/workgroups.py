@@ -27,15 +27,19 @@ description:
   - The group name is the key (exact, case-sensitive). A name listed twice is an error before any request. A listed
     name that several groups of the tenant carry is an error before any write, listing their ids (unless they are
     copies made by simultaneous runs, see below).
-  - Simultaneous runs (two jobs converging the same list at the same time) never leave a duplicate. Groups that share
-    a listed name are B(race copies) when each was created within 2 minutes of the oldest, has the oldest's owner and
-    is used by nothing (no connection); only runs make such copies. Every run settles them the same way, whichever
-    run created which - when it reads the tenant (the plan deletes the copies, RV(plan.to_delete) with reason
-    V(race copy), not counted by O(max_deletes)) and after its creates, also when a stop error ended its writes (one
-    listing per 50 created names), and it keeps the oldest (by C(created), then C(id)), brings it to the requested state
-    and deletes the younger copies (one already deleted by another run counts as done), with a warning. So the copies
-    of a run that was killed are removed by the next run that manages the name. Namesakes outside this rule (another
-    owner, created further apart, in use) stay an error that a person must mend.
+  - Simultaneous runs (two jobs converging the same list at the same time) never leave a duplicate. Groups that share a
+    listed name are B(race copies) when each was created within 2 minutes of the oldest, has the oldest's owner, carries
+    no description, the oldest's or the one the entry asks for, is used by nothing (no connection) and holds only
+    members the oldest has or the entry asks for; only runs make such copies (a run writes nothing else). Checking the
+    members costs one request per group of the name (a page of 50 members), only for names several groups carry. Every
+    run settles them the same way, whichever run created which - when it reads the tenant (the plan deletes the copies,
+    RV(plan.to_delete) with reason V(race copy), not counted by O(max_deletes)) and after its creates, also when a stop
+    error ended its writes (one listing per 50 created names), and it keeps the oldest (by C(created), then C(id)),
+    brings it to the requested state and deletes the younger copies (one already deleted by another run counts as done),
+    with a warning. So the copies of a run that was killed are removed by the next run that manages the name. Namesakes
+    outside this rule (another owner, description or member, created further apart, in use) stay an error that a person
+    must mend, and so do the namesakes of a name in O(protected) (a protected name's groups are never deleted, race
+    copies included).
   - A create whose answer was lost (a timeout, a dropped connection, HTTP 5xx) is looked up by name before it is sent
     again; when a group of the name exists, the settlement converges the oldest, without guessing which run made it.
   - The first write of a run is sent alone; the others go at the same time only after it succeeded, so a token
@@ -196,7 +200,8 @@ options:
     default: false
   protected:
     description:
-      - Names of groups that O(purge) never deletes (exact names, case included).
+      - Names of groups that O(purge) never deletes (exact names, case included). A listed name that is protected
+        never has a group deleted as a race copy either; when several groups carry it, the run fails as ambiguous.
       - A name may not be both protected and listed with O(groups[].state=absent).
       - A name with spaces before or after it fails before any request. Give a list, as in V([A, B]). Ansible splits
         a comma-separated string such as V(A, B) at the commas and keeps the spaces, so V( B) would protect nothing.
@@ -205,21 +210,6 @@ options:
     type: list
     elements: str
     default: []
-  verify_identity_ids:
-    description:
-      - Whether identity ids given as plain strings (or in an C(id) dictionary) are checked to exist before any write,
-        in check mode too. Ids are compared and sent lower case.
-      - V(true) looks them up, except ids that are already members or owners in the tenant (they cost nothing), through
-        C(/identities) (ceil(n / 50) requests, personal access tokens only) or ISC's search (ceil(n / 400) requests,
-        also API clients without user context with C(sp:search:read)), whichever takes fewer requests. An unknown id
-        fails the task before any write, naming its place (V(groups[0] "Auditors" members[3]), V(owner)). Search lags
-        behind ISC, so an identity created minutes ago may not be found yet, which also fails the task.
-      - V(false) skips the check and its requests. The risk - an unknown id then reaches ISC, which refuses it only
-        when it is written, after the group was created or changed - leaves a run half applied, and every re-run fails
-        the same way until the id is corrected. Use it only for ids that come from ISC itself, or for a token that may read
-        neither C(/identities) nor search.
-    type: bool
-    default: true
   full_result:
     description:
       - Whether RV(plan) names every listed group. By default it leaves out what did not change - no RV(plan.unchanged),
@@ -256,6 +246,7 @@ options:
 extends_documentation_fragment:
   - sailpoint.isc.auth
   - sailpoint.isc.auth.action_group
+  - sailpoint.isc.auth.verify_identity_ids
 attributes:
   check_mode:
     description: Reads the tenant, computes the plan and returns it (RV(summary), RV(plan), RV(diff)) without sending any write.

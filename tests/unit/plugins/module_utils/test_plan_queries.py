@@ -108,5 +108,5 @@ def test_validate_refuses_bad_query_options():
         "groups[0] \"A\": members_query must be a non-empty search query, got ' '",
         'groups[1] "B": members_query sets the members of a group that stays (state present); the group is to be deleted',
         'groups[2] "C": max_removed_percent must be a whole number from 0 to 100, got 101',
-        'groups[3] "D": max_removed_percent must be a whole number from 0 to 100, got True',
+        'groups[3] "D": max_removed_percent must be a whole number from 0 to 100, got True (a boolean)',
     ]

@@ -17,6 +17,7 @@ from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import (
     exact_name_matches,
     FIELD,
     differing,
+    foreign_members,
     format_connections,
     normalize_description,
     owner_id_of,
@@ -163,6 +164,8 @@ OLD = {"id": "a" * 32, "created": "2024-01-01T08:00:00.000Z", "owner": {"id": AD
     ({"owner": {"id": ALAN}}, False),  # another owner: not made by runs of the same list
     ({"connectionCount": 1}, False),  # in use: someone already relies on it
     ({"connectionCount": None}, True),  # ISC left the count out
+    ({"description": "Made by hand"}, False),  # a description neither the oldest nor the entry has: a person's
+    ({"description": ""}, True),
 ])
 def test_which_namesakes_are_race_copies(younger, copies):
     other = dict(OLD, id="b" * 32, created="2024-01-01T08:00:01.000Z")
@@ -176,3 +179,15 @@ def test_the_oldest_namesake_may_be_in_use_and_of_unknown_owner_only_if_the_copi
     assert race_copies([copy, oldest]) == (oldest, [copy])
     assert race_copies([dict(copy, owner=None), dict(oldest, owner=None)])[0] == dict(oldest, owner=None)
     assert race_copies([{"id": "x"}, {"id": "y"}]) is None  # no creation dates
+
+
+def test_a_copy_carries_the_oldest_description_or_the_entry_one_and_only_members_a_run_writes():
+    copy = dict(OLD, id="b" * 32, created="2024-01-01T08:00:01.000Z", description="New text")
+    assert race_copies([copy, OLD]) is None
+    assert race_copies([copy, OLD], "New text") == (OLD, [copy])  # the entry's: a run sent it
+    # no description: a run of an entry without one sent none
+    assert race_copies([dict(copy, description=None), dict(OLD, description="Old")]) is not None
+    members = {OLD["id"]: {ADA}, copy["id"]: {ADA, ALAN}}
+    assert foreign_members([copy], members, {ADA}) == [copy["id"]]
+    assert foreign_members([copy], members, {ADA, ALAN}) == []
+    assert foreign_members([copy], {}, set()) == []  # an empty copy: a run killed before its member writes

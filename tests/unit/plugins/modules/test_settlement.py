@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime
 
+import pytest
+
 from ansible_collections.sailpoint.isc.plugins.module_utils import _client
 from ansible_collections.sailpoint.isc.plugins.module_utils._errors import IscRateLimitError
 from ansible_collections.sailpoint.isc.plugins.modules import workgroups
@@ -53,8 +55,9 @@ def test_a_read_only_token_costs_one_failing_write(emulator, capsys):
 def test_copies_left_by_an_earlier_crash_are_removed_by_one_run(emulator, capsys):
     """A run killed between its creates and its settlement leaves copies; the next run that manages the name keeps the
     oldest, converges it and deletes the copies, whichever run made them. Check mode shows it first and writes nothing."""
-    crashed = [{"id": "c%031d" % index, "name": "Crashed", "owner": OWNER, "members": IDS[index:index + 3], "created": _stamp(600 - index * 20)}
-               for index in range(3)]  # made 20 s apart, ten minutes ago
+    # made 20 s apart, ten minutes ago; the copies hold some members of the oldest or of the entry, as runs write them
+    crashed = [{"id": "c%031d" % index, "name": "Crashed", "owner": OWNER, "members": members,
+                "created": _stamp(600 - index * 20)} for index, members in enumerate([IDS[0:3], IDS[1:3], [IDS[10]]])]
     _seed(emulator, crashed + [{"name": "Other", "owner": OWNER}])
     wanted = [{"name": "Crashed", "owner": OWNER, "description": "Kept", "members": [IDS[10], IDS[11]]}]
     preview = run_module(workgroups.main, emulator, capsys, check_mode=True, groups=wanted)
@@ -78,6 +81,37 @@ def test_a_namesake_outside_the_rule_of_copies_stays_ambiguous(emulator, capsys)
         result = run_module(workgroups.main, emulator, capsys, groups=[{"name": "Twin", "owner": OWNER}])
         assert result.failed and "2 governance groups are named \"Twin\"" in result["msg"], result["msg"]
         assert mutations(result.requests) == [] and len(_groups(emulator, "Twin")) == 2
+
+
+HAND_MADE = [{"id": "a" * 32, "name": "Finance Approvers", "owner": OWNER, "members": [IDS[1]], "created": _stamp(120)},
+             {"id": "b" * 32, "name": "Finance Approvers", "owner": OWNER,
+              "description": "Hand-made copy with real approvers", "members": [IDS[2]], "created": _stamp(60)}]
+
+
+@pytest.mark.parametrize("differs", ["description", "members"])
+@pytest.mark.parametrize("check_mode", [True, False])
+def test_a_namesake_a_person_made_within_the_window_stays_ambiguous(emulator, capsys, differs, check_mode):
+    """The red team's case (issue 20): a person's copy, one minute after the group, same owner, no connection. It
+    carries a description neither the oldest nor the entry has, or a member neither has: no run writes that, so it is no race
+    copy, not even with protected or max_deletes 0, in check mode or not: the ambiguity error and zero writes."""
+    groups = [dict(group, description="") for group in HAND_MADE] if differs == "members" else HAND_MADE
+    _seed(emulator, groups)
+    for options in ({}, {"protected": ["Finance Approvers"], "max_deletes": 0}):
+        wanted = [{"name": "Finance Approvers", "owner": {"id": OWNER}, "members": [IDS[3]]}]
+        result = run_module(workgroups.main, emulator, capsys, check_mode=check_mode, members_exclusive=False,
+                            groups=wanted, **options)
+        assert result.failed and "2 governance groups are named \"Finance Approvers\"" in result["msg"], result["msg"]
+        assert mutations(result.requests) == [] and len(_groups(emulator, "Finance Approvers")) == 2
+
+
+def test_a_protected_name_keeps_its_race_copies_ambiguous(emulator, capsys):
+    """A protected name's groups are never deleted, not even copies that follow the rule: a person mends the name."""
+    _seed(emulator, [dict(group, description="", members=[]) for group in HAND_MADE])
+    wanted = [{"name": "Finance Approvers", "owner": OWNER}]
+    result = run_module(workgroups.main, emulator, capsys, groups=wanted, protected=["Finance Approvers"])
+    assert result.failed and "2 governance groups are named" in result["msg"] and mutations(result.requests) == []
+    settled = run_module(workgroups.main, emulator, capsys, groups=wanted)  # the same copies, unprotected: settled
+    assert not settled.failed and [g["id"] for g in _groups(emulator, "Finance Approvers")] == ["a" * 32]
 
 
 def _rival_before_each_create(emulator, monkeypatch, fail_after=None):
@@ -137,3 +171,72 @@ def test_the_membership_module_uses_the_oldest_copy_and_leaves_the_deletes_to_a_
     assert [r["operation"] for r in mutations(result.requests)] == ["updateWorkgroupMembers"]
     assert "the next run of a module that creates groups deletes the copies" in str(result["warnings"])
     assert [(g["id"], list(g["members"])) for g in _groups(emulator, "Copied")] == [("c%031d" % 0, [IDS[1]]), ("c%031d" % 1, [])]
+
+
+@pytest.mark.parametrize("description", [None, "Changed"])
+def test_the_workgroup_module_reports_the_copies_it_deletes(emulator, capsys, monkeypatch, description):
+    """The red team's case: sailpoint.isc.workgroup deleted a race copy and said "Nothing to change", changed=false, and
+    check mode showed nothing. Its message and diff now name the copies, in check mode too; a failed delete fails."""
+    from ansible_collections.sailpoint.isc.plugins.modules import workgroup
+
+    copies = [{"id": "c%031d" % index, "name": "Copied", "owner": OWNER, "created": _stamp(30 - index)} for index in range(2)]
+    wanted = dict(name="Copied", owner=OWNER, description=description)
+    _seed(emulator, copies)
+    preview = run_module(workgroup.main, emulator, capsys, check_mode=True, diff=True, **wanted)
+    assert not preview.failed and preview["changed"] and mutations(preview.requests) == [], preview["msg"]
+    assert "Would delete 1 younger copy that simultaneous runs made (ids %s)" % ("c%031d" % 1) in preview["msg"], preview["msg"]
+    assert '"race copies": [\n        "c%031d"' % 1 in preview["diff"]["before"] and "race copies" in preview["diff"]["after"]
+    real_delete = _client.IscClient.delete_workgroup
+
+    def rate_limited(self, group_id):
+        raise IscRateLimitError("DELETE", "/v2024/workgroups/" + group_id, 429, ["Too Many Requests"])
+
+    monkeypatch.setattr(_client.IscClient, "delete_workgroup", rate_limited)
+    failed = run_module(workgroup.main, emulator, capsys, **wanted)
+    assert failed.failed and "Failed to delete the younger copy (id %s)" % ("c%031d" % 1) in failed["msg"], failed["msg"]
+    monkeypatch.setattr(_client.IscClient, "delete_workgroup", real_delete)
+    result = run_module(workgroup.main, emulator, capsys, **wanted)
+    assert not result.failed and result["changed"], result["msg"]
+    assert "Deleted 1 younger copy that simultaneous runs made (ids %s)" % ("c%031d" % 1) in result["msg"], result["msg"]
+    assert result["workgroup"]["id"] == "c%031d" % 0 and [g["id"] for g in _groups(emulator, "Copied")] == ["c%031d" % 0]
+    again = run_module(workgroup.main, emulator, capsys, **wanted)
+    assert not again["changed"] and again["msg"].startswith("Nothing to change"), again["msg"]
+
+
+def test_a_workgroup_run_whose_create_lost_the_race_says_so(emulator, capsys, monkeypatch):
+    """Three simultaneous workgroup runs each said "Created governance group 'W1' (id X)" with the same X: a run whose
+    create lost says that another run created the group and what this run did to it."""
+    from ansible_collections.sailpoint.isc.plugins.modules import workgroup
+
+    _seed(emulator)
+    real_create = _client.IscClient.create_workgroup
+
+    def create_after_a_rival(self, body):
+        emulator.seed({"groups": [{"id": "0" * 32, "name": body["name"], "owner": OWNER, "created": _stamp(1)}]})
+        return real_create(self, body)
+
+    monkeypatch.setattr(_client.IscClient, "create_workgroup", create_after_a_rival)
+    result = run_module(workgroup.main, emulator, capsys, name="W1", owner=OWNER, description="Mine")
+    assert not result.failed and result["changed"] and result["workgroup"]["id"] == "0" * 32, result["msg"]
+    mine = next(r["path"].rsplit("/", 1)[1] for r in mutations(result.requests) if r["operation"] == "deleteWorkgroup")
+    assert result["msg"] == ("A simultaneous run created governance group 'W1' (id %s) first: this run brought it to the "
+                             "requested state; the copy this run created (id %s) was deleted." % ("0" * 32, mine))
+    assert [(g["id"], g["description"]) for g in _groups(emulator, "W1")] == [("0" * 32, "Mine")]
+
+
+def test_a_copy_another_run_deletes_while_this_run_reads_it_is_settled(emulator, capsys, monkeypatch):
+    """Between this run's listing and its read of a copy's members, another run's settlement deletes the copy: the
+    read's 404 means the copy has no member left, and the plan's delete of it counts as done (404: gone)."""
+    _seed(emulator, [{"id": "c%031d" % index, "name": "Vanishing", "owner": OWNER, "created": _stamp(30 - index)}
+                     for index in range(2)])
+    real_list_members = _client.IscClient.list_members
+
+    def list_members(self, group_id):
+        if group_id == "c%031d" % 1:
+            emulator.state.groups.pop(group_id, None)  # what the other run's settlement does
+        return real_list_members(self, group_id)
+
+    monkeypatch.setattr(_client.IscClient, "list_members", list_members)
+    result = run_module(workgroups.main, emulator, capsys, groups=[{"name": "Vanishing", "owner": OWNER, "members": [IDS[1]]}])
+    assert not result.failed, result["msg"]
+    assert [(g["id"], list(g["members"])) for g in _groups(emulator, "Vanishing")] == [("c%031d" % 0, [IDS[1]])]

@@ -87,8 +87,26 @@ def test_create_with_unknown_owner_alias_fails_naming_it(tenant, capsys):
     assert not mutations(tenant.requests())
 
 
+@pytest.mark.parametrize("check_mode", [True, False])
+def test_an_unknown_owner_id_fails_before_any_write_in_check_mode_too(tenant, capsys, check_mode):
+    """The red team's case: check mode said "Would create" and the apply got HTTP 400; workgroups refused the same id."""
+    result = run_module(workgroup.main, tenant, capsys, check_mode=check_mode, name="NN", owner={"id": "0123456789ABCDEF" * 2})
+    assert result["failed"] is True and "0123456789abcdef" * 2 in result["msg"], result["msg"]
+    assert "Failed to resolve the owner of governance group 'NN'" in result["msg"], result["msg"]
+    assert not mutations(result.requests) and not tenant.state.groups
+
+
+def test_an_upper_case_group_id_names_the_group(tenant, capsys):
+    """The red team's case: id=E4522AED... said "No governance group with id"; ISC's ids are lower case."""
+    group_id = seed_group(tenant, id="e4522aed" + "0b" * 12, name="Upper", owner=ADA)
+    result = run_module(workgroup.main, tenant, capsys, id=group_id.upper(), description="Found")
+    assert not result.get("failed") and result["changed"] and result["workgroup"]["id"] == group_id, result["msg"]
+    assert [g["description"] for g in tenant.state.dump()["groups"] if g["id"] == group_id] == ["Found"]
+
+
 def test_create_with_unknown_owner_id_reports_isc_message_and_tracking_id(tenant, capsys):
-    result = run_module(workgroup.main, tenant, capsys, name="Auditors", owner="f" * 32)
+    """With verify_identity_ids false (its documented risk) ISC is the one that refuses the id."""
+    result = run_module(workgroup.main, tenant, capsys, name="Auditors", owner="f" * 32, verify_identity_ids=False)
     assert result["failed"] is True
     assert result["msg"].startswith("Failed to create governance group 'Auditors': POST /v2024/workgroups: HTTP 400")
     assert 'Referenced owner identity "%s" was not found.' % ("f" * 32) in result["msg"]

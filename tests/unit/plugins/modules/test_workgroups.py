@@ -564,6 +564,17 @@ def test_a_protected_name_no_group_carries_is_a_warning_of_the_plan(emulator, ca
                for w in result["warnings"]), result["warnings"]
 
 
+def test_a_protected_name_that_differs_in_case_names_the_group_it_leaves_unprotected(emulator, capsys):
+    """The red team's case: protected "retired reviewers" warned "no group carries" while "Retired Reviewers" was
+    purged in the same plan; the warning names the near match."""
+    seed(emulator, groups=[{"name": "Retired Reviewers", "owner": OWNER}])
+    result, requests = run(emulator, capsys, check_mode=True, groups=[], purge=True, allow_empty_purge=True,
+                           protected=["retired reviewers"])
+    assert [step["name"] for step in result["plan"]["to_delete"]] == ["Retired Reviewers"] and mutations(requests) == []
+    assert any('"retired reviewers" ("Retired Reviewers" differs only in case, so it is not protected)' in str(w)
+               for w in result["warnings"]), result["warnings"]
+
+
 def test_an_upper_case_id_is_the_member_it_names(emulator, capsys):
     """Issue 20: upper-case ids passed the check and showed a member swapped for itself."""
     seed(emulator, groups=[{"id": "a" * 32, "name": "A", "owner": OWNER, "members": IDS[:2]}])
