@@ -4,11 +4,9 @@ A real ansible-playbook run of the role and of the workgroup module with diff on
 """
 from __future__ import annotations
 
-import textwrap
-
 import pytest
 
-from tests.utils.playbook import emulator_vars, run_playbook
+from tests.utils.playbook import emulator_play, emulator_vars, run_playbook
 
 pytestmark = pytest.mark.processes
 
@@ -16,31 +14,22 @@ OWNER = "%032x" % 0x20E
 ZOE = "Zoë O'Brien-Núñez"
 ROCKET = "\U0001F680 Launch Reviewers"
 
-PLAYBOOK = textwrap.dedent("""\
-    - name: Diffs with non-ASCII names
-      hosts: localhost
-      gather_facts: false
-      module_defaults:
-        group/sailpoint.isc.isc:
-          base_url: "{{ emulator_url }}"
-          client_id: "{{ emulator_client_id }}"
-          client_secret: "{{ emulator_client_secret }}"
-      tasks:
-        - name: The role, in check mode with diff
-          ansible.builtin.include_role:
-            name: sailpoint.isc.governance_groups
-            apply: {check_mode: true, diff: true}
-          vars:
-            isc_governance_groups:
-              - {name: "%(rocket)s", description: "Für alle Starts", owner: {alias: zoe}, members: [{alias: zoe}]}
+PLAYBOOK = emulator_play("Diffs with non-ASCII names", """\
+    - name: The role, in check mode with diff
+      ansible.builtin.include_role:
+        name: sailpoint.isc.governance_groups
+        apply: {check_mode: true, diff: true}
+      vars:
+        isc_governance_groups:
+          - {name: "%(rocket)s", description: "Für alle Starts", owner: {alias: zoe}, members: [{alias: zoe}]}
 
-        - name: One group, with diff
-          sailpoint.isc.workgroup:
-            name: "%(rocket)s"
-            description: "Für alle Starts"
-            owner: {alias: zoe}
-          diff: true
-    """) % {"rocket": ROCKET}
+    - name: One group, with diff
+      sailpoint.isc.workgroup:
+        name: "%(rocket)s"
+        description: "Für alle Starts"
+        owner: {alias: zoe}
+      diff: true
+    """ % {"rocket": ROCKET})
 
 
 def test_diff_shows_non_ascii_text_as_it_is(emulator, tmp_path):

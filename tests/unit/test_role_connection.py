@@ -16,29 +16,20 @@ import time
 
 import pytest
 
-from tests.utils.playbook import emulator_vars, run_playbook
+from tests.utils.playbook import emulator_play, emulator_vars, run_playbook
 
 pytestmark = pytest.mark.processes
 
 OWNER = "00000000000000000000000000000c01"
 
-PLAYBOOK = textwrap.dedent("""\
-    - name: The role with its connection in play-level module_defaults only
-      hosts: localhost
-      gather_facts: false
-      module_defaults:
-        group/sailpoint.isc.isc:
-          base_url: "{{ emulator_url }}"
-          client_id: "{{ emulator_client_id }}"
-          client_secret: "{{ emulator_client_secret }}"
-      tasks:
-        - name: Converge one group
-          ansible.builtin.include_role:
-            name: sailpoint.isc.governance_groups
-          vars:
-            isc_governance_groups:
-              - name: Defaults Only
-                owner: "%s"
+PLAYBOOK = emulator_play("The role with its connection in play-level module_defaults only", """\
+    - name: Converge one group
+      ansible.builtin.include_role:
+        name: sailpoint.isc.governance_groups
+      vars:
+        isc_governance_groups:
+          - name: Defaults Only
+            owner: "%s"
     """ % OWNER)
 
 

@@ -8,31 +8,18 @@ import textwrap
 
 import pytest
 
-from tests.utils.playbook import emulator_vars, run_playbook
+from tests.utils.playbook import emulator_play, emulator_vars, run_playbook
 
 pytestmark = pytest.mark.processes
 OWNER = "00000000000000000000000000000c01"
 
-PLAY = textwrap.dedent("""\
-    - name: The role %(title)s
-      hosts: localhost
-      gather_facts: false
-      module_defaults:
-        group/sailpoint.isc.isc:
-          base_url: "{{ emulator_url }}"
-          client_id: "{{ emulator_client_id }}"
-          client_secret: "{{ emulator_client_secret }}"
-      tasks:
+def _play(title, variables):
+    return emulator_play("The role " + title, """\
         - name: Run the role
           ansible.builtin.include_role:
             name: sailpoint.isc.governance_groups
           vars:
-    %(vars)s
-    """)
-
-
-def _play(title, variables):
-    return PLAY % {"title": title, "vars": textwrap.indent(textwrap.dedent(variables), " " * 12)}
+        """) + textwrap.indent(textwrap.dedent(variables), " " * 8)
 
 
 def _run(emulator, tmp_path, playbook):

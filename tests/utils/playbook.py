@@ -17,6 +17,7 @@ import os
 import pathlib
 import subprocess
 import sys
+import textwrap
 import threading
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
 
@@ -57,6 +58,23 @@ def emulator_vars(emulator: Any) -> Dict[str, str]:
     """The emulator's connection as the variables emulator_url, emulator_client_id and emulator_client_secret."""
     return {"emulator_url": emulator.base_url, "emulator_client_id": emulator.client_id,
             "emulator_client_secret": emulator.client_secret}
+
+
+def emulator_play(name: str, tasks: str) -> str:
+    """A play on localhost named ``name`` whose sailpoint.isc modules reach the emulator through the play's
+    ``module_defaults`` (the variables of :func:`emulator_vars`), running ``tasks`` (YAML text, a list of tasks)."""
+    header = textwrap.dedent("""\
+        - name: %s
+          hosts: localhost
+          gather_facts: false
+          module_defaults:
+            group/sailpoint.isc.isc:
+              base_url: "{{ emulator_url }}"
+              client_id: "{{ emulator_client_id }}"
+              client_secret: "{{ emulator_client_secret }}"
+          tasks:
+        """) % name
+    return header + textwrap.indent(textwrap.dedent(tasks), " " * 4)
 
 
 def ansible_environment(workdir: Any, env: Optional[Mapping[str, str]] = None) -> Dict[str, str]:
