@@ -13,6 +13,7 @@ from tests.utils.playbook import emulator_play, emulator_vars, run_playbook
 pytestmark = pytest.mark.processes
 OWNER = "00000000000000000000000000000c01"
 
+
 def _play(title, variables):
     return emulator_play("The role " + title, """\
         - name: Run the role
