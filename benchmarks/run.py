@@ -607,20 +607,20 @@ def tenant_run(emu: Emulator, desired: List[Dict[str, Any]], vars_file: str, env
 
 def bench_tenant(emu: Emulator, env: Dict[str, str], workdir: str, sizes: List[int], latency_ms: int,
                  baseline: Optional[str] = None, modes: Optional[List[str]] = None, runs: Optional[List[str]] = None,
-                 repeat: int = 1, inputs: Optional[List[str]] = None) -> Dict[str, Any]:
+                 repeat: int = 1, inputs: Optional[List[str]] = None, baseline_input: str = "variable") -> Dict[str, Any]:
     """The role on a tenant that already holds ``size`` groups x 30 members: no change, and 1% of the groups changed,
     one API client and a pool of 4. With ``latency_ms`` > 0 under the real limit, else unlimited and unpaced. Per run:
     wall, start to the first request, first request to last answer, last answer to the end (the emulator's clock and the
     runner's are the same machine's ``time.time()``). With ``baseline`` (an earlier collection), each run is measured
     with it next to ours, on the same freshly seeded tenant (``repeat`` times, alternating which goes first). ``inputs``:
-    where ours takes the list from (``TENANT_INPUTS``; the baseline always from the variable)."""
+    where ours takes the list from (``TENANT_INPUTS``); ``baseline_input``: where the baseline takes it from."""
     limit = RATE_LIMIT if latency_ms else None
     unpaced = {} if latency_ms else {"isc_rate_limit": 0}
     versions = [("after", env, source) for source in inputs or TENANT_INPUTS]
     if baseline:
         versions.insert(0, ("before", dict(env, ANSIBLE_COLLECTIONS_PATH=baseline,
                                            ANSIBLE_ROLES_PATH=os.path.join(baseline, "ansible_collections", "sailpoint", "isc", "roles")),
-                            "variable"))
+                            baseline_input))
     rows = []
     for size in sizes:
         base = data.desired_groups(groups=size, members=TENANT_MEMBERS)
@@ -837,6 +837,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--tenant-runs", help="tenant: comma-separated runs (default all: %s)" % ",".join(TENANT_RUNS))
     parser.add_argument("--tenant-inputs", help="tenant: where the role takes the list from, comma-separated (default all: %s)"
                         % ",".join(TENANT_INPUTS))
+    parser.add_argument("--baseline-input", choices=TENANT_INPUTS, default="variable",
+                        help="tenant: where the baseline takes the list from (file: a baseline that has groups_file)")
     parser.add_argument("--baseline", help="pace: an ANSIBLE_COLLECTIONS_PATH holding an earlier sailpoint.isc, run side by side at 20 ms "
                                            "(e.g. from: git archive main | tar -x -C DIR/ansible_collections/sailpoint/isc)")
     args = parser.parse_args(argv)
@@ -864,7 +866,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                                                  args.baseline and os.path.abspath(args.baseline),
                                                  args.tenant_modes.split(",") if args.tenant_modes else None,
                                                  args.tenant_runs.split(",") if args.tenant_runs else None, args.tenant_repeat,
-                                                 args.tenant_inputs.split(",") if args.tenant_inputs else None)
+                                                 args.tenant_inputs.split(",") if args.tenant_inputs else None, args.baseline_input)
             if "search" in parts:
                 results["search"] = bench_search(emu, collections_root, workdir)
         text = report(results)

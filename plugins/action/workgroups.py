@@ -11,6 +11,12 @@ role's argument validation and again for the task, deep copies; see benchmarks/R
 ``groups_file`` is read here with plain ``json`` / ``yaml`` and handed to the module as it is - never a variable,
 never templated - the way ``ansible.builtin.copy`` finds its ``src`` and ``kubernetes.core.k8s`` its ``src``.
 Every other option, and every run without ``groups_file``, goes to the module unchanged.
+
+A large file also turns pipelining off for this one task: with pipelining, Python reads the module with its arguments
+from standard input, where it parses about 2 MB/s (measured on CPython 3.8-3.13: 1.3 s for the 2.4 MB of 2,000 groups x
+30 members), against milliseconds for the same module read from a file. Ansible then copies the module into its
+temporary directory on the managed node, as it does by default. Not with become: an unprivileged become user could not
+read the copied file on every system, so pipelining stays as configured.
 """
 
 from __future__ import annotations
@@ -24,10 +30,19 @@ from ansible.plugins.action import ActionBase
 from ansible_collections.sailpoint.isc.plugins.plugin_utils._groups_file import kind, read_groups_file
 
 NOTHING_SENT = "Nothing was sent to ISC."
+# above this size (bytes of the file as read), the module runs from a file even when pipelining is on (see above)
+PIPELINING_LIMIT = 256 * 1024
 
 
 class ActionModule(ActionBase):
     """Run sailpoint.isc.workgroups; with ``groups_file``, read the file on the controller first."""
+
+    _large_arguments = False  # set by run() for a groups_file over PIPELINING_LIMIT
+
+    def _is_pipelining_enabled(self, module_style: str, wrap_async: bool = False) -> bool:
+        if self._large_arguments and not self._play_context.become:
+            return False
+        return super(ActionModule, self)._is_pipelining_enabled(module_style, wrap_async)
 
     def run(self, tmp: Optional[str] = None, task_vars: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
         result = super(ActionModule, self).run(tmp, task_vars)
@@ -52,6 +67,7 @@ class ActionModule(ActionBase):
             if os.path.isfile(path):
                 real = self._loader.get_real_file(path, decrypt=True)  # an ansible-vault encrypted file, decrypted
             args["groups"] = read_groups_file(real, path)
+            self._large_arguments = os.path.getsize(real) > PIPELINING_LIMIT
         except (ValueError, AnsibleError) as exc:
             raise AnsibleActionFail("groups_file: %s. %s" % (exc, NOTHING_SENT)) from None
         finally:

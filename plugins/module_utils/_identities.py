@@ -25,6 +25,7 @@ Every bad reference is reported in one error.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
 
@@ -151,6 +152,16 @@ def _not_an_id(value: str) -> str:
     )
 
 
+@functools.lru_cache(maxsize=65536)  # a list of thousands of groups names the same ids again and again, in each step
+def _plain_id(reference: str) -> Reference:
+    """(``id``, the id in lower case) of a plain string reference; raises ValueError (not cached) if it is not one."""
+    if not reference.strip():
+        raise ValueError("an identity id must not be empty")
+    if not is_identity_id(reference):
+        raise ValueError(_not_an_id(reference))
+    return "id", reference.lower()  # ISC's ids are lower case: an upper-case copy must compare equal
+
+
 def parse_reference(reference: Any) -> Reference:
     """(key, value) of a reference; raises ValueError with a clear reason.
 
@@ -159,11 +170,7 @@ def parse_reference(reference: Any) -> Reference:
     email (an alias written as a plain string would otherwise reach ISC as an id and fail only on the write).
     """
     if isinstance(reference, str):
-        if not reference.strip():
-            raise ValueError("an identity id must not be empty")
-        if not is_identity_id(reference):
-            raise ValueError(_not_an_id(reference))
-        return "id", reference.lower()  # ISC's ids are lower case: an upper-case copy must compare equal
+        return _plain_id(reference)
     if not isinstance(reference, dict):
         raise ValueError(
             "%r is neither an identity id nor a dict with one of %s" % (reference, ", ".join(REFERENCE_KEYS))

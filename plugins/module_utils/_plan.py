@@ -42,7 +42,7 @@ from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import (
     differing,
     foreign_members,
     in_use,
-    owner_id_of,
+    shown_identities,
 )
 
 CREATE = "create"
@@ -146,14 +146,7 @@ def sort_identities(views: List[Any]) -> List[Any]:
 def _learn(plan: Plan, snapshot: Any) -> None:
     """Names and emails of every identity seen: owners listed, members read, references resolved."""
     known = plan.known
-    for group in list(snapshot.groups) + [group for group in snapshot.matches if group is not None]:
-        owner = group.get("owner")
-        if owner_id_of(group):
-            known.setdefault(owner["id"], {"id": owner["id"], "name": owner.get("name") or owner.get("displayName"),
-                                           "email": owner.get("emailAddress")})
-    for members in snapshot.members.values():
-        for identity_id, record in members.items():
-            known[identity_id] = {"id": identity_id, "name": record.get("name"), "email": record.get("email")}
+    known.update(shown_identities(snapshot))
     for identity in list(snapshot.identities.values()) + [
         found for matches in snapshot.queries.values() for found in matches
     ]:

@@ -16,7 +16,7 @@ Reads that do not depend on each other (groups by id, the members of different g
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Mapping, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 from ansible_collections.sailpoint.isc.plugins.module_utils._desired import PRESENT, Entry, Request
 from ansible_collections.sailpoint.isc.plugins.module_utils._errors import (
@@ -24,7 +24,7 @@ from ansible_collections.sailpoint.isc.plugins.module_utils._errors import (
     IscInputError,
     IscNotFoundError,
 )
-from ansible_collections.sailpoint.isc.plugins.module_utils._filters import any_of
+from ansible_collections.sailpoint.isc.plugins.module_utils._filters import BATCH_VALUES, any_of
 from ansible_collections.sailpoint.isc.plugins.module_utils._parallel import parallel
 from ansible_collections.sailpoint.isc.plugins.module_utils._plan import ambiguous
 from ansible_collections.sailpoint.isc.plugins.module_utils._identities import (
@@ -41,8 +41,8 @@ from ansible_collections.sailpoint.isc.plugins.module_utils._search import SEARC
 from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import (
     PLACEHOLDER_ID,
     exact_name_matches,
-    owner_id_of,
     race_copies,
+    shown_identities,
 )
 
 Group = Dict[str, Any]
@@ -116,8 +116,9 @@ def read_members(client: Any, group_ids: List[str], copies: Any = ()) -> Dict[st
 
 def _read_groups(client: Any, request: Request, check_mode: bool, snapshot: Snapshot) -> None:
     by_name = [entry.name for entry in request.entries if entry.id is None]
-    filters = any_of("name", by_name)
-    if request.purge or len(filters) > 1:
+    # more names than one filter holds: the whole listing (its pages hold 250 groups), without cutting the filters
+    filters = any_of("name", by_name) if len(by_name) <= BATCH_VALUES else []
+    if request.purge or len(by_name) > BATCH_VALUES or len(filters) > 1:
         snapshot.groups = list(client.list_workgroups())
         snapshot.complete = True
     else:
@@ -207,25 +208,32 @@ def resolve(client: Any, request: Request, snapshot: Snapshot, warn: Optional[Ca
     request. Raises IscIdentityResolutionError naming every reference that matches no identity or several (and the
     groups of a list that use it). The references are well-formed: ``_desired.validate`` refused the others."""
     run_queries(client, request, snapshot)
-    known = {}  # type: Dict[str, Mapping[str, Any]]
-    for group in snapshot.groups + [group for group in snapshot.matches if group is not None]:
-        owner = group.get("owner")
-        if owner_id_of(group):
-            known[owner["id"]] = owner
-    for members in snapshot.members.values():
-        known.update(members)
-    users = {}  # type: Dict[Any, List[str]]  # each reference -> where the request gives it: groups[0] "X" members[3]
+    known = shown_identities(snapshot)
+    references = {}  # type: Dict[Any, None]  # each distinct reference, in the order the request first gives it
     for entry in request.entries:
-        for where, reference in entry.references():
-            users.setdefault(parse_reference(reference), []).append(("%s %s" % (entry.label, where)).strip())
+        for _where, reference in entry.references():
+            references[parse_reference(reference)] = None
     try:
         snapshot.identities = resolve_references(
-            client, list(users), request.verify_ids, known, request.trust_unverifiable_ids, warn
+            client, list(references), request.verify_ids, known, request.trust_unverifiable_ids, warn
         )
     except IscIdentityResolutionError as exc:  # each problem with where the request gives its reference
+        users = _places(request)
         raise IscIdentityResolutionError([
             problem.at(users.get(problem.reference, ())) if isinstance(problem, IdentityProblem) else problem
             for problem in exc.found])
     except IscUserContextError as exc:
+        users = _places(request)
         labels = {reference: in_places(users.get(reference, ()), 3) for reference in exc.references}
         raise IscUserContextError(exc, exc.references, labels)
+
+
+def _places(request: Request) -> Dict[Any, List[str]]:
+    """Each reference -> where the request gives it (``groups[0] "X" members[3]``): for messages only, so built only
+    when one is needed (a list of thousands of groups has tens of thousands of references)."""
+    users = {}  # type: Dict[Any, List[str]]
+    for entry in request.entries:
+        label = entry.label
+        for where, reference in entry.references():
+            users.setdefault(parse_reference(reference), []).append(("%s %s" % (label, where)).strip())
+    return users

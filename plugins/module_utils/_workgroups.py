@@ -70,6 +70,23 @@ def owner_id_of(group: Mapping[str, Any]) -> Optional[str]:
     return None
 
 
+def shown_identities(snapshot: Any) -> Dict[str, Mapping[str, Any]]:
+    """Identity id -> ``{id, name, email}`` of every identity the groups read show (``snapshot``: ``groups``,
+    ``matches``, ``members`` as ``_reader.Snapshot`` holds them): their owners (ISC back-fills the name, or
+    displayName, and emailAddress) and their members (the records as read, which carry id, name and email). Such an
+    id exists: it needs no lookup, and its name shows in the plan."""
+    shown = {}  # type: Dict[str, Mapping[str, Any]]
+    for group in list(snapshot.groups) + [group for group in snapshot.matches if group is not None]:
+        owner_id = owner_id_of(group)
+        if owner_id:
+            owner = group["owner"]
+            shown[owner_id] = {"id": owner_id, "name": owner.get("name") or owner.get("displayName"),
+                               "email": owner.get("emailAddress")}
+    for members in snapshot.members.values():
+        shown.update(members)
+    return shown
+
+
 def owner_payload(owner_id: str) -> Dict[str, Any]:
     """The OwnerDto we send: ISC fills in the rest (name, displayName, emailAddress) itself."""
     return {"type": "IDENTITY", "id": owner_id}

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -198,3 +199,33 @@ def test_the_role_takes_the_list_or_the_file_names_the_file_of_a_bad_entry_and_c
     assert _tokens(emulator.requests()[before:]) == 1  # the first two sent nothing
     groups = {group["name"]: group for group in emulator.state.dump()["groups"]}
     assert groups["Keep Me"]["description"] == "From the file" and list(groups["New One"]["members"]) == [OWNER]
+
+
+PIPELINED_PLAY = textwrap.dedent("""\
+    - name: The module with groups_file, pipelining on
+      hosts: localhost
+      gather_facts: false
+      tasks:
+        - name: Plan the file
+          sailpoint.isc.workgroups:
+            groups_file: "{{ playbook_dir }}/groups.json"
+          check_mode: true
+          register: planned
+        - name: Show the plan
+          ansible.builtin.debug:
+            msg: "planned {{ planned.plan.to_create | map(attribute='name') | join(', ') }}"
+    """)
+
+
+@pytest.mark.processes
+@pytest.mark.parametrize("padding, copied", [(0, False), (300 * 1024, True)], ids=["small", "over-256KiB"])
+def test_a_large_file_runs_the_module_from_a_file_even_with_pipelining(emulator, tmp_path, padding, copied):
+    """With pipelining, Python would read the module and its arguments from standard input at about 2 MB/s: a file over
+    256 KiB makes Ansible copy the module to its temporary directory instead (a PUT at -vvv); the plan is the same."""
+    _seed(emulator)
+    (tmp_path / "groups.json").write_text(json.dumps(GROUPS) + " " * padding, encoding="utf-8")
+    proc = run_playbook(PIPELINED_PLAY, tmp_path, env=dict(_connection(emulator), ANSIBLE_PIPELINING="1"), args=["-vvv"])
+    output = _output(proc)
+    assert proc.returncode == 0, output[-3000:]
+    assert "planned New One" in output, output[-3000:]
+    assert bool(re.search(r"PUT \S+ TO \S+/AnsiballZ_workgroups\.py", output)) is copied, output[-3000:]
