@@ -184,7 +184,7 @@ def _matching(query: str) -> List[str]:
 
 
 @pytest.mark.processes
-@pytest.mark.parametrize("runs", [3])  # under faults the harder case only: 2 clean runs race above
+@pytest.mark.parametrize("runs", [2, 3])
 def test_simultaneous_workgroups_converges_under_lost_answers_and_errors(emulator, tmp_path, runs):
     desired = [{"name": "Faulty %d" % index, "description": "Group %d" % index, "owner": OWNER, "members": IDS[index * 10:index * 10 + 4]}
                for index in range(4)]
@@ -206,7 +206,7 @@ def test_simultaneous_workgroups_converges_under_lost_answers_and_errors(emulato
 
 
 @pytest.mark.processes
-@pytest.mark.parametrize("runs", [3])  # under faults the harder case only: 2 clean runs race above
+@pytest.mark.parametrize("runs", [2, 3])
 def test_simultaneous_workgroup_creates_under_lost_answers_and_errors(emulator, tmp_path, runs):
     raced = lost = 0
     # one create per run: a longer latency widens the window the runs race in; two fixed seeds, and up to four more
