@@ -37,6 +37,7 @@ PIPELINING_LIMIT = 256 * 1024
 class ActionModule(ActionBase):
     """Run sailpoint.isc.workgroups; with ``groups_file``, read the file on the controller first."""
 
+    _supports_async = True  # as the module had before it had this action plugin (ansible.builtin.normal's default)
     _large_arguments = False  # set by run() for a groups_file over PIPELINING_LIMIT
 
     def _is_pipelining_enabled(self, module_style: str, wrap_async: bool = False) -> bool:
@@ -50,8 +51,7 @@ class ActionModule(ActionBase):
         args = dict(self._task.args)
         source = args.pop("groups_file", None)
         if source is None:  # the list is in the task (or nothing is, and the module says what is missing)
-            result.update(self._execute_module(module_args=args, task_vars=task_vars))
-            return result
+            return self._run_module(result, args, task_vars)
         if args.get("groups") is not None:
             raise AnsibleActionFail("Give either groups or groups_file, not both. %s" % NOTHING_SENT)
         if not isinstance(source, str) or not source.strip():
@@ -75,5 +75,13 @@ class ActionModule(ActionBase):
                 self._loader.cleanup_tmp_file(real)
         # messages point into the file: groups_file /path/groups.yml[3] "Auditors": ... (the role names its variable)
         args["groups_label"] = "%s %s" % (args.get("groups_label") or "groups_file", path)
-        result.update(self._execute_module(module_args=args, task_vars=task_vars))
+        return self._run_module(result, args, task_vars)
+
+    def _run_module(self, result: Dict[str, Any], args: Dict[str, Any], task_vars: Optional[Dict[str, Any]]) -> Dict[str, Any]:
+        """Run the module as ``ansible.builtin.normal`` runs one: with ``async`` wrapped (where the connection has no
+        native async), and the temporary directory removed afterwards unless an async job still uses it."""
+        wrap_async = bool(self._task.async_val) and not getattr(self._connection, "has_native_async", False)
+        result.update(self._execute_module(module_args=args, task_vars=task_vars, wrap_async=wrap_async))
+        if not wrap_async:
+            self._remove_tmp_path(self._connection._shell.tmpdir)  # pylint: disable=protected-access
         return result

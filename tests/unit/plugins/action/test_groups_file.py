@@ -211,9 +211,17 @@ PIPELINED_PLAY = textwrap.dedent("""\
             groups_file: "{{ playbook_dir }}/groups.json"
           check_mode: true
           register: planned
-        - name: Show the plan
+        - name: Plan the file as an async job
+          sailpoint.isc.workgroups:
+            groups_file: "{{ playbook_dir }}/groups.json"
+          check_mode: true
+          async: 60
+          poll: 1
+          register: planned_async
+        - name: Show the plans
           ansible.builtin.debug:
-            msg: "planned {{ planned.plan.to_create | map(attribute='name') | join(', ') }}"
+            msg: "planned {{ planned.plan.to_create | map(attribute='name') | join(', ') }}, async
+              {{ planned_async.plan.to_create | map(attribute='name') | join(', ') }}"
     """)
 
 
@@ -221,11 +229,13 @@ PIPELINED_PLAY = textwrap.dedent("""\
 @pytest.mark.parametrize("padding, copied", [(0, False), (300 * 1024, True)], ids=["small", "over-256KiB"])
 def test_a_large_file_runs_the_module_from_a_file_even_with_pipelining(emulator, tmp_path, padding, copied):
     """With pipelining, Python would read the module and its arguments from standard input at about 2 MB/s: a file over
-    256 KiB makes Ansible copy the module to its temporary directory instead (a PUT at -vvv); the plan is the same."""
+    256 KiB makes Ansible copy the module to its temporary directory instead (a PUT at -vvv); the plan is the same, also
+    as an async job."""
     _seed(emulator)
     (tmp_path / "groups.json").write_text(json.dumps(GROUPS) + " " * padding, encoding="utf-8")
     proc = run_playbook(PIPELINED_PLAY, tmp_path, env=dict(_connection(emulator), ANSIBLE_PIPELINING="1"), args=["-vvv"])
     output = _output(proc)
     assert proc.returncode == 0, output[-3000:]
-    assert "planned New One" in output, output[-3000:]
-    assert bool(re.search(r"PUT \S+ TO \S+/AnsiballZ_workgroups\.py", output)) is copied, output[-3000:]
+    assert "planned New One, async New One" in output, output[-3000:]  # async, as before the action plugin existed
+    first_task = output.split("TASK [Plan the file as an async job]")[0]  # an async job is always copied
+    assert bool(re.search(r"PUT \S+ TO \S+/AnsiballZ_workgroups\.py", first_task)) is copied, output[-3000:]
