@@ -237,5 +237,5 @@ def test_a_large_file_runs_the_module_from_a_file_even_with_pipelining(emulator,
     output = _output(proc)
     assert proc.returncode == 0, output[-3000:]
     assert "planned New One, async New One" in output, output[-3000:]  # async, as before the action plugin existed
-    first_task = output.split("TASK [Plan the file as an async job]")[0]  # an async job is always copied
+    first_task = output.split("TASK [Plan the file as an async job]", maxsplit=1)[0]  # an async job is always copied
     assert bool(re.search(r"PUT \S+ TO \S+/AnsiballZ_workgroups\.py", first_task)) is copied, output[-3000:]
