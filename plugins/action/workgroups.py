@@ -12,15 +12,17 @@ role's argument validation and again for the task, deep copies; see benchmarks/R
 never templated - the way ``ansible.builtin.copy`` finds its ``src`` and ``kubernetes.core.k8s`` its ``src``.
 Every other option, and every run without ``groups_file``, goes to the module unchanged.
 
-A large file also turns pipelining off for this one task: with pipelining, Python reads the module with its arguments
-from standard input, where it parses about 2 MB/s (measured on CPython 3.8-3.13: 1.3 s for the 2.4 MB of 2,000 groups x
-30 members), against milliseconds for the same module read from a file. Ansible then copies the module into its
-temporary directory on the managed node, as it does by default. Not with become: an unprivileged become user could not
-read the copied file on every system, so pipelining stays as configured.
+A large list (its JSON, as the module gets it) also turns pipelining off for this one task: with pipelining, Python
+reads the module with its arguments from standard input, where it parses about 2 MB/s (measured on CPython 3.8-3.13:
+1.3 s for the 2.4 MB of 2,000 groups x 30 members), against milliseconds for the same module read from a file. Ansible
+then copies the module into its temporary directory on the managed node, as it does by default. Not with become (an
+unprivileged become user could not read the copied file on every system) and not for an ansible-vault encrypted file
+(the copy would hold the decrypted list on disk while the task runs): pipelining then stays as configured.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from typing import Any, Dict, Optional
 
@@ -30,7 +32,7 @@ from ansible.plugins.action import ActionBase
 from ansible_collections.sailpoint.isc.plugins.plugin_utils._groups_file import kind, read_groups_file
 
 NOTHING_SENT = "Nothing was sent to ISC."
-# above this size (bytes of the file as read), the module runs from a file even when pipelining is on (see above)
+# above this size (bytes of the list as JSON), the module runs from a file even when pipelining is on (see above)
 PIPELINING_LIMIT = 256 * 1024
 
 
@@ -38,7 +40,7 @@ class ActionModule(ActionBase):
     """Run sailpoint.isc.workgroups; with ``groups_file``, read the file on the controller first."""
 
     _supports_async = True  # as the module had before it had this action plugin (ansible.builtin.normal's default)
-    _large_arguments = False  # set by run() for a groups_file over PIPELINING_LIMIT
+    _large_arguments = False  # set by run() for a groups_file list over PIPELINING_LIMIT, not vault-encrypted
 
     def _is_pipelining_enabled(self, module_style: str, wrap_async: bool = False) -> bool:
         if self._large_arguments and not self._play_context.become:
@@ -67,7 +69,8 @@ class ActionModule(ActionBase):
             if os.path.isfile(path):
                 real = self._loader.get_real_file(path, decrypt=True)  # an ansible-vault encrypted file, decrypted
             args["groups"] = read_groups_file(real, path)
-            self._large_arguments = os.path.getsize(real) > PIPELINING_LIMIT
+            # the size of what the module gets, not of the file (YAML anchors and indentation differ from it)
+            self._large_arguments = real == path and len(json.dumps(args["groups"])) > PIPELINING_LIMIT
         except (ValueError, AnsibleError) as exc:
             raise AnsibleActionFail("groups_file: %s. %s" % (exc, NOTHING_SENT)) from None
         finally:

@@ -234,9 +234,10 @@ options:
       - An ansible-vault encrypted file is decrypted with the run's vault password, as the C(src) of
         M(ansible.builtin.copy). YAML dates and C(!!binary) values stay the text they are written as. A JSON file of
         10,000 groups is read in a fraction of a second, a YAML file of the same size takes seconds.
-      - A file over 256 KiB turns pipelining off for this task (unless it uses become) - Ansible copies the module
-        into its temporary directory, as it does by default - because Python reads a pipelined module and its
-        arguments from standard input at about 2 MB per second, 1.3 seconds for 2,000 groups of 30 members.
+      - A list over 256 KiB as JSON turns pipelining off for this task - Ansible copies the module into its
+        temporary directory, as it does by default - because Python reads a pipelined module and its arguments from
+        standard input at about 2 MB per second, 1.3 seconds for 2,000 groups of 30 members. Not with become, and not
+        for an ansible-vault encrypted file, whose list would then be on disk decrypted while the task runs.
       - Exactly one of O(groups) and O(groups_file) is required.
     type: path
   groups_label:

@@ -208,32 +208,58 @@ PIPELINED_PLAY = textwrap.dedent("""\
       tasks:
         - name: Plan the file
           sailpoint.isc.workgroups:
-            groups_file: "{{ playbook_dir }}/groups.json"
+            groups_file: "{{ playbook_dir }}/groups.yml"
           check_mode: true
           register: planned
         - name: Plan the file as an async job
           sailpoint.isc.workgroups:
-            groups_file: "{{ playbook_dir }}/groups.json"
+            groups_file: "{{ playbook_dir }}/groups.yml"
           check_mode: true
           async: 60
           poll: 1
           register: planned_async
         - name: Show the plans
           ansible.builtin.debug:
-            msg: "planned {{ planned.plan.to_create | map(attribute='name') | join(', ') }}, async
-              {{ planned_async.plan.to_create | map(attribute='name') | join(', ') }}"
+            msg: "planned {{ planned.plan.to_create[0].name }}, async {{ planned_async.plan.to_create[0].name }}"
     """)
 
 
+def _anchored(count: int) -> str:
+    """GROUPS and ``count`` more groups sharing one list of 30 members through a YAML anchor: a small file, a large list."""
+    lines = [json.dumps(group) for group in GROUPS]
+    lines.append(json.dumps({"name": "Anchored 0", "owner": OWNER})[:-1] + ", \"members\": &m %s}" % json.dumps([OWNER] * 30))
+    lines.extend(json.dumps({"name": "Anchored %d" % index, "owner": OWNER})[:-1] + ", \"members\": *m}" for index in range(1, count))
+    return "".join("- %s\n" % line for line in lines)
+
+
+LIST_SIZES = {  # the list the module gets as JSON, against the file's size
+    "small": (lambda: json.dumps(GROUPS), False, False),
+    "a large file of a small list": (lambda: json.dumps(GROUPS) + " " * (300 * 1024), False, False),
+    "a small file of a large list": (lambda: _anchored(300), True, False),
+    "a large file, vault-encrypted": (lambda: json.dumps(GROUPS + [{"name": "Listed %d" % index, "owner": OWNER,
+                                                                   "members": [OWNER] * 30} for index in range(300)]),
+                                      False, True),
+}
+
+
 @pytest.mark.processes
-@pytest.mark.parametrize("padding, copied", [(0, False), (300 * 1024, True)], ids=["small", "over-256KiB"])
-def test_a_large_file_runs_the_module_from_a_file_even_with_pipelining(emulator, tmp_path, padding, copied):
-    """With pipelining, Python would read the module and its arguments from standard input at about 2 MB/s: a file over
-    256 KiB makes Ansible copy the module to its temporary directory instead (a PUT at -vvv); the plan is the same, also
-    as an async job."""
+@pytest.mark.parametrize("case", list(LIST_SIZES))
+def test_a_large_list_runs_the_module_from_a_file_even_with_pipelining(emulator, tmp_path, case):
+    """With pipelining, Python would read the module and its arguments from standard input at about 2 MB/s: a list over
+    256 KiB as JSON makes Ansible copy the module to its temporary directory instead (a PUT at -vvv), whatever the size
+    of the file; not a vault-encrypted one (the copy would hold it decrypted). The plan is the same, also as an async
+    job."""
+    content, copied, encrypted = LIST_SIZES[case]
     _seed(emulator)
-    (tmp_path / "groups.json").write_text(json.dumps(GROUPS) + " " * padding, encoding="utf-8")
-    proc = run_playbook(PIPELINED_PLAY, tmp_path, env=dict(_connection(emulator), ANSIBLE_PIPELINING="1"), args=["-vvv"])
+    (tmp_path / "groups.yml").write_text(content(), encoding="utf-8")
+    args = ["-vvv"]
+    if encrypted:
+        (tmp_path / "vault-password").write_text("not a real secret\n", encoding="utf-8")
+        subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-vault"), "encrypt", "--vault-password-file",
+                        str(tmp_path / "vault-password"), str(tmp_path / "groups.yml")], check=True,
+                       env=ansible_environment(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        args += ["--vault-password-file", str(tmp_path / "vault-password")]
+    proc = run_playbook(PIPELINED_PLAY, tmp_path, env=dict(_connection(emulator), ANSIBLE_PIPELINING="1"), args=args)
     output = _output(proc)
     assert proc.returncode == 0, output[-3000:]
     assert "planned New One, async New One" in output, output[-3000:]  # async, as before the action plugin existed
