@@ -165,7 +165,8 @@ docs: collection  ## Regenerate the module and role reference in docs/collection
 # about 3.7) after issues 20-24 added process tests: static 681 s, runtime 1028 s (units-processes 485 s), so the
 # workgroup target moved to the static stream and the races under faults run with 3 processes only. Measured
 # 2026-12-03 on a quiet machine: static 410 s, runtime 554 s (units-processes 279 s); the module's races under faults
-# with 2 processes too (+25 s) went back to the runtime stream and the export target to the static one.
+# with 2 processes too (+25 s) went back to the runtime stream and the export target to the static one: static
+# 524 s, runtime 522 s.
 STATIC_TARGETS := resilience workgroup export
 
 test: venv venv-oldest  ## Everything CI runs, in two streams (STATIC_TARGETS: which integration targets go where).
