@@ -22,14 +22,13 @@ unprivileged become user could not read the copied file on every system) and not
 
 from __future__ import annotations
 
-import json
 import os
 from typing import Any, Dict, Optional
 
 from ansible.errors import AnsibleActionFail, AnsibleError, AnsibleFileNotFound
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.sailpoint.isc.plugins.plugin_utils._groups_file import kind, read_groups_file
+from ansible_collections.sailpoint.isc.plugins.plugin_utils._groups_file import json_size, kind, read_groups_file
 
 NOTHING_SENT = "Nothing was sent to ISC."
 # above this size (bytes of the list as JSON), the module runs from a file even when pipelining is on (see above)
@@ -70,7 +69,7 @@ class ActionModule(ActionBase):
                 real = self._loader.get_real_file(path, decrypt=True)  # an ansible-vault encrypted file, decrypted
             args["groups"] = read_groups_file(real, path)
             # the size of what the module gets, not of the file (YAML anchors and indentation differ from it)
-            self._large_arguments = real == path and len(json.dumps(args["groups"])) > PIPELINING_LIMIT
+            self._large_arguments = real == path and json_size(args["groups"]) > PIPELINING_LIMIT
         except (ValueError, AnsibleError) as exc:
             raise AnsibleActionFail("groups_file: %s. %s" % (exc, NOTHING_SENT)) from None
         finally:

@@ -42,6 +42,12 @@ def kind(value: Any) -> str:
     return next((word for cls, word in kinds if isinstance(value, cls)), other)
 
 
+def json_size(value: Any) -> int:
+    """Bytes of ``value`` as JSON, about what the module gets: a value JSON has no type for (a YAML ``!!set``, which
+    Ansible hands on as a list for the module to refuse, naming the entry) counts as its text instead of failing."""
+    return len(json.dumps(value, default=str))
+
+
 def read_groups_file(path: str, name: Optional[str] = None) -> List[Any]:
     """The list the file ``path`` holds: JSON when its ``name`` (default ``path``; the user's file when ``path`` is its
     decrypted copy) ends with ``.json``, else YAML (which reads JSON too).

@@ -19,7 +19,7 @@ import textwrap
 
 import pytest
 
-from ansible_collections.sailpoint.isc.plugins.plugin_utils._groups_file import read_groups_file
+from ansible_collections.sailpoint.isc.plugins.plugin_utils._groups_file import json_size, read_groups_file
 from ansible_collections.sailpoint.isc.plugins.modules import workgroups
 from tests.unit.plugins.modules._run import mutations, run_module
 from tests.unit.test_role_guards import OWNER, _output, _seed
@@ -70,6 +70,15 @@ def test_a_malformed_file_is_named_with_what_is_wrong(tmp_path, name, content, m
     with pytest.raises(ValueError) as error:
         read_groups_file(str(path))
     assert str(error.value).startswith(str(tmp_path) + "/" + message), str(error.value)
+
+
+def test_the_size_of_a_list_with_a_yaml_set_is_measured_and_the_set_left_to_the_module(tmp_path):
+    """A !!set has no JSON type: the size that decides on pipelining must not fail on it (the module refuses the entry,
+    naming it, as Ansible hands it on as a list)."""
+    (tmp_path / "groups.yml").write_text("- !!set {a, b}\n- name: Keep Me\n", encoding="utf-8")
+    groups = read_groups_file(str(tmp_path / "groups.yml"))
+    assert json_size(groups) > len('[{"name": "Keep Me"}]')
+    assert json_size(GROUPS) == len(json.dumps(GROUPS))
 
 
 def test_a_directory_or_a_file_that_cannot_be_read_is_named(tmp_path):
