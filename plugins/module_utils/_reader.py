@@ -116,9 +116,10 @@ def read_members(client: Any, group_ids: List[str], copies: Any = ()) -> Dict[st
 
 def _read_groups(client: Any, request: Request, check_mode: bool, snapshot: Snapshot) -> None:
     by_name = [entry.name for entry in request.entries if entry.id is None]
-    # more names than one filter holds: the whole listing (its pages hold 250 groups), without cutting the filters
-    filters = any_of("name", by_name) if len(by_name) <= BATCH_VALUES else []
-    if request.purge or len(by_name) > BATCH_VALUES or len(filters) > 1:
+    # a purge, or more names than one filter holds: the whole listing (pages of 250 groups), no filters cut for nothing
+    whole = request.purge or len(by_name) > BATCH_VALUES
+    filters = [] if whole else any_of("name", by_name)
+    if whole or len(filters) > 1:
         snapshot.groups = list(client.list_workgroups())
         snapshot.complete = True
     else:
