@@ -157,17 +157,12 @@ docs: collection  ## Regenerate the module and role reference in docs/collection
 # CI has two cores and most steps use one: `make test` runs two streams side by side, each step's lines prefixed
 # with its stream. The streams share no files: "runtime" works in its own build directory ($(BUILD)/runtime).
 # The tests that start ansible-playbook or module processes (units-processes) run beside the integration targets;
-# the integration targets in STATIC_TARGETS run in the static stream to balance the two. Measured 2026-11-30 (quiet):
-# static 310 s + units 250 s, runtime SDK 30 s + integration 570 s. Measured 2026-12-02 (a shared machine, load 4-9,
-# so about 1.3-1.8 times slower): units 179 s and units-processes 250 s of a 423 s unit run, the resilience target
-# 294 s and workgroup 178 s of the integration. Estimated on the quiet machine: static 310 + units 95 + resilience
-# 165 = ~570 s, runtime SDK 30 + units-processes 155 + the other targets 405 = ~590 s. Measured 2026-12-03 (load
-# about 3.7) after issues 20-24 added process tests: static 681 s, runtime 1028 s (units-processes 485 s), so the
-# workgroup target moved to the static stream and the races under faults run with 3 processes only. Measured
-# 2026-12-03 on a quiet machine: static 410 s, runtime 554 s (units-processes 279 s); the module's races under faults
-# with 2 processes too (+25 s) went back to the runtime stream and the export target to the static one: static
-# 524 s, runtime 522 s.
-STATIC_TARGETS := resilience workgroup export
+# the integration targets in STATIC_TARGETS run in the static stream to balance the two. Measured 2026-12-03 on a quiet
+# machine, after the targets drove the emulator from the controller (setup_emulator's emulator_control action, not a
+# uri module per call) and the race tests ran once per entry point: static 454 s (sanity 72, lint 31, docs-lint 14,
+# build 5, integration-oldest 59, units 70, export 99, resilience 70, workgroup 34), runtime 390 s (SDK 19,
+# units-processes 221, the other targets 149); so the workgroup target moved to the runtime stream.
+STATIC_TARGETS := resilience export
 
 test: venv venv-oldest  ## Everything CI runs, in two streams (STATIC_TARGETS: which integration targets go where).
 	@echo "==> test: two streams side by side, [static] and [runtime]"
