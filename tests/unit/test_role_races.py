@@ -7,8 +7,9 @@
 Real ansible-playbook processes, started together behind a barrier, against the emulator with latency, lost write
 answers and 500/502, so that their reads and creates overlap and some answers never arrive. The runs must really
 have raced (more creates than names) and lost answers, else the test would prove nothing. The role is one call of
-the module `workgroups`: its races with 2 and 3 runs, repeated with more seeds, are tests/unit/plugins/modules/
-test_races.py's; tests/unit/test_role_connection.py checks that the role's variables reach the module.
+the module `workgroups`: its races with 2 and 3 runs, repeated with more seeds, 10 requests at a time, are
+tests/unit/plugins/modules/test_races.py's. Here the role sends one request at a time (isc_max_concurrent_requests: 1),
+which spreads each run's writes over a longer window.
 """
 
 from __future__ import annotations
@@ -55,7 +56,8 @@ def test_simultaneous_role_runs_under_lost_answers_leave_one_exact_group_per_nam
     emulator.reset({"generate": {"identities": 100, "groups": 0}})
     emulator.set_faults(dict(FAULTS, random_seed=31 + runs))
     variables = {"isc_base_url": emulator.base_url, "isc_client_id": emulator.client_id, "isc_client_secret": emulator.client_secret,
-                 "isc_governance_groups": desired, "isc_governance_groups_max_retries": 10, "isc_rate_limit": 0}
+                 "isc_governance_groups": desired, "isc_governance_groups_max_retries": 10, "isc_rate_limit": 0,
+                 "isc_max_concurrent_requests": 1}
     for proc in _run_together(tmp_path, variables, runs):
         assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
     groups = emulator.state.dump()["groups"]

@@ -145,6 +145,7 @@ def test_simultaneous_workgroups_converges_under_lost_answers_and_errors(emulato
     expected = {group["name"]: [{"description": group.get("description", ""), "owner": group["owner"],
                                  "members": _matching(group["members_query"]) if "members_query" in group else sorted(group["members"])}]
                 for group in desired}
+    # 10 requests at a time (the default); tests/unit/test_role_races.py races one request at a time
     arguments = dict(_connection(emulator), groups=desired, max_retries=10)
     raced = lost = 0
     for seed in FAULT_SEEDS:

@@ -28,6 +28,7 @@ Never ``changed``. Fails naming the method, the URL and the status (with the emu
 
 from __future__ import annotations
 
+import http.client
 import json
 import urllib.error
 import urllib.request
@@ -79,7 +80,7 @@ def _call(base_url: str, method: str, path: str, timeout: int, body: Any = None)
             status, text = response.status, response.read()
     except urllib.error.HTTPError as exc:
         status, text = exc.code, exc.read()
-    except (urllib.error.URLError, OSError) as exc:
+    except (urllib.error.URLError, http.client.HTTPException, OSError) as exc:
         raise AnsibleActionFail("%s %s: the emulator did not answer: %s" % (method, url, getattr(exc, "reason", exc))) from None
     if not 200 <= status < 300:
         raise AnsibleActionFail("%s %s answered %d: %s" % (method, url, status, text.decode("utf-8", "replace")[:2000]))
@@ -94,7 +95,7 @@ def _call(base_url: str, method: str, path: str, timeout: int, body: Any = None)
 class ActionModule(ActionBase):
     """Reset, seed, set faults on, clear or read the emulator, over HTTP from the controller."""
 
-    _requires_connection = False  # nothing runs on the managed host
+    _requires_connection = False  # nothing runs on the managed host (no persistent connection to set up)
     # a test's harness: it resets and reads the emulator in check mode too (never the system under test)
     _supports_check_mode = True
 
@@ -102,9 +103,12 @@ class ActionModule(ActionBase):
         result = super(ActionModule, self).run(tmp, task_vars)
         del tmp  # no effect since ansible-core 2.5
         args: Dict[str, Any] = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)[1]
-        if not (any(args[name] for name in ("reset", "clear_log", "read_log", "read_state"))
-                or args["seed"] is not None or args["faults"] is not None):
+        seeds = _seeds(args["seed"])
+        if not (any(args[name] for name in ("reset", "clear_log", "read_log", "read_state")) or seeds or args["faults"] is not None):
             raise AnsibleActionFail("Nothing to do: give at least one of %s." % ", ".join(ACTIONS))
+        if args["clear_log"] and args["read_log"]:
+            # the log is cleared before it is read: the read would always be empty, and a check on it always pass
+            raise AnsibleActionFail("clear_log and read_log in one task would read an empty log: read it, then clear it in a second task.")
         base_url = args["base_url"]
         if base_url is None:
             # the variable as the task sees it (the integration config sets it for every target)
@@ -114,7 +118,7 @@ class ActionModule(ActionBase):
         calls: List[Tuple[str, str, Any]] = []
         if args["reset"]:
             calls.append(("POST", "reset", None))
-        calls.extend(("POST", "seed", seed) for seed in _seeds(args["seed"]))
+        calls.extend(("POST", "seed", seed) for seed in seeds)
         if args["faults"] is not None:
             calls.append(("POST", "faults", args["faults"]))
         if args["clear_log"]:
