@@ -162,6 +162,9 @@ docs: collection  ## Regenerate the module and role reference in docs/collection
 # uri module per call) and the race tests ran once per entry point: static 454 s (sanity 72, lint 31, docs-lint 14,
 # build 5, integration-oldest 59, units 70, export 99, resilience 70, workgroup 34), runtime 390 s (SDK 19,
 # units-processes 221, the other targets 149); so the workgroup target moved to the runtime stream.
+# Measured again one after the other, 2026-12-03: static 462 s, runtime 453 s (units-processes 244 s), 818 s of CPU.
+# Tried and slower on this 2-core machine (the overcommitted machine used 80-90 s more CPU): all the process tests
+# as a third stream (453 s), the race tests alone as a third stream (459 s), the race tests first, beside sanity (450 s).
 STATIC_TARGETS := resilience export
 
 test: venv venv-oldest  ## Everything CI runs, in two streams (STATIC_TARGETS: which integration targets go where).
