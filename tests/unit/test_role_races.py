@@ -20,6 +20,7 @@ import textwrap
 import pytest
 
 from tests.emulator.seed import generated_identity
+from tests.unit.plugins.modules._run import creates, lost_write_answers
 from tests.utils.playbook import run_playbook, together
 
 pytestmark = pytest.mark.processes
@@ -67,6 +68,5 @@ def test_simultaneous_role_runs_under_lost_answers_leave_one_exact_group_per_nam
         assert (group.get("description") or "", group["owner"]) == (wanted.get("description", ""), wanted["owner"]), group["name"]
         assert sorted(group["members"]) == (finance if "members_query" in wanted else sorted(wanted["members"])), group["name"]
     requests = emulator.requests()
-    raced = sum(1 for entry in requests if entry.get("operation") == "createWorkgroup" and entry.get("status") == 200) - len(desired)
-    lost = sum(1 for entry in requests if entry.get("mutating") and (entry.get("dropped") or entry.get("fault") == "error_rate"))
+    raced, lost = creates(requests) - len(desired), lost_write_answers(requests)
     assert raced > 0 and lost > 0, "no race (%d) or no lost answer (%d): the test proved nothing" % (raced, lost)

@@ -60,6 +60,16 @@ def mutations(requests: Iterable[Dict[str, Any]]) -> List[Dict[str, Any]]:
     return [r for r in api_requests(requests) if r.get("mutating", r["method"] in MUTATING)]
 
 
+def creates(requests: Iterable[Dict[str, Any]]) -> int:
+    """Groups created: the creates that landed (a create whose answer was dropped is logged with its 200 too)."""
+    return sum(1 for r in requests if r.get("operation") == "createWorkgroup" and r.get("status") == 200)
+
+
+def lost_write_answers(requests: Iterable[Dict[str, Any]]) -> int:
+    """Write answers the client never got: dropped after the write landed, or a 5xx injected before it."""
+    return sum(1 for r in requests if r.get("mutating") and (r.get("dropped") or r.get("fault") == "error_rate"))
+
+
 def ops(requests: Iterable[Dict[str, Any]]) -> Dict[str, int]:
     """How many requests of each operation (the spec's operationId, else the path)."""
     counts = {}  # type: Dict[str, int]

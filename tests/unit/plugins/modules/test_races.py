@@ -28,7 +28,7 @@ from ansible_collections.sailpoint.isc.plugins.modules import workgroup, workgro
 from tests.emulator.seed import generated_identity
 from tests.utils.playbook import run_module_process, start_module_process, together
 
-from ._run import run_module
+from ._run import creates, lost_write_answers, run_module
 
 IDS = [generated_identity(i)["id"] for i in range(200)]
 OWNER = IDS[190]
@@ -53,10 +53,6 @@ def _state(emulator: Any) -> Dict[str, List[Dict[str, Any]]]:
         groups.setdefault(group["name"], []).append({"description": group.get("description") or "", "owner": group["owner"],
                                                      "members": sorted(group["members"])})
     return groups
-
-
-def _creates(emulator: Any) -> int:
-    return sum(1 for entry in emulator.requests() if entry.get("operation") == "createWorkgroup" and entry.get("status") == 200)
 
 
 def _reset(emulator: Any, faults: Dict[str, Any], groups: List[Dict[str, Any]] = ()) -> None:
@@ -123,11 +119,6 @@ FAULT_SEEDS = (21, 22)
 QUERIES = ('attributes.department:"Finance"', 'attributes.department:"Sales"')
 
 
-def _lost_writes(emulator: Any) -> int:
-    """Write answers the client never got (dropped after the write landed, or a 5xx before it)."""
-    return sum(1 for entry in emulator.requests() if entry.get("mutating") and (entry.get("dropped") or entry.get("fault") == "error_rate"))
-
-
 def _matching(query: str) -> List[str]:
     department = query.split('"')[1]
     return sorted(i["id"] for i in map(generated_identity, range(200)) if i.get("attributes", {}).get("department") == department)
@@ -153,8 +144,9 @@ def test_simultaneous_workgroups_converges_under_lost_answers_and_errors(emulato
         results = _run_all(workgroups.__file__, [arguments] * runs, tmp_path)
         assert [result.get("failed", False) for result in results] == [False] * runs, [result.get("msg") for result in results]
         assert _state(emulator) == expected, "seed %d" % seed
-        raced += _creates(emulator) - (len(desired) - 1)
-        lost += _lost_writes(emulator)
+        requests = emulator.requests()
+        raced += creates(requests) - (len(desired) - 1)
+        lost += lost_write_answers(requests)
         # one more run, under the same faults, finds nothing to do
         again = _run_all(workgroups.__file__, [arguments], tmp_path)[0]
         assert not again.get("failed") and not again["changed"], again.get("msg")
@@ -182,8 +174,9 @@ def test_simultaneous_workgroup_creates_under_lost_answers_and_errors(emulator, 
         # answer was lost cannot know and says that a simultaneous run created it first
         created = [result["msg"] for result in results if result["msg"].startswith("Created")]
         assert len(created) <= 1, created
-        raced += _creates(emulator) - 1
-        lost += _lost_writes(emulator)
+        requests = emulator.requests()
+        raced += creates(requests) - 1
+        lost += lost_write_answers(requests)
     assert raced > 0 and lost > 0, "no race (%d) or no lost answer (%d): the test proved nothing" % (raced, lost)
 
 
