@@ -7,8 +7,8 @@
 
 Private to the collection. Every module's ``main()`` ends with one call, :func:`finish`, which runs the module's
 work and ends the run: ``exit_json`` with the result it returns, or ``fail_json``. Nothing else calls
-``exit_json`` / ``fail_json``. A writing module maps its options to a request, runs the pipeline and returns its
-report::
+``exit_json`` / ``fail_json``. A writing module maps its options to a request, runs the pipeline
+(``_pipeline.run_pipeline``) and returns its report::
 
     def main():
         module = AnsibleModule(**isc_module_kwargs(argument_spec=..., supports_check_mode=True))
@@ -39,10 +39,7 @@ from ansible.module_utils.basic import env_fallback, missing_required_lib
 
 from ansible_collections.sailpoint.isc.plugins.module_utils import _connection
 from ansible_collections.sailpoint.isc.plugins.module_utils._client import API_VERSIONS, DEFAULT_API_VERSION, IscClient
-from ansible_collections.sailpoint.isc.plugins.module_utils._desired import Request
 from ansible_collections.sailpoint.isc.plugins.module_utils._errors import IscError, scrub_secrets
-from ansible_collections.sailpoint.isc.plugins.module_utils._executor import Outcome
-from ansible_collections.sailpoint.isc.plugins.module_utils._pipeline import StageError, run
 from ansible_collections.sailpoint.isc.plugins.module_utils._http import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
 from ansible_collections.sailpoint.isc.plugins.module_utils._pacing import DEFAULT_RATE_LIMIT
 from ansible_collections.sailpoint.isc.plugins.module_utils._transport import DEFAULT_CONCURRENCY
@@ -250,16 +247,3 @@ def fail_on_error(module: Any, action: str) -> Iterator[None]:
         yield
     except IscError as exc:
         raise ModuleFailure("Failed to %s: %s" % (action, exc), exc) from None
-
-
-def run_pipeline(module: Any, request: Request, wording: Mapping[str, str], group: str = "") -> Outcome:
-    """Run the pipeline (``_pipeline.py``) for ``request`` with the module's connection, check mode and warnings.
-
-    An error before the writes raises ModuleFailure with ``wording[stage]`` (a template with ``{error}`` and
-    ``{group}``, in the module's words; see ``_pipeline`` for the stages), nothing having been written.
-    Failed writes are in the outcome.
-    """
-    try:
-        return run(request, lambda: client_from_module(module), module.check_mode, module.warn)
-    except StageError as exc:
-        raise ModuleFailure(wording[exc.stage].format(error=exc.error, group=group), exc.error) from None

@@ -18,18 +18,19 @@ Private to the collection (``_`` prefix)::
     execute  (_executor)  the writes (none in check mode), with per-chunk accounting and stop rules
 
 An error before the writes is raised as :class:`StageError` naming the stage, so that each module can
-word it for its users (``_module.run_pipeline``); nothing has been written then. Failed writes are not
+word it for its users (:func:`run_pipeline`); nothing has been written then. Failed writes are not
 raised: they are in the returned outcome, next to what did succeed.
 """
 
 from __future__ import annotations
 
 import contextlib
-from typing import Any, Callable, Iterator, Optional
+from typing import Any, Callable, Iterator, Mapping, Optional
 
 from ansible_collections.sailpoint.isc.plugins.module_utils._desired import Request, validate
 from ansible_collections.sailpoint.isc.plugins.module_utils._errors import IscError
 from ansible_collections.sailpoint.isc.plugins.module_utils._executor import Executor, Outcome
+from ansible_collections.sailpoint.isc.plugins.module_utils._module import ModuleFailure, client_from_module
 from ansible_collections.sailpoint.isc.plugins.module_utils._plan import check, guard, plan
 from ansible_collections.sailpoint.isc.plugins.module_utils._reader import read, resolve
 
@@ -83,3 +84,17 @@ def run(
         outcome.refusal = refusal
         return outcome
     return Executor(client, the_plan, check_mode, warn).run()
+
+
+def run_pipeline(module: Any, request: Request, wording: Mapping[str, str], group: str = "") -> Outcome:
+    """:func:`run` for ``request`` with the module's connection, check mode and warnings: what a writing module calls.
+
+    An error before the writes raises ModuleFailure with ``wording[stage]`` (a template with ``{error}`` and
+    ``{group}``, in the module's words), nothing having been written. Failed writes are in the outcome. It lives here,
+    not in ``_module``, so that the reading modules do not import the pipeline: AnsiballZ gives a module no bytecode
+    cache, and Python compiles each module_utils file the task imports (twice, through zipimport) on every task.
+    """
+    try:
+        return run(request, lambda: client_from_module(module), module.check_mode, module.warn)
+    except StageError as exc:
+        raise ModuleFailure(wording[exc.stage].format(error=exc.error, group=group), exc.error) from None

@@ -220,8 +220,8 @@ connections:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.sailpoint.isc.plugins.module_utils._desired import ABSENT, Entry, Request
-from ansible_collections.sailpoint.isc.plugins.module_utils._module import ModuleResult, finish, isc_module_kwargs, run_pipeline
-from ansible_collections.sailpoint.isc.plugins.module_utils._pipeline import PLAN, READ, RESOLVE, VALIDATE
+from ansible_collections.sailpoint.isc.plugins.module_utils._module import ModuleResult, finish, isc_module_kwargs
+from ansible_collections.sailpoint.isc.plugins.module_utils._pipeline import PLAN, READ, RESOLVE, VALIDATE, run_pipeline
 from ansible_collections.sailpoint.isc.plugins.module_utils._report import report_workgroup
 from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import describe
 

@@ -414,9 +414,8 @@ from ansible_collections.sailpoint.isc.plugins.module_utils._module import (
     ModuleResult,
     finish,
     isc_module_kwargs,
-    run_pipeline,
 )
-from ansible_collections.sailpoint.isc.plugins.module_utils._pipeline import PLAN, READ, RESOLVE, VALIDATE
+from ansible_collections.sailpoint.isc.plugins.module_utils._pipeline import PLAN, READ, RESOLVE, VALIDATE, run_pipeline
 from ansible_collections.sailpoint.isc.plugins.module_utils._report import report_members
 from ansible_collections.sailpoint.isc.plugins.module_utils._workgroups import describe
 

@@ -604,9 +604,8 @@ from ansible_collections.sailpoint.isc.plugins.module_utils._module import (
     ModuleResult,
     finish,
     isc_module_kwargs,
-    run_pipeline,
 )
-from ansible_collections.sailpoint.isc.plugins.module_utils._pipeline import PLAN, READ, RESOLVE, VALIDATE
+from ansible_collections.sailpoint.isc.plugins.module_utils._pipeline import PLAN, READ, RESOLVE, VALIDATE, run_pipeline
 from ansible_collections.sailpoint.isc.plugins.module_utils._report import report_converge
 
 GROUP_OPTIONS = {

@@ -25,8 +25,8 @@ from ansible_collections.sailpoint.isc.plugins.module_utils._module import (
     fail_on_error,
     finish,
     isc_module_kwargs,
-    run_pipeline,
 )
+from ansible_collections.sailpoint.isc.plugins.module_utils._pipeline import run_pipeline
 
 SECRET = "S3cr3t-Value-42"
 TOKEN = "Tok3n-Value-42"
