@@ -210,27 +210,24 @@ def test_the_role_takes_the_list_or_the_file_names_the_file_of_a_bad_entry_and_c
     assert groups["Keep Me"]["description"] == "From the file" and list(groups["New One"]["members"]) == [OWNER]
 
 
-PIPELINED_PLAY = textwrap.dedent("""\
-    - name: The module with groups_file, pipelining on
-      hosts: localhost
-      gather_facts: false
-      tasks:
-        - name: Plan the file
-          sailpoint.isc.workgroups:
-            groups_file: "{{ playbook_dir }}/groups.yml"
-          check_mode: true
-          register: planned
-        - name: Plan the file as an async job
-          sailpoint.isc.workgroups:
-            groups_file: "{{ playbook_dir }}/groups.yml"
-          check_mode: true
-          async: 60
-          poll: 1
-          register: planned_async
-        - name: Show the plans
-          ansible.builtin.debug:
-            msg: "planned {{ planned.plan.to_create[0].name }}, async {{ planned_async.plan.to_create[0].name }}"
-    """)
+# One plan of a file and the same plan as an async job (%(case)s names the file's case, %(file)s is its name).
+PIPELINED_TASKS = """\
+    - name: Plan %(case)s
+      sailpoint.isc.workgroups:
+        groups_file: "{{ playbook_dir }}/%(file)s"
+      check_mode: true
+      register: planned
+    - name: Plan %(case)s as an async job
+      sailpoint.isc.workgroups:
+        groups_file: "{{ playbook_dir }}/%(file)s"
+      check_mode: true
+      async: 60
+      poll: 1
+      register: planned_async
+    - name: Show the plans of %(case)s
+      ansible.builtin.debug:
+        msg: "%(case)s: planned {{ planned.plan.to_create[0].name }}, async {{ planned_async.plan.to_create[0].name }}"
+"""
 
 
 def _anchored(count: int) -> str:
@@ -252,25 +249,29 @@ LIST_SIZES = {  # the list the module gets as JSON, against the file's size
 
 
 @pytest.mark.processes
-@pytest.mark.parametrize("case", list(LIST_SIZES))
-def test_a_large_list_runs_the_module_from_a_file_even_with_pipelining(emulator, tmp_path, case):
+def test_a_large_list_runs_the_module_from_a_file_even_with_pipelining(emulator, tmp_path):
     """With pipelining, Python would read the module and its arguments from standard input at about 2 MB/s: a list over
     256 KiB as JSON makes Ansible copy the module to its temporary directory instead (a PUT at -vvv), whatever the size
     of the file; not a vault-encrypted one (the copy would hold it decrypted). The plan is the same, also as an async
-    job."""
-    content, copied, encrypted = LIST_SIZES[case]
+    job. Every case of LIST_SIZES is a file of its own, planned by tasks of their own in one ansible-playbook run."""
     _seed(emulator)
-    (tmp_path / "groups.yml").write_text(content(), encoding="utf-8")
-    args = ["-vvv"]
-    if encrypted:
-        (tmp_path / "vault-password").write_text("not a real secret\n", encoding="utf-8")
-        subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-vault"), "encrypt", "--vault-password-file",
-                        str(tmp_path / "vault-password"), str(tmp_path / "groups.yml")], check=True,
-                       env=ansible_environment(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        args += ["--vault-password-file", str(tmp_path / "vault-password")]
-    proc = run_playbook(PIPELINED_PLAY, tmp_path, env=dict(_connection(emulator), ANSIBLE_PIPELINING="1"), args=args)
+    (tmp_path / "vault-password").write_text("not a real secret\n", encoding="utf-8")
+    tasks = ""
+    for index, (case, (content, _copied, encrypted)) in enumerate(LIST_SIZES.items()):
+        path = tmp_path / ("groups-%d.yml" % index)
+        path.write_text(content(), encoding="utf-8")
+        if encrypted:
+            subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-vault"), "encrypt", "--vault-password-file",
+                            str(tmp_path / "vault-password"), str(path)], check=True,
+                           env=ansible_environment(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        tasks += PIPELINED_TASKS % {"case": case, "file": path.name}
+    play = "- name: The module with groups_file, pipelining on\n  hosts: localhost\n  gather_facts: false\n  tasks:\n"
+    proc = run_playbook(play + tasks, tmp_path, env=dict(_connection(emulator), ANSIBLE_PIPELINING="1"),
+                        args=["-vvv", "--vault-password-file", str(tmp_path / "vault-password")])
     output = _output(proc)
     assert proc.returncode == 0, output[-3000:]
-    assert "planned New One, async New One" in output, output[-3000:]  # async, as before the action plugin existed
-    first_task = output.split("TASK [Plan the file as an async job]", maxsplit=1)[0]  # an async job is always copied
-    assert bool(re.search(r"PUT \S+ TO \S+/AnsiballZ_workgroups\.py", first_task)) is copied, output[-3000:]
+    for case, (_content, copied, _encrypted) in LIST_SIZES.items():
+        # async, as before the action plugin existed
+        assert "%s: planned New One, async New One" % case in output, (case, output[-3000:])
+        plan_task = output.split("TASK [Plan %s]" % case, maxsplit=1)[1].split("TASK [", maxsplit=1)[0]  # async is always copied
+        assert bool(re.search(r"PUT \S+ TO \S+/AnsiballZ_workgroups\.py", plan_task)) is copied, (case, plan_task[-3000:])
