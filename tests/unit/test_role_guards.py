@@ -36,45 +36,93 @@ def _output(proc):
     return " ".join((proc.stdout + proc.stderr).split())
 
 
-def test_role_without_the_list_fails_before_any_request(emulator, tmp_path):
-    _seed(emulator)
-    before = len(emulator.requests())
-    proc = _run(emulator, tmp_path, _play("without isc_governance_groups", "isc_governance_groups_purge: true\n"))
-    output = _output(proc)
-    assert proc.returncode == 2, output[-3000:]
-    assert "The variable isc_governance_groups is not defined" in output
-    assert "documented in the role's README.md and meta/argument_specs.yml" in output
-    assert "Nothing was read or changed" in output
-    assert "Similarly named" not in output, output[output.find("Similarly"):][:400]
-    assert emulator.requests()[before:] == []
-    assert [group["name"] for group in emulator.state.groups.values()] == ["Keep Me"]
-
-
-def test_role_with_a_misspelled_list_names_the_misspelling(emulator, tmp_path):
-    _seed(emulator)
-    before = len(emulator.requests())
-    proc = _run(emulator, tmp_path, _play("with isc_governance_group (singular)", """\
+# Input the role refuses before any request, by title: the role's variables, what the run must say, what it must not.
+# A misspelled key inside an entry is named by the module's own check (the entry, the key, the closest valid key); a
+# set isc_* variable one letter away from one of the role's fails the role before the module runs.
+REFUSED = {
+    "without isc_governance_groups": (
+        "isc_governance_groups_purge: true\n",
+        ["The variable isc_governance_groups is not defined",
+         "documented in the role's README.md and meta/argument_specs.yml", "Nothing was read or changed"],
+        ["Similarly named"]),
+    "with isc_governance_group (singular)": (
+        """\
         isc_governance_groups_purge: true
         isc_governance_group:
           - name: Keep Me
             owner: "%s"
-        """ % OWNER))
-    output = _output(proc)
-    assert proc.returncode == 2, output[-3000:]
-    assert "The variable isc_governance_groups is not defined" in output
-    assert "Similarly named variables that are set: isc_governance_group (misspelled?). Set isc_governance_groups (documented" in output
-    assert emulator.requests()[before:] == []
-    assert [group["name"] for group in emulator.state.groups.values()] == ["Keep Me"]
+        """ % OWNER,
+        ["The variable isc_governance_groups is not defined",
+         "Similarly named variables that are set: isc_governance_group (misspelled?). Set isc_governance_groups (documented"],
+        []),
+    "with isc_governance_groups null": ("isc_governance_groups:\n", ["The variable isc_governance_groups is null"], []),
+    "with member instead of members": (
+        """\
+        isc_governance_groups:
+          - name: Keep Me
+            owner: "%s"
+          - name: Finance Approvers
+            owner: "%s"
+            member:
+              - "%s"
+        """ % (OWNER, OWNER, OWNER),
+        ["Invalid groups, nothing was read or changed: isc_governance_groups[1] \"Finance Approvers\": unknown key 'member' "
+         "(did you mean 'members'?)"],
+        # the error is the failed task's own; the role does not print it again ("No plan: ...")
+        ["argument_spec_data", "Supported parameters include", "No plan"]),
+    "with isc_base_ur and isc_governance_groups_purg": (
+        """\
+        isc_governance_groups: []
+        isc_base_ur: https://other-tenant.api.identitynow.com
+        isc_governance_groups_purg: true
+        isc_max_concurent_requests: 5
+        ISC_CLIENT_ID: copied-from-the-environment
+        isc_api_Version: v2025
+        """,
+        ["Misspelled variables of the role sailpoint.isc.governance_groups: isc_api_Version (did you mean isc_api_version?), "
+         "isc_base_ur (did you mean isc_base_url?), ISC_CLIENT_ID (did you mean isc_client_id?), "
+         "isc_governance_groups_purg (did you mean isc_governance_groups_purge?), isc_max_concurent_requests (did you mean "
+         "isc_max_concurrent_requests?). Nothing was read or changed"],
+        ["Converge the governance groups to isc_governance_groups"]),  # the module task never started
+}
 
 
-def test_role_with_a_null_list_fails(emulator, tmp_path):
+def _refused_play():
+    """One play: per case, a task that names it, then the role in a block whose rescue goes on to the next case. The
+    last case has no rescue: its failure ends the run, so that the exit status of a refusal is checked too."""
+    tasks = ""
+    titles = list(REFUSED)
+    for title in titles:
+        include = textwrap.dedent("""\
+            - name: Run the role
+              ansible.builtin.include_role:
+                name: sailpoint.isc.governance_groups
+              vars:
+            """) + textwrap.indent(textwrap.dedent(REFUSED[title][0]), " " * 4)
+        tasks += "- name: \"Case: %s\"\n  ansible.builtin.debug:\n    msg: the role %s\n" % (title, title)
+        if title == titles[-1]:
+            tasks += include
+        else:
+            tasks += ("- name: The role %s\n  block:\n" % title + textwrap.indent(include, " " * 4)
+                      + "  rescue:\n    - name: Go on with the next case\n      ansible.builtin.debug:\n        msg: refused\n")
+    return emulator_play("The role, refusing its input", tasks)
+
+
+def test_the_role_refuses_bad_input_before_any_request(emulator, tmp_path):
     _seed(emulator)
     before = len(emulator.requests())
-    proc = _run(emulator, tmp_path, _play("with isc_governance_groups null", "isc_governance_groups:\n"))
+    proc = _run(emulator, tmp_path, _refused_play())
     output = _output(proc)
     assert proc.returncode == 2, output[-3000:]
-    assert "The variable isc_governance_groups is null" in output
+    assert "rescued=%d" % (len(REFUSED) - 1) in output and "failed=1" in output, output[-1000:]
+    for title, (_variables, says, never) in REFUSED.items():
+        case = output.split("TASK [Case: %s]" % title, maxsplit=1)[1].split("TASK [Case: ", maxsplit=1)[0]
+        for text in says:
+            assert text in case, (title, text, case[-3000:])
+        for text in never:
+            assert text not in case, (title, text, case[case.find(text):][:400])
     assert emulator.requests()[before:] == []
+    assert [group["name"] for group in emulator.state.groups.values()] == ["Keep Me"]
 
 
 def test_role_with_an_explicit_empty_list_runs(emulator, tmp_path):
@@ -123,53 +171,6 @@ def test_role_refuses_more_deletes_than_its_limit_showing_the_plan(emulator, tmp
     assert '"- delete \\"Old 0\\" (not in the list, purge, 0 members)"' in output
     assert len(emulator.state.groups) == 4
     assert not [entry for entry in emulator.requests() if entry["method"] in ("POST", "PATCH", "DELETE") and entry["path"] != "/oauth/token"]
-
-
-# The role names what is wrong with its input, once, before any request: a misspelled key inside an entry is named
-# by the module's own check (the entry, the key, the closest valid key), a set isc_* variable one letter away from
-# one of the role's fails the role before the module runs.
-
-def test_an_unknown_key_in_an_entry_names_the_entry_and_the_key_meant(emulator, tmp_path):
-    _seed(emulator)
-    before = len(emulator.requests())
-    proc = _run(emulator, tmp_path, _play("with member instead of members", """\
-        isc_governance_groups:
-          - name: Keep Me
-            owner: "%s"
-          - name: Finance Approvers
-            owner: "%s"
-            member:
-              - "%s"
-        """ % (OWNER, OWNER, OWNER)))
-    output = _output(proc)
-    assert proc.returncode == 2, output[-3000:]
-    assert ("Invalid groups, nothing was read or changed: isc_governance_groups[1] \"Finance Approvers\": unknown key 'member' "
-            "(did you mean 'members'?)") in output
-    assert "argument_spec_data" not in output and "Supported parameters include" not in output
-    # the error is the failed task's own; the role does not print it again ("No plan: ...")
-    assert "No plan" not in output
-    assert emulator.requests()[before:] == []
-
-
-def test_misspelled_role_variables_fail_before_the_module_runs(emulator, tmp_path):
-    _seed(emulator)
-    before = len(emulator.requests())
-    proc = _run(emulator, tmp_path, _play("with isc_base_ur and isc_governance_groups_purg", """\
-        isc_governance_groups: []
-        isc_base_ur: https://other-tenant.api.identitynow.com
-        isc_governance_groups_purg: true
-        isc_max_concurent_requests: 5
-        ISC_CLIENT_ID: copied-from-the-environment
-        isc_api_Version: v2025
-        """))
-    output = _output(proc)
-    assert proc.returncode == 2, output[-3000:]
-    assert ("Misspelled variables of the role sailpoint.isc.governance_groups: isc_api_Version (did you mean isc_api_version?), "
-            "isc_base_ur (did you mean isc_base_url?), ISC_CLIENT_ID (did you mean isc_client_id?), "
-            "isc_governance_groups_purg (did you mean isc_governance_groups_purge?), isc_max_concurent_requests (did you mean "
-            "isc_max_concurrent_requests?). Nothing was read or changed") in output
-    assert "Converge the governance groups to isc_governance_groups" not in output  # the module task never started
-    assert emulator.requests()[before:] == []
 
 
 def test_other_isc_variables_are_left_alone(emulator, tmp_path):
