@@ -63,3 +63,27 @@ def test_only_module_finish_ends_a_run():
         last = main.body[-1]
         assert isinstance(last, ast.Expr) and isinstance(last.value, ast.Call), path.name
         assert getattr(last.value.func, "id", None) == "finish", path.name
+
+
+_PREFIX = "ansible_collections.sailpoint.isc.plugins.module_utils."
+
+
+def _imported_module_utils(path: pathlib.Path, seen=None):
+    """The module_utils files ``path`` imports, directly or through others (what AnsiballZ packs and compiles)."""
+    seen = set() if seen is None else seen
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith(_PREFIX.rstrip(".")):
+            names = [node.module[len(_PREFIX):]] if node.module != _PREFIX.rstrip(".") else [alias.name for alias in node.names]
+            for name in names:
+                if name not in seen:
+                    seen.add(name)
+                    _imported_module_utils(PLUGINS / "module_utils" / (name + ".py"), seen)
+    return seen
+
+
+def test_workgroup_info_does_not_load_the_write_pipeline():
+    # AnsiballZ gives a module no bytecode cache: every module_utils file a task imports is compiled again on each task.
+    # A reading module that imported the pipeline paid about 55 ms of CPU per task for code it never runs.
+    imported = _imported_module_utils(PLUGINS / "modules" / "workgroup_info.py")
+    assert {"_module", "_client", "_identities"} <= imported
+    assert imported & {"_pipeline", "_executor", "_plan", "_reader", "_desired", "_report", "_query"} == set()
