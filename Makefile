@@ -21,7 +21,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_NOCOLOR := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help venv venv-oldest collection collection-tree sanity units units-processes units-sdk-v2024 integration integration-oldest lint docs-lint docs build test test-static test-runtime demo tenants-example bench emulator clean
+.PHONY: help venv venv-oldest collection collection-tree sanity units units-processes units-sdk-v2024 integration integration-oldest lint docs-lint docs build test test-static test-runtime test-races demo tenants-example bench emulator clean
 
 help:  ## Show the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -70,7 +70,10 @@ $(DEMO_VENV)/.installed: requirements-demo.txt tests/emulator/requirements.txt
 
 collection: venv collection-tree  ## Copy the checkout to $BUILD/collections/ansible_collections/sailpoint/isc (ansible-test refuses symlinks).
 	mkdir -p $(ANSIBLE_TEST_PIP)
-	for v in 24_2 25_2; do cp tests/utils/get_pip_standin.py $(ANSIBLE_TEST_PIP)/get_pip_$$v.py; done
+	# two streams run this: a file that is already there is left alone, a new one appears whole (mv), never half-written
+	for v in 24_2 25_2; do cmp -s tests/utils/get_pip_standin.py $(ANSIBLE_TEST_PIP)/get_pip_$$v.py || { \
+	    cp tests/utils/get_pip_standin.py $(ANSIBLE_TEST_PIP)/get_pip_$$v.py.$$$$ && \
+	    mv $(ANSIBLE_TEST_PIP)/get_pip_$$v.py.$$$$ $(ANSIBLE_TEST_PIP)/get_pip_$$v.py; }; done
 
 sanity: collection  ## ansible-test sanity, every Python from 3.8 to 3.13.
 	@echo "==> sanity: ansible-test sanity (Pythons: $(SANITY_PYTHON_PATH))"
@@ -80,9 +83,14 @@ units: venv  ## Unit and emulator tests (pytest, real HTTP against the emulator)
 	@echo "==> units: pytest tests/unit, without the tests marked processes"
 	$(BIN)/python -m pytest tests/unit -q -p no:cacheprovider -m "not processes"
 
+# Which process tests units-processes runs: `make test` runs the race tests (RACE_TESTS) in a stream of their own.
+PROCESS_TESTS ?= tests/unit
+PROCESS_ARGS ?=
+RACE_TESTS := tests/unit/plugins/modules/test_races.py tests/unit/test_role_races.py
+
 units-processes: venv  ## The tests that start ansible-playbook or module processes (marked processes, see pytest.ini).
-	@echo "==> units-processes: pytest tests/unit, the tests marked processes"
-	$(BIN)/python -m pytest tests/unit -q -p no:cacheprovider -m processes
+	@echo "==> units-processes: pytest $(PROCESS_TESTS) $(PROCESS_ARGS), the tests marked processes"
+	$(BIN)/python -m pytest $(PROCESS_TESTS) -q -p no:cacheprovider -m processes $(PROCESS_ARGS)
 
 # The official SDK 1.4 (sailpoint.v2024) has the same package name as the 2.x line in .venv, so it lives
 # beside it (its dependencies are the same) and goes first on PYTHONPATH for its conformance run.
@@ -99,7 +107,7 @@ units-sdk-v2024: $(SDK_V2024)/.installed  ## The emulator against the official S
 	PYTHONPATH=$(SDK_V2024) $(BIN)/python -m pytest tests/unit/emulator/test_sdk_conformance.py -q -p no:cacheprovider
 
 # Target names or --exclude options for ansible-test integration; empty runs every target. `make test` splits the
-# targets between its two streams with it (STATIC_TARGETS below).
+# targets between its static and runtime streams with it (STATIC_TARGETS below).
 INTEGRATION_ARGS ?=
 
 integration: collection  ## ansible-test integration targets: real ansible-playbook runs against the emulator.
@@ -158,33 +166,41 @@ docs: collection  ## Regenerate the module and role reference in docs/collection
 	PATH="$(BIN):$$PATH" $(BIN)/antsibull-docs collection --use-current --squash-hierarchy --output-format simplified-rst \
 	    --no-add-antsibull-docs-version --fail-on-error --cleanup everything --dest-dir docs/collection sailpoint.isc
 
-# CI has two cores and most steps use one: `make test` runs two streams side by side, each step's lines prefixed
-# with its stream. The streams share no files: "runtime" works in its own build directory ($(BUILD)/runtime).
-# The tests that start ansible-playbook or module processes (units-processes) run beside the integration targets;
-# the integration targets in STATIC_TARGETS run in the static stream to balance the two. Measured 2026-12-03 on a quiet
-# machine, after the targets drove the emulator from the controller (setup_emulator's emulator_control action, not a
-# uri module per call) and the race tests ran once per entry point: static 454 s (sanity 72, lint 31, docs-lint 14,
-# build 5, integration-oldest 59, units 70, export 99, resilience 70, workgroup 34), runtime 390 s (SDK 19,
-# units-processes 221, the other targets 149); so the workgroup target moved to the runtime stream.
-# Measured again one after the other, 2026-12-03: static 462 s, runtime 453 s (units-processes 244 s), 818 s of CPU.
-# Tried and slower on this 2-core machine (the overcommitted machine used 80-90 s more CPU): all the process tests
-# as a third stream (453 s), the race tests alone as a third stream (459 s), the race tests first, beside sanity (450 s).
+# CI has two cores and most steps use one: `make test` runs three streams side by side, each step's lines prefixed
+# with its stream. The streams share no files but ansible-test's pip bootstrap (see collection): "runtime" works in
+# its own build directory ($(BUILD)/runtime), "races" writes none.
+# The race tests (RACE_TESTS) mostly wait - emulator latency, and the client's backoff of up to a second and more after
+# each lost answer - so they run in a stream of their own, beside the start of the other two. The other process tests
+# run beside the integration targets; the integration targets in STATIC_TARGETS run in the static stream, lint in the
+# runtime stream, to balance the two.
+# Measured 2026-12-03 on this machine, one run after the other: with two streams (the races in the runtime stream)
+# 491 s - static 403, runtime 491, about 90 s of it with one core idle while the races waited; with the races in a
+# stream of their own 445 s - static 444, runtime 382, races 122; with lint in the runtime stream too 408 s - static
+# 408 (sanity 87, docs-lint 18, build 3, integration-oldest 59, units 76, export and resilience 165), runtime 377
+# (SDK 20, units-processes 155, lint 29, the other targets 173), races 100. docs-lint in the runtime stream as well
+# gave 418 s (static 406, runtime 418): no better here, and worse in CI, whose runtime stream also installs the SDK.
 STATIC_TARGETS := resilience export
 
-test: venv venv-oldest  ## Everything CI runs, in two streams (STATIC_TARGETS: which integration targets go where).
-	@echo "==> test: two streams side by side, [static] and [runtime]"
-	$(MAKE) --no-print-directory -j2 test-static test-runtime
+test: venv venv-oldest  ## Everything CI runs, in three streams (STATIC_TARGETS: which integration targets go where).
+	@echo "==> test: three streams side by side, [static], [runtime] and [races]"
+	$(MAKE) --no-print-directory -j3 test-static test-runtime test-races
 	@echo "==> test: all steps passed"
 
 test-static:
-	start=$$SECONDS; $(MAKE) --no-print-directory -j1 sanity lint docs-lint build integration-oldest units integration \
+	start=$$SECONDS; $(MAKE) --no-print-directory -j1 sanity docs-lint build integration-oldest units integration \
 	    INTEGRATION_ARGS="$(STATIC_TARGETS)" 2>&1 | sed -u 's/^/[static]  /'; \
 	    echo "[static]  ==> done in $$((SECONDS - start)) s"
 
 test-runtime:
-	start=$$SECONDS; $(MAKE) --no-print-directory -j1 BUILD=$(BUILD)/runtime units-sdk-v2024 units-processes integration \
-	    INTEGRATION_ARGS="$(addprefix --exclude ,$(STATIC_TARGETS))" 2>&1 | sed -u 's/^/[runtime] /'; \
+	start=$$SECONDS; $(MAKE) --no-print-directory -j1 BUILD=$(BUILD)/runtime units-sdk-v2024 units-processes lint integration \
+	    INTEGRATION_ARGS="$(addprefix --exclude ,$(STATIC_TARGETS))" PROCESS_ARGS="$(PROCESS_ARGS) $(addprefix --ignore=,$(RACE_TESTS))" \
+	    2>&1 | sed -u 's/^/[runtime] /'; \
 	    echo "[runtime] ==> done in $$((SECONDS - start)) s"
+
+test-races:
+	start=$$SECONDS; $(MAKE) --no-print-directory -j1 units-processes PROCESS_TESTS="$(RACE_TESTS)" \
+	    2>&1 | sed -u 's/^/[races]   /'; \
+	    echo "[races]   ==> done in $$((SECONDS - start)) s"
 
 demo: $(DEMO_VENV)/.installed collection-tree  ## Start the emulator with a demo tenant, run playbooks/demo.yml against it, stop it (own small venv).
 	@echo "==> demo: playbooks/demo.yml against the emulator"

@@ -3,8 +3,8 @@
 Every test that starts ansible-playbook goes through :func:`run_playbook`, one that runs a module file as Ansible
 does through :func:`run_module_process`. Such a test (and any test that starts other slow processes) carries
 ``@pytest.mark.processes`` (registered in pytest.ini): ``make units`` leaves those out, ``make units-processes`` runs
-them in the stream that runs the integration targets. Both helpers fail a test without the marker, so a new process
-test cannot slip into the wrong stream.
+them (``make test``: beside the integration targets, the race tests in a stream of their own). Both helpers fail a
+test without the marker, so a new process test cannot slip into the wrong stream.
 
     proc = run_playbook(PLAYBOOK, tmp_path, dict(emulator_vars(emulator), wanted="x"), args=["--check", "--diff"])
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
