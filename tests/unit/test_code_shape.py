@@ -65,15 +65,20 @@ def test_only_module_finish_ends_a_run():
         assert getattr(last.value.func, "id", None) == "finish", path.name
 
 
-_PREFIX = "ansible_collections.sailpoint.isc.plugins.module_utils."
+MODULE_UTILS = "ansible_collections.sailpoint.isc.plugins.module_utils"
 
 
 def _imported_module_utils(path: pathlib.Path, seen=None):
     """The module_utils files ``path`` imports, directly or through others (what AnsiballZ packs and compiles)."""
     seen = set() if seen is None else seen
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith(_PREFIX.rstrip(".")):
-            names = [node.module[len(_PREFIX):]] if node.module != _PREFIX.rstrip(".") else [alias.name for alias in node.names]
+        if isinstance(node, ast.ImportFrom) and node.module:
+            if node.module == MODULE_UTILS:  # from ...module_utils import _connection
+                names = [alias.name for alias in node.names]
+            elif node.module.startswith(MODULE_UTILS + "."):  # from ...module_utils._client import IscClient
+                names = [node.module[len(MODULE_UTILS) + 1:]]
+            else:
+                continue
             for name in names:
                 if name not in seen:
                     seen.add(name)

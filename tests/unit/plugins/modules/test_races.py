@@ -191,11 +191,11 @@ def test_copies_of_a_run_killed_between_its_creates_and_its_settlement_are_remov
     seeded, deadline = False, time.monotonic() + 60
     try:
         while time.monotonic() < deadline:
-            creates = [entry for entry in emulator.requests() if entry.get("operation") == "createWorkgroup"]
-            if creates and not seeded:  # the simultaneous run's groups: older than the killed run's, one member each
+            create_requests = [entry for entry in emulator.requests() if entry.get("operation") == "createWorkgroup"]
+            if create_requests and not seeded:  # the simultaneous run's groups: older than the killed run's, one member each
                 emulator.seed({"groups": [{"name": entry["name"], "owner": OWNER, "members": entry["members"][:1]} for entry in desired]})
                 seeded = True
-            if len(creates) == len(desired) and all(entry["status"] == 200 for entry in creates):
+            if len(create_requests) == len(desired) and all(entry["status"] == 200 for entry in create_requests):
                 proc.send_signal(signal.SIGKILL)
                 break
             time.sleep(0.005)
